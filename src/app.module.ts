@@ -1,0 +1,19 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './modules/auth/auth.module';
+import { InboxModule } from './modules/inbox/inbox.module';
+import { LedgerModule } from './modules/ledger/ledger.module';
+import { WhatsAppModule } from './modules/whatsapp/whatsapp.module';
+import { ProblemFilter } from './platform/http/problem';
+import { PlatformModule, type PlatformOptions } from './platform/platform.module';
+
+@Module({})
+export class AppModule {
+  static register(options: PlatformOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(options), AuthModule, LedgerModule, InboxModule, WhatsAppModule],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+    };
+  }
+}

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Raised at boot when the environment is unusable; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Typed configuration, validated once at boot. This module is the only reader of process.env.
+ * Fields flagged secret are never logged (see `describe()`).
+ */
+export interface AppConfig {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string;
+  /** null means: start an embedded PostgreSQL under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  logLevel: LogLevel;
+  whatsapp: { appSecret: string; verifyToken: string };
+  crypto: {
+    /** base64, 32 bytes; the current key encrypts, every key listed decrypts. */
+    encryptionKey: Buffer;
+    previousEncryptionKeys: Buffer[];
+    blindIndexKey: Buffer;
+  };
+  bootstrapApiKey: string | null;
+  inboxRetentionDays: number;
+  consentConfigPath: string;
+  /** Intake request body limit in bytes (Meta sends up to 3 MB). */
+  webhookBodyLimit: number;
+  apiBodyLimit: number;
+  /** The business running the gateway, as named in consent receipts (Kantara piiControllers). */
+  controller: { name: string; contact: string; email: string; address: string; url: string | null };
+  policyUrl: string | null;
+  jurisdiction: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+interface DevSecrets {
+  WHATSAPP_APP_SECRET: string;
+  WHATSAPP_VERIFY_TOKEN: string;
+  ENCRYPTION_KEY: string;
+  BLIND_INDEX_KEY: string;
+}
+
+const SECRET_NAMES = [
+  'WHATSAPP_APP_SECRET',
+  'WHATSAPP_VERIFY_TOKEN',
+  'ENCRYPTION_KEY',
+  'BLIND_INDEX_KEY',
+] as const;
+
+function parseKey(name: string, value: string): Buffer {
+  const key = Buffer.from(value, 'base64');
+  if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== value.trim().replace(/=+$/, '')) {
+    throw new ConfigError(
+      name,
+      'must be 32 bytes encoded as base64 (generate one with: openssl rand -base64 32)',
+    );
+  }
+  return key;
+}
+
+function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/**
+ * Development secrets are generated on first start into <dataDir>/secrets.json and reused, so a fresh
+ * checkout runs with no configuration. In production every secret must come from the environment.
+ */
+function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    WHATSAPP_APP_SECRET: randomBytes(24).toString('hex'),
+    WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(env.DATA_DIR ?? '.data');
+
+  const needsDevSecrets = SECRET_NAMES.some((name) => !env[name]);
+  let secrets: Env = env;
+  if (needsDevSecrets) {
+    if (production) {
+      const missing = SECRET_NAMES.find((name) => !env[name]) as string;
+      throw new ConfigError(missing, 'is required when NODE_ENV=production');
+    }
+    secrets = {
+      ...loadOrCreateDevSecrets(dataDir),
+      ...Object.fromEntries(Object.entries(env).filter(([, v]) => v)),
+    };
+  }
+
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  if (production && !databaseUrl)
+    throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production');
+
+  const bootstrapApiKey = env.BOOTSTRAP_API_KEY || null;
+  if (bootstrapApiKey !== null && bootstrapApiKey.length < 16) {
+    throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters');
+  }
+
+  const appSecret = secrets.WHATSAPP_APP_SECRET as string;
+  const verifyToken = secrets.WHATSAPP_VERIFY_TOKEN as string;
+  if (appSecret.length < 8) throw new ConfigError('WHATSAPP_APP_SECRET', 'must be at least 8 characters');
+
+  return {
+    nodeEnv,
+    production,
+    port: parseInteger(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl,
+    dataDir,
+    embeddedPostgresPort: parseInteger(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
+    logLevel,
+    whatsapp: { appSecret, verifyToken },
+    crypto: {
+      encryptionKey: parseKey('ENCRYPTION_KEY', secrets.ENCRYPTION_KEY as string),
+      previousEncryptionKeys: (env.PREVIOUS_ENCRYPTION_KEYS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+        .map((k) => parseKey('PREVIOUS_ENCRYPTION_KEYS', k)),
+      blindIndexKey: parseKey('BLIND_INDEX_KEY', secrets.BLIND_INDEX_KEY as string),
+    },
+    bootstrapApiKey,
+    inboxRetentionDays: parseInteger(env, 'INBOX_RETENTION_DAYS', 30, 1, 3650),
+    consentConfigPath: resolve(
+      env.CONSENT_CONFIG_PATH ?? join(__dirname, '..', '..', 'config', 'consent.json'),
+    ),
+    webhookBodyLimit: parseInteger(env, 'WEBHOOK_BODY_LIMIT', 3 * 1024 * 1024, 1024, 50 * 1024 * 1024),
+    apiBodyLimit: parseInteger(env, 'API_BODY_LIMIT', 2 * 1024 * 1024, 1024, 50 * 1024 * 1024),
+    controller: {
+      name: env.CONTROLLER_NAME ?? 'Consent Gateway operator',
+      contact: env.CONTROLLER_CONTACT ?? 'Data Protection Officer',
+      email: env.CONTROLLER_EMAIL ?? 'privacy@example.invalid',
+      address: env.CONTROLLER_ADDRESS ?? 'not configured',
+      url: env.CONTROLLER_URL ?? null,
+    },
+    policyUrl: env.PRIVACY_POLICY_URL ?? null,
+    jurisdiction: env.JURISDICTION ?? 'EU',
+  };
+}
+
+/** Injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

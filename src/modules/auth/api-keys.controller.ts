@@ -1,0 +1,30 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiKeyService } from './api-key.service';
+import { type ApiPrincipal, Principal, RequireScopes } from './auth.decorators';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+
+@ApiTags('api keys')
+@ApiBearerAuth()
+@Controller('v1/api-keys')
+@RequireScopes('keys:admin')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeyService) {}
+
+  /** Creates a key; the response is the only time the key itself is shown. */
+  @Post()
+  @HttpCode(201)
+  create(@Body() body: CreateApiKeyDto, @Principal() principal: ApiPrincipal) {
+    return this.keys.create(body.name, body.scopes, `api_key:${principal.keyId}`);
+  }
+
+  @Get()
+  async list() {
+    return { api_keys: await this.keys.list() };
+  }
+
+  @Delete(':id')
+  revoke(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.keys.revoke(id);
+  }
+}

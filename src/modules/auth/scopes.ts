@@ -1,0 +1,14 @@
+/** Scopes an API key can carry. A route names the scopes it requires; a key without them gets 403. */
+export const SCOPES = [
+  'consent:read',
+  'consent:write',
+  'subjects:read',
+  'keys:admin',
+  'inbox:admin',
+  'metrics:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
+import { createValidationPipe, RequestValidationError } from '../../platform/http/problem';
+import { type ApiPrincipal, Principal, RequireScopes } from '../auth/auth.decorators';
+import { ConsentCommandService } from './consent-command.service';
+import { ConsentQueryService } from './consent-query.service';
+import { ConsentEventBatchDto, ConsentEventDto } from './dto/consent-event.dto';
+import { ConsentCheckDto, SubjectLookupDto } from './dto/lookup.dto';
+
+const pipe = createValidationPipe();
+
+@ApiTags('consent')
+@ApiBearerAuth()
+@ApiExtraModels(ConsentEventDto, ConsentEventBatchDto)
+@Controller('v1')
+export class ConsentController {
+  constructor(
+    private readonly commands: ConsentCommandService,
+    private readonly queries: ConsentQueryService,
+  ) {}
+
+  /** One event, or `{ "events": [...] }` with up to 1000; idempotent by each event's event_id. */
+  @Post('consent-events')
+  @HttpCode(200)
+  @RequireScopes('consent:write')
+  @ApiBody({
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(ConsentEventDto) }, { $ref: getSchemaPath(ConsentEventBatchDto) }],
+    },
+  })
+  async record(@Body() body: unknown, @Principal() principal: ApiPrincipal) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new RequestValidationError('The body must be a JSON object.', [
+        { field: 'body', message: 'must be an object' },
+      ]);
+    }
+    const isBatch = 'events' in body;
+    const metatype = isBatch ? ConsentEventBatchDto : ConsentEventDto;
+    const dto = (await pipe.transform(body, { type: 'body', metatype })) as
+      ConsentEventDto | ConsentEventBatchDto;
+    if (dto instanceof ConsentEventBatchDto) {
+      const results = await this.commands.record(dto.events, principal, (i) => `events.${i}.`);
+      return { results };
+    }
+    const [result] = await this.commands.record([dto], principal, () => '');
+    return result;
+  }
+
+  @Get('consents')
+  @RequireScopes('consent:read')
+  states(@Query() query: SubjectLookupDto) {
+    return this.queries.states(query);
+  }
+
+  /** "May I message this person?" Unknown people are not allowed (reason no_consent). */
+  @Get('consents/check')
+  @RequireScopes('consent:read')
+  check(@Query() query: ConsentCheckDto) {
+    return this.queries.check(query);
+  }
+
+  @Get('subjects/:id/timeline')
+  @RequireScopes('subjects:read')
+  timeline(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.queries.timeline(id);
+  }
+}

@@ -1,0 +1,39 @@
+/** Kinds of identifier a person can be known by. Values are encrypted at rest and looked up by blind index. */
+export const IDENTITY_KINDS = [
+  'phone',
+  'wa_id',
+  'wa_user_id',
+  'wa_parent_user_id',
+  'email',
+  'hubspot_id',
+  'salesforce_id',
+] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+export interface IdentityInput {
+  kind: IdentityKind;
+  /** As received; the ledger normalises it (E.164 for phones, lower case for emails). */
+  value: string;
+}
+
+export type ConsentStatus = 'granted' | 'withdrawn';
+export type ConsentSource = 'whatsapp' | 'api' | 'hubspot' | 'salesforce' | 'admin';
+
+/** How the person expressed the change; kept as evidence on every event. */
+export type ConsentMethod =
+  | 'wa_keyword'
+  | 'wa_button'
+  | 'wa_interactive'
+  | 'meta_user_preferences'
+  | 'meta_error_131050'
+  | 'api'
+  | 'web_form'
+  | 'import'
+  | 'admin'
+  | 'crm_sync';
+
+/** Scope meaning "every business number" (a withdrawal without a number). */
+export const ALL_SCOPES = '*';
+
+/** What an event did to the state projection. */
+export type EventEffect = 'changed' | 'confirmed' | 'stale';

@@ -1,0 +1,106 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../platform/metrics/metrics.service';
+import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../inbox/inbox.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { loadConsentRules, type ConsentRules } from './consent-rules';
+import { parseWhatsAppEnvelope } from './whatsapp-payload.parser';
+import type { WhatsAppItem } from './whatsapp.types';
+
+/** WhatsApp consent is marketing consent on the WhatsApp channel. */
+const PURPOSE = 'marketing';
+const CHANNEL = 'whatsapp';
+
+/**
+ * Turns a stored WhatsApp delivery into ledger events: every message, status and user_preferences item of
+ * every change of every entry. Items without a consent meaning are counted and never an error.
+ */
+@Injectable()
+export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
+  private readonly logger = new Logger(WhatsAppInboxHandler.name);
+  readonly rules: ConsentRules;
+
+  constructor(
+    private readonly inbox: InboxService,
+    private readonly ledger: LedgerService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.rules = loadConsentRules(config.consentConfigPath);
+  }
+
+  onModuleInit(): void {
+    this.inbox.register('whatsapp', this);
+  }
+
+  async handle(manager: EntityManager, delivery: StoredInboxDelivery): Promise<Record<string, number>> {
+    let body: unknown;
+    try {
+      body = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      // Intake refuses non-JSON, so this is only reachable for rows written by older versions.
+      this.logger.warn(
+        { inboxId: delivery.id },
+        'stored WhatsApp delivery is not JSON; recorded with no effect',
+      );
+      return { items: 0, unparseable: 1 };
+    }
+    const items = parseWhatsAppEnvelope(body, this.rules);
+    const summary: Record<string, number> = { items: items.length };
+    const count = (key: string) => (summary[key] = (summary[key] ?? 0) + 1);
+    for (const item of items) {
+      const outcome = await this.apply(manager, delivery, item);
+      count(outcome);
+      this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: outcome });
+    }
+    return summary;
+  }
+
+  private async apply(
+    manager: EntityManager,
+    delivery: StoredInboxDelivery,
+    item: WhatsAppItem,
+  ): Promise<string> {
+    const signal = item.signal;
+    switch (signal.kind) {
+      case 'none':
+        return 'no_consent_change';
+      case 'number_changed': {
+        if (item.identities.length === 0) return 'no_identity';
+        await this.ledger.linkIdentities(manager, item.identities, [
+          { kind: 'wa_id', value: signal.newWaId },
+        ]);
+        return 'number_changed';
+      }
+      case 'opt_out':
+      case 'opt_in': {
+        if (item.identities.length === 0 || !item.sourceEventId) return 'no_identity';
+        const result = await this.ledger.recordConsent(manager, {
+          source: 'whatsapp',
+          sourceEventId: item.sourceEventId,
+          identities: item.identities,
+          purpose: PURPOSE,
+          channel: CHANNEL,
+          scope: signal.scope,
+          status: signal.kind === 'opt_out' ? 'withdrawn' : 'granted',
+          method: signal.method,
+          actor: 'subject',
+          // Meta's timestamp is when the person acted; without one, the time we received it is the best bound.
+          capturedAt: item.capturedAt ?? delivery.receivedAt,
+          receivedAt: delivery.receivedAt,
+          legalBasis: 'consent',
+          payloadDigest: delivery.digest,
+          inboxId: delivery.id,
+          evidence: {
+            ...item.evidence,
+            item_type: item.itemType,
+            captured_at_source: item.capturedAt ? 'payload' : 'received_at',
+          },
+          sealedEvidence: item.sealedEvidence,
+        });
+        return result.duplicate ? 'duplicate' : signal.kind;
+      }
+    }
+  }
+}

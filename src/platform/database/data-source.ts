@@ -1,0 +1,34 @@
+import { DataSource } from 'typeorm';
+import { InitialLedger1764400000000 } from './migrations/1764400000000-initial-ledger';
+
+/** Every migration, in order. Schema changes only happen through these (synchronize is off). */
+export const MIGRATIONS = [InitialLedger1764400000000];
+
+export function createDataSource(url: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    entities: [],
+    extra: { max: poolSize },
+    logging: false,
+  });
+}
+
+/** Applies pending migrations; safe to run from several processes (TypeORM takes a lock per migration table). */
+export async function runMigrations(url: string): Promise<string[]> {
+  const dataSource = createDataSource(url, 2);
+  await dataSource.initialize();
+  try {
+    // Serialise concurrent starts (API and worker booting together) on one advisory lock.
+    await dataSource.query('SELECT pg_advisory_lock(74201)');
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.query('SELECT pg_advisory_unlock(74201)');
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

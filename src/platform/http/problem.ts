@@ -1,0 +1,202 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+  ValidationPipe,
+  type ValidationError,
+  BadRequestException,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, as every error of the API is returned. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldProblem[];
+}
+
+/**
+ * Base of the modules' error classes: each module declares its codes; the filter maps them to HTTP once.
+ */
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  readonly errors?: FieldProblem[];
+  constructor(message: string, errors?: FieldProblem[]) {
+    super(message);
+    this.name = new.target.name;
+    this.errors = errors;
+  }
+}
+
+export class RequestValidationError extends AppError {
+  readonly status = 400;
+  readonly code = 'validation_failed';
+}
+
+export class NotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function problem(status: number, code: string, detail: string, errors?: FieldProblem[]): Problem {
+  return {
+    type: `https://consent-gateway.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    ...(errors && errors.length ? { errors } : {}),
+  };
+}
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Fastify's own errors (body parsing, limits, content types) raised before a handler runs. */
+function fromFastifyError(error: FastifyLikeError): Problem | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'body_too_large', 'The request body is larger than this endpoint accepts.', [
+        { field: 'body', message: 'too large' },
+      ]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'unsupported_media_type', 'Send the body as application/json.', [
+        { field: 'content-type', message: 'must be application/json' },
+      ]);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'invalid_json', 'The request body is empty.', [
+        { field: 'body', message: 'is empty' },
+      ]);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, 'invalid_body', 'The Content-Length does not match the body.', [
+        { field: 'body', message: 'length mismatch' },
+      ]);
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON') {
+    return problem(400, 'invalid_json', 'The request body is not valid JSON.', [
+      { field: 'body', message: 'is not valid JSON' },
+    ]);
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return problem(error.statusCode, 'bad_request', error.message ?? 'Bad request');
+  }
+  return null;
+}
+
+export function toProblem(exception: unknown): Problem {
+  if (exception instanceof AppError) {
+    return problem(exception.status, exception.code, exception.message, exception.errors);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null && 'code' in response && 'detail' in response) {
+      return { ...problem(status, '', ''), ...(response as Partial<Problem>), status } as Problem;
+    }
+    const detail =
+      typeof response === 'string'
+        ? response
+        : ((response as { message?: unknown }).message?.toString() ?? exception.message);
+    if (status === 400 && /not valid JSON/i.test(detail)) {
+      return problem(400, 'invalid_json', 'The request body is not valid JSON.', [
+        { field: 'body', message: 'is not valid JSON' },
+      ]);
+    }
+    const code =
+      status === 404 ? 'not_found' : (TITLES[status] ?? 'error').toLowerCase().replace(/\s+/g, '_');
+    return problem(status, code, detail);
+  }
+  const fastify = typeof exception === 'object' && exception !== null ? fromFastifyError(exception) : null;
+  if (fastify) return fastify;
+  return problem(500, 'internal_error', 'Something went wrong on our side; the error was logged.');
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): void {
+  void reply.status(body.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = toProblem(exception);
+    if (body.status >= 500) {
+      this.logger.error(
+        {
+          err:
+            exception instanceof Error
+              ? { name: exception.name, message: exception.message, stack: exception.stack }
+              : exception,
+        },
+        'unhandled error',
+      );
+    }
+    sendProblem(reply, body);
+  }
+}
+
+function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const error of errors) {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    for (const message of Object.values(error.constraints ?? {})) {
+      out.push({ field, message: message.replace(/^property \S+ /, '') });
+    }
+    if (error.children?.length) out.push(...flatten(error.children, field));
+  }
+  return out;
+}
+
+/** Validation that refuses unknown fields and names every bad field in the error. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => {
+      const fields = flatten(errors);
+      return new BadRequestException(
+        problem(
+          400,
+          'validation_failed',
+          `Invalid request: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`,
+          fields,
+        ),
+      );
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import type { Params } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import type { LogLevel } from '../../config/app-config';
+
+/**
+ * Paths pino removes from every log line: credentials, signatures, and anything that may carry a phone
+ * number, wa_id, email or message body.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-hubspot-signature-v3"]',
+  'req.body',
+  'res.headers["set-cookie"]',
+  '*.phone',
+  '*.email',
+  '*.wa_id',
+  '*.waId',
+  '*.from',
+  '*.body',
+  '*.text',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.apiKey',
+  '*.api_key',
+  '*.key',
+  '*.secret',
+  '*.password',
+];
+
+/** Query strings can carry identifiers (?phone=, ?email=); only their parameter names are logged. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const names = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => pair.split('=')[0])
+    .filter(Boolean);
+  return `${url.slice(0, q)}?${names.map((n) => `${n}=[REDACTED]`).join('&')}`;
+}
+
+export function loggerParams(level: LogLevel): Params {
+  return {
+    pinoHttp: {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
+      serializers: {
+        req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.remoteAddress,
+        }),
+      },
+    },
+  };
+}

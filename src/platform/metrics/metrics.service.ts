@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of this process, on their own registry (so tests can build several apps). */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly webhookDeliveries = new Counter({
+    name: 'cg_webhook_deliveries_total',
+    help: 'Inbound webhook deliveries by provider and outcome (stored, duplicate, rejected_signature, invalid).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly intakeLatency = new Histogram({
+    name: 'cg_intake_latency_seconds',
+    help: 'Time from receiving a webhook to acknowledging it (stored and committed).',
+    labelNames: ['provider'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly inboxItems = new Counter({
+    name: 'cg_inbox_items_total',
+    help: 'Webhook items processed from the inbox, by provider and signal kind.',
+    labelNames: ['provider', 'signal'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inboxProcessingLatency = new Histogram({
+    name: 'cg_inbox_ack_to_ledger_seconds',
+    help: 'Time from acknowledging a webhook to its ledger effects being committed.',
+    labelNames: ['provider'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly inboxFailures = new Counter({
+    name: 'cg_inbox_failures_total',
+    help: 'Inbox deliveries whose processing failed (they are retried).',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly consentEvents = new Counter({
+    name: 'cg_consent_events_total',
+    help: 'Consent events appended to the ledger, by source, status and effect.',
+    labelNames: ['source', 'status', 'effect'] as const,
+    registers: [this.registry],
+  });
+
+  readonly consentChecks = new Counter({
+    name: 'cg_consent_checks_total',
+    help: 'Consent checks answered, by result.',
+    labelNames: ['allowed'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'cg_' });
+  }
+}

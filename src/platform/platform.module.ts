@@ -1,0 +1,55 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { CryptoService } from './crypto/crypto.service';
+import { MIGRATIONS } from './database/data-source';
+import { DATABASE_URL } from './database/database.tokens';
+import { HealthController } from './health/health.controller';
+import { loggerParams } from './logging/logging';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { QueueService } from './queue/queue.service';
+import { RUNTIME_ROLES, type RuntimeRoles } from './runtime';
+
+export interface PlatformOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  roles: RuntimeRoles;
+}
+
+/** Database, queue, crypto, logging, metrics and health: no business rules live here. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot(loggerParams(options.config.logLevel)),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: options.databaseUrl,
+          synchronize: false,
+          migrationsRun: false,
+          migrations: MIGRATIONS,
+          entities: [],
+          extra: { max: 20, application_name: 'consent-gateway' },
+          logging: false,
+        }),
+        TerminusModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: options.config },
+        { provide: DATABASE_URL, useValue: options.databaseUrl },
+        { provide: RUNTIME_ROLES, useValue: options.roles },
+        CryptoService,
+        MetricsService,
+        QueueService,
+      ],
+      exports: [APP_CONFIG, DATABASE_URL, RUNTIME_ROLES, CryptoService, MetricsService, QueueService],
+    };
+  }
+}

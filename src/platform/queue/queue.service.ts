@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import type { PoolClient } from 'pg';
+import { DATABASE_URL } from '../database/database.tokens';
+
+export type JobHandler<T> = (jobs: PgBoss.Job<T>[]) => Promise<void>;
+
+export interface QueueDefinition {
+  name: string;
+  retryLimit?: number;
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+}
+
+/**
+ * pg-boss 10 on the gateway's own PostgreSQL. Jobs can be sent inside a caller's transaction (pass its
+ * client), so a job exists exactly when the rows that need it were committed.
+ */
+@Injectable()
+export class QueueService implements OnModuleDestroy {
+  private readonly logger = new Logger(QueueService.name);
+  readonly boss: PgBoss;
+  private started: Promise<void> | null = null;
+  private readonly workerIds = new Map<string, string[]>();
+
+  constructor(@Inject(DATABASE_URL) url: string) {
+    this.boss = new PgBoss({
+      connectionString: url,
+      schema: 'pgboss',
+      max: 4,
+      application_name: 'consent-gateway-queue',
+    });
+    this.boss.on('error', (error: Error) =>
+      this.logger.error({ err: { message: error.message } }, 'queue error'),
+    );
+  }
+
+  /** Starts pg-boss (creating its schema on first use) and the given queues. Idempotent. */
+  async start(queues: readonly QueueDefinition[] = []): Promise<void> {
+    this.started ??= this.boss.start().then(() => undefined);
+    await this.started;
+    for (const q of queues) {
+      const existing = await this.boss.getQueue(q.name);
+      if (!existing) {
+        await this.boss.createQueue(q.name, {
+          name: q.name,
+          retryLimit: q.retryLimit ?? 10,
+          retryDelay: q.retryDelay ?? 2,
+          retryBackoff: q.retryBackoff ?? true,
+          expireInSeconds: q.expireInSeconds ?? 300,
+        });
+      }
+    }
+  }
+
+  static dbFor(client: PoolClient): PgBoss.Db {
+    return { executeSql: (text, values) => client.query(text, values) };
+  }
+
+  async insert<T extends object>(name: string, data: T[], client?: PoolClient): Promise<void> {
+    if (data.length === 0) return;
+    await this.boss.insert(
+      data.map((d) => ({ name, data: d })),
+      client ? { db: QueueService.dbFor(client) } : {},
+    );
+  }
+
+  async send<T extends object>(
+    name: string,
+    data: T,
+    options: PgBoss.SendOptions = {},
+  ): Promise<string | null> {
+    return this.boss.send(name, data, options);
+  }
+
+  async work<T>(
+    name: string,
+    options: PgBoss.WorkOptions,
+    handler: JobHandler<T>,
+    workers = 1,
+  ): Promise<void> {
+    const ids: string[] = [];
+    for (let i = 0; i < workers; i++) ids.push(await this.boss.work<T>(name, options, handler));
+    this.workerIds.set(name, [...(this.workerIds.get(name) ?? []), ...ids]);
+  }
+
+  /** Wakes this process's workers of a queue now instead of at their next poll. */
+  wake(name: string): void {
+    for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.started) {
+      await this.started.catch(() => undefined);
+      await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    }
+  }
+}
