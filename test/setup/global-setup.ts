@@ -1,0 +1,44 @@
+import { Client } from 'pg';
+import PgBoss from 'pg-boss';
+import { EmbeddedDatabase } from '../../src/platform/database/embedded-database';
+import { runMigrations } from '../../src/platform/database/data-source';
+import {
+  configuredServerUrl,
+  EMBEDDED_TEST_DIR,
+  EMBEDDED_TEST_PORT,
+  TEMPLATE_DATABASE,
+  withDatabase,
+} from './test-database-server';
+
+/**
+ * Prepares the real PostgreSQL every test tier uses: the configured server, or an embedded one. It builds
+ * a template database with every migration and the pg-boss schema applied; each test file copies it.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  let teardown = async () => undefined as void;
+  let serverUrl = configuredServerUrl();
+  if (!serverUrl) {
+    const embedded = new EmbeddedDatabase({ dataDir: EMBEDDED_TEST_DIR, port: EMBEDDED_TEST_PORT });
+    serverUrl = withDatabase(await embedded.start(), 'postgres');
+    teardown = () => embedded.stop();
+  }
+  process.env.CG_TEST_SERVER_URL = serverUrl;
+
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+    // Databases left behind by an interrupted earlier run.
+    const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'cg_t_%'`);
+    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const templateUrl = withDatabase(serverUrl, TEMPLATE_DATABASE);
+  await runMigrations(templateUrl);
+  const boss = new PgBoss({ connectionString: templateUrl, schema: 'pgboss', supervise: false, schedule: false });
+  await boss.start();
+  await boss.stop({ graceful: false, wait: true, close: true });
+  return teardown;
+}

@@ -1,0 +1,18 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Name of the database every test database is copied from (migrated once per run). */
+export const TEMPLATE_DATABASE = 'cg_test_template';
+export const EMBEDDED_TEST_PORT = 54331;
+export const EMBEDDED_TEST_DIR = join(tmpdir(), 'consent-gateway-test-pg');
+
+/** The PostgreSQL server tests use: TEST_DATABASE_URL, else DATABASE_URL, else an embedded one. */
+export function configuredServerUrl(): string | null {
+  return process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || null;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createHttpApp, createWorkerContext, type BuildOptions } from '../../src/bootstrap';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { signWhatsAppBody } from '../../src/modules/whatsapp/whatsapp-signature';
+import type { RuntimeRoles } from '../../src/platform/runtime';
+
+export const TEST_APP_SECRET = 'test-app-secret';
+export const TEST_VERIFY_TOKEN = 'test-verify-token';
+export const TEST_API_KEY = 'test-bootstrap-key-0123456789';
+
+/** Configuration as a test runs the gateway: fixed secrets, a fresh data dir, quiet logs. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'cg-test-data-')),
+    WHATSAPP_APP_SECRET: TEST_APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: TEST_VERIFY_TOKEN,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+    BOOTSTRAP_API_KEY: TEST_API_KEY,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  config: AppConfig;
+  close(): Promise<void>;
+  /** fetch against the app with the bootstrap key (pass `key: null` for none). */
+  api(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  postWebhook(body: string | Buffer, options?: { signature?: string | null; contentType?: string }): Promise<Response>;
+}
+
+export async function startTestApp(options: {
+  databaseUrl: string;
+  config?: AppConfig;
+  roles?: RuntimeRoles;
+  override?: BuildOptions['override'];
+}): Promise<TestApp> {
+  const config = options.config ?? testConfig(options.databaseUrl);
+  const app = await createHttpApp({
+    config,
+    databaseUrl: options.databaseUrl,
+    roles: options.roles ?? { api: true, worker: true },
+    override: options.override,
+  });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    baseUrl,
+    config,
+    close: () => app.close(),
+    api: (path, init = {}) => {
+      const { key = TEST_API_KEY, json, headers, ...rest } = init;
+      const h = new Headers(headers);
+      if (key !== null) h.set('authorization', `Bearer ${key}`);
+      if (json !== undefined) h.set('content-type', 'application/json');
+      return fetch(baseUrl + path, { ...rest, headers: h, body: json !== undefined ? JSON.stringify(json) : rest.body });
+    },
+    postWebhook: (body, opts = {}) => {
+      const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
+      const signature = opts.signature === undefined ? signWhatsAppBody(config.whatsapp.appSecret, body) : opts.signature;
+      if (signature !== null) headers['x-hub-signature-256'] = signature;
+      return fetch(`${baseUrl}/webhooks/whatsapp`, { method: 'POST', headers, body });
+    },
+  };
+}
+
+/** The gateway's modules without HTTP or workers, for medium tests of services against PostgreSQL. */
+export async function startTestContext(databaseUrl: string, config?: AppConfig): Promise<INestApplicationContext> {
+  return createWorkerContext({
+    config: config ?? testConfig(databaseUrl),
+    databaseUrl,
+    roles: { api: false, worker: false },
+  });
+}
+
+/** Polls until fn returns a truthy value (the worker runs after the acknowledgement). */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
