@@ -27,8 +27,6 @@ export interface BuildOptions {
   config: AppConfig;
   databaseUrl: string;
   roles: RuntimeRoles;
-  /** Lets tests swap providers (fakes by DI, never test branches in production code). */
-  override?: (module: ReturnType<typeof AppModule.register>) => ReturnType<typeof AppModule.register>;
 }
 
 /** The HTTP application (API role, and the worker role too when roles.worker is set). */
@@ -40,9 +38,7 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
     // Query strings like ?hub.mode= are parsed into flat keys.
     routerOptions: { ignoreTrailingSlash: true },
   });
-  let module = AppModule.register(options);
-  if (options.override) module = options.override(module);
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     rawBody: true,
     bufferLogs: true,
     abortOnError: false,

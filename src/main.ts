@@ -17,6 +17,9 @@ async function main(): Promise<void> {
     `  Metrics: ${base}/metrics`,
     `  WhatsApp webhook: ${base}/webhooks/whatsapp`,
   ];
+  if (!config.production && config.bootstrapApiKey && !process.env.BOOTSTRAP_API_KEY) {
+    lines.push(`  Development API key and webhook secrets: ${config.dataDir}/secrets.json`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
   const stop = async () => {
     await app.close();

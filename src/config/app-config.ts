@@ -52,6 +52,7 @@ export interface AppConfig {
 type Env = Record<string, string | undefined>;
 
 interface DevSecrets {
+  BOOTSTRAP_API_KEY?: string;
   WHATSAPP_APP_SECRET: string;
   WHATSAPP_VERIFY_TOKEN: string;
   ENCRYPTION_KEY: string;
@@ -94,6 +95,7 @@ function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
   const secrets: DevSecrets = {
+    BOOTSTRAP_API_KEY: `cgk_dev_${randomBytes(24).toString('base64url')}`,
     WHATSAPP_APP_SECRET: randomBytes(24).toString('hex'),
     WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -133,7 +135,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (production && !databaseUrl)
     throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production');
 
-  const bootstrapApiKey = env.BOOTSTRAP_API_KEY || null;
+  const bootstrapApiKey = secrets.BOOTSTRAP_API_KEY || null;
   if (bootstrapApiKey !== null && bootstrapApiKey.length < 16) {
     throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters');
   }

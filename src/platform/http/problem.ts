@@ -83,7 +83,7 @@ interface FastifyLikeError {
 
 /** Fastify's own errors (body parsing, limits, content types) raised before a handler runs. */
 function fromFastifyError(error: FastifyLikeError): Problem | null {
-  switch (error.code) {
+  switch (error.code ?? '') {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, 'body_too_large', 'The request body is larger than this endpoint accepts.', [
         { field: 'body', message: 'too large' },
@@ -122,14 +122,16 @@ export function toProblem(exception: unknown): Problem {
     const status = exception.getStatus();
     const response = exception.getResponse();
     if (typeof response === 'object' && response !== null && 'code' in response && 'detail' in response) {
-      return { ...problem(status, '', ''), ...(response as Partial<Problem>), status } as Problem;
+      return { ...problem(status, '', ''), ...(response as Partial<Problem>), status };
     }
     const detail =
       typeof response === 'string'
         ? response
         : ((response as { message?: unknown }).message?.toString() ?? exception.message);
     if (status === 413 || status === 415) {
-      const fastify = fromFastifyError({ code: status === 413 ? 'FST_ERR_CTP_BODY_TOO_LARGE' : 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+      const fastify = fromFastifyError({
+        code: status === 413 ? 'FST_ERR_CTP_BODY_TOO_LARGE' : 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      });
       if (fastify) return fastify;
     }
     if (status === 400 && /not valid JSON/i.test(detail)) {

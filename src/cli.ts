@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/app-config';
+import { createWorkerContext, openDatabase } from './bootstrap';
+import { runMigrations } from './platform/database/data-source';
+import { ApiKeyService } from './modules/auth/api-key.service';
+import { isScope, SCOPES, type Scope } from './modules/auth/scopes';
+import { InboxService } from './modules/inbox/inbox.service';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  migrate                                   apply pending database migrations
+  api-keys:create --name N --scopes a,b     create an API key and print it once (scopes: ${SCOPES.join(', ')})
+  api-keys:list                             list API keys (never the keys themselves)
+  api-keys:revoke --id ID                   revoke an API key
+  inbox:replay [--provider whatsapp]        process stored webhook deliveries again
+`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 1;
+  }
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  try {
+    if (command === 'migrate') {
+      const applied = await runMigrations(database.url);
+      process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date\n');
+      return 0;
+    }
+    const app = await createWorkerContext({
+      config,
+      databaseUrl: database.url,
+      roles: { api: false, worker: false },
+    });
+    try {
+      switch (command) {
+        case 'api-keys:create': {
+          const name = option(args, 'name');
+          const scopes = (option(args, 'scopes') ?? '').split(',').filter(Boolean);
+          const bad = scopes.filter((s) => !isScope(s));
+          if (!name || scopes.length === 0 || bad.length) {
+            process.stderr.write(bad.length ? `Unknown scope: ${bad.join(', ')}\n` : USAGE);
+            return 1;
+          }
+          const key = await app.get(ApiKeyService).create(name, scopes as Scope[], 'cli');
+          process.stdout.write(
+            `${JSON.stringify(key, null, 2)}\nStore the key now: it is not shown again.\n`,
+          );
+          return 0;
+        }
+        case 'api-keys:list':
+          process.stdout.write(`${JSON.stringify(await app.get(ApiKeyService).list(), null, 2)}\n`);
+          return 0;
+        case 'api-keys:revoke': {
+          const id = option(args, 'id');
+          if (!id) {
+            process.stderr.write(USAGE);
+            return 1;
+          }
+          process.stdout.write(`${JSON.stringify(await app.get(ApiKeyService).revoke(id), null, 2)}\n`);
+          return 0;
+        }
+        case 'inbox:replay': {
+          const provider = option(args, 'provider');
+          if (provider !== undefined && provider !== 'whatsapp' && provider !== 'hubspot') {
+            process.stderr.write('--provider must be whatsapp or hubspot\n');
+            return 1;
+          }
+          const queued = await app.get(InboxService).replay({ provider });
+          process.stdout.write(`Queued ${queued} deliveries; a running worker processes them.\n`);
+          return 0;
+        }
+        default:
+          process.stderr.write(`Unknown command: ${command}\n${USAGE}`);
+          return 1;
+      }
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await database.embedded?.stop();
+  }
+}
+
+main(process.argv.slice(2))
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    process.stderr.write(
+      `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+    );
+    process.exit(1);
+  });
