@@ -17,7 +17,7 @@ function serverUrl(): string {
 
 /** A fresh, migrated database of its own for one test file, copied from the template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `cg_t_${randomBytes(6).toString('hex')}`;
+  const name = `cg_t_${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl() });
   await admin.connect();
   try {

@@ -59,6 +59,8 @@ const CACHE_MAX = 200_000;
 export class ConsentQueryService {
   private readonly cache = new Map<string, CachedSubject>();
   private readonly keysBySubject = new Map<string, Set<string>>();
+  /** Bumped on every invalidation, so a read that overlapped one is not cached (it may predate the change). */
+  private invalidations = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -74,16 +76,19 @@ export class ConsentQueryService {
   }
 
   private clear() {
+    this.invalidations++;
     this.cache.clear();
     this.keysBySubject.clear();
   }
 
   private forgetSubject(subjectId: string) {
+    this.invalidations++;
     for (const key of this.keysBySubject.get(subjectId) ?? []) this.cache.delete(key);
     this.keysBySubject.delete(subjectId);
   }
 
   private forgetKey(key: string) {
+    this.invalidations++;
     const entry = this.cache.get(key);
     this.cache.delete(key);
     if (entry?.subjectId) this.forgetSubject(entry.subjectId);
@@ -160,8 +165,9 @@ export class ConsentQueryService {
     const cached = this.cache.get(key.key);
     if (cached && cached.until > now && this.listener.live) return cached;
     const live = this.listener.live;
+    const invalidations = this.invalidations;
     const loaded = await this.load(key);
-    if (live && this.listener.live) {
+    if (live && this.listener.live && invalidations === this.invalidations) {
       if (this.cache.size >= CACHE_MAX) this.clear();
       loaded.until = now + CACHE_TTL_MS;
       this.cache.set(key.key, loaded);

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config';
+
+type Env = Record<string, string | undefined>;
+
+/** A complete, valid environment: every secret given, so nothing is generated. */
+function validEnv(overrides: Env = {}): Env {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: 'postgres://gateway@db.internal:5432/consent',
+    WHATSAPP_APP_SECRET: 'an-app-secret',
+    WHATSAPP_VERIFY_TOKEN: 'a-verify-token',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+    ...overrides,
+  };
+}
+
+/** The ConfigError loadConfig throws for env (fails the test when it does not throw one). */
+function configErrorFor(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe(loadConfig.name, () => {
+  it('accepts a complete environment', () => {
+    const config = loadConfig(validEnv({ PORT: '8080', LOG_LEVEL: 'debug' }));
+    expect(config).toMatchObject({ port: 8080, logLevel: 'debug', production: false });
+    expect(config.crypto.encryptionKey).toHaveLength(32);
+  });
+
+  it('applies defaults for what is not given', () => {
+    expect(loadConfig(validEnv())).toMatchObject({ port: 3000, logLevel: 'info', host: '0.0.0.0' });
+  });
+
+  describe('fails fast, naming the variable', () => {
+    it.each([
+      ['PORT', { PORT: 'abc' }],
+      ['PORT', { PORT: '70000' }],
+      ['PORT', { PORT: '-1' }],
+      ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+      ['DATABASE_URL', { DATABASE_URL: 'mysql://user@localhost/consent' }],
+      ['ENCRYPTION_KEY', { ENCRYPTION_KEY: randomBytes(16).toString('base64') }],
+      ['ENCRYPTION_KEY', { ENCRYPTION_KEY: 'not base64 at all!' }],
+      ['BLIND_INDEX_KEY', { BLIND_INDEX_KEY: randomBytes(33).toString('base64') }],
+      ['PREVIOUS_ENCRYPTION_KEYS', { PREVIOUS_ENCRYPTION_KEYS: 'short' }],
+      ['WHATSAPP_APP_SECRET', { WHATSAPP_APP_SECRET: 'short' }],
+      ['BOOTSTRAP_API_KEY', { BOOTSTRAP_API_KEY: 'too-short' }],
+      ['INBOX_RETENTION_DAYS', { INBOX_RETENTION_DAYS: '0' }],
+    ])('on a bad %s (%o)', (variable, overrides) => {
+      const error = configErrorFor(validEnv(overrides));
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain(variable);
+    });
+  });
+
+  describe('in production', () => {
+    const productionEnv = (overrides: Env = {}) => validEnv({ NODE_ENV: 'production', ...overrides });
+
+    it('accepts a complete environment', () => {
+      expect(loadConfig(productionEnv()).production).toBe(true);
+    });
+
+    it.each(['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'ENCRYPTION_KEY', 'BLIND_INDEX_KEY'])(
+      'refuses to start without %s',
+      (variable) => {
+        const error = configErrorFor(productionEnv({ [variable]: undefined }));
+        expect(error.variable).toBe(variable);
+        expect(error.message).toContain(variable);
+      },
+    );
+
+    it('refuses to start without DATABASE_URL', () => {
+      expect(configErrorFor(productionEnv({ DATABASE_URL: undefined })).variable).toBe('DATABASE_URL');
+    });
+
+    it('generates no secrets file', () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cg-config-'));
+      try {
+        configErrorFor(productionEnv({ DATA_DIR: dataDir, ENCRYPTION_KEY: undefined }));
+        expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('in development without secrets', () => {
+    let dataDir: string;
+    const devEnv = (overrides: Env = {}): Env => ({
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      ...overrides,
+    });
+
+    beforeEach(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'cg-config-'));
+    });
+
+    afterEach(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('generates the secrets into DATA_DIR/secrets.json', () => {
+      const config = loadConfig(devEnv());
+      const file = join(dataDir, 'secrets.json');
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+
+      expect(stored.WHATSAPP_APP_SECRET).toBe(config.whatsapp.appSecret);
+      expect(stored.WHATSAPP_VERIFY_TOKEN).toBe(config.whatsapp.verifyToken);
+      expect(Buffer.from(stored.ENCRYPTION_KEY, 'base64').equals(config.crypto.encryptionKey)).toBe(true);
+      expect(Buffer.from(stored.BLIND_INDEX_KEY, 'base64').equals(config.crypto.blindIndexKey)).toBe(true);
+    });
+
+    it('makes the secrets file readable by its owner only', () => {
+      loadConfig(devEnv());
+      expect(statSync(join(dataDir, 'secrets.json')).mode & 0o077).toBe(0);
+    });
+
+    it('reuses the generated secrets on the next load', () => {
+      const first = loadConfig(devEnv());
+      const second = loadConfig(devEnv());
+
+      expect(second.whatsapp).toEqual(first.whatsapp);
+      expect(second.crypto.encryptionKey.equals(first.crypto.encryptionKey)).toBe(true);
+      expect(second.crypto.blindIndexKey.equals(first.crypto.blindIndexKey)).toBe(true);
+    });
+
+    it('lets a secret given in the environment override the generated one', () => {
+      loadConfig(devEnv());
+      expect(loadConfig(devEnv({ WHATSAPP_APP_SECRET: 'from-the-environment' })).whatsapp.appSecret).toBe(
+        'from-the-environment',
+      );
+    });
+
+    it('starts with an embedded database when DATABASE_URL is not set', () => {
+      expect(loadConfig(devEnv()).databaseUrl).toBeNull();
+    });
+  });
+});
