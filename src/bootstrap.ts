@@ -38,6 +38,10 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
     // Query strings like ?hub.mode= are parsed into flat keys.
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // Webhooks may be as large as Meta sends (3 MB); the API accepts less.
+  adapter.getInstance().addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1/')) route.bodyLimit = options.config.apiBodyLimit;
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     rawBody: true,
     bufferLogs: true,
@@ -60,8 +64,9 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
-  // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs.
-  fastify.removeContentTypeParser(['text/plain']);
+  // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs
+  // (Nest registers a form-urlencoded parser of its own, which would otherwise feed forms to the DTOs).
+  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
   await app.get(ApiKeyService).ensureBootstrapKey();
   return app;
 }

@@ -30,7 +30,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
     // Databases left behind by interrupted runs (named cg_t_<unix seconds>_<random>); an hour's grace
     // keeps a concurrent run's databases alive.
-    const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'cg_t_%'`);
+    const stale = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'cg_t_%'`,
+    );
     const hourAgo = Date.now() / 1000 - 3600;
     for (const { datname } of stale.rows) {
       const created = Number(datname.split('_')[2]);

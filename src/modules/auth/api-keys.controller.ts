@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { uuidParam } from '../../platform/http/problem';
 import { ApiKeyService } from './api-key.service';
 import { type ApiPrincipal, Principal, RequireScopes } from './auth.decorators';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -24,7 +25,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  revoke(@Param('id', new ParseUUIDPipe()) id: string) {
+  revoke(@Param('id', uuidParam('id')) id: string) {
     return this.keys.revoke(id);
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
-import { createValidationPipe, RequestValidationError } from '../../platform/http/problem';
+import { createValidationPipe, RequestValidationError, uuidParam } from '../../platform/http/problem';
 import { type ApiPrincipal, Principal, RequireScopes } from '../auth/auth.decorators';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentQueryService } from './consent-query.service';
@@ -61,7 +61,7 @@ export class ConsentController {
 
   @Get('subjects/:id/timeline')
   @RequireScopes('subjects:read')
-  timeline(@Param('id', new ParseUUIDPipe()) id: string) {
+  timeline(@Param('id', uuidParam('id')) id: string) {
     return this.queries.timeline(id);
   }
 }

@@ -5,6 +5,7 @@ import {
   HttpException,
   Logger,
   ValidationPipe,
+  ParseUUIDPipe,
   type ValidationError,
   BadRequestException,
 } from '@nestjs/common';
@@ -119,6 +120,13 @@ export function toProblem(exception: unknown): Problem {
     return problem(exception.status, exception.code, exception.message, exception.errors);
   }
   if (exception instanceof HttpException) {
+    // Nest's Fastify adapter wraps Fastify's own 4xx errors (empty JSON body, bad Content-Length…) in an
+    // HttpException; the wrapped error says which field was wrong.
+    const cause: unknown = exception.cause;
+    if (typeof cause === 'object' && cause !== null && 'code' in cause) {
+      const fastify = fromFastifyError(cause as FastifyLikeError);
+      if (fastify?.errors) return fastify;
+    }
     const status = exception.getStatus();
     const response = exception.getResponse();
     if (typeof response === 'object' && response !== null && 'code' in response && 'detail' in response) {
@@ -204,5 +212,13 @@ export function createValidationPipe(): ValidationPipe {
         ),
       );
     },
+  });
+}
+
+/** A path parameter that must be a UUID; a 400 names the parameter. */
+export function uuidParam(name: string): ParseUUIDPipe {
+  return new ParseUUIDPipe({
+    exceptionFactory: () =>
+      new RequestValidationError(`${name} must be a UUID`, [{ field: name, message: 'must be a UUID' }]),
   });
 }

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { SCOPES, type Scope } from '../../src/modules/auth/scopes';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startTestApp, type TestApp } from '../support/app';
+
+/**
+ * Who may call what, for EVERY route the running app serves.
+ *
+ * The routes are not listed by hand: they are read from Fastify's router after the app has started, so a
+ * route added later (by a controller, or by a plugin straight on Fastify, or hidden from the OpenAPI
+ * document with @ApiExcludeEndpoint like the WhatsApp POST) is checked too. Fastify has no public "list
+ * the routes" call once they are registered (the onRoute hook only sees routes added after it), so the
+ * radix tree printed by `printRoutes()` is parsed: each line is one node, four columns deeper than its
+ * parent, whose full path is its parent's path followed by its own label, then the methods of the routes
+ * that end there, e.g.
+ *
+ *   │   ├── api-keys (POST, GET, HEAD)     → /v1/api-keys
+ *   │   │   └── /                          (no route ends at /v1/api-keys/)
+ *   │   │       └── :id (DELETE)           → /v1/api-keys/:id
+ *
+ * (`commonPrefix: false` prints shorter lines but drops the prefix before a wildcard: /docs/* shows as
+ * /docs*.) To guard against a change of the format, every line must parse, and every route parsed must be
+ * one `fastify.hasRoute()` confirms.
+ *
+ * Each route is then either public (the explicit allow-list below) or has a rule in REQUIRED_SCOPE; a
+ * route that is neither fails the test, so a new route cannot ship without someone deciding who may call it.
+ */
+
+/** Routes anyone may call: they authenticate the caller another way (a webhook signature) or serve no data. */
+const PUBLIC_ROUTES: { route: RegExp; why: string }[] = [
+  { route: /^(GET|HEAD) \/webhooks\/whatsapp$/, why: 'Meta verification handshake (verify token)' },
+  { route: /^POST \/webhooks\/whatsapp$/, why: 'Meta deliveries (X-Hub-Signature-256)' },
+  { route: /^(GET|HEAD) \/health$/, why: 'liveness and readiness probes' },
+  { route: /^(GET|HEAD) \/docs([/-].*)?$/, why: 'the OpenAPI document and Swagger UI' },
+];
+
+/**
+ * The scope every other route requires, as "METHOD /path" with Fastify's :param syntax. A HEAD route that
+ * Fastify derived from a GET (exposeHeadRoutes) runs the GET handler, guard included, so it falls back to
+ * the GET rule; it is still requested as HEAD below.
+ */
+const REQUIRED_SCOPE: Record<string, Scope> = {
+  'POST /v1/api-keys': 'keys:admin',
+  'GET /v1/api-keys': 'keys:admin',
+  'DELETE /v1/api-keys/:id': 'keys:admin',
+  'POST /v1/consent-events': 'consent:write',
+  'GET /v1/consents': 'consent:read',
+  'GET /v1/consents/check': 'consent:read',
+  'GET /v1/subjects/:id/timeline': 'subjects:read',
+  'POST /v1/inbox/replay': 'inbox:admin',
+  'GET /metrics': 'metrics:read',
+};
+
+interface Route {
+  method: string;
+  path: string;
+}
+
+const name = (r: Route) => `${r.method} ${r.path}`;
+const isPublic = (r: Route) => PUBLIC_ROUTES.some((p) => p.route.test(name(r)));
+const ruleOf = (r: Route): Scope | undefined =>
+  REQUIRED_SCOPE[name(r)] ?? (r.method === 'HEAD' ? REQUIRED_SCOPE[`GET ${r.path}`] : undefined);
+
+interface RouteTree {
+  printRoutes(options: { commonPrefix: boolean }): string;
+  hasRoute(options: { method: string; url: string }): boolean;
+}
+
+/** Every method × path Fastify serves, with the lines of printRoutes() that could not be read. */
+function registeredRoutes(fastify: RouteTree): { routes: Route[]; unreadable: string[] } {
+  const routes: Route[] = [];
+  const unreadable: string[] = [];
+  const prefixes: string[] = [];
+  for (const line of fastify.printRoutes({ commonPrefix: true }).split('\n')) {
+    if (!line.trim()) continue;
+    const match = /^((?:│ {3}| {4})*)[├└]── (.+?)(?: \(([A-Z]+(?:, [A-Z]+)*)\))?$/.exec(line);
+    if (!match) {
+      unreadable.push(line);
+      continue;
+    }
+    const depth = match[1].length / 4;
+    // A parameter named differently by two routes prints as ":a|:b"; either name will do.
+    const label = match[2].split('|')[0];
+    const path = (depth > 0 ? prefixes[depth - 1] : '') + label;
+    prefixes.length = depth;
+    prefixes[depth] = path;
+    for (const method of match[3]?.split(', ') ?? []) routes.push({ method, path });
+  }
+  routes.sort((a, b) => name(a).localeCompare(name(b)));
+  return { routes, unreadable };
+}
+
+/** A concrete URL for a route: a random uuid for each :param, a plain segment for a wildcard. */
+const urlOf = (path: string) => path.replace(/:[A-Za-z_]\w*/g, () => randomUUID()).replace(/\*$/, 'anything');
+
+// The suite is collected asynchronously: the app starts first, so every registered route becomes a row of
+// its own.
+describe('who may call each route', async () => {
+  const db: TestDatabase = await createTestDatabase();
+  const gw: TestApp = await startTestApp({ databaseUrl: db.url });
+  const fastify = gw.app.getHttpAdapter().getInstance() as unknown as RouteTree;
+  const { routes, unreadable } = registeredRoutes(fastify);
+  const protectedRoutes = routes.filter((r) => !isPublic(r));
+  const publicRoutes = routes.filter(isPublic);
+
+  afterAll(async () => {
+    await gw.close();
+    await db.drop();
+  });
+
+  /** Calls a route as a client would: POST bodies as JSON ({}); HEAD, GET and DELETE without a body. */
+  const call = (route: Route, url: string, key: string | null) =>
+    gw.api(url, { method: route.method, key, ...(route.method === 'POST' ? { json: {} } : {}) });
+
+  const problemCode = async (res: Response) => ((await res.json()) as { code?: string }).code;
+
+  const createKey = async (scopes: readonly Scope[]) => {
+    const res = await gw.api('/v1/api-keys', { method: 'POST', json: { name: 'route-auth', scopes } });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; key: string };
+  };
+
+  describe('the route table', () => {
+    it('reads every line of the router and finds the routes it expects', () => {
+      expect(unreadable).toEqual([]);
+      expect(routes.map(name)).toEqual(
+        expect.arrayContaining([
+          'GET /health',
+          'POST /webhooks/whatsapp',
+          'POST /v1/consent-events',
+          'HEAD /metrics',
+        ]),
+      );
+    });
+
+    it('lists only routes Fastify really serves', () => {
+      expect(routes.filter((r) => !fastify.hasRoute({ method: r.method, url: r.path })).map(name)).toEqual(
+        [],
+      );
+    });
+
+    it('has a scope rule for every route that is not public', () => {
+      expect(protectedRoutes.filter((r) => ruleOf(r) === undefined).map(name)).toEqual([]);
+    });
+
+    it('has no rule for a route that does not exist', () => {
+      const served = new Set(routes.map(name));
+      expect(Object.keys(REQUIRED_SCOPE).filter((r) => !served.has(r))).toEqual([]);
+    });
+
+    it('has no public entry that matches no route', () => {
+      expect(
+        PUBLIC_ROUTES.filter((p) => !routes.some((r) => p.route.test(name(r)))).map((p) => p.why),
+      ).toEqual([]);
+    });
+
+    it('declares bearer auth in the OpenAPI document exactly on the protected operations', async () => {
+      const res = await gw.api('/docs/openapi.json', { key: null });
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as {
+        paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>>;
+      };
+      const mismatched: string[] = [];
+      for (const [path, operations] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const route = { method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, ':$1') };
+          expect(routes.map(name)).toContain(name(route));
+          const documented = (operation.security ?? []).some((s) => 'bearer' in s);
+          if (documented === isPublic(route)) mismatched.push(name(route));
+        }
+      }
+      expect(mismatched).toEqual([]);
+    });
+  });
+
+  describe.each(protectedRoutes.map((r) => [name(r), r] as const))('%s', (_name, route) => {
+    const scope = ruleOf(route);
+
+    it('answers 401 without an API key', async () => {
+      const res = await call(route, urlOf(route.path), null);
+      expect(res.status).toBe(401);
+      if (route.method !== 'HEAD') expect(await problemCode(res)).toBe('unauthenticated');
+    });
+
+    it('answers 401 to a key it never issued', async () => {
+      const res = await call(route, urlOf(route.path), `cgk_${randomUUID()}`);
+      expect(res.status).toBe(401);
+    });
+
+    it('answers 401 to a revoked key, even one holding every scope', async () => {
+      const { id, key } = await createKey(SCOPES);
+      expect((await gw.api(`/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(200);
+      expect((await call(route, urlOf(route.path), key)).status).toBe(401);
+    });
+
+    it('answers 403 to a key holding every scope but the one it requires', async () => {
+      expect(scope).toBeDefined();
+      const { key } = await createKey(SCOPES.filter((s) => s !== scope));
+      const res = await call(route, urlOf(route.path), key);
+      expect(res.status).toBe(403);
+      if (route.method !== 'HEAD') expect(await problemCode(res)).toBe('insufficient_scope');
+    });
+
+    it('lets a key holding only the scope it requires through', async () => {
+      expect(scope).toBeDefined();
+      const { key } = await createKey([scope!]);
+      const res = await call(route, urlOf(route.path), key);
+      // Past the guard the request may still be refused (a {} body, an unknown id), but not for its key.
+      expect([401, 403]).not.toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+    });
+  });
+
+  describe.each(publicRoutes.map((r) => [name(r), r] as const))('public %s', (_name, route) => {
+    it('asks no API key', async () => {
+      const url = urlOf(route.path);
+      const res = await call(route, url, null);
+      expect(res.status).toBeLessThan(500);
+      if (route.method === 'HEAD') {
+        // No body to read: the HEAD answers as the GET it mirrors, which is checked on its own row.
+        expect(res.status).toBe((await call({ ...route, method: 'GET' }, url, null)).status);
+      } else if (res.headers.get('content-type')?.includes('application/problem+json')) {
+        expect(['unauthenticated', 'insufficient_scope']).not.toContain(await problemCode(res));
+      }
+    });
+  });
+});
