@@ -1,0 +1,90 @@
+import { caseSafeSuffix, makeId, toId18 } from './ids';
+import { OBJECTS } from './schema';
+import { parseSoql, runSoql, SalesforceApiError } from './soql';
+
+const contacts = [
+  {
+    Id: toId18('003xx0000000001')!,
+    LastName: "O'Brien",
+    MobilePhone: '+1',
+    SystemModstamp: '2026-01-01T00:00:00.000+0000',
+    DoNotCall: false,
+  },
+  {
+    Id: toId18('003xx0000000002')!,
+    LastName: 'smith',
+    MobilePhone: null,
+    SystemModstamp: '2026-01-02T00:00:00.000+0000',
+    DoNotCall: true,
+  },
+  {
+    Id: toId18('003xx0000000003')!,
+    LastName: 'Smith',
+    MobilePhone: '+3',
+    SystemModstamp: '2026-01-03T00:00:00.000+0000',
+    DoNotCall: false,
+  },
+];
+
+const run = (soql: string) => runSoql(parseSoql(soql, 62), contacts, '/services/data/v62.0');
+const codeOf = (soql: string) => {
+  try {
+    parseSoql(soql, 62);
+  } catch (err) {
+    return (err as SalesforceApiError).errorCode;
+  }
+  return 'OK';
+};
+
+describe('Salesforce ids', () => {
+  it('computes the case-safe 18-character suffix', () => {
+    expect(caseSafeSuffix('001A0000006Vm9r')).toBe('IAC');
+    expect(toId18('001A0000006Vm9r')).toBe('001A0000006Vm9rIAC');
+    expect(toId18('001A0000006Vm9riac')).toBe('001A0000006Vm9rIAC');
+    expect(toId18('001A0000006Vm9rXXX')).toBeUndefined();
+    expect(makeId('0PK', 1)).toMatch(/^0PKxx0{9}1[A-Z0-5]{3}$/);
+  });
+});
+
+describe('SOQL subset', () => {
+  it('filters with = (case-insensitive), escapes, IN, null, booleans and datetimes', () => {
+    expect(run("SELECT Id FROM Contact WHERE LastName = 'SMITH'")).toHaveLength(2);
+    expect(run("SELECT LastName FROM Contact WHERE LastName = 'O\\'Brien'").map((r) => r.LastName)).toEqual([
+      "O'Brien",
+    ]);
+    expect(run("SELECT Id FROM Contact WHERE MobilePhone IN ('+1', '+3')")).toHaveLength(2);
+    expect(run('SELECT Id FROM Contact WHERE MobilePhone = null')).toHaveLength(1);
+    expect(run('SELECT Id FROM Contact WHERE DoNotCall = TRUE')).toHaveLength(1);
+    expect(
+      run('SELECT Id FROM Contact WHERE SystemModstamp > 2026-01-01T00:00:00Z AND DoNotCall = false'),
+    ).toHaveLength(1);
+    expect(run("select id from contact where id = '003xx0000000002'")).toHaveLength(1);
+  });
+
+  it('orders, limits and projects with attributes', () => {
+    const rows = run('SELECT Id, MobilePhone FROM Contact ORDER BY MobilePhone DESC NULLS LAST LIMIT 2');
+    expect(rows.map((r) => r.MobilePhone)).toEqual(['+3', '+1']);
+    expect(rows[0]).toEqual({
+      attributes: { type: 'Contact', url: `/services/data/v62.0/sobjects/Contact/${contacts[2].Id}` },
+      Id: contacts[2].Id,
+      MobilePhone: '+3',
+    });
+  });
+
+  it('refuses anything outside the subset in Salesforce terms', () => {
+    expect(codeOf("SELECT Id FROM Contact WHERE LastName = 'a' OR LastName = 'b'")).toBe('MALFORMED_QUERY');
+    expect(codeOf('SELECT COUNT() FROM Contact')).toBe('MALFORMED_QUERY');
+    expect(codeOf('SELECT Id FROM Contact LIMIT 1 OFFSET 1')).toBe('MALFORMED_QUERY');
+    expect(codeOf('SELECT Individual.Name FROM Contact')).toBe('INVALID_FIELD');
+    expect(codeOf('SELECT Id FROM Account')).toBe('INVALID_TYPE');
+    expect(codeOf("SELECT Id FROM Contact WHERE Id = 'nope'")).toBe('INVALID_QUERY_FILTER_OPERATOR');
+    expect(codeOf("SELECT Id FROM Contact WHERE DoNotCall = 'true'")).toBe('INVALID_FIELD');
+    expect(codeOf("SELECT Id FROM Contact WHERE LastName = 'unterminated")).toBe('MALFORMED_QUERY');
+    // BusinessBrandId exists from API 53.0; consent objects need 45.0.
+    expect(() => parseSoql('SELECT BusinessBrandId FROM ContactPointTypeConsent', 52)).toThrow(
+      SalesforceApiError,
+    );
+    expect(() => parseSoql('SELECT Id FROM ContactPointTypeConsent', 44)).toThrow(SalesforceApiError);
+    expect(OBJECTS.ContactPointTypeConsent.keyPrefix).toBe('0ZY');
+  });
+});

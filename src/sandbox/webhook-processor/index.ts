@@ -1,0 +1,2 @@
+export * from '../../modules/connectors/webhook/standard-webhooks';
+export * from './webhook-processor';
