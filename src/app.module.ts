@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './modules/auth/auth.module';
+import { ConnectorsModule } from './modules/connectors/connectors.module';
+import { PropagationModule } from './modules/propagation/propagation.module';
 import { InboxModule } from './modules/inbox/inbox.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { WhatsAppModule } from './modules/whatsapp/whatsapp.module';
@@ -12,7 +14,15 @@ export class AppModule {
   static register(options: PlatformOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(options), AuthModule, LedgerModule, InboxModule, WhatsAppModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        AuthModule,
+        LedgerModule,
+        InboxModule,
+        WhatsAppModule,
+        ConnectorsModule,
+        PropagationModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }

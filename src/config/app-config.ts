@@ -47,6 +47,12 @@ export interface AppConfig {
   controller: { name: string; contact: string; email: string; address: string; url: string | null };
   policyUrl: string | null;
   jurisdiction: string;
+  /** Public URL of this gateway (OAuth redirect URIs, HubSpot webhook signature URIs). */
+  publicBaseUrl: string;
+  /** Hosts (host or host:port) outbound calls may reach even when private; and sandbox base_urls. */
+  outboundAllowlist: string[];
+  hubspot: { clientId: string | null; clientSecret: string | null; appId: string | null };
+  salesforce: { clientId: string | null; clientSecret: string | null };
 }
 
 type Env = Record<string, string | undefined>;
@@ -179,7 +185,33 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     policyUrl: env.PRIVACY_POLICY_URL ?? null,
     jurisdiction: env.JURISDICTION ?? 'EU',
+    publicBaseUrl: parsePublicBaseUrl(env),
+    outboundAllowlist: (env.OUTBOUND_ALLOWLIST ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    hubspot: {
+      clientId: env.HUBSPOT_CLIENT_ID || null,
+      clientSecret: env.HUBSPOT_CLIENT_SECRET || null,
+      appId: env.HUBSPOT_APP_ID || null,
+    },
+    salesforce: {
+      clientId: env.SALESFORCE_CLIENT_ID || null,
+      clientSecret: env.SALESFORCE_CLIENT_SECRET || null,
+    },
   };
+}
+
+function parsePublicBaseUrl(env: Env): string {
+  const port = env.PORT || '3000';
+  const raw = env.PUBLIC_BASE_URL || `http://127.0.0.1:${port}`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError('PUBLIC_BASE_URL', `must be an http(s) URL, got "${raw}"`);
+  }
 }
 
 /** Injection token for AppConfig. */

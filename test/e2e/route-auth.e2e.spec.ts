@@ -30,6 +30,11 @@ import { startTestApp, type TestApp } from '../support/app';
 const PUBLIC_ROUTES: { route: RegExp; why: string }[] = [
   { route: /^(GET|HEAD) \/webhooks\/whatsapp$/, why: 'Meta verification handshake (verify token)' },
   { route: /^POST \/webhooks\/whatsapp$/, why: 'Meta deliveries (X-Hub-Signature-256)' },
+  { route: /^POST \/webhooks\/hubspot$/, why: 'HubSpot deliveries (X-HubSpot-Signature-v3)' },
+  {
+    route: /^(GET|HEAD) \/v1\/connections\/oauth\/:type\/callback$/,
+    why: 'OAuth redirect back from the vendor (signed state)',
+  },
   { route: /^(GET|HEAD) \/health$/, why: 'liveness and readiness probes' },
   { route: /^(GET|HEAD) \/docs([/-].*)?$/, why: 'the OpenAPI document and Swagger UI' },
 ];
@@ -49,6 +54,18 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'GET /v1/subjects/:id/timeline': 'subjects:read',
   'POST /v1/inbox/replay': 'inbox:admin',
   'GET /metrics': 'metrics:read',
+  'POST /v1/connections': 'connections:admin',
+  'GET /v1/connections': 'connections:read',
+  'GET /v1/connections/oauth/:type/authorize': 'connections:admin',
+  'GET /v1/connections/:id': 'connections:read',
+  'PATCH /v1/connections/:id': 'connections:admin',
+  'DELETE /v1/connections/:id': 'connections:admin',
+  'POST /v1/connections/:id/test': 'connections:admin',
+  'POST /v1/connections/:id/backfill': 'connections:admin',
+  'GET /v1/connections/:id/backfill': 'connections:read',
+  'GET /v1/deliveries': 'deliveries:read',
+  'GET /v1/deliveries/:id': 'deliveries:read',
+  'POST /v1/deliveries/:id/retry': 'deliveries:retry',
 };
 
 interface Route {

@@ -6,6 +6,10 @@ export const SCOPES = [
   'keys:admin',
   'inbox:admin',
   'metrics:read',
+  'connections:read',
+  'connections:admin',
+  'deliveries:read',
+  'deliveries:retry',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -39,6 +39,8 @@ export interface RecordConsentInput {
   inboxId?: string | null;
   evidence?: Record<string, EvidenceValue>;
   sealedEvidence?: Record<string, EvidenceValue>;
+  /** The connection a CRM-sourced change came from: it already has it, so it is not told again. */
+  originConnectionId?: string | null;
 }
 
 export interface RecordConsentResult {
@@ -61,6 +63,12 @@ interface StateDbRow {
   captured_at: Date;
 }
 
+/** Runs inside the ledger transaction when a person's consent state changed (propagation plans here). */
+export type StateChangedHook = (
+  manager: EntityManager,
+  change: { subjectId: string; eventId: string; source: ConsentSource; originConnectionId: string | null },
+) => Promise<void>;
+
 /** Channel on which consent-state changes are announced (cache invalidation, propagation wake-up). */
 export const CONSENT_CHANGED_CHANNEL = 'cg_consent_changed';
 /** Channel on which new identities are announced (a reader may have cached "nobody is known by this"). */
@@ -78,6 +86,7 @@ function lockKey(hash: Buffer): string {
 @Injectable()
 export class LedgerService {
   private readonly logger = new Logger(LedgerService.name);
+  private readonly stateChangedHooks: StateChangedHook[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,6 +94,11 @@ export class LedgerService {
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
   ) {}
+
+  /** Registers work that must commit with every change of state (deliveries and their jobs). */
+  onStateChanged(hook: StateChangedHook): void {
+    this.stateChangedHooks.push(hook);
+  }
 
   /** Runs fn in one transaction (the unit in which events, state and follow-up jobs commit together). */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -275,6 +289,15 @@ export class LedgerService {
         ],
       );
       await manager.query(`SELECT pg_notify($1, $2)`, [CONSENT_CHANGED_CHANNEL, subjectId]);
+    }
+    if (decision.effect === 'changed') {
+      for (const hook of this.stateChangedHooks)
+        await hook(manager, {
+          subjectId,
+          eventId,
+          source: input.source,
+          originConnectionId: input.originConnectionId ?? null,
+        });
     }
     this.metrics.consentEvents.inc({ source: input.source, status: input.status, effect: decision.effect });
     return { eventId, subjectId, effect: decision.effect, duplicate: false };

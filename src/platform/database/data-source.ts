@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { InitialLedger1764400000000 } from './migrations/1764400000000-initial-ledger';
+import { ConnectionsPropagation1764500000000 } from './migrations/1764500000000-connections-propagation';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
-export const MIGRATIONS = [InitialLedger1764400000000];
+export const MIGRATIONS = [InitialLedger1764400000000, ConnectionsPropagation1764500000000];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
   return new DataSource({

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of this process, on their own registry (so tests can build several apps). */
 @Injectable()
@@ -54,6 +54,35 @@ export class MetricsService {
     name: 'cg_consent_checks_total',
     help: 'Consent checks answered, by result.',
     labelNames: ['allowed'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'cg_deliveries_total',
+    help: 'Delivery attempts finished, by connection and outcome (succeeded, skipped, retrying, dead).',
+    labelNames: ['connection', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveryLatency = new Histogram({
+    name: 'cg_delivery_latency_seconds',
+    help: 'Time from a delivery being planned (with its ledger event) to the vendor confirming it.',
+    labelNames: ['connection'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
+  readonly vendorCalls = new Counter({
+    name: 'cg_vendor_calls_total',
+    help: 'Calls made to vendors by connection (paced below their published limits).',
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveriesQueued = new Gauge({
+    name: 'cg_deliveries_queued',
+    help: 'Deliveries not yet finished, by connection and status (read from the database at scrape).',
+    labelNames: ['connection', 'status'] as const,
     registers: [this.registry],
   });
 

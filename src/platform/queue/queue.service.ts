@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import type { PoolClient } from 'pg';
+import type { EntityManager } from 'typeorm';
 import { DATABASE_URL } from '../database/database.tokens';
 
 export type JobHandler<T> = (jobs: PgBoss.Job<T>[]) => Promise<void>;
@@ -11,6 +12,7 @@ export interface QueueDefinition {
   retryDelay?: number;
   retryBackoff?: boolean;
   expireInSeconds?: number;
+  policy?: PgBoss.QueuePolicy;
 }
 
 /**
@@ -49,6 +51,7 @@ export class QueueService implements OnModuleDestroy {
           retryDelay: q.retryDelay ?? 2,
           retryBackoff: q.retryBackoff ?? true,
           expireInSeconds: q.expireInSeconds ?? 300,
+          policy: q.policy ?? 'standard',
         });
       }
     }
@@ -56,6 +59,13 @@ export class QueueService implements OnModuleDestroy {
 
   static dbFor(client: PoolClient): PgBoss.Db {
     return { executeSql: (text, values) => client.query(text, values) };
+  }
+
+  /** pg-boss's view of a TypeORM transaction, so a job is sent inside it and commits with it. */
+  static async dbOf(manager: EntityManager): Promise<PgBoss.Db> {
+    if (!manager.queryRunner) throw new Error('dbOf needs an EntityManager inside a transaction');
+    const client = (await manager.queryRunner.connect()) as PoolClient;
+    return QueueService.dbFor(client);
   }
 
   async insert<T extends object>(name: string, data: T[], client?: PoolClient): Promise<void> {
@@ -81,7 +91,20 @@ export class QueueService implements OnModuleDestroy {
     workers = 1,
   ): Promise<void> {
     const ids: string[] = [];
-    for (let i = 0; i < workers; i++) ids.push(await this.boss.work<T>(name, options, handler));
+    for (let i = 0; i < workers; i++) {
+      let id = '';
+      // pg-boss 10 sleeps a full polling interval after every fetch unless notified; a worker that just
+      // got jobs fetches again at once, so a backlog drains at full speed and idle workers still poll.
+      const drainingHandler: JobHandler<T> = async (jobs) => {
+        try {
+          await handler(jobs);
+        } finally {
+          if (jobs.length) this.boss.notifyWorker(id);
+        }
+      };
+      id = await this.boss.work<T>(name, options, drainingHandler);
+      ids.push(id);
+    }
     this.workerIds.set(name, [...(this.workerIds.get(name) ?? []), ...ids]);
   }
 

@@ -186,6 +186,21 @@ const ROUTES: Route[] = [
   crm('PATCH', '^/crm/v3/objects/contacts/([^/]+)$', (c, [id]) => updateContact(c, id)),
   crm('DELETE', '^/crm/v3/objects/contacts/([^/]+)$', (c, [id]) => archiveContact(c, id)),
   crm('GET', '^/crm/v3/properties/contacts$', (c) => listProperties(c)),
+  // Account details (GET /account-info/v3/details): how a private-app token learns its portal id.
+  crm('GET', '^/account-info/v3/details$', (c) => ({
+    status: 200,
+    body: {
+      portalId: c.portal.portalId,
+      accountType: 'STANDARD',
+      timeZone: 'Europe/Berlin',
+      companyCurrency: 'EUR',
+      additionalCurrencies: [],
+      utcOffset: '+01:00',
+      utcOffsetMilliseconds: 3_600_000,
+      uiDomain: 'app.hubspot.com',
+      dataHostingLocation: 'eu1',
+    },
+  })),
   crm('POST', '^/crm/v3/properties/contacts$', (c) => createProperty(c)),
   crm('GET', '^/crm/v3/properties/contacts/([^/]+)$', (c, [name]) => getProperty(c, name)),
   prefs('GET', '^/communication-preferences/v3/definitions$', (c) => v3Definitions(c)),

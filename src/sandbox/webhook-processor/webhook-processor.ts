@@ -5,7 +5,7 @@
  *
  * Answers: 204 for a new message, 200 for a duplicate webhook-id, 401 for a bad signature or stale timestamp,
  * 400 for a body that is not JSON. Admin: GET /__admin/state, POST /__admin/faults, DELETE /__admin/faults,
- * POST /__admin/reset.
+ * POST /__admin/reset, POST /__admin/secret {secret} (the signing secret the gateway issued).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -67,9 +67,14 @@ export class WebhookProcessorSimulator {
   private readonly hangTimers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly secret: string,
+    private secret: string,
     private readonly options: WebhookProcessorOptions = {},
   ) {}
+
+  /** The signing secret the gateway returned when the webhook connection was created. */
+  useSecret(secret: string): void {
+    this.secret = secret;
+  }
 
   async start(port = 0): Promise<string> {
     const server = createServer((req, res) => {
@@ -257,6 +262,12 @@ export class WebhookProcessorSimulator {
         sendJson(res, 201, { faults: this.faults });
       } else if (method === 'DELETE' && path === '/__admin/faults') {
         this.clearFaults();
+        res.writeHead(204).end();
+      } else if (method === 'POST' && path === '/__admin/secret') {
+        const secret = (body as { secret?: unknown }).secret;
+        if (typeof secret !== 'string' || !secret.startsWith('whsec_'))
+          throw new Error('secret must be a whsec_ string');
+        this.useSecret(secret);
         res.writeHead(204).end();
       } else if (method === 'POST' && path === '/__admin/reset') {
         this.reset();

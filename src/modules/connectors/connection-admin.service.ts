@@ -1,0 +1,201 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { CryptoService } from '../../platform/crypto/crypto.service';
+import { QueueService } from '../../platform/queue/queue.service';
+import { BackfillService } from './backfill.service';
+import { ConnectionInvalidError, OAuthStateError, ProviderNotConfiguredError } from './connection.errors';
+import { ConnectionService, type ConnectionView } from './connection.service';
+import { ConnectorFactory } from './connector.factory';
+import type { ConnectionCredentials, ConnectionType } from './connector.port';
+import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
+import { OAuthStateCodec } from './oauth-state';
+import { VENDOR_DEFAULTS } from './vendor-defaults';
+import { PROPAGATION_DRAIN_QUEUE } from '../propagation/propagation.constants';
+
+const STATE_TTL_MS = 10 * 60_000;
+
+/** Connecting, changing, testing and disconnecting accounts: what an admin does, through the API or console. */
+@Injectable()
+export class ConnectionAdminService {
+  private readonly logger = new Logger(ConnectionAdminService.name);
+  private readonly states: OAuthStateCodec;
+
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly factory: ConnectorFactory,
+    private readonly backfills: BackfillService,
+    private readonly jobs: QueueService,
+    crypto: CryptoService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.states = OAuthStateCodec.fromCrypto(crypto);
+  }
+
+  private requireCredential(value: string | undefined, field: string): string {
+    if (!value)
+      throw new ConnectionInvalidError(`${field} is required`, [
+        { field, message: 'is required for this type' },
+      ]);
+    return value;
+  }
+
+  async create(dto: CreateConnectionDto): Promise<ConnectionView & { signing_secret?: string }> {
+    const baseUrl = this.connections.checkOverride('base_url', dto.base_url);
+    const loginUrl = this.connections.checkOverride('login_url', dto.login_url);
+    let credentials: ConnectionCredentials;
+    let signingSecret: string | undefined;
+    switch (dto.type) {
+      case 'hubspot':
+        credentials = {
+          accessToken: this.requireCredential(dto.credentials.access_token, 'credentials.access_token'),
+          refreshToken: dto.credentials.refresh_token,
+          expiresAt: dto.credentials.expires_at ?? null,
+        };
+        break;
+      case 'salesforce': {
+        const instance = this.connections.checkOverride(
+          'base_url',
+          this.requireCredential(dto.credentials.instance_url, 'credentials.instance_url'),
+        );
+        credentials = {
+          accessToken: this.requireCredential(dto.credentials.access_token, 'credentials.access_token'),
+          refreshToken: dto.credentials.refresh_token,
+          instanceUrl: instance ?? undefined,
+          expiresAt: dto.credentials.expires_at ?? null,
+        };
+        break;
+      }
+      case 'webhook':
+        signingSecret = ConnectionService.newSigningSecret();
+        credentials = {
+          url: await this.connections.checkWebhookUrl(
+            this.requireCredential(dto.credentials.url, 'credentials.url'),
+          ),
+          signingSecret,
+        };
+        break;
+    }
+    const created = await this.connections.create({
+      type: dto.type,
+      name: dto.name,
+      vendorId: dto.vendor_id,
+      baseUrl,
+      loginUrl,
+      credentials,
+      erasureMode: dto.erasure_mode,
+      rateLimit: dto.rate_limit ? { max: dto.rate_limit.max, windowMs: dto.rate_limit.window_ms } : null,
+    });
+    const ready = await this.afterConnect(created.id);
+    return signingSecret ? { ...ready, signing_secret: signingSecret } : ready;
+  }
+
+  /** On connect: create the vendor-side mapping, test the account, and import existing consent. */
+  private async afterConnect(id: string): Promise<ConnectionView> {
+    const context = await this.connections.context(id);
+    const connector = this.factory.create(context);
+    try {
+      const mapping = await connector.ensureSetup();
+      if (Object.keys(mapping).length) await this.connections.saveMapping(id, mapping);
+      // A private-app token does not say which account it belongs to; setup asks the vendor.
+      if (!context.externalAccountId && typeof mapping.portalId === 'string') {
+        await this.connections.setExternalAccountId(id, mapping.portalId);
+      }
+      await this.connections.recordTest(id, await connector.test());
+    } catch (error) {
+      await this.connections.recordTest(id, {
+        ok: false,
+        detail: `setup failed: ${(error as Error).message}`,
+      });
+    }
+    if (context.type !== 'webhook') await this.backfills.start(id);
+    return this.connections.get(id);
+  }
+
+  async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+    const updated = await this.connections.update(id, {
+      name: dto.name,
+      status: dto.status,
+      mapping: dto.mapping,
+      erasureMode: dto.erasure_mode,
+      rateLimit: dto.rate_limit ? { max: dto.rate_limit.max, windowMs: dto.rate_limit.window_ms } : undefined,
+    });
+    if (dto.status === 'active') await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId: id });
+    return updated;
+  }
+
+  async test(id: string) {
+    const context = await this.connections.context(id);
+    const result = await this.factory.create(context).test();
+    await this.connections.recordTest(id, result);
+    return { ...result, tested_at: new Date().toISOString() };
+  }
+
+  // ---- OAuth web-server flow ----
+
+  redirectUri(type: ConnectionType): string {
+    return `${this.config.publicBaseUrl}/v1/connections/oauth/${type}/callback`;
+  }
+
+  authorizeUrl(
+    type: 'hubspot' | 'salesforce',
+    input: { name: string; vendorId?: string; baseUrl?: string; loginUrl?: string },
+  ): string {
+    const provider = this.factory.oauthProvider(type);
+    if (!provider) {
+      throw new ProviderNotConfiguredError(
+        `${type} OAuth is not configured: set ${type.toUpperCase()}_CLIENT_ID and ${type.toUpperCase()}_CLIENT_SECRET`,
+      );
+    }
+    const baseUrl = this.connections.checkOverride('base_url', input.baseUrl);
+    const loginUrl = this.connections.checkOverride('login_url', input.loginUrl);
+    const state = this.states.encode({
+      type,
+      name: input.name,
+      baseUrl,
+      loginUrl,
+      vendorId: input.vendorId ?? null,
+      expiresAt: Date.now() + STATE_TTL_MS,
+      nonce: randomBytes(12).toString('base64url'),
+    });
+    const authBaseUrl =
+      type === 'salesforce'
+        ? (loginUrl ?? baseUrl ?? VENDOR_DEFAULTS.salesforce.authBaseUrl!)
+        : (baseUrl ?? VENDOR_DEFAULTS.hubspot.authBaseUrl!);
+    return provider.authorizeUrl({ authBaseUrl, redirectUri: this.redirectUri(type), state });
+  }
+
+  async completeOAuth(type: 'hubspot' | 'salesforce', code: string, state: string): Promise<ConnectionView> {
+    const payload = this.states.decode(state);
+    if (!payload || payload.type !== type) {
+      throw new OAuthStateError('The OAuth state is invalid or expired; start the connection again.', [
+        { field: 'state', message: 'invalid or expired' },
+      ]);
+    }
+    const provider = this.factory.oauthProvider(type);
+    if (!provider) throw new ProviderNotConfiguredError(`${type} OAuth is not configured`);
+    const apiBaseUrl =
+      type === 'salesforce'
+        ? (payload.loginUrl ?? payload.baseUrl ?? VENDOR_DEFAULTS.salesforce.authBaseUrl!)
+        : (payload.baseUrl ?? VENDOR_DEFAULTS.hubspot.apiBaseUrl!);
+    const result = await provider.exchangeCode({ apiBaseUrl, code, redirectUri: this.redirectUri(type) });
+    if (type === 'salesforce' && result.credentials.instanceUrl) {
+      // The instance a token is for must itself be an allowed host when it is not Salesforce's own.
+      const instance = new URL(result.credentials.instanceUrl);
+      if (!instance.hostname.endsWith('.salesforce.com') && !instance.hostname.endsWith('.force.com')) {
+        this.connections.checkOverride('base_url', result.credentials.instanceUrl);
+      }
+    }
+    const created = await this.connections.create({
+      type,
+      name: payload.name,
+      vendorId: payload.vendorId,
+      baseUrl: payload.baseUrl,
+      loginUrl: payload.loginUrl,
+      credentials: result.credentials,
+      externalAccountId: result.externalAccountId,
+    });
+    this.logger.log({ connectionId: created.id, type }, 'connected by OAuth');
+    return this.afterConnect(created.id);
+  }
+}

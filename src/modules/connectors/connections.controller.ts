@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { uuidParam } from '../../platform/http/problem';
+import { Public, RequireScopes } from '../auth/auth.decorators';
+import { BackfillService } from './backfill.service';
+import { ConnectionAdminService } from './connection-admin.service';
+import { ConnectionInvalidError } from './connection.errors';
+import { ConnectionService } from './connection.service';
+import {
+  AuthorizeQueryDto,
+  CreateConnectionDto,
+  OAuthCallbackQueryDto,
+  UpdateConnectionDto,
+} from './dto/connection.dto';
+
+function oauthType(raw: string): 'hubspot' | 'salesforce' {
+  if (raw === 'hubspot' || raw === 'salesforce') return raw;
+  throw new ConnectionInvalidError('OAuth is available for hubspot and salesforce', [
+    { field: 'type', message: 'must be hubspot or salesforce' },
+  ]);
+}
+
+@ApiTags('connections')
+@ApiBearerAuth()
+@Controller('v1/connections')
+export class ConnectionsController {
+  constructor(
+    private readonly admin: ConnectionAdminService,
+    private readonly connections: ConnectionService,
+    private readonly backfills: BackfillService,
+  ) {}
+
+  /** Connects an account with tokens (HubSpot private app, Salesforce) or a webhook URL. Secrets are never returned, except a new webhook's signing secret, once. */
+  @Post()
+  @HttpCode(201)
+  @RequireScopes('connections:admin')
+  create(@Body() body: CreateConnectionDto) {
+    return this.admin.create(body);
+  }
+
+  @Get()
+  @RequireScopes('connections:read')
+  async list() {
+    return { connections: await this.connections.list() };
+  }
+
+  /** Starts the OAuth web-server flow: redirects the admin's browser to the vendor's consent screen. */
+  @Get('oauth/:type/authorize')
+  @RequireScopes('connections:admin')
+  authorize(@Param('type') type: string, @Query() query: AuthorizeQueryDto, @Res() reply: FastifyReply) {
+    const url = this.admin.authorizeUrl(oauthType(type), {
+      name: query.name,
+      vendorId: query.vendor_id,
+      baseUrl: query.base_url,
+      loginUrl: query.login_url,
+    });
+    void reply.status(302).header('location', url).send();
+  }
+
+  @Get(':id')
+  @RequireScopes('connections:read')
+  get(@Param('id', uuidParam('id')) id: string) {
+    return this.connections.get(id);
+  }
+
+  /** Pause, resume, change the mapping, the erasure mode or the pacing. */
+  @Patch(':id')
+  @RequireScopes('connections:admin')
+  update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateConnectionDto) {
+    return this.admin.update(id, body);
+  }
+
+  /** Disconnects (propagation stops); credentials are kept so erasures can still reach the vendor. */
+  @Delete(':id')
+  @RequireScopes('connections:admin')
+  disconnect(@Param('id', uuidParam('id')) id: string) {
+    return this.connections.disconnect(id);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @RequireScopes('connections:admin')
+  test(@Param('id', uuidParam('id')) id: string) {
+    return this.admin.test(id);
+  }
+
+  /** Imports the consent of every existing contact; resumable; progress from GET. */
+  @Post(':id/backfill')
+  @HttpCode(202)
+  @RequireScopes('connections:admin')
+  backfill(@Param('id', uuidParam('id')) id: string) {
+    return this.backfills.start(id);
+  }
+
+  @Get(':id/backfill')
+  @RequireScopes('connections:read')
+  async backfillProgress(@Param('id', uuidParam('id')) id: string) {
+    await this.connections.get(id);
+    return { backfill: await this.backfills.latest(id) };
+  }
+}
+
+/** The OAuth redirect target: reached by the admin's browser, so authenticated by the signed state, not a key. */
+@ApiTags('connections')
+@Controller('v1/connections')
+export class OAuthCallbackController {
+  constructor(private readonly admin: ConnectionAdminService) {}
+
+  /** Where the vendor sends the browser back; authenticated by the signed, short-lived state. */
+  @Public()
+  @Get('oauth/:type/callback')
+  @HttpCode(201)
+  callback(@Param('type') type: string, @Query() query: OAuthCallbackQueryDto) {
+    return this.admin.completeOAuth(oauthType(type), query.code, query.state);
+  }
+}

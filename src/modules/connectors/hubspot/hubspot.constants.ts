@@ -1,0 +1,120 @@
+/**
+ * What the gateway creates and reads at a HubSpot portal. HubSpot has no documented API for WhatsApp
+ * subscription status (reference hubspot.md §4), so WhatsApp marketing consent lives in custom contact
+ * properties; email subscriptions go through the communication-preferences API.
+ */
+
+export const HUBSPOT_PROPERTIES = {
+  /** enumeration OPTED_IN | OPTED_OUT | UNKNOWN: the status in force for all the business's numbers. */
+  consent: 'wa_marketing_consent',
+  /** datetime: when the person made the change (the ledger event's captured_at). */
+  updatedAt: 'wa_consent_updated_at',
+  /** string: how the change was made (the ledger event's method, e.g. wa_keyword). */
+  source: 'wa_consent_source',
+  /** string: free text for the DPO (method, legal basis, ledger event id). */
+  explanation: 'wa_consent_legal_basis_explanation',
+  /** string: the ledger event id the gateway wrote, so it recognises its own writes when they echo back. */
+  eventId: 'cg_consent_event_id',
+} as const;
+
+export type HubspotConsentValue = 'OPTED_IN' | 'OPTED_OUT' | 'UNKNOWN';
+export const HUBSPOT_CONSENT_VALUES: readonly HubspotConsentValue[] = ['OPTED_IN', 'OPTED_OUT', 'UNKNOWN'];
+
+/**
+ * HubSpot's built-in contact group. A custom group would need `POST /crm/v3/properties/contacts/groups`
+ * first (not served by the sandbox); the properties are recognisable by their `wa_` / `cg_` prefixes.
+ */
+export const HUBSPOT_PROPERTY_GROUP = 'contactinformation';
+
+export interface HubspotPropertyDefinition {
+  name: string;
+  label: string;
+  description: string;
+  type: 'enumeration' | 'datetime' | 'string';
+  fieldType: 'select' | 'date' | 'text';
+  options?: { label: string; value: string; displayOrder: number }[];
+}
+
+export const HUBSPOT_PROPERTY_DEFINITIONS: readonly HubspotPropertyDefinition[] = [
+  {
+    name: HUBSPOT_PROPERTIES.consent,
+    label: 'WhatsApp marketing consent',
+    description:
+      'Set by Consent Gateway: whether the person may receive WhatsApp marketing from any of the business numbers.',
+    type: 'enumeration',
+    fieldType: 'select',
+    options: [
+      { label: 'Opted in', value: 'OPTED_IN', displayOrder: 0 },
+      { label: 'Opted out', value: 'OPTED_OUT', displayOrder: 1 },
+      { label: 'Unknown', value: 'UNKNOWN', displayOrder: 2 },
+    ],
+  },
+  {
+    name: HUBSPOT_PROPERTIES.updatedAt,
+    label: 'WhatsApp consent updated at',
+    description: 'Set by Consent Gateway: when the person last changed their WhatsApp marketing consent.',
+    type: 'datetime',
+    fieldType: 'date',
+  },
+  {
+    name: HUBSPOT_PROPERTIES.source,
+    label: 'WhatsApp consent source',
+    description: 'Set by Consent Gateway: how the consent change was made (e.g. wa_keyword, web_form).',
+    type: 'string',
+    fieldType: 'text',
+  },
+  {
+    name: HUBSPOT_PROPERTIES.explanation,
+    label: 'WhatsApp consent legal basis explanation',
+    description: 'Set by Consent Gateway: method, legal basis and the ledger event that holds the evidence.',
+    type: 'string',
+    fieldType: 'text',
+  },
+  {
+    name: HUBSPOT_PROPERTIES.eventId,
+    label: 'Consent Gateway event id',
+    description: 'Set by Consent Gateway: the ledger event last written. Do not edit.',
+    type: 'string',
+    fieldType: 'text',
+  },
+];
+
+/**
+ * Contact properties searched for a person's phone (E.164), in order of preference when reading one back.
+ * `hs_whatsapp_phone_number` is widely used but undocumented (reference §3): `ensureSetup` checks it
+ * exists and records the usable list in the connection mapping (`phoneProperties`).
+ */
+export const HUBSPOT_PHONE_PROPERTIES = ['hs_whatsapp_phone_number', 'mobilephone', 'phone'] as const;
+
+/** Batch endpoints take at most 100 inputs (reference §3); the SDK does not chunk. */
+export const HUBSPOT_BATCH_LIMIT = 100;
+/** Values per IN filter (HubSpot's documented cap for IN). */
+export const HUBSPOT_SEARCH_IN_LIMIT = 100;
+/** Search filter groups per request (HubSpot changelog: 5 groups, 10 filters per group, 25 filters). */
+export const HUBSPOT_SEARCH_MAX_GROUPS = 5;
+/** Search page size (reference: up to 200, unconfirmed; the sandbox enforces 200). */
+export const HUBSPOT_SEARCH_PAGE_SIZE = 200;
+/** CRM search: 5 requests per second per portal (reference §7). */
+export const HUBSPOT_SEARCH_MIN_INTERVAL_MS = 200;
+/** List page size cap (GET /crm/v3/objects/contacts). */
+export const HUBSPOT_LIST_LIMIT = 100;
+
+/** Scopes the gateway's app asks for. */
+export const HUBSPOT_OAUTH_SCOPES = [
+  'crm.objects.contacts.read',
+  'crm.objects.contacts.write',
+  'crm.schemas.contacts.read',
+  'crm.schemas.contacts.write',
+  'oauth',
+] as const;
+/** Asked for as optional: email subscription status (v4). A portal without them still works for WhatsApp. */
+export const HUBSPOT_OAUTH_OPTIONAL_SCOPES = [
+  'communication_preferences.read_write',
+  'communication_preferences.statuses.batch.write',
+] as const;
+
+/** Communication-preferences v4 (the only API that writes status idempotently and can resubscribe). */
+export const HUBSPOT_PREFERENCES_V4 = '/communication-preferences/v4';
+
+/** An SDK call that hangs longer than this is abandoned as transient (the SDK sets no timeout). */
+export const HUBSPOT_REQUEST_TIMEOUT_MS = 20_000;

@@ -1,0 +1,42 @@
+import type { SALESFORCE_TARGETS } from './salesforce.constants';
+
+export type SalesforceTarget = (typeof SALESFORCE_TARGETS)[number];
+
+/** What ensureSetup() returns and the connection keeps in its mapping. */
+export interface SalesforceMapping {
+  engagementChannelTypeId: string;
+  dataUsePurposeId: string;
+  /** Record types searched for the person's phone; default ['Contact']. */
+  targets: SalesforceTarget[];
+}
+
+export type PrivacyConsentStatus = 'OptIn' | 'OptOut';
+
+/** A Contact or Lead as the connector reads it. */
+export interface PersonRow {
+  Id: string;
+  IndividualId: string | null;
+  FirstName?: string | null;
+  LastName?: string | null;
+  MobilePhone: string | null;
+  Phone: string | null;
+  Email?: string | null;
+}
+
+/** A ContactPointTypeConsent as the connector reads it. */
+export interface ConsentRow {
+  Id: string;
+  PartyId: string | null;
+  PrivacyConsentStatus: string | null;
+  EffectiveFrom: string | null;
+  CaptureDate?: string | null;
+  CaptureSource: string | null;
+  SystemModstamp?: string | null;
+}
+
+/** Salesforce's per-record result of an sObject Collections call. */
+export interface SaveResultRow {
+  id?: string;
+  success: boolean;
+  errors: Array<{ statusCode?: string; errorCode?: string; message: string; fields?: string[] }>;
+}

@@ -1,0 +1,76 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { uuidParam } from '../../platform/http/problem';
+import { RequireScopes } from '../auth/auth.decorators';
+import { DeliveryService } from './delivery.service';
+import type { DeliveryStatus } from './propagation.constants';
+
+const STATUSES = ['pending', 'in_progress', 'succeeded', 'retrying', 'dead', 'skipped'] as const;
+
+class DeliveryQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  subject_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  connection_id?: string;
+
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: DeliveryStatus;
+
+  @ApiPropertyOptional({ default: 100, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'Page: deliveries created before this time (next_before of the last page).',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  before?: string;
+}
+
+@ApiTags('deliveries')
+@ApiBearerAuth()
+@Controller('v1/deliveries')
+export class DeliveriesController {
+  constructor(private readonly deliveries: DeliveryService) {}
+
+  /** The proof of propagation: each delivery's status, attempts and last error. */
+  @Get()
+  @RequireScopes('deliveries:read')
+  list(@Query() query: DeliveryQueryDto) {
+    return this.deliveries.list({
+      subjectId: query.subject_id,
+      connectionId: query.connection_id,
+      status: query.status,
+      limit: query.limit ?? 100,
+      before: query.before,
+    });
+  }
+
+  @Get(':id')
+  @RequireScopes('deliveries:read')
+  get(@Param('id', uuidParam('id')) id: string) {
+    return this.deliveries.get(id);
+  }
+
+  /** Retries a dead or skipped delivery now. */
+  @Post(':id/retry')
+  @HttpCode(202)
+  @RequireScopes('deliveries:retry')
+  retry(@Param('id', uuidParam('id')) id: string) {
+    return this.deliveries.retry(id);
+  }
+}

@@ -1,0 +1,41 @@
+import type { ConnectorErrorClass } from '../connectors/connector.port';
+
+export const MAX_ATTEMPTS = 12;
+const BASE_DELAY_MS = 2_000;
+const MAX_DELAY_MS = 60 * 60_000;
+
+export type RetryDecision =
+  { status: 'retrying'; nextAttemptAt: Date; refundAttempt: boolean } | { status: 'dead'; reason: string };
+
+/**
+ * What to do with a delivery whose attempt failed, by error class (DESIGN §3): a rate limit re-schedules
+ * at the vendor's time without spending an attempt; transient errors back off exponentially with full
+ * jitter until MAX_ATTEMPTS; permanent errors are dead at once (a DPO can retry them).
+ */
+export function decideRetry(
+  errorClass: ConnectorErrorClass,
+  attempts: number,
+  message: string,
+  options: { now?: number; retryAfterMs?: number; random?: () => number } = {},
+): RetryDecision {
+  const now = options.now ?? Date.now();
+  const random = options.random ?? Math.random;
+  switch (errorClass) {
+    case 'rate_limited':
+      return {
+        status: 'retrying',
+        nextAttemptAt: new Date(now + Math.max(options.retryAfterMs ?? 1_000, 50)),
+        refundAttempt: true,
+      };
+    case 'auth_expired':
+    case 'transient': {
+      if (attempts >= MAX_ATTEMPTS)
+        return { status: 'dead', reason: `gave up after ${attempts} attempts: ${message}` };
+      const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+      const delay = ceiling / 2 + random() * (ceiling / 2);
+      return { status: 'retrying', nextAttemptAt: new Date(now + delay), refundAttempt: false };
+    }
+    case 'permanent':
+      return { status: 'dead', reason: message };
+  }
+}
