@@ -16,6 +16,7 @@ export const TEST_API_KEY = 'test-bootstrap-key-0123456789';
 /** Configuration as a test runs the gateway: fixed secrets, a fresh data dir, quiet logs. */
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
   return loadConfig({
+    PORT: '0',
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'cg-test-data-')),
@@ -53,7 +54,7 @@ export async function startTestApp(options: {
     databaseUrl: options.databaseUrl,
     roles: options.roles ?? { api: true, worker: true },
   });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.port, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
   return {
@@ -120,4 +121,17 @@ export async function eventually<T>(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function json(res: Response): Promise<any> {
   return res.json();
+}
+
+/** A port nothing listens on now (for an app whose own URL must be known before it starts: OAuth). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
 }

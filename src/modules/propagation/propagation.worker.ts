@@ -36,6 +36,7 @@ import {
 } from './propagation.constants';
 import { pacerFor, type SlidingWindowPacer } from './rate-limiter';
 import { decideRetry } from './retry-policy';
+import { effectiveState } from '../ledger/conflict-rules';
 
 /** How long a drain lease lasts without renewal; a crashed worker's connections are free after this. */
 const LEASE_SECONDS = 20;
@@ -364,6 +365,9 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         legalBasis: s.legal_basis,
       });
     }
+    // Connectors get the state in force for each scope (the conflict rules applied), not raw rows: a
+    // grant of every number after a withdrawal of one is in force for that one too.
+    for (const entry of bySubject.values()) entry.states = inForce(entry.states);
     return claimed.map((c) => {
       const entry = bySubject.get(c.subject_id)!;
       return {
@@ -497,4 +501,27 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
     for (const r of remotes)
       await this.connections.saveRemote(connectionId, r.subjectId, r.remoteId, r.pushed);
   }
+}
+
+function inForce(states: ConsentStateSnapshot[]): ConsentStateSnapshot[] {
+  const groups = new Map<string, ConsentStateSnapshot[]>();
+  for (const s of states)
+    groups.set(`${s.purpose}\u0000${s.channel}`, [
+      ...(groups.get(`${s.purpose}\u0000${s.channel}`) ?? []),
+      s,
+    ]);
+  const out: ConsentStateSnapshot[] = [];
+  for (const rows of groups.values()) {
+    const asRows = rows.map((r) => ({
+      scope: r.scope,
+      status: r.status,
+      capturedAt: new Date(r.capturedAt),
+    }));
+    for (const row of rows) {
+      const effective = effectiveState(asRows, row.scope);
+      const winner = effective ? rows.find((r) => r.scope === effective.scope)! : row;
+      out.push({ ...winner, scope: row.scope });
+    }
+  }
+  return out;
 }
