@@ -6,7 +6,7 @@ import { createHttpApp, openDatabase } from './bootstrap';
 async function main(): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase(config);
-  const app = await createHttpApp({ config, databaseUrl: database.url, roles: { api: true, worker: true } });
+  const app = await createHttpApp({ config, databaseUrl: database.url, roles: config.roles });
   await app.listen(config.port, config.host);
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   const lines = [

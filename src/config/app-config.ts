@@ -52,6 +52,10 @@ export interface AppConfig {
   /** Hosts (host or host:port) outbound calls may reach even when private; and sandbox base_urls. */
   outboundAllowlist: string[];
   hubspot: { clientId: string | null; clientSecret: string | null; appId: string | null };
+  /** A vendor call that has not answered after this long is abandoned and retried (transient). */
+  connectorTimeoutMs: number;
+  /** Roles `npm start` runs: the HTTP API, the worker, or both (default). */
+  roles: { api: boolean; worker: boolean };
   salesforce: { clientId: string | null; clientSecret: string | null };
 }
 
@@ -195,11 +199,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
       clientSecret: env.HUBSPOT_CLIENT_SECRET || null,
       appId: env.HUBSPOT_APP_ID || null,
     },
+    connectorTimeoutMs: parseInteger(env, 'CONNECTOR_TIMEOUT_MS', 20_000, 100, 600_000),
+    roles: parseRoles(env.GATEWAY_ROLES),
     salesforce: {
       clientId: env.SALESFORCE_CLIENT_ID || null,
       clientSecret: env.SALESFORCE_CLIENT_SECRET || null,
     },
   };
+}
+
+function parseRoles(raw: string | undefined): { api: boolean; worker: boolean } {
+  const roles = (raw ?? 'api,worker')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknown = roles.filter((r) => r !== 'api' && r !== 'worker');
+  if (unknown.length || roles.length === 0) {
+    throw new ConfigError('GATEWAY_ROLES', `must list api and/or worker, got "${raw}"`);
+  }
+  return { api: roles.includes('api'), worker: roles.includes('worker') };
 }
 
 function parsePublicBaseUrl(env: Env): string {

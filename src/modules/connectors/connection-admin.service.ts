@@ -120,7 +120,9 @@ export class ConnectionAdminService {
       erasureMode: dto.erasure_mode,
       rateLimit: dto.rate_limit ? { max: dto.rate_limit.max, windowMs: dto.rate_limit.window_ms } : undefined,
     });
-    if (dto.status === 'active') await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId: id });
+    if (dto.status === 'active') {
+      await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId: id }, { singletonKey: id });
+    }
     return updated;
   }
 

@@ -74,12 +74,12 @@ export class ConnectorFactory {
     };
     switch (context.type) {
       case 'hubspot':
-        return new HubspotConnector(context, deps);
+        return new HubspotConnector(context, deps, { timeoutMs: this.config.connectorTimeoutMs });
       case 'salesforce':
         this.checkSalesforceHosts(context);
-        return new SalesforceConnector(context, deps);
+        return new SalesforceConnector(context, deps, { requestTimeoutMs: this.config.connectorTimeoutMs });
       case 'webhook':
-        return new WebhookConnector(context, deps, this.guard);
+        return new WebhookConnector(context, deps, this.guard, this.config.connectorTimeoutMs);
     }
   }
 }

@@ -132,9 +132,7 @@ export class DeliveryService {
       await this.jobs.boss.send(
         PROPAGATION_DRAIN_QUEUE,
         { connectionId: current.connection_id } satisfies DrainJob,
-        {
-          db,
-        },
+        { db, singletonKey: current.connection_id },
       );
       return target;
     });

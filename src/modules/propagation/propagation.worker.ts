@@ -209,7 +209,11 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   private async scheduleKick(connectionId: string, at: Date): Promise<void> {
-    await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId } satisfies DrainJob, { startAfter: at });
+    // The queue keeps one waiting job per singleton key (short policy), so each timed kick gets its own.
+    await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId } satisfies DrainJob, {
+      startAfter: at,
+      singletonKey: `${connectionId}@${at.getTime()}`,
+    });
   }
 
   private async scheduleNextRetry(connectionId: string): Promise<void> {
@@ -277,13 +281,15 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
           error instanceof ConnectorError
             ? error
             : new TransientError(`unexpected: ${(error as Error).message}`);
+        let reported: ConnectorError = classified;
         if (classified instanceof AuthFailedError) {
           await this.connections.markAuthFailed(connectionId, classified.message);
+          reported = new AuthFailedError(`connection auth_failed: ${classified.message}`);
         }
         outcomes = pushes.map((p) => ({
           deliveryId: p.deliveryId,
           outcome: 'failed' as const,
-          error: classified,
+          error: reported,
         }));
         await this.record(connectionId, context.name, claimed, outcomes);
         if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) return;

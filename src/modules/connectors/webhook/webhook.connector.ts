@@ -16,7 +16,6 @@ import {
 } from '../connector.port';
 import { signStandardWebhook } from './standard-webhooks';
 
-const TIMEOUT_MS = 15_000;
 const CONCURRENCY = 8;
 
 interface WebhookResponse {
@@ -42,6 +41,7 @@ export class WebhookConnector implements Connector {
     private readonly context: ConnectionContext,
     private readonly deps: ConnectorDeps,
     private readonly guard: OutboundGuard,
+    private readonly timeoutMs = 15_000,
   ) {}
 
   private get url(): URL {
@@ -72,7 +72,7 @@ export class WebhookConnector implements Connector {
         {
           method: 'POST',
           lookup: this.guard.lookupFor(url),
-          timeout: TIMEOUT_MS,
+          timeout: this.timeoutMs,
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
@@ -90,7 +90,7 @@ export class WebhookConnector implements Connector {
           res.on('error', (error) => reject(new TransientError(`response error: ${error.message}`)));
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on('error', (error: NodeJS.ErrnoException) =>
         reject(
           error.code === 'EPRIVATE'
