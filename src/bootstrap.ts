@@ -10,6 +10,7 @@ import { EmbeddedDatabase } from './platform/database/embedded-database';
 import { createValidationPipe } from './platform/http/problem';
 import type { RuntimeRoles } from './platform/runtime';
 import { ApiKeyService } from './modules/auth/api-key.service';
+import { serveConsentCheckDirectly } from './modules/ledger/consent-check.route';
 
 export interface Database {
   url: string;
@@ -49,6 +50,7 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
+  serveConsentCheckDirectly(app);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startTestApp, TEST_API_KEY, type TestApp } from '../support/app';
+import { eventually, startTestApp, TEST_API_KEY, type TestApp } from '../support/app';
+import { ConsentQueryService } from '../../src/modules/ledger/consent-query.service';
 
 /** Tables a refused request must leave untouched. */
 const TABLES = ['consent_event', 'consent_state', 'subject', 'subject_identity'] as const;
@@ -526,6 +527,22 @@ describe('the consent API', () => {
       expect(api_keys.find((k) => k.id === created.id)?.revoked_at).toBe(revoked.revoked_at);
     });
 
+    it('refuses a key on the check as soon as it is revoked, though it was just used (and cached)', async () => {
+      const reader = await createKey(['consent:read']);
+      const ask = () => gw.api('/v1/consents/check?phone=%2B16502539999', { key: reader.key });
+      expect((await ask()).status).toBe(200);
+      expect((await ask()).status).toBe(200);
+      expect((await gw.api(`/v1/api-keys/${reader.id}`, { method: 'DELETE' })).status).toBe(200);
+      expect(((await (await ask()).json()) as { code: string }).code).toBe('unauthenticated');
+    });
+
+    it('answers 403 on the check to a used key without consent:read', async () => {
+      const writer = await createKey(['consent:write']);
+      const ask = () => gw.api('/v1/consents/check?phone=%2B16502539999', { key: writer.key });
+      await expectProblem(await ask(), 403);
+      await expectProblem(await ask(), 403);
+    });
+
     it('answers 404 when revoking a key that does not exist', async () => {
       await expectProblem(await gw.api(`/v1/api-keys/${randomUUID()}`, { method: 'DELETE' }), 404);
     });
@@ -645,6 +662,11 @@ describe('the consent API', () => {
   });
 
   describe('GET /v1/consents/check', () => {
+    it('has loaded the ledger into memory (the API role does, once its LISTEN connection is live)', async () => {
+      const queries = gw.app.get(ConsentQueryService);
+      expect(await eventually(async () => queries.indexStatus.state === 'ready')).toBe(true);
+    });
+
     it('does not allow a person never seen (reason no_consent)', async () => {
       expect(await check({ phone: newPhone(), purpose: 'marketing', channel: 'whatsapp' })).toMatchObject({
         allowed: false,

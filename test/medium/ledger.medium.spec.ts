@@ -580,6 +580,25 @@ describe('the consent ledger against PostgreSQL', () => {
       expect(await query.check({ phone, scope: NUMBER_A })).toMatchObject({ allowed: false });
     });
 
+    it('reads the database, not memory, while the LISTEN connection is down', async () => {
+      const waId = newWaId();
+      const { subjectId } = await record(
+        consentInput({ identities: [{ kind: 'wa_id', value: waId }], status: 'granted' }),
+      );
+      await announcedChange(subjectId);
+      expect((await query.check({ phone: `+${waId}`, scope: NUMBER_A })).allowed).toBe(true);
+      const listener = ctx.get(ConsentChangeListener);
+      listener.live = false;
+      try {
+        // Behind the ledger's back: no NOTIFY; with the listener down the change must still be seen.
+        await db.query(`UPDATE consent_state SET status = 'withdrawn' WHERE subject_id = $1`, [subjectId]);
+        expect((await query.check({ phone: `+${waId}`, scope: NUMBER_A })).allowed).toBe(false);
+      } finally {
+        listener.live = true;
+        await db.query(`UPDATE consent_state SET status = 'granted' WHERE subject_id = $1`, [subjectId]);
+      }
+    });
+
     it('flips a cached "nobody" once the person becomes known', async () => {
       const waId = newWaId();
       const phone = `+${waId}`;

@@ -5,6 +5,14 @@ import { IS_PUBLIC, REQUIRED_SCOPES, type ApiPrincipal } from './auth.decorators
 import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
 import type { Scope } from './scopes';
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** The key of an `Authorization: Bearer <key>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = header ? BEARER.exec(header) : null;
+  return match ? match[1] : null;
+}
+
 /**
  * Global guard: every route needs `Authorization: Bearer <api key>` unless it is marked @Public().
  * A route with no @RequireScopes is refused too, so a new route cannot ship unprotected by accident.
@@ -23,10 +31,10 @@ export class ApiKeyGuard implements CanActivate {
     const request = context
       .switchToHttp()
       .getRequest<{ headers: Record<string, string | undefined>; principal?: ApiPrincipal }>();
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthenticatedError('Send an API key as "Authorization: Bearer <key>".');
-    const principal = await this.keys.authenticate(match[1]);
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new UnauthenticatedError('Send an API key as "Authorization: Bearer <key>".');
+    const cached = this.keys.cachedPrincipal(token);
+    const principal = cached !== undefined ? cached : await this.keys.authenticate(token);
     if (!principal) throw new UnauthenticatedError('The API key is not valid or has been revoked.');
 
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets);

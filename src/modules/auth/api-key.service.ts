@@ -29,6 +29,15 @@ interface ApiKeyRow {
 
 /** How long a verified key is trusted without asking the database again (revocation is immediate locally). */
 const CACHE_TTL_MS = 5_000;
+/** Keys remembered at once (valid or not); beyond this the cache starts over. */
+const CACHE_MAX = 10_000;
+/** last_used_at is written at most this often per key, after the request, never on its path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface CachedPrincipal {
+  principal: ApiPrincipal | null;
+  until: number;
+}
 
 function view(row: ApiKeyRow): ApiKeyView {
   return {
@@ -49,7 +58,13 @@ function view(row: ApiKeyRow): ApiKeyView {
 @Injectable()
 export class ApiKeyService {
   private readonly logger = new Logger(ApiKeyService.name);
-  private readonly cache = new Map<string, { principal: ApiPrincipal | null; until: number }>();
+  /** By the key as presented (no hash per request); bounded, and emptied by a revocation. */
+  private readonly cache = new Map<string, CachedPrincipal>();
+  /** One database lookup per key at a time: concurrent requests with an expired key share it. */
+  private readonly inFlight = new Map<string, Promise<ApiPrincipal | null>>();
+  /** Bumped by a revocation, so a lookup that overlapped it is neither cached nor shared afterwards. */
+  private generation = 0;
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -87,27 +102,61 @@ export class ApiKeyService {
     );
     const row = rows[0][0];
     if (!row) throw new NotFoundError(`No API key ${id}`);
+    this.generation++;
     this.cache.clear();
+    this.inFlight.clear();
     return view(row);
+  }
+
+  /**
+   * The principal a presented key stands for, when this process verified it less than CACHE_TTL_MS ago
+   * (null: known to be unknown or revoked; undefined: not known here, call authenticate).
+   */
+  cachedPrincipal(presented: string): ApiPrincipal | null | undefined {
+    const cached = this.cache.get(presented);
+    return cached && cached.until > Date.now() ? cached.principal : undefined;
   }
 
   /** The principal a presented key stands for, or null when it is unknown or revoked. */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
-    const hash = CryptoService.sha256(presented);
-    const cacheKey = hash.toString('base64');
-    const now = Date.now();
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.until > now) return cached.principal;
+    const cached = this.cachedPrincipal(presented);
+    if (cached !== undefined) return cached;
+    let lookup = this.inFlight.get(presented);
+    if (!lookup) {
+      lookup = this.lookup(presented).finally(() => {
+        if (this.inFlight.get(presented) === lookup) this.inFlight.delete(presented);
+      });
+      this.inFlight.set(presented, lookup);
+    }
+    return lookup;
+  }
 
-    // TypeORM returns [rows, affected] for an UPDATE.
-    const [rows]: [{ id: string; name: string; scopes: Scope[] }[], number] = await this.dataSource.query(
-      `UPDATE api_key SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, name, scopes`,
-      [hash],
+  private async lookup(presented: string): Promise<ApiPrincipal | null> {
+    const generation = this.generation;
+    const rows: { id: string; name: string; scopes: Scope[] }[] = await this.dataSource.query(
+      `SELECT id, name, scopes FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [CryptoService.sha256(presented)],
     );
     const principal = rows[0] ? { keyId: rows[0].id, name: rows[0].name, scopes: rows[0].scopes } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(cacheKey, { principal, until: now + CACHE_TTL_MS });
+    if (generation === this.generation) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(presented, { principal, until: Date.now() + CACHE_TTL_MS });
+    }
+    if (principal) this.touch(principal.keyId);
     return principal;
+  }
+
+  /** Records that a key was used, at most once a minute per key and off the request's path. */
+  private touch(keyId: string): void {
+    const now = Date.now();
+    if ((this.touchedAt.get(keyId) ?? 0) > now - TOUCH_INTERVAL_MS) return;
+    if (this.touchedAt.size >= CACHE_MAX) this.touchedAt.clear();
+    this.touchedAt.set(keyId, now);
+    this.dataSource
+      .query(`UPDATE api_key SET last_used_at = now() WHERE id = $1 AND revoked_at IS NULL`, [keyId])
+      .catch((error: Error) =>
+        this.logger.warn({ err: { message: error.message } }, 'could not record last_used_at'),
+      );
   }
 
   /** BOOTSTRAP_API_KEY: make sure a key with that value and every scope exists. */

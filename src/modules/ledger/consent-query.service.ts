@@ -1,15 +1,24 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { MetricsService } from '../../platform/metrics/metrics.service';
+import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { ConsentChangeListener } from './consent-change.listener';
 import { buildConsentReceipt, type ReceiptSource } from './consent-receipt';
 import { effectiveState, type StateRow } from './conflict-rules';
 import { IdentityService } from './identity.service';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.service';
-import { ALL_SCOPES, type ConsentStatus } from './ledger.types';
+import { ALL_SCOPES, type ConsentStatus, type IdentityKind } from './ledger.types';
 
 export interface SubjectLookup {
   phone?: string;
@@ -43,24 +52,71 @@ interface FullStateRow extends StateRow {
 interface CachedSubject {
   subjectId: string | null;
   rows: FullStateRow[];
-  until: number;
 }
 
-const CACHE_TTL_MS = 60_000;
-const CACHE_MAX = 200_000;
+/** A known person in the in-memory projection, reachable by every cached key that names them. */
+interface Entry extends CachedSubject {
+  subjectId: string;
+  keys: string[];
+}
+
+const NOBODY: CachedSubject = Object.freeze({
+  subjectId: null,
+  rows: Object.freeze([]) as unknown as FullStateRow[],
+});
+
+/** "Nobody is known by this": remembered this long (a new identity's NOTIFY forgets it sooner). */
+const NOBODY_TTL_MS = 60_000;
+const NOBODY_MAX = 200_000;
+/** People held in memory at most; beyond this, the others are read from the database on every check. */
+const INDEX_MAX_SUBJECTS = 2_000_000;
+/** Subjects per statement while the projection is loaded at boot (and after the LISTEN connection returns). */
+const LOAD_BATCH = 5_000;
+const REBUILD_POLL_MS = 1_000;
+/** The identifier kinds a lookup can name (subject ids have a map of their own). */
+const LOOKUP_KINDS = ['phone', 'email'];
+
+interface LoadRow {
+  subject_id: string;
+  kind: string | null;
+  value_hash: Buffer | null;
+  purpose: string | null;
+  channel: string | null;
+  scope: string | null;
+  status: ConsentStatus | null;
+  captured_at: Date | null;
+  source: string | null;
+  event_id: string | null;
+}
 
 /**
  * The read side of the ledger: who a lookup names, their current states, "may I message?", and the
- * timeline with receipts. Checks are answered from a per-process cache of state rows that the ledger's
- * NOTIFY (sent on commit of every state change and every new identity) invalidates; while the LISTEN
- * connection is down, every check reads the database.
+ * timeline with receipts.
+ *
+ * Checks are answered from an in-memory copy of the consent projection (blind-index key → person → state
+ * rows), loaded in batches at boot and kept current by the ledger's NOTIFY, sent on commit of every state
+ * change (payload: the subject id, whose entry is dropped) and every new identity (payload: its cache key,
+ * whose "nobody" answer or entry is dropped). A person not in memory (new since the load, or dropped by a
+ * change) is read from the database and kept, unless a notification arrived while reading (the read may
+ * predate the change). While the LISTEN connection is down nothing in memory is trusted: every check reads
+ * the database, and the copy is emptied and loaded again once the connection is back.
  */
 @Injectable()
-export class ConsentQueryService {
-  private readonly cache = new Map<string, CachedSubject>();
-  private readonly keysBySubject = new Map<string, Set<string>>();
+export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ConsentQueryService.name);
+  private readonly byKey = new Map<string, Entry>();
+  private readonly bySubject = new Map<string, Entry>();
+  private readonly nobody = new Map<string, number>();
   /** Bumped on every invalidation, so a read that overlapped one is not cached (it may predate the change). */
   private invalidations = 0;
+  /** Bumped whenever the LISTEN connection is lost: a load that began before it must not be installed. */
+  private generation = 0;
+  private indexState: 'empty' | 'loading' | 'ready' = 'empty';
+  /** Subjects and keys notified while a bulk load is running (its snapshot may predate them). */
+  private loadDirty: Set<string> | null = null;
+  private readonly interned = new Map<string, string>();
+  private rebuildTimer: NodeJS.Timeout | null = null;
+  private readonly pool: Pool;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -69,29 +125,155 @@ export class ConsentQueryService {
     private readonly metrics: MetricsService,
     private readonly listener: ConsentChangeListener,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {
+    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
   }
 
+  onApplicationBootstrap(): void {
+    // Only a process that serves the API answers checks at volume; a worker reads on demand.
+    if (!this.roles.api) return;
+    // Loads once the LISTEN connection is up, and again after every reconnection.
+    this.rebuildTimer = setInterval(() => void this.rebuild(), REBUILD_POLL_MS);
+    this.rebuildTimer.unref();
+    void this.listener.waitUntilLive().then(() => this.rebuild());
+  }
+
+  onModuleDestroy(): void {
+    if (this.rebuildTimer) clearInterval(this.rebuildTimer);
+    this.rebuildTimer = null;
+    this.generation++;
+  }
+
+  /** How many people the in-memory projection holds, and whether its load has finished (for tests, metrics). */
+  get indexStatus(): { state: 'empty' | 'loading' | 'ready'; subjects: number; keys: number } {
+    return { state: this.indexState, subjects: this.bySubject.size, keys: this.byKey.size };
+  }
+
   private clear() {
     this.invalidations++;
-    this.cache.clear();
-    this.keysBySubject.clear();
+    this.generation++;
+    this.indexState = 'empty';
+    this.loadDirty = null;
+    this.byKey.clear();
+    this.bySubject.clear();
+    this.nobody.clear();
+  }
+
+  private evict(entry: Entry) {
+    for (const key of entry.keys) if (this.byKey.get(key) === entry) this.byKey.delete(key);
+    if (this.bySubject.get(entry.subjectId) === entry) this.bySubject.delete(entry.subjectId);
   }
 
   private forgetSubject(subjectId: string) {
     this.invalidations++;
-    for (const key of this.keysBySubject.get(subjectId) ?? []) this.cache.delete(key);
-    this.keysBySubject.delete(subjectId);
+    this.loadDirty?.add(subjectId);
+    const entry = this.bySubject.get(subjectId);
+    if (entry) this.evict(entry);
+    this.nobody.delete(`subject:${subjectId}`);
   }
 
   private forgetKey(key: string) {
     this.invalidations++;
-    const entry = this.cache.get(key);
-    this.cache.delete(key);
-    if (entry?.subjectId) this.forgetSubject(entry.subjectId);
+    this.loadDirty?.add(key);
+    this.nobody.delete(key);
+    const entry = this.byKey.get(key);
+    if (entry) this.evict(entry);
+  }
+
+  private intern(value: string): string {
+    const known = this.interned.get(value);
+    if (known !== undefined) return known;
+    if (this.interned.size < 10_000) this.interned.set(value, value);
+    return value;
+  }
+
+  /** Keeps a person read from the database (one key, or by subject id when key is null). */
+  private install(subjectId: string, rows: FullStateRow[], key: string | null): void {
+    let entry = this.bySubject.get(subjectId);
+    if (!entry) {
+      if (this.bySubject.size >= INDEX_MAX_SUBJECTS) return;
+      entry = { subjectId, rows, keys: [] };
+      this.bySubject.set(subjectId, entry);
+    }
+    if (key && this.byKey.get(key) !== entry) {
+      entry.keys.push(key);
+      this.byKey.set(key, entry);
+    }
+  }
+
+  /** Loads the whole projection into memory, batch by batch; a no-op unless it is empty and LISTEN is live. */
+  private async rebuild(): Promise<void> {
+    if (this.indexState !== 'empty' || !this.listener.live || !this.rebuildTimer) return;
+    const generation = this.generation;
+    const dirty = new Set<string>();
+    this.indexState = 'loading';
+    this.loadDirty = dirty;
+    const started = Date.now();
+    try {
+      let after = '00000000-0000-0000-0000-000000000000';
+      for (;;) {
+        const { rows } = await this.pool.query<LoadRow>(
+          `WITH b AS (
+             SELECT id FROM subject WHERE id > $1 AND erased_at IS NULL ORDER BY id LIMIT $2
+           )
+           SELECT b.id AS subject_id, NULL::text AS kind, NULL::bytea AS value_hash, cs.purpose, cs.channel,
+                  cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
+             FROM b LEFT JOIN consent_state cs ON cs.subject_id = b.id
+           UNION ALL
+           SELECT si.subject_id, si.kind, si.value_hash, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+             FROM b JOIN subject_identity si ON si.subject_id = b.id
+            WHERE si.kind = ANY($3::text[])`,
+          [after, LOAD_BATCH, LOOKUP_KINDS],
+        );
+        if (generation !== this.generation || !this.listener.live) return;
+        const batch = new Map<string, { rows: FullStateRow[]; keys: string[] }>();
+        for (const r of rows) {
+          let subject = batch.get(r.subject_id);
+          if (!subject) batch.set(r.subject_id, (subject = { rows: [], keys: [] }));
+          if (r.kind !== null && r.value_hash !== null) {
+            subject.keys.push(IdentityService.cacheKey(r.kind as IdentityKind, r.value_hash));
+          } else if (r.status !== null) {
+            subject.rows.push({
+              purpose: this.intern(r.purpose as string),
+              channel: this.intern(r.channel as string),
+              scope: this.intern(r.scope as string),
+              status: r.status,
+              capturedAt: new Date(r.captured_at as Date),
+              source: this.intern(r.source as string),
+              eventId: r.event_id as string,
+            });
+          }
+        }
+        for (const [subjectId, subject] of batch) {
+          if (subjectId > after) after = subjectId;
+          // A change notified since the load began may be missing from its snapshot: read it when asked.
+          if (dirty.has(subjectId) || subject.keys.some((k) => dirty.has(k))) continue;
+          if (this.bySubject.has(subjectId)) continue;
+          if (this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
+          const entry: Entry = { subjectId, rows: subject.rows, keys: subject.keys };
+          this.bySubject.set(subjectId, entry);
+          for (const key of subject.keys) this.byKey.set(key, entry);
+        }
+        if (batch.size < LOAD_BATCH || this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
+      }
+      this.indexState = 'ready';
+      this.logger.log(
+        { subjects: this.bySubject.size, keys: this.byKey.size, ms: Date.now() - started },
+        'consent projection loaded into memory',
+      );
+    } catch (error) {
+      this.logger.warn(
+        { err: { message: (error as Error).message } },
+        'could not load the consent projection',
+      );
+      if (generation === this.generation) this.indexState = 'empty';
+    } finally {
+      if (this.loadDirty === dirty) this.loadDirty = null;
+    }
   }
 
   /** The blind-index key of a lookup, validating that exactly one identifier was given. */
@@ -108,12 +290,12 @@ export class ConsentQueryService {
     }
     if (lookup.subject_id) return { kind: 'subject', hash: null, key: `subject:${lookup.subject_id}` };
     const kind = lookup.phone !== undefined ? 'phone' : 'email';
-    const hash = this.identities.lookupHash(kind, (lookup.phone ?? lookup.email) as string);
-    if (!hash)
+    const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string);
+    if (!found)
       throw new RequestValidationError(`Invalid ${kind}.`, [
         { field: kind, message: `is not a valid ${kind}` },
       ]);
-    return { kind, hash, key: IdentityService.cacheKey(kind, hash) };
+    return { kind, hash: found.hash, key: found.key };
   }
 
   private async load(lookup: ReturnType<ConsentQueryService['lookupKey']>): Promise<CachedSubject> {
@@ -155,26 +337,42 @@ export class ConsentQueryService {
           source: r.source as string,
           eventId: r.event_id as string,
         })),
-      until: 0,
     };
+  }
+
+  /** What memory holds for a lookup, when it may be trusted (LISTEN live); undefined when it must be read. */
+  private cached(key: ReturnType<ConsentQueryService['lookupKey']>, now: number): CachedSubject | undefined {
+    if (!this.listener.live) return undefined;
+    const entry =
+      key.kind === 'subject'
+        ? this.bySubject.get(key.key.slice('subject:'.length).toLowerCase())
+        : this.byKey.get(key.key);
+    if (entry) return entry;
+    const until = this.nobody.get(key.kind === 'subject' ? key.key.toLowerCase() : key.key);
+    if (until !== undefined && until > now) return NOBODY;
+    return undefined;
   }
 
   private async resolve(lookup: SubjectLookup): Promise<CachedSubject> {
     const key = this.lookupKey(lookup);
     const now = Date.now();
-    const cached = this.cache.get(key.key);
-    if (cached && cached.until > now && this.listener.live) return cached;
+    const cached = this.cached(key, now);
+    if (cached) return cached;
     const live = this.listener.live;
     const invalidations = this.invalidations;
+    const generation = this.generation;
     const loaded = await this.load(key);
-    if (live && this.listener.live && invalidations === this.invalidations) {
-      if (this.cache.size >= CACHE_MAX) this.clear();
-      loaded.until = now + CACHE_TTL_MS;
-      this.cache.set(key.key, loaded);
+    if (
+      live &&
+      this.listener.live &&
+      invalidations === this.invalidations &&
+      generation === this.generation
+    ) {
       if (loaded.subjectId) {
-        const keys = this.keysBySubject.get(loaded.subjectId) ?? new Set<string>();
-        keys.add(key.key);
-        this.keysBySubject.set(loaded.subjectId, keys);
+        this.install(loaded.subjectId, loaded.rows, key.kind === 'subject' ? null : key.key);
+      } else {
+        if (this.nobody.size >= NOBODY_MAX) this.nobody.clear();
+        this.nobody.set(key.kind === 'subject' ? key.key.toLowerCase() : key.key, now + NOBODY_TTL_MS);
       }
     }
     return loaded;

@@ -9,8 +9,58 @@ export interface PreparedIdentity {
   hash: Buffer;
 }
 
+/**
+ * A bounded memo: a Map kept in insertion order, the oldest entries dropped once it is full (refreshing an
+ * entry on a hit would cost a delete+set per hit; insertion order is a good enough approximation of LRU for
+ * values that are asked about repeatedly).
+ */
+export class BoundedMemo<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: K, value: V): void {
+    if (this.map.size >= this.max && !this.map.has(key)) {
+      // Drop the oldest tenth at once, so a full memo does not pay an eviction on every insert.
+      let drop = Math.max(1, Math.floor(this.max / 10));
+      for (const k of this.map.keys()) {
+        this.map.delete(k);
+        if (--drop === 0) break;
+      }
+    }
+    this.map.set(key, value);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+const PHONE_MEMO_MAX = 50_000;
+/** Parsing with libphonenumber dominates a lookup by phone; the same raw values come back again and again. */
+const phoneMemo = new BoundedMemo<string, string | null>(PHONE_MEMO_MAX);
+
 /** E.164 form of a phone number, or null when it is not a valid number. Accepts WhatsApp's digits-only form. */
 export function normalisePhone(value: string): string | null {
+  const memo = phoneMemo.get(value);
+  if (memo !== undefined) return memo;
+  const normalised = parsePhone(value);
+  phoneMemo.set(value, normalised);
+  return normalised;
+}
+
+function parsePhone(value: string): string | null {
   const trimmed = value.trim();
   if (!trimmed || trimmed.length > 32) return null;
   const candidate = trimmed.startsWith('+') ? trimmed : `+${trimmed.replace(/^00/, '')}`;
@@ -41,8 +91,19 @@ export function normaliseIdentity(kind: IdentityKind, value: string): string | n
  * Normalises identifiers and computes their blind index. A wa_id that is a valid phone number also yields
  * a phone identity, so the person can be found by phone number as well.
  */
+export interface LookupKey {
+  hash: Buffer;
+  /** IdentityService.cacheKey(kind, hash). */
+  key: string;
+}
+
+const LOOKUP_MEMO_MAX = 50_000;
+
 @Injectable()
 export class IdentityService {
+  /** Raw lookup value → blind index and cache key (null: not a valid identifier of that kind). */
+  private readonly lookups = new BoundedMemo<string, LookupKey | null>(LOOKUP_MEMO_MAX);
+
   constructor(private readonly crypto: CryptoService) {}
 
   prepare(inputs: readonly IdentityInput[]): PreparedIdentity[] {
@@ -74,7 +135,21 @@ export class IdentityService {
 
   /** The blind index of a raw lookup value, or null when it cannot be normalised. */
   lookupHash(kind: IdentityKind, value: string): Buffer | null {
+    return this.lookupKey(kind, value)?.hash ?? null;
+  }
+
+  /** lookupHash with its cache key, memoised by the raw value (the HMAC and the parse are the costly part). */
+  lookupKey(kind: IdentityKind, value: string): LookupKey | null {
+    const memoKey = `${kind}\u0000${value}`;
+    const memo = this.lookups.get(memoKey);
+    if (memo !== undefined) return memo;
     const normalised = normaliseIdentity(kind, value);
-    return normalised ? this.hash(kind, normalised) : null;
+    let found: LookupKey | null = null;
+    if (normalised) {
+      const hash = this.hash(kind, normalised);
+      found = { hash, key: IdentityService.cacheKey(kind, hash) };
+    }
+    this.lookups.set(memoKey, found);
+    return found;
   }
 }

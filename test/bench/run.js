@@ -1,0 +1,255 @@
+'use strict';
+/**
+ * `npm run bench` (after `npm run build`): the gateway as `node dist/main.js` on fresh databases, against a
+ * bare Fastify baseline, both in child processes; load from autocannon in this process.
+ *
+ *   1. intake       signed all-different webhooks, POST /webhooks/whatsapp vs POST /bare
+ *   2. check        GET /v1/consents/check over a 100k-person seeded ledger vs GET /bare
+ *   3. stop→ledger  STOP acknowledged → its withdrawal visible in the ledger
+ *
+ * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
+ *
+ * Environment (all optional):
+ *   BENCH_SECONDS=10            duration of each measured load run
+ *   BENCH_CONNECTIONS=50        intake connections
+ *   BENCH_CHECK_CONNECTIONS=64  check connections
+ *   BENCH_SUBJECTS=100000       people seeded for the check
+ *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
+ *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
+ *   BENCH_STOP_RATE=50          STOPs per second
+ *   BENCH_ONLY=intake,check,stop  run a subset (stop needs the check's seeded ledger; it seeds if alone)
+ *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432  server on which the fresh databases are created
+ *   BENCH_LOG_LEVEL=warn        gateway LOG_LEVEL
+ *   BENCH_BOOT_SETTLE_MS=3000   pause after the gateway restarts on the seeded ledger (its in-memory load)
+ */
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const processes = require('./lib/processes');
+const db = require('./lib/db');
+const { seed } = require('./lib/seed');
+const { runIntake } = require('./intake');
+const { runCheck } = require('./check');
+const { runStopLatency } = require('./stop-latency');
+
+const int = (name, fallback) => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+const settings = {
+  seconds: int('BENCH_SECONDS', 10),
+  connections: int('BENCH_CONNECTIONS', 50),
+  checkConnections: int('BENCH_CHECK_CONNECTIONS', 64),
+  subjects: int('BENCH_SUBJECTS', 100_000),
+  unknownShare: Math.min(0.9, int('BENCH_UNKNOWN_SHARE', 0.05)),
+  stopCount: int('BENCH_STOP_COUNT', 300),
+  stopRate: int('BENCH_STOP_RATE', 50),
+  only: new Set((process.env.BENCH_ONLY || 'intake,check,stop').split(',').map((s) => s.trim())),
+};
+
+const log = (line) => process.stdout.write(`${line}\n`);
+const tmpDirs = [];
+
+function secrets() {
+  return {
+    apiKey: `bench-${randomBytes(16).toString('hex')}`,
+    appSecret: randomBytes(24).toString('hex'),
+    verifyToken: randomBytes(16).toString('hex'),
+    encryptionKey: randomBytes(32).toString('base64'),
+    blindIndexKey: randomBytes(32).toString('base64'),
+  };
+}
+
+async function withGateway(label, fn) {
+  const database = await db.createDatabase(label);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `cg-bench-${label}-`));
+  tmpDirs.push(dataDir);
+  const keys = secrets();
+  let gateway = null;
+  try {
+    const t = Date.now();
+    gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys });
+    log(
+      `[${label}] gateway pid ${gateway.pid} on ${gateway.base}, database ${database.name} (ready in ${Date.now() - t} ms)`,
+    );
+    const restart = async () => {
+      await processes.stop(gateway);
+      gateway = null;
+      const t2 = Date.now();
+      gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys });
+      log(
+        `[${label}] gateway restarted, pid ${gateway.pid} on ${gateway.base} (ready in ${Date.now() - t2} ms)`,
+      );
+      return gateway;
+    };
+    return await fn({ gateway, database, secrets: keys, restart });
+  } catch (error) {
+    if (gateway) log(`[${label}] last gateway output:\n${gateway.lines.slice(-40).join('\n')}`);
+    throw error;
+  } finally {
+    await processes.stop(gateway);
+    await db.dropDatabase(database.name);
+  }
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function summary(results) {
+  const lines = ['', '================ summary ================'];
+  if (results.intake) {
+    const { intake, bare, ratio } = results.intake;
+    lines.push(
+      `intake      : ${fmt(intake.rps)} req/s p50 ${intake.p50}ms p99 ${intake.p99}ms non-2xx ${intake.non2xx} | ` +
+        `bare ${fmt(bare.rps)} req/s p50 ${bare.p50}ms p99 ${bare.p99}ms non-2xx ${bare.non2xx} | ` +
+        `ratio ${fmt(ratio, 2)} (goal ≥ 0.5)`,
+    );
+  }
+  if (results.check) {
+    const { cold, hot, bare, ratio, hotRatio } = results.check;
+    lines.push(
+      `check       : ${fmt(cold.rps)} req/s p50 ${cold.p50}ms p99 ${cold.p99}ms non-2xx ${cold.non2xx} ` +
+        `(${cold.distinctPhones} distinct phones) | bare ${fmt(bare.rps)} req/s p99 ${bare.p99}ms | ` +
+        `ratio ${fmt(ratio, 2)} (goal ≥ 0.7)`,
+    );
+    lines.push(
+      `check cached: ${fmt(hot.rps)} req/s p50 ${hot.p50}ms p99 ${hot.p99}ms non-2xx ${hot.non2xx} | ` +
+        `ratio ${fmt(hotRatio, 2)}`,
+    );
+  }
+  if (results.stop) {
+    const s = results.stop;
+    lines.push(
+      `stop→ledger : p50 ${fmt(s.ackToLedger.p50, 1)} ms p99 ${fmt(s.ackToLedger.p99, 1)} ms ` +
+        `max ${fmt(s.ackToLedger.max, 1)} ms (${s.recorded}/${s.sent} recorded, ${fmt(s.achievedRate, 1)}/s; ` +
+        `ack p99 ${fmt(s.ack.p99, 1)} ms)`,
+    );
+  }
+  for (const [name, error] of Object.entries(results.failures))
+    lines.push(`${name.padEnd(12)}: FAILED — ${error}`);
+  lines.push(
+    `(${os.cpus().length} cores, node ${process.version}; load generator, gateway, baseline and PostgreSQL share the machine)`,
+  );
+  return lines.join('\n');
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(processes.ROOT, 'dist', 'main.js'))) {
+    throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does)');
+  }
+  log(`Consent Gateway benchmark — ${JSON.stringify({ ...settings, only: [...settings.only] })}`);
+  const results = { failures: {} };
+  const bare = await processes.startBare(3 * 1024 * 1024);
+  log(`bare fastify pid ${bare.pid} on ${bare.base}`);
+  try {
+    if (settings.only.has('intake')) {
+      try {
+        results.intake = await withGateway('intake', ({ gateway, database, secrets: keys }) =>
+          runIntake({
+            gateway,
+            bare,
+            databaseUrl: database.url,
+            secrets: keys,
+            seconds: settings.seconds,
+            connections: settings.connections,
+            log,
+          }),
+        );
+      } catch (error) {
+        results.failures.intake = error.message.split('\n')[0];
+        log(`intake failed: ${error.stack}`);
+      }
+    }
+    if (settings.only.has('check') || settings.only.has('stop')) {
+      try {
+        await withGateway('ledger', async ({ gateway: first, database, secrets: keys, restart }) => {
+          let gateway = first;
+          log(`[ledger] seeding ${settings.subjects} people…`);
+          const seeded = await seed({
+            databaseUrl: database.url,
+            secrets: keys,
+            count: settings.subjects,
+            log: () => {},
+          });
+          log(`[ledger] seeded ${settings.subjects} people in ${seeded.seconds.toFixed(1)} s`);
+          // The gateway is started again on the seeded ledger, as it would be in production (it first ran
+          // to create the schema); it loads what it needs at boot, so wait a moment for that.
+          gateway = await restart();
+          await processes.sleep(int('BENCH_BOOT_SETTLE_MS', 3000));
+          for (const line of gateway.lines.filter((l) => /projection/.test(l)))
+            log(`[ledger] gateway: ${line}`);
+          if (settings.only.has('check')) {
+            try {
+              results.check = await runCheck({
+                gateway,
+                bare,
+                secrets: keys,
+                subjects: settings.subjects,
+                seconds: settings.seconds,
+                connections: settings.checkConnections,
+                unknownShare: settings.unknownShare,
+                log,
+              });
+            } catch (error) {
+              results.failures.check = error.message.split('\n')[0];
+              log(`check failed: ${error.stack}`);
+            }
+          }
+          if (settings.only.has('stop')) {
+            try {
+              await processes.sleep(1000);
+              results.stop = await runStopLatency({
+                gateway,
+                databaseUrl: database.url,
+                secrets: keys,
+                people: seeded.subjects,
+                count: settings.stopCount,
+                rate: settings.stopRate,
+                log,
+              });
+            } catch (error) {
+              results.failures.stop = error.message.split('\n')[0];
+              log(`stop→ledger failed: ${error.stack}`);
+            }
+          }
+        });
+      } catch (error) {
+        results.failures.ledger = error.message.split('\n')[0];
+        log(`ledger setup failed: ${error.stack}`);
+      }
+    }
+  } finally {
+    await processes.stop(bare);
+  }
+  log(summary(results));
+}
+
+let cleaning = null;
+async function cleanup() {
+  cleaning ??= (async () => {
+    await processes.stopAll();
+    await db.dropAll();
+    for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping children and dropping databases`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+process.on('exit', processes.killAllSync);
+
+main()
+  .then(cleanup)
+  .then(() => process.exit(0))
+  .catch(async (error) => {
+    process.stderr.write(`benchmark could not run: ${error.stack || error}\n`);
+    await cleanup().catch(() => undefined);
+    process.exit(1);
+  });
