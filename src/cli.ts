@@ -5,6 +5,8 @@ import { runMigrations } from './platform/database/data-source';
 import { ApiKeyService } from './modules/auth/api-key.service';
 import { isScope, SCOPES, type Scope } from './modules/auth/scopes';
 import { InboxService } from './modules/inbox/inbox.service';
+import { UserService } from './modules/auth/user.service';
+import { randomBytes } from 'node:crypto';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -14,6 +16,10 @@ Commands:
   api-keys:list                             list API keys (never the keys themselves)
   api-keys:revoke --id ID                   revoke an API key
   inbox:replay [--provider whatsapp]        process stored webhook deliveries again
+  users:create --email E --name N --role R [--password P]
+                                            create a console user (roles: admin, crm_admin, dpo, viewer);
+                                            without --password one is generated and printed once
+  users:list                                list console users
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -78,6 +84,24 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`Queued ${queued} deliveries; a running worker processes them.\n`);
           return 0;
         }
+        case 'users:create': {
+          const email = option(args, 'email');
+          const name = option(args, 'name') ?? email;
+          const role = option(args, 'role');
+          if (!email || !name || !role) {
+            process.stderr.write(USAGE);
+            return 1;
+          }
+          const generated = option(args, 'password') === undefined;
+          const password = option(args, 'password') ?? randomBytes(18).toString('base64url');
+          const user = await app.get(UserService).create({ email, name, role, password });
+          process.stdout.write(`${JSON.stringify(user, null, 2)}\n`);
+          if (generated) process.stdout.write(`Password (shown once): ${password}\n`);
+          return 0;
+        }
+        case 'users:list':
+          process.stdout.write(`${JSON.stringify(await app.get(UserService).list(), null, 2)}\n`);
+          return 0;
         default:
           process.stderr.write(`Unknown command: ${command}\n${USAGE}`);
           return 1;

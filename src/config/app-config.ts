@@ -38,6 +38,8 @@ export interface AppConfig {
     blindIndexKey: Buffer;
   };
   bootstrapApiKey: string | null;
+  /** The first console admin, created at start when there is no user yet. */
+  bootstrapAdmin: { email: string; password: string } | null;
   inboxRetentionDays: number;
   consentConfigPath: string;
   /** Intake request body limit in bytes (Meta sends up to 3 MB). */
@@ -63,6 +65,8 @@ type Env = Record<string, string | undefined>;
 
 interface DevSecrets {
   BOOTSTRAP_API_KEY?: string;
+  BOOTSTRAP_ADMIN_EMAIL?: string;
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
   WHATSAPP_APP_SECRET: string;
   WHATSAPP_VERIFY_TOKEN: string;
   ENCRYPTION_KEY: string;
@@ -106,6 +110,8 @@ function loadOrCreateDevSecrets(dataDir: string): DevSecrets {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
   const secrets: DevSecrets = {
     BOOTSTRAP_API_KEY: `cgk_dev_${randomBytes(24).toString('base64url')}`,
+    BOOTSTRAP_ADMIN_EMAIL: 'admin@localhost',
+    BOOTSTRAP_ADMIN_PASSWORD: randomBytes(18).toString('base64url'),
     WHATSAPP_APP_SECRET: randomBytes(24).toString('hex'),
     WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -174,6 +180,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       blindIndexKey: parseKey('BLIND_INDEX_KEY', secrets.BLIND_INDEX_KEY as string),
     },
     bootstrapApiKey,
+    bootstrapAdmin:
+      secrets.BOOTSTRAP_ADMIN_EMAIL && secrets.BOOTSTRAP_ADMIN_PASSWORD
+        ? { email: secrets.BOOTSTRAP_ADMIN_EMAIL, password: secrets.BOOTSTRAP_ADMIN_PASSWORD }
+        : null,
     inboxRetentionDays: parseInteger(env, 'INBOX_RETENTION_DAYS', 30, 1, 3650),
     consentConfigPath: resolve(
       env.CONSENT_CONFIG_PATH ?? join(__dirname, '..', '..', 'config', 'consent.json'),

@@ -11,9 +11,14 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 export const RequireScopes = (...scopes: Scope[]) => SetMetadata(REQUIRED_SCOPES, scopes);
 
 export interface ApiPrincipal {
+  /** An automation client's API key, or a signed-in console user. */
+  kind?: 'api_key' | 'user';
+  /** The key id, or `user:<id>` for a person (used to scope callers' idempotency keys). */
   keyId: string;
   name: string;
   scopes: readonly Scope[];
+  role?: string;
+  userId?: string;
 }
 
 export const Principal = createParamDecorator((_: unknown, ctx: ExecutionContext): ApiPrincipal => {

@@ -3,10 +3,15 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeysController } from './api-keys.controller';
+import { SessionController } from './session.controller';
+import { SessionService } from './session.service';
+import { UserBootstrap } from './user-bootstrap';
+import { UserService } from './user.service';
+import { UsersController } from './users.controller';
 
 @Module({
-  controllers: [ApiKeysController],
-  providers: [ApiKeyService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeyService],
+  controllers: [ApiKeysController, SessionController, UsersController],
+  providers: [ApiKeyService, UserService, SessionService, UserBootstrap, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeyService, UserService, SessionService],
 })
 export class AuthModule {}

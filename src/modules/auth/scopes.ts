@@ -10,6 +10,11 @@ export const SCOPES = [
   'connections:admin',
   'deliveries:read',
   'deliveries:retry',
+  'registry:read',
+  'registry:write',
+  'audit:read',
+  'users:admin',
+  'overview:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

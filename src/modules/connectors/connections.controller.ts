@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readCookie, SESSION_COOKIE, SessionService } from '../auth/session.service';
 import { uuidParam } from '../../platform/http/problem';
 import { Public, RequireScopes } from '../auth/auth.decorators';
 import { BackfillService } from './backfill.service';
@@ -105,13 +106,28 @@ export class ConnectionsController {
 @ApiTags('connections')
 @Controller('v1/connections')
 export class OAuthCallbackController {
-  constructor(private readonly admin: ConnectionAdminService) {}
+  constructor(
+    private readonly admin: ConnectionAdminService,
+    private readonly sessions: SessionService,
+  ) {}
 
   /** Where the vendor sends the browser back; authenticated by the signed, short-lived state. */
   @Public()
   @Get('oauth/:type/callback')
   @HttpCode(201)
-  callback(@Param('type') type: string, @Query() query: OAuthCallbackQueryDto) {
-    return this.admin.completeOAuth(oauthType(type), query.code, query.state);
+  async callback(
+    @Param('type') type: string,
+    @Query() query: OAuthCallbackQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const connection = await this.admin.completeOAuth(oauthType(type), query.code, query.state);
+    // An admin connecting from the console is sent back to it; an API client gets the connection.
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    if (token && (await this.sessions.authenticate(token))) {
+      void reply.status(302).header('location', `/console/connections?connected=${connection.id}`);
+      return { id: connection.id };
+    }
+    return connection;
   }
 }

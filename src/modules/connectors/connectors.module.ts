@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OutboundGuard } from '../../platform/http/outbound-guard';
+import { AuthModule } from '../auth/auth.module';
 import { InboxModule } from '../inbox/inbox.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { BackfillService } from './backfill.service';
@@ -13,7 +14,7 @@ import { HubspotWebhookController } from './hubspot-webhook.controller';
 import { SalesforceSyncService } from './salesforce-sync.service';
 
 @Module({
-  imports: [LedgerModule, InboxModule],
+  imports: [LedgerModule, InboxModule, AuthModule],
   controllers: [ConnectionsController, OAuthCallbackController, HubspotWebhookController],
   providers: [
     OutboundGuard,

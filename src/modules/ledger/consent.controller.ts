@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import { createValidationPipe, RequestValidationError, uuidParam } from '../../platform/http/problem';
+import { AuditRead } from '../audit/audit.decorators';
 import { type ApiPrincipal, Principal, RequireScopes } from '../auth/auth.decorators';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentQueryService } from './consent-query.service';
@@ -48,6 +49,7 @@ export class ConsentController {
 
   @Get('consents')
   @RequireScopes('consent:read')
+  @AuditRead('person.consents')
   states(@Query() query: SubjectLookupDto) {
     return this.queries.states(query);
   }
@@ -61,6 +63,7 @@ export class ConsentController {
 
   @Get('subjects/:id/timeline')
   @RequireScopes('subjects:read')
+  @AuditRead('person.timeline')
   timeline(@Param('id', uuidParam('id')) id: string) {
     return this.queries.timeline(id);
   }

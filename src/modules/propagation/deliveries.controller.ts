@@ -1,9 +1,12 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { actorOf } from '../audit/audit.interceptor';
+import { AuditService } from '../audit/audit.service';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
-import { RequireScopes } from '../auth/auth.decorators';
+import { type ApiPrincipal, Principal, RequireScopes } from '../auth/auth.decorators';
 import { DeliveryService } from './delivery.service';
 import type { DeliveryStatus } from './propagation.constants';
 
@@ -45,12 +48,24 @@ class DeliveryQueryDto {
 @ApiBearerAuth()
 @Controller('v1/deliveries')
 export class DeliveriesController {
-  constructor(private readonly deliveries: DeliveryService) {}
+  constructor(
+    private readonly deliveries: DeliveryService,
+    private readonly audit: AuditService,
+  ) {}
 
   /** The proof of propagation: each delivery's status, attempts and last error. */
   @Get()
   @RequireScopes('deliveries:read')
-  list(@Query() query: DeliveryQueryDto) {
+  async list(@Query() query: DeliveryQueryDto, @Principal() principal: ApiPrincipal, @Req() request: FastifyRequest) {
+    if (query.subject_id) {
+      // Which processors hold a person, and what they were told, is a look at that person's data.
+      await this.audit.record({
+        actor: actorOf(principal),
+        action: 'person.deliveries',
+        target: { type: 'subject', id: query.subject_id },
+        ip: request.ip,
+      });
+    }
     return this.deliveries.list({
       subjectId: query.subject_id,
       connectionId: query.connection_id,

@@ -1,0 +1,29 @@
+import { SCOPES, type Scope } from './scopes';
+
+export const ROLES = ['admin', 'crm_admin', 'dpo', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * What each console role may do, as API scopes (one authorisation model for keys and people).
+ * Person-level data (timelines, lookups) is for DPOs and admins only.
+ */
+export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
+  admin: SCOPES,
+  crm_admin: ['connections:read', 'connections:admin', 'deliveries:read', 'deliveries:retry', 'overview:read', 'registry:read'],
+  dpo: [
+    'registry:read',
+    'registry:write',
+    'deliveries:read',
+    'deliveries:retry',
+    'subjects:read',
+    'consent:read',
+    'audit:read',
+    'overview:read',
+    'connections:read',
+  ],
+  viewer: ['overview:read', 'connections:read', 'deliveries:read', 'registry:read'],
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CryptoService } from '../../platform/crypto/crypto.service';
+import { Public } from './auth.decorators';
+import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
+import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
+import { userView } from './user.service';
+
+class LoginDto {
+  @ApiProperty({ example: 'dpo@example.com' })
+  @IsString()
+  @Length(3, 254)
+  email!: string;
+
+  @ApiProperty()
+  @IsString()
+  @Length(1, 256)
+  password!: string;
+}
+
+/** Console sign-in. The session lives in an HttpOnly cookie; the CSRF token is returned to the page. */
+@ApiTags('console session')
+@Controller('console/api/session')
+export class SessionController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Public()
+  @Post()
+  @HttpCode(200)
+  async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const result = await this.sessions.login(body.email, body.password, {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+    void reply.header('set-cookie', this.sessions.cookie(result.token, result.maxAgeSeconds));
+    void reply.header('cache-control', 'no-store');
+    return { user: result.user, csrf_token: result.csrfToken };
+  }
+
+  @Public()
+  @Get()
+  async current(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    const session = token ? await this.sessions.authenticate(token) : null;
+    if (!session) throw new UnauthenticatedError('Not signed in.');
+    void reply.header('cache-control', 'no-store');
+    return { user: userView(session.user), csrf_token: session.principal.csrfToken };
+  }
+
+  @Public()
+  @Delete()
+  @HttpCode(204)
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    const session = token ? await this.sessions.authenticate(token) : null;
+    if (!token || !session) throw new UnauthenticatedError('Not signed in.');
+    const csrf = request.headers['x-csrf-token'];
+    if (typeof csrf !== 'string' || !CryptoService.safeEqual(csrf, session.principal.csrfToken)) {
+      throw new InsufficientScopeError('Missing or wrong X-CSRF-Token.', [{ field: 'x-csrf-token', message: 'missing or wrong' }]);
+    }
+    await this.sessions.logout(token);
+    void reply.header('set-cookie', this.sessions.cookie('', 0));
+  }
+}

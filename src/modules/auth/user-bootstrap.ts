@@ -1,0 +1,21 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { UserService } from './user.service';
+
+/** First start: when no console user exists, create the admin named by BOOTSTRAP_ADMIN_EMAIL/PASSWORD. */
+@Injectable()
+export class UserBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UserBootstrap.name);
+
+  constructor(
+    private readonly users: UserService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const admin = this.config.bootstrapAdmin;
+    if (!admin || (await this.users.count()) > 0) return;
+    await this.users.create({ email: admin.email, name: 'Administrator', role: 'admin', password: admin.password });
+    this.logger.log({ email: admin.email }, 'first console admin created');
+  }
+}

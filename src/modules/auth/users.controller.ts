@@ -1,0 +1,58 @@
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
+import { uuidParam } from '../../platform/http/problem';
+import { RequireScopes } from './auth.decorators';
+import { ROLES, type Role } from './roles';
+import { UserService } from './user.service';
+
+class CreateUserDto {
+  @ApiProperty()
+  @IsString()
+  @Length(3, 254)
+  email!: string;
+
+  @ApiProperty()
+  @IsString()
+  @Length(1, 120)
+  name!: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role!: Role;
+
+  @ApiProperty({ minLength: 12 })
+  @IsString()
+  @Length(12, 256)
+  password!: string;
+}
+
+class UpdateUserDto {
+  @ApiProperty()
+  @IsBoolean()
+  disabled!: boolean;
+}
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1/users')
+@RequireScopes('users:admin')
+export class UsersController {
+  constructor(private readonly users: UserService) {}
+
+  @Post()
+  create(@Body() body: CreateUserDto) {
+    return this.users.create(body);
+  }
+
+  @Get()
+  async list() {
+    return { users: await this.users.list() };
+  }
+
+  /** Disabling a user ends their sessions at once. */
+  @Patch(':id')
+  update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateUserDto) {
+    return this.users.setDisabled(id, body.disabled);
+  }
+}
