@@ -1,14 +1,22 @@
-import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Observable, tap } from 'rxjs';
+import type { FastifyRequest } from 'fastify';
+import { catchError, mergeMap, type Observable } from 'rxjs';
 import type { ApiPrincipal } from '../auth/auth.decorators';
 import { AUDIT_READ } from './audit.decorators';
 import { AuditService, type AuditActor } from './audit.service';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function actorOf(principal: (ApiPrincipal & { kind?: string; userId?: string }) | undefined): AuditActor {
+export function actorOf(
+  principal: (ApiPrincipal & { kind?: string; userId?: string }) | undefined,
+): AuditActor {
   if (!principal) return { type: 'anonymous', id: null, name: null };
   if (principal.kind === 'user') return { type: 'user', id: principal.userId ?? null, name: principal.name };
   return { type: 'api_key', id: principal.keyId, name: principal.name };
@@ -34,7 +42,9 @@ export class AuditInterceptor implements NestInterceptor {
     const route = request.routeOptions?.url ?? request.url.split('?')[0];
     const readAction = this.reflector.get<string | undefined>(AUDIT_READ, context.getHandler());
     const audited =
-      (UNSAFE.has(request.method) && !route.startsWith('/webhooks/') && !route.startsWith('/console/api/session')) ||
+      (UNSAFE.has(request.method) &&
+        !route.startsWith('/webhooks/') &&
+        !route.startsWith('/console/api/session')) ||
       readAction !== undefined;
     if (!audited) return next.handle();
     const write = (outcome: 'success' | 'failure', body: unknown) => {
@@ -42,7 +52,7 @@ export class AuditInterceptor implements NestInterceptor {
       const query = (request.query ?? {}) as Record<string, string>;
       const result = (body ?? {}) as { id?: string; subject_id?: string };
       const targetId = params.id ?? result.subject_id ?? query.subject_id ?? result.id ?? null;
-      this.audit
+      return this.audit
         .record({
           actor: actorOf(request.principal),
           action: readAction ?? `${request.method} ${route}`,
@@ -50,17 +60,24 @@ export class AuditInterceptor implements NestInterceptor {
           ip: request.ip,
           outcome,
           details: {
-            status: http.getResponse<FastifyReply>().statusCode,
             // Which identifier a lookup used, never its value.
             lookup: Object.keys(query).filter((k) => ['phone', 'email', 'subject_id'].includes(k)),
           },
         })
-        .catch((error: Error) => this.logger.error({ err: { message: error.message } }, 'audit write failed'));
+        .then(() => undefined)
+        .catch((error: Error) =>
+          this.logger.error({ err: { message: error.message } }, 'audit write failed'),
+        );
     };
+    // The answer waits for its audit entry: what the caller was told happened is on record.
     return next.handle().pipe(
-      tap({
-        next: (body) => write('success', body),
-        error: () => write('failure', null),
+      mergeMap(async (body: unknown) => {
+        await write('success', body);
+        return body;
+      }),
+      catchError(async (error: unknown) => {
+        await write('failure', null);
+        throw error;
       }),
     );
   }

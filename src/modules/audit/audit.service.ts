@@ -80,9 +80,13 @@ export class AuditService {
     const write = async (m: EntityManager) => {
       // Entries are chained one at a time: the lock orders concurrent writers.
       await m.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK]);
-      const last: { hash: string }[] = await m.query(`SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1`);
+      const last: { hash: string }[] = await m.query(
+        `SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1`,
+      );
       const prev = last[0]?.hash ?? GENESIS_HASH;
-      const ids: { id: string; at: Date }[] = await m.query(`SELECT gen_random_uuid() AS id, clock_timestamp() AS at`);
+      const ids: { id: string; at: Date }[] = await m.query(
+        `SELECT gen_random_uuid() AS id, clock_timestamp() AS at`,
+      );
       const row = {
         id: ids[0].id,
         at: new Date(ids[0].at),
@@ -100,19 +104,45 @@ export class AuditService {
       await m.query(
         `INSERT INTO audit_event (id, at, actor_type, actor_id, actor_name, action, target_type, target_id, ip, outcome,
             details, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-        [row.id, row.at, row.actor_type, row.actor_id, row.actor_name, row.action, row.target_type, row.target_id, row.ip, row.outcome, JSON.stringify(row.details), prev, hash],
+        [
+          row.id,
+          row.at,
+          row.actor_type,
+          row.actor_id,
+          row.actor_name,
+          row.action,
+          row.target_type,
+          row.target_id,
+          row.ip,
+          row.outcome,
+          JSON.stringify(row.details),
+          prev,
+          hash,
+        ],
       );
       return row.id;
     };
     return manager ? write(manager) : this.dataSource.transaction(write);
   }
 
-  async list(query: { limit: number; beforeSeq?: string; action?: string; targetId?: string; actorId?: string }) {
+  async list(query: {
+    limit: number;
+    beforeSeq?: string;
+    action?: string;
+    targetId?: string;
+    actorId?: string;
+  }) {
     const rows: AuditRow[] = await this.dataSource.query(
       `SELECT * FROM audit_event WHERE ($1::bigint IS NULL OR seq < $1) AND ($2::text IS NULL OR action ILIKE '%' || $2 || '%')
           AND ($3::text IS NULL OR target_id = $3) AND ($4::text IS NULL OR actor_id = $4)
         ORDER BY seq DESC LIMIT $5`,
-      [query.beforeSeq ?? null, query.action ?? null, query.targetId ?? null, query.actorId ?? null, query.limit],
+      [
+        query.beforeSeq ?? null,
+        query.action ?? null,
+        query.targetId ?? null,
+        query.actorId ?? null,
+        query.limit,
+      ],
     );
     return rows.map((r) => ({
       seq: Number(r.seq),

@@ -32,7 +32,10 @@ export class ApiKeyGuard implements CanActivate {
    * An API key (automation) or, without one, a console session cookie (people). A session's unsafe
    * requests must carry its CSRF token: the cookie alone is what a forged cross-site request would have.
    */
-  private async principalOf(request: { method: string; headers: Record<string, string | undefined> }): Promise<ApiPrincipal> {
+  private async principalOf(request: {
+    method: string;
+    headers: Record<string, string | undefined>;
+  }): Promise<ApiPrincipal> {
     const token = bearerToken(request.headers.authorization);
     if (token) {
       const cached = this.keys.cachedPrincipal(token);
@@ -47,7 +50,9 @@ export class ApiKeyGuard implements CanActivate {
     if (!SAFE_METHODS.has(request.method)) {
       const csrf = request.headers['x-csrf-token'];
       if (!csrf || !CryptoService.safeEqual(csrf, session.principal.csrfToken)) {
-        throw new InsufficientScopeError('Missing or wrong X-CSRF-Token.', [{ field: 'x-csrf-token', message: 'missing or wrong' }]);
+        throw new InsufficientScopeError('Missing or wrong X-CSRF-Token.', [
+          { field: 'x-csrf-token', message: 'missing or wrong' },
+        ]);
       }
     }
     return session.principal;

@@ -11,7 +11,13 @@ import { UsersController } from './users.controller';
 
 @Module({
   controllers: [ApiKeysController, SessionController, UsersController],
-  providers: [ApiKeyService, UserService, SessionService, UserBootstrap, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [
+    ApiKeyService,
+    UserService,
+    SessionService,
+    UserBootstrap,
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
   exports: [ApiKeyService, UserService, SessionService],
 })
 export class AuthModule {}

@@ -9,7 +9,14 @@ export type Role = (typeof ROLES)[number];
  */
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   admin: SCOPES,
-  crm_admin: ['connections:read', 'connections:admin', 'deliveries:read', 'deliveries:retry', 'overview:read', 'registry:read'],
+  crm_admin: [
+    'connections:read',
+    'connections:admin',
+    'deliveries:read',
+    'deliveries:retry',
+    'overview:read',
+    'registry:read',
+  ],
   dpo: [
     'registry:read',
     'registry:write',

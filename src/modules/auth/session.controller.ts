@@ -29,7 +29,11 @@ export class SessionController {
   @Public()
   @Post()
   @HttpCode(200)
-  async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async login(
+    @Body() body: LoginDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const result = await this.sessions.login(body.email, body.password, {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
@@ -58,7 +62,9 @@ export class SessionController {
     if (!token || !session) throw new UnauthenticatedError('Not signed in.');
     const csrf = request.headers['x-csrf-token'];
     if (typeof csrf !== 'string' || !CryptoService.safeEqual(csrf, session.principal.csrfToken)) {
-      throw new InsufficientScopeError('Missing or wrong X-CSRF-Token.', [{ field: 'x-csrf-token', message: 'missing or wrong' }]);
+      throw new InsufficientScopeError('Missing or wrong X-CSRF-Token.', [
+        { field: 'x-csrf-token', message: 'missing or wrong' },
+      ]);
     }
     await this.sessions.logout(token);
     void reply.header('set-cookie', this.sessions.cookie('', 0));

@@ -77,14 +77,29 @@ export class SessionService {
     const actor = { type: 'anonymous' as const, id: null, name: null };
     if (!user || user.disabled_at) {
       await verifyPassword(password, DUMMY_HASH);
-      await this.audit.record({ actor, action: 'session.login', ip: meta.ip, outcome: 'failure', details: { reason: 'unknown_user' } });
-      throw new LoginFailedError('Wrong email or password.', [{ field: 'password', message: 'wrong email or password' }]);
+      await this.audit.record({
+        actor,
+        action: 'session.login',
+        ip: meta.ip,
+        outcome: 'failure',
+        details: { reason: 'unknown_user' },
+      });
+      throw new LoginFailedError('Wrong email or password.', [
+        { field: 'password', message: 'wrong email or password' },
+      ]);
     }
     if (user.locked_until && new Date(user.locked_until) > new Date()) {
-      await this.audit.record({ actor: { type: 'user', id: user.id, name: user.email }, action: 'session.login', ip: meta.ip, outcome: 'failure', details: { reason: 'locked' } });
-      throw new AccountLockedError(`Too many failed attempts; try again after ${new Date(user.locked_until).toISOString()}.`, [
-        { field: 'email', message: 'account locked' },
-      ]);
+      await this.audit.record({
+        actor: { type: 'user', id: user.id, name: user.email },
+        action: 'session.login',
+        ip: meta.ip,
+        outcome: 'failure',
+        details: { reason: 'locked' },
+      });
+      throw new AccountLockedError(
+        `Too many failed attempts; try again after ${new Date(user.locked_until).toISOString()}.`,
+        [{ field: 'email', message: 'account locked' }],
+      );
     }
     if (!(await verifyPassword(password, user.password_hash))) {
       const [rows]: [{ failed_attempts: number }[], number] = await this.dataSource.query(
@@ -106,20 +121,33 @@ export class SessionService {
           { field: 'email', message: 'account locked' },
         ]);
       }
-      throw new LoginFailedError('Wrong email or password.', [{ field: 'password', message: 'wrong email or password' }]);
+      throw new LoginFailedError('Wrong email or password.', [
+        { field: 'password', message: 'wrong email or password' },
+      ]);
     }
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     await this.dataSource.query(
       `INSERT INTO console_session (token_hash, user_id, csrf_token, ip, user_agent, expires_at)
        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-      [CryptoService.sha256(token), user.id, csrfToken, meta.ip, meta.userAgent?.slice(0, 300) ?? null, SESSION_TTL_MS / 1000],
+      [
+        CryptoService.sha256(token),
+        user.id,
+        csrfToken,
+        meta.ip,
+        meta.userAgent?.slice(0, 300) ?? null,
+        SESSION_TTL_MS / 1000,
+      ],
     );
     await this.dataSource.query(
       `UPDATE console_user SET failed_attempts = 0, locked_until = NULL, last_login_at = now() WHERE id = $1`,
       [user.id],
     );
-    await this.audit.record({ actor: { type: 'user', id: user.id, name: user.email }, action: 'session.login', ip: meta.ip });
+    await this.audit.record({
+      actor: { type: 'user', id: user.id, name: user.email },
+      action: 'session.login',
+      ip: meta.ip,
+    });
     return { token, csrfToken, user: userView(user), maxAgeSeconds: SESSION_TTL_MS / 1000 };
   }
 
@@ -150,6 +178,8 @@ export class SessionService {
   }
 
   async logout(token: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM console_session WHERE token_hash = $1`, [CryptoService.sha256(token)]);
+    await this.dataSource.query(`DELETE FROM console_session WHERE token_hash = $1`, [
+      CryptoService.sha256(token),
+    ]);
   }
 }

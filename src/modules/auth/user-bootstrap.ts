@@ -15,7 +15,12 @@ export class UserBootstrap implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.bootstrapAdmin;
     if (!admin || (await this.users.count()) > 0) return;
-    await this.users.create({ email: admin.email, name: 'Administrator', role: 'admin', password: admin.password });
+    await this.users.create({
+      email: admin.email,
+      name: 'Administrator',
+      role: 'admin',
+      password: admin.password,
+    });
     this.logger.log({ email: admin.email }, 'first console admin created');
   }
 }

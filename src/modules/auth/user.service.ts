@@ -29,7 +29,10 @@ export function userView(row: UserRow) {
     name: row.name,
     role: row.role,
     last_login_at: row.last_login_at ? new Date(row.last_login_at).toISOString() : null,
-    locked_until: row.locked_until && new Date(row.locked_until) > new Date() ? new Date(row.locked_until).toISOString() : null,
+    locked_until:
+      row.locked_until && new Date(row.locked_until) > new Date()
+        ? new Date(row.locked_until).toISOString()
+        : null,
     disabled: row.disabled_at !== null,
     created_at: new Date(row.created_at).toISOString(),
   };
@@ -43,16 +46,28 @@ export class UserService {
   async create(input: { email: string; name: string; role: string; password: string }) {
     const problems = [];
     const email = input.email.trim().toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) problems.push({ field: 'email', message: 'must be an email address' });
-    if (!input.name.trim() || input.name.length > 120) problems.push({ field: 'name', message: 'must be 1 to 120 characters' });
-    if (!isRole(input.role)) problems.push({ field: 'role', message: 'must be admin, crm_admin, dpo or viewer' });
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)
+      problems.push({ field: 'email', message: 'must be an email address' });
+    if (!input.name.trim() || input.name.length > 120)
+      problems.push({ field: 'name', message: 'must be 1 to 120 characters' });
+    if (!isRole(input.role))
+      problems.push({ field: 'role', message: 'must be admin, crm_admin, dpo or viewer' });
     const weak = validatePasswordStrength(input.password);
     if (weak) problems.push({ field: 'password', message: weak });
     if (problems.length) {
-      throw new RequestValidationError(`Invalid user: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+      throw new RequestValidationError(
+        `Invalid user: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+        problems,
+      );
     }
-    const existing: unknown[] = await this.dataSource.query(`SELECT 1 FROM console_user WHERE lower(email) = $1`, [email]);
-    if (existing.length) throw new UserExistsError(`A user with email ${email} exists`, [{ field: 'email', message: 'is taken' }]);
+    const existing: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM console_user WHERE lower(email) = $1`,
+      [email],
+    );
+    if (existing.length)
+      throw new UserExistsError(`A user with email ${email} exists`, [
+        { field: 'email', message: 'is taken' },
+      ]);
     const rows: UserRow[] = await this.dataSource.query(
       `INSERT INTO console_user (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *`,
       [email, input.name.trim(), input.role, await hashPassword(input.password)],
@@ -71,7 +86,10 @@ export class UserService {
   }
 
   async byEmail(email: string): Promise<UserRow | null> {
-    const rows: UserRow[] = await this.dataSource.query(`SELECT * FROM console_user WHERE lower(email) = lower($1)`, [email.trim()]);
+    const rows: UserRow[] = await this.dataSource.query(
+      `SELECT * FROM console_user WHERE lower(email) = lower($1)`,
+      [email.trim()],
+    );
     return rows[0] ?? null;
   }
 
