@@ -39,4 +39,34 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // The console's browser modules (no build step): plain JS, browser globals, no type information.
+    files: ['console/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'navigator',
+          'console',
+          'fetch',
+          'Headers',
+          'URL',
+          'URLSearchParams',
+          'FormData',
+          'Node',
+          'Element',
+          'CSS',
+          'setTimeout',
+          'clearTimeout',
+          'confirm',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -10,7 +10,12 @@ export default defineConfig({
     globals: true,
     environment: 'node',
     globalSetup: ['test/setup/global-setup.ts'],
-    include: ['src/**/*.spec.ts', 'test/medium/**/*.spec.ts', 'test/e2e/**/*.spec.ts'],
+    include: [
+      'src/**/*.spec.ts',
+      'test/medium/**/*.spec.ts',
+      'test/e2e/**/*.spec.ts',
+      'test/browser/**/*.spec.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: one test file at a time keeps the e2e apps from starving each other.

@@ -2,10 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { ConnectorsModule } from './modules/connectors/connectors.module';
 import { PropagationModule } from './modules/propagation/propagation.module';
 import { InboxModule } from './modules/inbox/inbox.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
+import { VendorsModule } from './modules/vendors/vendors.module';
 import { WhatsAppModule } from './modules/whatsapp/whatsapp.module';
 import { ProblemFilter } from './platform/http/problem';
 import { PlatformModule, type PlatformOptions } from './platform/platform.module';
@@ -24,6 +26,8 @@ export class AppModule {
         WhatsAppModule,
         ConnectorsModule,
         PropagationModule,
+        VendorsModule,
+        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

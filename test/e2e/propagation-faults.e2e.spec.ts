@@ -77,6 +77,15 @@ describe('propagation under vendor faults', () => {
     );
     processor.useSecret(wh.signing_secret);
     ids.webhook = wh.id;
+    // Grants reach only vendors with a valid DPA (Art. 28): sign one for each vendor.
+    for (const connectionId of Object.values(ids)) {
+      const { vendor_id: vendorId } = await json(await gw.api(`/v1/connections/${connectionId}`));
+      const dpa = await gw.api(`/v1/vendors/${vendorId}/dpas`, {
+        method: 'POST',
+        json: { status: 'signed', signed_at: '2025-01-01' },
+      });
+      expect(dpa.status).toBe(201);
+    }
   });
 
   afterAll(async () => {

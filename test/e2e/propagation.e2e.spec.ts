@@ -99,6 +99,15 @@ describe('propagation to HubSpot, Salesforce and a webhook processor', () => {
     expect(webhook.signing_secret).toMatch(/^whsec_/);
     processor.useSecret(webhook.signing_secret);
     connections.webhook = webhook.id;
+    // Grants reach only vendors with a valid DPA (Art. 28): sign one for each vendor.
+    for (const connectionId of Object.values(connections)) {
+      const { vendor_id: vendorId } = await json(await gw.api(`/v1/connections/${connectionId}`));
+      const dpa = await gw.api(`/v1/vendors/${vendorId}/dpas`, {
+        method: 'POST',
+        json: { status: 'signed', signed_at: '2025-01-01' },
+      });
+      expect(dpa.status).toBe(201);
+    }
   });
 
   afterAll(async () => {

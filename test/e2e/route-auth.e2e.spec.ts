@@ -36,7 +36,14 @@ const PUBLIC_ROUTES: { route: RegExp; why: string }[] = [
     why: 'OAuth redirect back from the vendor (signed state)',
   },
   { route: /^(GET|HEAD) \/health$/, why: 'liveness and readiness probes' },
-  { route: /^(POST|GET|HEAD|DELETE) \/console\/api\/session$/, why: 'console sign-in (password; CSRF token on DELETE)' },
+  {
+    route: /^(GET|HEAD) \/console(\/(?!api\/).*)?$/,
+    why: 'the console: static pages and assets only; every datum they show comes from the API',
+  },
+  {
+    route: /^(POST|GET|HEAD|DELETE) \/console\/api\/session$/,
+    why: 'console sign-in (password; CSRF token on DELETE)',
+  },
   { route: /^(GET|HEAD) \/docs([/-].*)?$/, why: 'the OpenAPI document and Swagger UI' },
 ];
 
@@ -71,6 +78,7 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'GET /v1/deliveries': 'deliveries:read',
   'GET /v1/deliveries/:id': 'deliveries:read',
   'POST /v1/deliveries/:id/retry': 'deliveries:retry',
+  'GET /v1/overview': 'overview:read',
   'POST /v1/vendors': 'registry:write',
   'GET /v1/vendors': 'registry:read',
   'GET /v1/vendors/:id': 'registry:read',

@@ -4,9 +4,17 @@ import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Public } from './auth.decorators';
-import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
+import { AppError } from '../../platform/http/problem';
+import { InsufficientScopeError } from './auth.errors';
+import { ROLE_SCOPES } from './roles';
 import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
 import { userView } from './user.service';
+
+/** No console session: distinct from a missing API key, since these routes never take one. */
+class NotSignedInError extends AppError {
+  readonly status = 401;
+  readonly code = 'not_signed_in';
+}
 
 class LoginDto {
   @ApiProperty({ example: 'dpo@example.com' })
@@ -40,7 +48,7 @@ export class SessionController {
     });
     void reply.header('set-cookie', this.sessions.cookie(result.token, result.maxAgeSeconds));
     void reply.header('cache-control', 'no-store');
-    return { user: result.user, csrf_token: result.csrfToken };
+    return { user: { ...result.user, scopes: ROLE_SCOPES[result.user.role] }, csrf_token: result.csrfToken };
   }
 
   @Public()
@@ -48,9 +56,12 @@ export class SessionController {
   async current(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     const session = token ? await this.sessions.authenticate(token) : null;
-    if (!session) throw new UnauthenticatedError('Not signed in.');
+    if (!session) throw new NotSignedInError('Not signed in.');
     void reply.header('cache-control', 'no-store');
-    return { user: userView(session.user), csrf_token: session.principal.csrfToken };
+    return {
+      user: { ...userView(session.user), scopes: session.principal.scopes },
+      csrf_token: session.principal.csrfToken,
+    };
   }
 
   @Public()
@@ -59,7 +70,7 @@ export class SessionController {
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     const session = token ? await this.sessions.authenticate(token) : null;
-    if (!token || !session) throw new UnauthenticatedError('Not signed in.');
+    if (!token || !session) throw new NotSignedInError('Not signed in.');
     const csrf = request.headers['x-csrf-token'];
     if (typeof csrf !== 'string' || !CryptoService.safeEqual(csrf, session.principal.csrfToken)) {
       throw new InsufficientScopeError('Missing or wrong X-CSRF-Token.', [

@@ -56,7 +56,11 @@ export class DeliveriesController {
   /** The proof of propagation: each delivery's status, attempts and last error. */
   @Get()
   @RequireScopes('deliveries:read')
-  async list(@Query() query: DeliveryQueryDto, @Principal() principal: ApiPrincipal, @Req() request: FastifyRequest) {
+  async list(
+    @Query() query: DeliveryQueryDto,
+    @Principal() principal: ApiPrincipal,
+    @Req() request: FastifyRequest,
+  ) {
     if (query.subject_id) {
       // Which processors hold a person, and what they were told, is a look at that person's data.
       await this.audit.record({

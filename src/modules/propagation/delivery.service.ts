@@ -24,6 +24,7 @@ export interface DeliveryRow {
   last_error_class: string | null;
   vendor_reference: string | null;
   coalesced: number;
+  flags: string[] | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -48,6 +49,8 @@ export function deliveryView(row: DeliveryRow) {
     last_error_class: row.last_error_class,
     vendor_reference: row.vendor_reference,
     coalesced_changes: row.coalesced,
+    /** e.g. dpa_missing: a withdrawal sent to a vendor without a valid DPA. */
+    flags: row.flags ?? [],
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     completed_at: iso(row.completed_at),

@@ -37,6 +37,8 @@ import {
 import { pacerFor, type SlidingWindowPacer } from './rate-limiter';
 import { decideRetry } from './retry-policy';
 import { effectiveState } from '../ledger/conflict-rules';
+import { DpaGate } from '../vendors/dpa-gate';
+import { DPA_MISSING } from '../vendors/registry.types';
 
 /** How long a drain lease lasts without renewal; a crashed worker's connections are free after this. */
 const LEASE_SECONDS = 20;
@@ -86,6 +88,7 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
     private readonly jobs: QueueService,
     private readonly metrics: MetricsService,
     private readonly listener: ConsentChangeListener,
+    private readonly gate: DpaGate,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {}
 
@@ -272,10 +275,30 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         await pacer.take();
         this.metrics.vendorCalls.inc({ connection: context.name });
       });
-      const pushes = await this.buildPushes(connectionId, claimed);
+      const built = await this.buildPushes(connectionId, claimed);
+      // Art. 28: personal data goes out only under a valid DPA; withdrawals and erasures always do (flagged).
+      const operationOf = new Map(claimed.map((c) => [c.id, c.operation]));
+      const held = await this.gate.screen(
+        connectionId,
+        built.map((p) => ({
+          deliveryId: p.deliveryId,
+          operation: operationOf.get(p.deliveryId)!,
+          states: p.states,
+        })),
+      );
+      const heldOutcomes: PushOutcome[] = [...held].map((deliveryId) => ({
+        deliveryId,
+        outcome: 'skipped' as const,
+        reason: DPA_MISSING,
+      }));
+      const pushes = built.filter((p) => !held.has(p.deliveryId));
+      if (pushes.length === 0) {
+        await this.record(connectionId, context.name, claimed, heldOutcomes);
+        continue;
+      }
       let outcomes: PushOutcome[];
       try {
-        outcomes = await connector.pushConsent(pushes);
+        outcomes = [...heldOutcomes, ...(await connector.pushConsent(pushes))];
       } catch (error) {
         const classified =
           error instanceof ConnectorError
@@ -286,11 +309,14 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
           await this.connections.markAuthFailed(connectionId, classified.message);
           reported = new AuthFailedError(`connection auth_failed: ${classified.message}`);
         }
-        outcomes = pushes.map((p) => ({
-          deliveryId: p.deliveryId,
-          outcome: 'failed' as const,
-          error: reported,
-        }));
+        outcomes = [
+          ...heldOutcomes,
+          ...pushes.map((p) => ({
+            deliveryId: p.deliveryId,
+            outcome: 'failed' as const,
+            error: reported,
+          })),
+        ];
         await this.record(connectionId, context.name, claimed, outcomes);
         if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) return;
         continue;

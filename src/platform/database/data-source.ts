@@ -1,12 +1,14 @@
 import { DataSource } from 'typeorm';
 import { InitialLedger1764400000000 } from './migrations/1764400000000-initial-ledger';
 import { ConnectionsPropagation1764500000000 } from './migrations/1764500000000-connections-propagation';
+import { Registry1764600000000 } from './migrations/1764600000000-registry';
 import { ConsoleAuthAudit1764600001000 } from './migrations/1764600001000-console-auth-audit';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
   InitialLedger1764400000000,
   ConnectionsPropagation1764500000000,
+  Registry1764600000000,
   ConsoleAuthAudit1764600001000,
 ];
 

@@ -1,0 +1,198 @@
+// Overview: consent in force, withdrawals today, propagation health per connection, DPAs needing
+// attention, and the last 14 days of consent events.
+import {
+  api,
+  badge,
+  can,
+  errorNotice,
+  formatDate,
+  h,
+  humanize,
+  link,
+  mount,
+  pageHeading,
+  table,
+} from '../lib.js';
+import { dailyBars, splitBar } from './charts.js';
+import { DPA_LABELS } from './vendors.js';
+
+export async function renderOverview(root) {
+  mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
+  const [overview, attention] = await Promise.allSettled([
+    api('/v1/overview'),
+    can('registry:read') ? api('/v1/registry/attention') : Promise.resolve(null),
+  ]);
+  const parts = [pageHeading('Overview')];
+  if (overview.status === 'rejected') {
+    parts.push(errorNotice(overview.reason));
+  } else {
+    const o = overview.value;
+    parts.push(
+      h(
+        'section',
+        { class: 'stats', 'aria-label': 'Consent totals' },
+        stat('Consents granted', o.consent.granted, people(o.consent.subjects_granted)),
+        stat('Consents withdrawn', o.consent.withdrawn, people(o.consent.subjects_withdrawn)),
+        stat('Withdrawals today', o.withdrawals_today, 'UTC day'),
+        stat(
+          'Dead deliveries',
+          o.connections.reduce((s, c) => s + c.deliveries.dead, 0),
+          'need a look',
+          o.connections.some((c) => c.deliveries.dead > 0) ? 'bad' : null,
+        ),
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'events-title' },
+        h('h2', { id: 'events-title' }, 'Consent events, last 14 days'),
+        dailyBars(o.events_per_day, 'Consent events per day'),
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'health-title' },
+        h('h2', { id: 'health-title' }, 'Propagation health'),
+        table(
+          'Deliveries per connection',
+          [
+            'Connection',
+            'Vendor',
+            'Status',
+            'Deliveries',
+            'Succeeded',
+            'Pending',
+            'Retrying',
+            'Dead',
+            'Last success',
+          ],
+          o.connections.map((c) => [
+            can('deliveries:read') ? link(`/console/deliveries?connection_id=${c.id}`, c.name) : c.name,
+            can('registry:read') ? link(`/console/vendors/${c.vendor_id}`, c.vendor_name) : c.vendor_name,
+            badge(c.status),
+            splitBar(
+              [
+                { label: 'succeeded', value: c.deliveries.succeeded, tone: 'ok' },
+                { label: 'pending', value: c.deliveries.pending + c.deliveries.in_progress, tone: 'neutral' },
+                { label: 'retrying', value: c.deliveries.retrying, tone: 'warn' },
+                { label: 'skipped', value: c.deliveries.skipped, tone: 'skip' },
+                { label: 'dead', value: c.deliveries.dead, tone: 'bad' },
+              ],
+              `Deliveries to ${c.name}`,
+            ),
+            String(c.deliveries.succeeded),
+            String(c.deliveries.pending + c.deliveries.in_progress),
+            String(c.deliveries.retrying),
+            c.deliveries.dead ? h('strong', { class: 'text-bad' }, String(c.deliveries.dead)) : '0',
+            formatDate(c.last_success_at),
+          ]),
+          { class: 'health-table' },
+        ),
+      ),
+    );
+  }
+  if (attention.status === 'rejected') {
+    parts.push(
+      h('section', { class: 'card' }, h('h2', null, 'Needs attention'), errorNotice(attention.reason)),
+    );
+  } else if (attention.value) {
+    parts.push(renderAttention(attention.value));
+  }
+  mount(root, parts);
+}
+
+const people = (n) => (n === 1 ? '1 person' : `${n} people`);
+
+function stat(label, value, note, tone) {
+  return h(
+    'div',
+    { class: `stat${tone ? ` stat-${tone}` : ''}` },
+    h('p', { class: 'stat-label' }, label),
+    h('p', { class: 'stat-value' }, String(value)),
+    note ? h('p', { class: 'stat-note' }, note) : null,
+  );
+}
+
+const ATTENTION_TITLES = {
+  expiring: 'DPAs expiring',
+  expiring_30: 'DPAs expiring within 30 days',
+  expiring_60: 'DPAs expiring within 60 days',
+  expiring_90: 'DPAs expiring within 90 days',
+  within_30_days: 'DPAs expiring within 30 days',
+  within_60_days: 'DPAs expiring within 60 days',
+  within_90_days: 'DPAs expiring within 90 days',
+  sub_processors_incomplete: 'Sub-processors without their own record (DPA or role missing)',
+  connections_without_valid_dpa: 'Vendors with connections but no valid DPA',
+  vendors_without_valid_dpa: 'Vendors with connections but no valid DPA',
+  missing_dpa: 'Vendors with connections but no valid DPA',
+  reviews_overdue: 'Reviews overdue',
+  review_overdue: 'Reviews overdue',
+  sub_processors_without_record: 'Sub-processors without their own record',
+  unrecorded_sub_processors: 'Sub-processors without their own record',
+};
+
+/** What needs the DPO: each list of the attention report, whatever its grouping. */
+export function renderAttention(report) {
+  const groups = [];
+  const walk = (key, value, depth) => {
+    if (Array.isArray(value)) groups.push({ key, items: value, depth });
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(k, v, depth + 1);
+  };
+  for (const [k, v] of Object.entries(report)) walk(k, v, 0);
+  const total = groups.reduce((s, g) => s + g.items.length, 0);
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'attention-title' },
+    h(
+      'h2',
+      { id: 'attention-title' },
+      'DPAs and vendors needing attention',
+      ' ',
+      badge(total ? 'expiring' : 'valid', String(total)),
+    ),
+    total === 0
+      ? h(
+          'p',
+          { class: 'muted' },
+          'Nothing needs attention: every connected vendor has a valid DPA and no review is overdue.',
+        )
+      : groups
+          .filter((g) => g.items.length)
+          .map((g) =>
+            h(
+              'div',
+              { class: 'attention-group' },
+              h('h3', null, ATTENTION_TITLES[g.key] ?? humanize(g.key), ` (${g.items.length})`),
+              h('ul', { class: 'plain-list' }, g.items.map(attentionItem)),
+            ),
+          ),
+  );
+}
+
+function attentionItem(item) {
+  if (typeof item !== 'object' || item === null) return h('li', null, String(item));
+  const vendorId = item.vendor_id ?? (item.vendor && item.vendor.id) ?? item.id;
+  const name =
+    item.vendor_name ?? (item.vendor && item.vendor.name) ?? item.name ?? item.sub_processor_name ?? vendorId;
+  const details = [];
+  if (item.expires_at) details.push(`expires ${formatDate(item.expires_at, false)}`);
+  if (item.days_left !== undefined) details.push(`${item.days_left} days left`);
+  if (item.due)
+    details.push(
+      `${item.kind === 'dpa' ? `DPA v${item.version} review` : 'vendor review'} was due ${formatDate(item.due, false)}`,
+    );
+  if (item.missing) details.push(`missing ${item.missing.join(' and ')}`);
+  if (item.processor_of) details.push(`sub-processor of ${item.processor_of.join(', ')}`);
+  if (item.held_deliveries) details.push(`${item.held_deliveries} deliveries held`);
+  if (item.dpa_status) details.push(DPA_LABELS[item.dpa_status] ?? `DPA ${humanize(item.dpa_status)}`);
+  if (item.reason) details.push(humanize(item.reason));
+  if (item.connections !== undefined)
+    details.push(
+      `${Array.isArray(item.connections) ? item.connections.length : item.connections} connection(s)`,
+    );
+  return h(
+    'li',
+    null,
+    vendorId && can('registry:read') ? link(`/console/vendors/${vendorId}`, String(name)) : String(name),
+    details.length ? h('span', { class: 'muted' }, ` — ${details.join(', ')}`) : null,
+  );
+}

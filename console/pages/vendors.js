@@ -1,0 +1,215 @@
+// Vendors: the registry with DPA status badges, filters, a form to add a vendor, and the exports.
+import {
+  api,
+  badge,
+  busy,
+  can,
+  clearErrors,
+  errorNotice,
+  errorSummary,
+  field,
+  flash,
+  formatDate,
+  formValues,
+  h,
+  humanize,
+  link,
+  mount,
+  pageHeading,
+  select,
+  showErrors,
+  table,
+} from '../lib.js';
+
+const ROLES = ['processor', 'sub_processor', 'controller', 'joint_controller'];
+const RISK_TIERS = ['low', 'medium', 'high'];
+const DPA_FILTERS = [
+  'signed',
+  'none',
+  'draft',
+  'in_negotiation',
+  'expired',
+  'terminated',
+  'not_required',
+  'not_yet_effective',
+];
+
+export const DPA_LABELS = {
+  signed: 'DPA signed',
+  none: 'No DPA',
+  draft: 'DPA draft',
+  in_negotiation: 'DPA in negotiation',
+  expired: 'DPA expired',
+  terminated: 'DPA terminated',
+  not_required: 'DPA not required',
+  not_yet_effective: 'DPA not yet effective',
+};
+
+/** The vendor's DPA badge: valid, or why not. */
+export function dpaBadge(vendor) {
+  const status = vendor.dpa_status ?? 'none';
+  return badge(status, DPA_LABELS[status] ?? humanize(status));
+}
+
+export async function renderVendors(root, { params, navigate }) {
+  const filters = {
+    q: params.get('q') ?? '',
+    role: params.get('role') ?? '',
+    risk_tier: params.get('risk_tier') ?? '',
+    dpa_status: params.get('dpa_status') ?? '',
+    has_connections: params.get('has_connections') ?? '',
+  };
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
+  const exports = h(
+    'div',
+    { class: 'export-links', role: 'group', 'aria-label': 'Exports' },
+    h('span', { class: 'muted' }, 'Export: '),
+    h('a', { href: '/v1/exports/ropa.csv', download: 'ropa.csv', class: 'btn btn-small' }, 'ROPA (CSV)'),
+    h('a', { href: '/v1/exports/ropa.json', download: 'ropa.json', class: 'btn btn-small' }, 'ROPA (JSON)'),
+    h(
+      'a',
+      { href: '/v1/exports/vendors.csv', download: 'vendors.csv', class: 'btn btn-small' },
+      'Vendor registry (CSV)',
+    ),
+  );
+  mount(root, pageHeading('Vendors', exports), h('p', { class: 'muted' }, 'Loading…'));
+
+  const filterForm = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter vendors' },
+    field(
+      'Search',
+      h('input', { type: 'search', name: 'q', value: filters.q, placeholder: 'Name or legal name' }),
+    ),
+    field(
+      'DPA',
+      select('dpa_status', [['', 'Any'], ...DPA_FILTERS.map((s) => [s, DPA_LABELS[s]])], filters.dpa_status),
+    ),
+    field('Role', select('role', [['', 'Any'], ...ROLES.map((r) => [r, humanize(r)])], filters.role)),
+    field(
+      'Risk',
+      select('risk_tier', [['', 'Any'], ...RISK_TIERS.map((r) => [r, humanize(r)])], filters.risk_tier),
+    ),
+    field(
+      'Connections',
+      select(
+        'has_connections',
+        [
+          ['', 'Any'],
+          ['true', 'With connections'],
+          ['false', 'Without'],
+        ],
+        filters.has_connections,
+      ),
+    ),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn' }, 'Apply filters')),
+  );
+  filterForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const values = new URLSearchParams(Object.entries(formValues(filterForm)));
+    navigate(`/vendors${values.size ? `?${values}` : ''}`);
+  });
+
+  let content;
+  try {
+    const body = await api(`/v1/vendors${query.size ? `?${query}` : ''}`);
+    const vendors = body.vendors ?? [];
+    content = table(
+      `Vendors (${vendors.length})`,
+      ['Vendor', 'DPA', 'Role', 'Country', 'Risk', 'Connections', 'Next review'],
+      vendors.map((v) => [
+        link(`/console/vendors/${v.id}`, v.name),
+        dpaBadge(v),
+        humanize(v.role),
+        v.country ?? '—',
+        v.risk_tier
+          ? badge(
+              v.risk_tier === 'high' ? 'dead' : v.risk_tier === 'medium' ? 'retrying' : 'valid',
+              humanize(v.risk_tier),
+            )
+          : '—',
+        String(v.connection_count ?? 0),
+        formatDate(v.next_review_at, false),
+      ]),
+      { class: 'vendors-table' },
+    );
+  } catch (error) {
+    content = errorNotice(error);
+  }
+  mount(
+    root,
+    pageHeading('Vendors', exports),
+    filterForm,
+    content,
+    can('registry:write') ? vendorForm(navigate) : null,
+  );
+}
+
+function vendorForm(navigate) {
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add vendor');
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true, 'aria-labelledby': 'new-vendor-title' },
+    h('h2', { id: 'new-vendor-title' }, 'Add a vendor'),
+    errorSummary(),
+    h(
+      'div',
+      { class: 'grid-2' },
+      field('Name', h('input', { name: 'name', required: true, maxlength: '200' })),
+      field('Legal name', h('input', { name: 'legal_name' })),
+      field(
+        'Country',
+        h('input', { name: 'country', maxlength: '2', placeholder: 'IE' }),
+        'ISO code, two letters',
+      ),
+      field('Website', h('input', { name: 'website', type: 'url', placeholder: 'https://' })),
+      field(
+        'Privacy contact email',
+        h('input', { name: 'privacy_contact_email', type: 'email' }),
+        'Receives Art. 19 notices',
+      ),
+      field('Role', select('role', [['', 'Choose…'], ...ROLES.map((r) => [r, humanize(r)])], 'processor')),
+      field(
+        'Risk tier',
+        select('risk_tier', [['', 'Choose…'], ...RISK_TIERS.map((r) => [r, humanize(r)])], ''),
+      ),
+      field('Owner', h('input', { name: 'owner' })),
+      field('Next review', h('input', { name: 'next_review_at', type: 'date' })),
+      field(
+        'Services',
+        h('input', { name: 'services', placeholder: 'CRM, email marketing' }),
+        'Comma separated',
+      ),
+      field(
+        'Data categories',
+        h('input', { name: 'data_categories', placeholder: 'contact details, consent status' }),
+        'Comma separated',
+      ),
+      field('Purposes', h('input', { name: 'purposes', placeholder: 'marketing' }), 'Comma separated'),
+    ),
+    h('div', { class: 'form-actions' }, submit),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const values = formValues(form);
+    for (const key of ['services', 'data_categories', 'purposes']) {
+      if (values[key])
+        values[key] = values[key]
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+    }
+    if (values.country) values.country = values.country.toUpperCase();
+    await busy(submit, async () => {
+      try {
+        const vendor = await api('/v1/vendors', { method: 'POST', json: values });
+        flash(`Vendor ${vendor.name} added.`);
+        navigate(`/vendors/${vendor.id}`);
+      } catch (error) {
+        showErrors(form, error);
+      }
+    });
+  });
+  return form;
+}

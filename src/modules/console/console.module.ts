@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ConsoleStatic } from './console-static';
+import { OverviewController } from './overview.controller';
+import { OverviewService } from './overview.service';
+
+/** The console for CRM admins and DPOs: its static pages under /console and the overview numbers. */
+@Module({
+  controllers: [OverviewController],
+  providers: [OverviewService, ConsoleStatic],
+})
+export class ConsoleModule {}

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { utcDay } from './dpa-validity';
+import { DPA_MISSING } from './registry.types';
+import { VendorService } from './vendor.service';
+
+const DAY_MS = 86_400_000;
+
+/** Whole days from `from` to `to`, both YYYY-MM-DD. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** Which bucket an expiry falls in: within 30, 60 or 90 days (exclusive buckets), or none. */
+export function expiryBucket(daysLeft: number): 30 | 60 | 90 | null {
+  if (daysLeft <= 0) return null;
+  if (daysLeft <= 30) return 30;
+  if (daysLeft <= 60) return 60;
+  if (daysLeft <= 90) return 90;
+  return null;
+}
+
+/** What needs the DPO: agreements running out, vendors receiving data without one, overdue reviews. */
+@Injectable()
+export class AttentionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vendors: VendorService,
+  ) {}
+
+  async report() {
+    const day = utcDay();
+    const { vendors } = await this.vendors.list({});
+    const held: { vendor_id: string; held: number; flagged: number }[] = await this.dataSource.query(
+      `SELECT c.vendor_id,
+              count(*) FILTER (WHERE d.status = 'skipped' AND d.reason = $1)::int AS held,
+              count(*) FILTER (WHERE $1 = ANY(d.flags))::int AS flagged
+         FROM delivery d JOIN connection c ON c.id = d.connection_id
+        WHERE (d.status = 'skipped' AND d.reason = $1) OR $1 = ANY(d.flags)
+        GROUP BY c.vendor_id`,
+      [DPA_MISSING],
+    );
+    const heldBy = new Map(held.map((h) => [h.vendor_id, h]));
+
+    const expiring = {
+      within_30_days: [] as object[],
+      within_60_days: [] as object[],
+      within_90_days: [] as object[],
+    };
+    for (const v of vendors) {
+      if (!v.dpa || !v.dpa_valid || v.dpa.status !== 'signed' || !v.dpa.expires_at) continue;
+      const daysLeft = daysBetween(day, v.dpa.expires_at);
+      const bucket = expiryBucket(daysLeft);
+      if (!bucket) continue;
+      expiring[`within_${bucket}_days`].push({
+        vendor_id: v.id,
+        vendor_name: v.name,
+        dpa_id: v.dpa.id,
+        version: v.dpa.version,
+        expires_at: v.dpa.expires_at,
+        days_left: daysLeft,
+      });
+    }
+
+    const withoutValidDpa = vendors
+      .filter((v) => v.connection_count > 0 && !v.dpa_valid)
+      .map((v) => ({
+        vendor_id: v.id,
+        vendor_name: v.name,
+        connections: v.connection_count,
+        dpa_status: v.dpa_status,
+        held_deliveries: heldBy.get(v.id)?.held ?? 0,
+        flagged_deliveries: heldBy.get(v.id)?.flagged ?? 0,
+      }));
+
+    const reviewsOverdue: object[] = [];
+    for (const v of vendors) {
+      if (v.next_review_at && v.next_review_at < day)
+        reviewsOverdue.push({ kind: 'vendor', vendor_id: v.id, vendor_name: v.name, due: v.next_review_at });
+      if (v.dpa?.review_due_at && v.dpa.review_due_at < day)
+        reviewsOverdue.push({
+          kind: 'dpa',
+          vendor_id: v.id,
+          vendor_name: v.name,
+          dpa_id: v.dpa.id,
+          version: v.dpa.version,
+          due: v.dpa.review_due_at,
+        });
+    }
+
+    // A sub-processor link always names a vendor row; what can be missing is that row's own facts.
+    const links: { sub_processor_id: string; processor_names: string[] }[] = await this.dataSource.query(
+      `SELECT s.sub_processor_id, array_agg(v.name ORDER BY lower(v.name)) AS processor_names
+         FROM vendor_sub_processor s JOIN vendor v ON v.id = s.vendor_id GROUP BY s.sub_processor_id`,
+    );
+    const byId = new Map(vendors.map((v) => [v.id, v]));
+    const subProcessorsIncomplete = links.flatMap((l) => {
+      const v = byId.get(l.sub_processor_id);
+      if (!v) return [];
+      const missing = [...(v.dpa_valid ? [] : ['dpa']), ...(v.role ? [] : ['role'])];
+      return missing.length
+        ? [
+            {
+              vendor_id: v.id,
+              vendor_name: v.name,
+              processor_of: l.processor_names,
+              missing,
+              dpa_status: v.dpa_status,
+            },
+          ]
+        : [];
+    });
+
+    return {
+      generated_at: new Date().toISOString(),
+      day,
+      counts: {
+        expiring_within_30_days: expiring.within_30_days.length,
+        expiring_within_60_days: expiring.within_60_days.length,
+        expiring_within_90_days: expiring.within_90_days.length,
+        vendors_without_valid_dpa: withoutValidDpa.length,
+        reviews_overdue: reviewsOverdue.length,
+        sub_processors_incomplete: subProcessorsIncomplete.length,
+        held_deliveries: held.reduce((n, h) => n + h.held, 0),
+      },
+      expiring,
+      vendors_without_valid_dpa: withoutValidDpa,
+      reviews_overdue: reviewsOverdue,
+      sub_processors_incomplete: subProcessorsIncomplete,
+    };
+  }
+}

@@ -1,0 +1,264 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { DataSource } from 'typeorm';
+import { DpaGate } from './dpa-gate';
+import { isDocumentType, matchesMagicBytes, mediaType } from './dpa-document';
+import { governingVersion, utcDay } from './dpa-validity';
+import type { CreateDpaDto, UpdateDpaDto } from './dto/dpa.dto';
+import {
+  DpaDocumentTooLargeError,
+  DpaDocumentTypeError,
+  DpaNotFoundError,
+  RegistryConflictError,
+  RegistryInvalidError,
+  VendorNotFoundError,
+} from './registry.errors';
+import { DPA_COLUMNS, dpaPosition, dpaView, type DpaRow } from './registry.views';
+import {
+  DPA_CLAUSES,
+  DPA_DOCUMENT_MAX_BYTES,
+  DPA_DOCUMENT_TYPES,
+  type DpaDocumentType,
+  type DpaStatus,
+} from './registry.types';
+
+/** Status moves a version may make without rewriting what was agreed; anything else is a new version. */
+const TRANSITIONS: Record<DpaStatus, readonly DpaStatus[]> = {
+  draft: ['in_negotiation', 'terminated'],
+  in_negotiation: ['terminated'],
+  signed: ['expired', 'terminated'],
+  not_required: ['terminated'],
+  expired: [],
+  terminated: [],
+};
+
+/** Bodies larger than this are not even drained before the connection is dropped. */
+const DRAIN_CAP = 4 * DPA_DOCUMENT_MAX_BYTES;
+
+export interface DocumentUpload {
+  contentType: string | undefined;
+  contentLength: string | undefined;
+  body: unknown;
+  name?: string;
+}
+
+async function readLimited(stream: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buffer.length;
+    // Past the limit the rest is read and dropped, so the client gets its 413 rather than a reset.
+    if (size <= max) chunks.push(buffer);
+    else if (size > DRAIN_CAP) break;
+  }
+  if (size > max) throw tooLarge();
+  return Buffer.concat(chunks);
+}
+
+const tooLarge = () =>
+  new DpaDocumentTooLargeError(`The document is larger than ${DPA_DOCUMENT_MAX_BYTES / 1024 / 1024} MB.`, [
+    { field: 'body', message: `larger than ${DPA_DOCUMENT_MAX_BYTES} bytes` },
+  ]);
+
+function isReadable(value: unknown): value is Readable {
+  return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function';
+}
+
+/** Data-processing agreements: versions only ever added, each with its signed document and SHA-256. */
+@Injectable()
+export class DpaService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly gate: DpaGate,
+  ) {}
+
+  private async row(id: string): Promise<DpaRow> {
+    const rows: DpaRow[] = await this.dataSource.query(`SELECT ${DPA_COLUMNS} FROM dpa d WHERE d.id = $1`, [
+      id,
+    ]);
+    if (!rows[0]) throw new DpaNotFoundError(`No DPA ${id}`);
+    return rows[0];
+  }
+
+  async versionsOf(vendorIds: readonly string[]): Promise<Map<string, DpaRow[]>> {
+    const byVendor = new Map<string, DpaRow[]>(vendorIds.map((id) => [id, []]));
+    if (vendorIds.length === 0) return byVendor;
+    const rows: DpaRow[] = await this.dataSource.query(
+      `SELECT ${DPA_COLUMNS} FROM dpa d WHERE d.vendor_id = ANY($1) ORDER BY d.vendor_id, d.version DESC`,
+      [vendorIds],
+    );
+    for (const row of rows) byVendor.get(row.vendor_id)?.push(row);
+    return byVendor;
+  }
+
+  async get(id: string) {
+    const row = await this.row(id);
+    const versions = (await this.versionsOf([row.vendor_id])).get(row.vendor_id) ?? [];
+    return { ...dpaView(row, utcDay()), governing: governingVersion(versions)?.id === row.id };
+  }
+
+  /** The history of a vendor's agreement, newest first, and the version that governs today. */
+  async history(vendorId: string) {
+    await this.vendorExists(vendorId);
+    const versions = (await this.versionsOf([vendorId])).get(vendorId) ?? [];
+    const day = utcDay();
+    const position = dpaPosition(versions, day);
+    return {
+      vendor_id: vendorId,
+      current: position.dpa,
+      dpa_status: position.dpa_status,
+      dpa_valid: position.dpa_valid,
+      versions: versions.map((v) => dpaView(v, day)),
+    };
+  }
+
+  private async vendorExists(vendorId: string): Promise<void> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM vendor WHERE id = $1`, [vendorId]);
+    if (!rows.length) throw new VendorNotFoundError(`No vendor ${vendorId}`);
+  }
+
+  /** Records the next version; the ones before it stay untouched. A valid one releases held deliveries. */
+  async create(vendorId: string, input: CreateDpaDto, createdBy: string | null) {
+    const problems: { field: string; message: string }[] = [];
+    if (input.status === 'signed' && !input.signed_at)
+      problems.push({ field: 'signed_at', message: 'is required for a signed agreement' });
+    if (input.effective_from && input.expires_at && input.expires_at <= input.effective_from)
+      problems.push({ field: 'expires_at', message: 'must be after effective_from' });
+    if (input.subprocessor_authorization === 'general_with_notice' && input.subprocessor_notice_days == null)
+      problems.push({ field: 'subprocessor_notice_days', message: 'is required with general_with_notice' });
+    if (problems.length)
+      throw new RegistryInvalidError(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+    const clauses = Object.fromEntries(DPA_CLAUSES.map((c) => [c, input.clauses?.[c] === true]));
+    const id = await this.dataSource.transaction(async (manager) => {
+      const vendor: unknown[] = await manager.query(`SELECT 1 FROM vendor WHERE id = $1 FOR UPDATE`, [
+        vendorId,
+      ]);
+      if (!vendor.length) throw new VendorNotFoundError(`No vendor ${vendorId}`);
+      const rows: { id: string }[] = await manager.query(
+        `INSERT INTO dpa (vendor_id, version, status, signed_at, effective_from, expires_at, review_due_at, clauses,
+            subprocessor_authorization, subprocessor_notice_days, breach_notification_hours, dsr_assistance_days,
+            counterparty_signatory, notes, created_by)
+         VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM dpa WHERE vendor_id = $1), $2, $3, $4, $5, $6, $7,
+                 $8, $9, $10, $11, $12, $13, $14)
+         RETURNING id`,
+        [
+          vendorId,
+          input.status,
+          input.signed_at ?? null,
+          input.effective_from ?? null,
+          input.expires_at ?? null,
+          input.review_due_at ?? null,
+          JSON.stringify(clauses),
+          input.subprocessor_authorization ?? null,
+          input.subprocessor_notice_days ?? null,
+          input.breach_notification_hours ?? null,
+          input.dsr_assistance_days ?? null,
+          input.counterparty_signatory ?? null,
+          input.notes ?? null,
+          createdBy,
+        ],
+      );
+      return rows[0].id;
+    });
+    await this.gate.release(vendorId);
+    return this.get(id);
+  }
+
+  /** Moves a version on (negotiating, expired, terminated) or reschedules its review. */
+  async update(id: string, input: UpdateDpaDto) {
+    const row = await this.row(id);
+    const versions = (await this.versionsOf([row.vendor_id])).get(row.vendor_id) ?? [];
+    const superseded = versions.some(
+      (v) =>
+        v.version > row.version && ['signed', 'expired', 'terminated', 'not_required'].includes(v.status),
+    );
+    if (superseded && input.status)
+      throw new RegistryConflictError(`Version ${row.version} is superseded; it is history.`, [
+        { field: 'status', message: 'a later version governs' },
+      ]);
+    if (input.status && !TRANSITIONS[row.status].includes(input.status))
+      throw new RegistryConflictError(
+        `A ${row.status} DPA cannot become ${input.status}; record a new version.`,
+        [{ field: 'status', message: `not allowed from ${row.status}` }],
+      );
+    await this.dataSource.query(
+      `UPDATE dpa SET status = coalesce($2, status),
+              status_changed_at = CASE WHEN $2::text IS NULL THEN status_changed_at ELSE now() END,
+              status_reason = CASE WHEN $2::text IS NULL THEN status_reason ELSE $3 END,
+              terminated_at = CASE WHEN $2 = 'terminated' THEN now() ELSE terminated_at END,
+              review_due_at = coalesce($4::date, review_due_at), updated_at = now()
+        WHERE id = $1`,
+      [id, input.status ?? null, input.reason ?? null, input.review_due_at ?? null],
+    );
+    await this.gate.release(row.vendor_id);
+    return this.get(id);
+  }
+
+  /** Stores the signed agreement once per version, checked by type, size and magic bytes, with its SHA-256. */
+  async uploadDocument(id: string, upload: DocumentUpload) {
+    const type = mediaType(upload.contentType);
+    if (!isDocumentType(type) || !isReadable(upload.body)) {
+      throw new DpaDocumentTypeError('Send the document as application/pdf or a .docx file.', [
+        { field: 'content-type', message: `must be one of ${Object.keys(DPA_DOCUMENT_TYPES).join(', ')}` },
+      ]);
+    }
+    const declared = Number(upload.contentLength);
+    const body = await readLimited(upload.body, DPA_DOCUMENT_MAX_BYTES);
+    if (Number.isFinite(declared) && declared > DPA_DOCUMENT_MAX_BYTES) throw tooLarge();
+    if (body.length === 0)
+      throw new RegistryInvalidError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
+    if (!matchesMagicBytes(type, body))
+      throw new DpaDocumentTypeError(
+        `The file is not a ${DPA_DOCUMENT_TYPES[type].toUpperCase()} document.`,
+        [{ field: 'body', message: `content does not match ${type}` }],
+      );
+    const row = await this.row(id);
+    if (row.document_sha256)
+      throw new RegistryConflictError('This version already has its document; record a new version.', [
+        { field: 'body', message: 'document already stored' },
+      ]);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const name = upload.name?.trim() || `dpa-v${row.version}.${DPA_DOCUMENT_TYPES[type]}`;
+    await this.dataSource.transaction(async (manager) => {
+      const [, count]: [unknown, number] = await manager.query(
+        `UPDATE dpa SET document_sha256 = $2, document_name = $3, document_type = $4, document_size = $5,
+                document_uploaded_at = now(), updated_at = now()
+          WHERE id = $1 AND document_sha256 IS NULL`,
+        [id, sha256, name.slice(0, 255), type, body.length],
+      );
+      if (count !== 1)
+        throw new RegistryConflictError('This version already has its document.', [
+          { field: 'body', message: 'document already stored' },
+        ]);
+      await manager.query(`INSERT INTO dpa_document (dpa_id, content) VALUES ($1, $2)`, [id, body]);
+    });
+    return this.get(id);
+  }
+
+  async document(
+    id: string,
+  ): Promise<{ content: Buffer; type: DpaDocumentType; name: string; sha256: string }> {
+    const rows: {
+      content: Buffer;
+      document_type: DpaDocumentType;
+      document_name: string;
+      document_sha256: string;
+    }[] = await this.dataSource.query(
+      `SELECT f.content, d.document_type, d.document_name, d.document_sha256
+           FROM dpa d JOIN dpa_document f ON f.dpa_id = d.id WHERE d.id = $1`,
+      [id],
+    );
+    if (!rows[0]) {
+      await this.row(id);
+      throw new DpaNotFoundError(`DPA ${id} has no document yet`);
+    }
+    return {
+      content: rows[0].content,
+      type: rows[0].document_type,
+      name: rows[0].document_name,
+      sha256: rows[0].document_sha256,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsIn,
+  IsInt,
+  IsISO31661Alpha2,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  type ValidationOptions,
+} from 'class-validator';
+import { TRANSFER_MECHANISMS, type TransferMechanism } from '../registry.types';
+
+/** Optional, but when present it may not be null (a required column being patched). */
+export const PresentNotNull = (options?: ValidationOptions) =>
+  ValidateIf((_o, value) => value !== undefined, options);
+
+export const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+/** A calendar day, YYYY-MM-DD. */
+export const IsDay = () => Matches(DAY_PATTERN, { message: 'must be a date as YYYY-MM-DD' });
+
+/** A transfer to a third country and its Chapter V safeguard. */
+export class TransferDto {
+  @ApiProperty({ example: 'US', description: 'ISO 3166-1 alpha-2' })
+  @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
+  country!: string;
+
+  @ApiProperty({ enum: TRANSFER_MECHANISMS })
+  @IsIn(TRANSFER_MECHANISMS)
+  mechanism!: TransferMechanism;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 4, description: 'Module of the 2021 SCCs; required for sccs.' })
+  @ValidateIf((o: TransferDto) => o.mechanism === 'sccs' || o.sccs_module !== undefined)
+  @IsInt({ message: 'must be the SCC module (1-4) when the mechanism is sccs' })
+  @Min(1)
+  @Max(4)
+  sccs_module?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  notes?: string;
+}
+
+/** SCC modules belong to SCC transfers only. */
+export function checkTransfers(field: string, transfers: readonly TransferDto[] | undefined | null) {
+  return (transfers ?? []).flatMap((t, i) =>
+    t.mechanism !== 'sccs' && t.sccs_module != null
+      ? [{ field: `${field}.${i}.sccs_module`, message: 'is only given with mechanism sccs' }]
+      : [],
+  );
+}
+
+export function transfersJson(transfers: readonly TransferDto[]): string {
+  return JSON.stringify(
+    transfers.map((t) => ({
+      country: t.country,
+      mechanism: t.mechanism,
+      sccs_module: t.mechanism === 'sccs' ? (t.sccs_module ?? null) : null,
+      notes: t.notes ?? null,
+    })),
+  );
+}

@@ -1,0 +1,187 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsISO31661Alpha2,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { DPA_STATUSES, RISK_TIERS, VENDOR_ROLES, type RiskTier, type VendorRole } from '../registry.types';
+import { IsDay, TransferDto } from './registry-common.dto';
+
+const LIST = { each: true } as const;
+
+/** The facts of a vendor; every field but the name may be left out and filled in later. */
+export class CreateVendorDto {
+  @ApiProperty({ example: 'Acme Mailing' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'Acme Mailing GmbH' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  legal_name?: string | null;
+
+  @ApiPropertyOptional({ example: 'DE', description: 'ISO 3166-1 alpha-2 country of establishment.' })
+  @IsOptional()
+  @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
+  country?: string | null;
+
+  @ApiPropertyOptional({ example: 'https://acme.example' })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'must be an http(s) URL' })
+  @MaxLength(2048)
+  website?: string | null;
+
+  @ApiPropertyOptional({ description: 'Who receives Art. 19 notices (rectification, erasure, restriction).' })
+  @IsOptional()
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(320)
+  privacy_contact_email?: string | null;
+
+  @ApiPropertyOptional({ enum: VENDOR_ROLES })
+  @IsOptional()
+  @IsIn(VENDOR_ROLES)
+  role?: VendorRole | null;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString(LIST)
+  @Length(1, 200, LIST)
+  services?: string[] | null;
+
+  @ApiPropertyOptional({ type: [String], example: ['contact details', 'consent status'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString(LIST)
+  @Length(1, 200, LIST)
+  data_categories?: string[] | null;
+
+  @ApiPropertyOptional({ type: [String], example: ['customers'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString(LIST)
+  @Length(1, 200, LIST)
+  data_subject_categories?: string[] | null;
+
+  @ApiPropertyOptional({ type: [String], example: ['marketing'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString(LIST)
+  @Length(1, 200, LIST)
+  purposes?: string[] | null;
+
+  @ApiPropertyOptional({ type: [TransferDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => TransferDto)
+  transfers?: TransferDto[] | null;
+
+  @ApiPropertyOptional({ enum: RISK_TIERS })
+  @IsOptional()
+  @IsIn(RISK_TIERS)
+  risk_tier?: RiskTier | null;
+
+  @ApiPropertyOptional({ description: 'Who in the business answers for this vendor.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  owner?: string | null;
+
+  @ApiPropertyOptional({ example: '2026-06-30' })
+  @IsOptional()
+  @IsDay()
+  next_review_at?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  notes?: string | null;
+}
+
+/** Every field optional; null clears a field (the name cannot be cleared). */
+export class UpdateVendorDto extends PartialType(CreateVendorDto) {}
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class VendorQueryDto {
+  @ApiPropertyOptional({ enum: VENDOR_ROLES })
+  @IsOptional()
+  @IsIn(VENDOR_ROLES)
+  role?: VendorRole;
+
+  @ApiPropertyOptional({ enum: RISK_TIERS })
+  @IsOptional()
+  @IsIn(RISK_TIERS)
+  risk_tier?: RiskTier;
+
+  @ApiPropertyOptional({
+    enum: [...DPA_STATUSES, 'not_yet_effective', 'none'],
+    description: 'Status of the governing DPA; a signed one past its expiry date counts as expired.',
+  })
+  @IsOptional()
+  @IsIn([...DPA_STATUSES, 'not_yet_effective', 'none'])
+  dpa_status?: string;
+
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'must be true or false' })
+  has_connections?: boolean;
+
+  @ApiPropertyOptional({ description: 'Search in name and legal name.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+}
+
+export class AddSubProcessorDto {
+  @ApiProperty()
+  @IsUUID()
+  sub_processor_id!: string;
+
+  @ApiPropertyOptional({ description: 'When the processor told us it engages this sub-processor.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  notified_at?: string;
+
+  @ApiPropertyOptional({ description: 'Last day to object (general authorisation with notice).' })
+  @IsOptional()
+  @IsDay()
+  objection_deadline?: string;
+}
+
+export class EvidencePackQueryDto {
+  @ApiPropertyOptional({
+    description: 'Start of the period (inclusive, RFC 3339 or YYYY-MM-DD); default 365 days before to.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'End of the period (exclusive); default now.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}

@@ -1,0 +1,95 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { uuidParam } from '../../platform/http/problem';
+import { Principal, RequireScopes, type ApiPrincipal } from '../auth/auth.decorators';
+import { DpaService } from './dpa.service';
+import { CreateDpaDto } from './dto/dpa.dto';
+import {
+  AddSubProcessorDto,
+  CreateVendorDto,
+  EvidencePackQueryDto,
+  UpdateVendorDto,
+  VendorQueryDto,
+} from './dto/vendor.dto';
+import { RegistryExportService } from './registry-export.service';
+import { VendorService } from './vendor.service';
+
+@ApiTags('registry')
+@ApiBearerAuth()
+@Controller('v1/vendors')
+export class VendorsController {
+  constructor(
+    private readonly vendors: VendorService,
+    private readonly dpas: DpaService,
+    private readonly exports: RegistryExportService,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequireScopes('registry:write')
+  create(@Body() body: CreateVendorDto) {
+    return this.vendors.create(body);
+  }
+
+  /** Vendors with their DPA position; filter by role, risk tier, DPA status, connections, or a search. */
+  @Get()
+  @RequireScopes('registry:read')
+  list(@Query() query: VendorQueryDto) {
+    return this.vendors.list(query);
+  }
+
+  /** A vendor with its DPA (current and history), sub-processors, connections and delivery figures. */
+  @Get(':id')
+  @RequireScopes('registry:read')
+  get(@Param('id', uuidParam('id')) id: string) {
+    return this.vendors.get(id);
+  }
+
+  @Patch(':id')
+  @RequireScopes('registry:write')
+  update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateVendorDto) {
+    return this.vendors.update(id, body);
+  }
+
+  @Post(':id/sub-processors')
+  @HttpCode(201)
+  @RequireScopes('registry:write')
+  addSubProcessor(@Param('id', uuidParam('id')) id: string, @Body() body: AddSubProcessorDto) {
+    return this.vendors.addSubProcessor(id, body);
+  }
+
+  @Delete(':id/sub-processors/:subId')
+  @RequireScopes('registry:write')
+  removeSubProcessor(
+    @Param('id', uuidParam('id')) id: string,
+    @Param('subId', uuidParam('subId')) subId: string,
+  ) {
+    return this.vendors.removeSubProcessor(id, subId);
+  }
+
+  /** Records the next version of the vendor's agreement; a valid one releases held deliveries. */
+  @Post(':id/dpas')
+  @HttpCode(201)
+  @RequireScopes('registry:write')
+  createDpa(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() body: CreateDpaDto,
+    @Principal() principal: ApiPrincipal | undefined,
+  ) {
+    return this.dpas.create(id, body, principal?.name ?? null);
+  }
+
+  /** Every version of the vendor's agreement, newest first. */
+  @Get(':id/dpas')
+  @RequireScopes('registry:read')
+  dpaHistory(@Param('id', uuidParam('id')) id: string) {
+    return this.dpas.history(id);
+  }
+
+  /** The vendor, its DPA facts (with document hashes) and every delivery to it in the period. */
+  @Get(':id/evidence-pack')
+  @RequireScopes('registry:read')
+  evidencePack(@Param('id', uuidParam('id')) id: string, @Query() query: EvidencePackQueryDto) {
+    return this.exports.evidencePack(id, query.from, query.to);
+  }
+}

@@ -1,0 +1,388 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { UserService } from '../../src/modules/auth/user.service';
+import { HubSpotSimulator } from '../../src/sandbox/hubspot';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
+
+/**
+ * The console in a real headless Chromium, against the whole gateway in-process and the HubSpot
+ * simulator: what a DPO and a CRM admin do, click by click. A screenshot of every step is saved under
+ * test-output/screenshots/.
+ */
+
+const PHONE = '+16315551182';
+const WA_ID = '16315551182';
+const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
+const PASSWORD = 'correct horse battery staple 42';
+const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
+
+/** A STOP typed on WhatsApp, as Meta delivers it. */
+function stop(wamid: string, timestamp: number) {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+              contacts: [{ profile: { name: 'Kerry Fisher' }, wa_id: WA_ID }],
+              messages: [
+                {
+                  from: WA_ID,
+                  id: wamid,
+                  timestamp: String(timestamp),
+                  type: 'text',
+                  text: { body: 'STOP' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** A small but well-formed one-page PDF. */
+function samplePdf(): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>',
+  ];
+  let body = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
+}
+
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+describe('the console in a browser', () => {
+  let db: TestDatabase;
+  let gw: TestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const hubspot = new HubSpotSimulator({ clientId: CLIENT.id, clientSecret: CLIENT.secret });
+  let hubspotUrl: string;
+  let hubspotContactId: string;
+  let hubspotConnectionId: string;
+  const pageErrors: string[] = [];
+
+  const shot = (step: string) => page.screenshot({ path: join(SCREENSHOTS, `${step}.png`), fullPage: true });
+
+  async function signIn(target: Page, email: string) {
+    await target.goto(`${gw.baseUrl}/console/`);
+    await target.waitForURL(/\/console\/login/);
+    await target.getByLabel('Email').fill(email);
+    await target.getByLabel('Password').fill(PASSWORD);
+    await target.getByRole('button', { name: 'Sign in' }).click();
+    await target.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    db = await createTestDatabase();
+    hubspotUrl = await hubspot.start();
+    const port = await freePort();
+    const config = testConfig(db.url, {
+      PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      OUTBOUND_ALLOWLIST: '127.0.0.1',
+      HUBSPOT_CLIENT_ID: CLIENT.id,
+      HUBSPOT_CLIENT_SECRET: CLIENT.secret,
+    });
+    gw = await startTestApp({ databaseUrl: db.url, config });
+    const users = gw.app.get(UserService);
+    await users.create({ email: 'dana@example.com', name: 'Dana Admin', role: 'admin', password: PASSWORD });
+    await users.create({ email: 'vic@example.com', name: 'Vic Viewer', role: 'viewer', password: PASSWORD });
+
+    // The person who will type STOP, already in the HubSpot portal the admin is about to connect.
+    hubspotContactId = hubspot.seedContacts({
+      contacts: [{ firstname: 'Kerry', hs_whatsapp_phone_number: PHONE, phone: PHONE }],
+    }).firstId!;
+    // One Art. 30 record, so the ROPA export has a row.
+    const activity = await gw.api('/v1/processing-activities', {
+      method: 'POST',
+      json: { name: 'WhatsApp marketing', purpose: 'Marketing messages on WhatsApp', legal_basis: 'consent' },
+    });
+    expect(activity.status).toBe(201);
+
+    // launch() gives the browser a fresh, temporary user-data-dir of its own, removed on close.
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
+    page = await context.newPage();
+    // A script error or a CSP violation in the page fails the test that caused it.
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content.Security.Policy|Refused/i.test(message.text())) {
+        pageErrors.push(message.text());
+      }
+    });
+  });
+
+  afterEach(() => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await hubspot.stop();
+    await db?.drop();
+  });
+
+  it('serves the console with a strict content security policy', async () => {
+    const res = await fetch(`${gw.baseUrl}/console/vendors`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const asset = await fetch(`${gw.baseUrl}/console/app.js`);
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect(asset.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${gw.baseUrl}/console/pages/missing.js`)).status).toBe(404);
+  });
+
+  it('signs a user in', async () => {
+    await page.goto(`${gw.baseUrl}/console/`);
+    await page.waitForURL(/\/console\/login/);
+    await page.getByLabel('Email').fill('dana@example.com');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'email or password is not right' }).waitFor();
+    await page.getByLabel('Password').fill(PASSWORD);
+    await shot('01-login');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByText('Consents granted').waitFor();
+    expect(
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents(),
+    ).toEqual(['Overview', 'Vendors', 'Connections', 'Deliveries', 'Person lookup', 'Audit log', 'API keys']);
+    await shot('02-overview');
+  });
+
+  it('adds a vendor with a DPA and uploads its signed document', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Vendors' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Vendors' }).waitFor();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Add a vendor' }) });
+    await form.getByLabel('Name', { exact: true }).fill('Acme Analytics');
+    await form.getByLabel('Legal name').fill('Acme Analytics Ltd');
+    await form.getByLabel('Country').fill('IE');
+    await form.getByLabel('Privacy contact email').fill('privacy@acme.example');
+    await form.getByLabel('Purposes').fill('marketing analytics');
+    await form.getByRole('button', { name: 'Add vendor' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Acme Analytics' }).waitFor();
+    await page.getByText('No DPA is recorded').waitFor();
+
+    const pdf = samplePdf();
+    const dpaForm = page.locator('form', { has: page.getByRole('heading', { name: 'Add a DPA version' }) });
+    await dpaForm.getByLabel('Status').selectOption('signed');
+    await dpaForm.getByLabel('Signed on').fill(day(-10));
+    await dpaForm.getByLabel('Effective from').fill(day(-10));
+    await dpaForm.getByLabel('Expires on').fill(day(700));
+    await dpaForm.getByLabel('Breach notification (hours)').fill('48');
+    await dpaForm.getByLabel(/Signed document/).setInputFiles({
+      name: 'acme-dpa.pdf',
+      mimeType: 'application/pdf',
+      buffer: pdf,
+    });
+    await dpaForm.getByRole('button', { name: 'Record DPA version' }).click();
+    const dpaSection = page.locator('section', {
+      has: page.getByRole('heading', { name: /Data processing agreement, version 1/ }),
+    });
+    await dpaSection.getByText('DPA signed').waitFor();
+    await dpaSection.getByRole('link', { name: 'acme-dpa.pdf' }).waitFor();
+    expect(await dpaSection.getByRole('listitem').count()).toBe(8);
+    await shot('03-vendor-with-dpa');
+
+    // The document stored is the file chosen, byte for byte.
+    const vendors = await json(await gw.api('/v1/vendors?q=Acme'));
+    const vendor = vendors.vendors[0];
+    expect(vendor.dpa_status).toBe('signed');
+    expect(vendor.dpa.document.sha256).toBe(createHash('sha256').update(pdf).digest('hex'));
+  });
+
+  it('connects a HubSpot sandbox portal through the OAuth redirect flow', async () => {
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Connections' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Connections' }).waitFor();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Connect HubSpot' }) });
+    await form.getByLabel('Connection name').fill('HubSpot sandbox');
+    await form.getByText('Sandbox host (optional)').click();
+    await form.getByLabel('API host').fill(hubspotUrl);
+    await shot('04-connect-hubspot');
+    await form.getByRole('button', { name: 'Connect HubSpot' }).click();
+    // gateway authorize → HubSpot consent screen → gateway callback → back to the console.
+    await page.waitForURL(/\/console\/connections\?connected=/);
+    const connected = new URL(page.url()).searchParams.get('connected')!;
+    await page.getByRole('status').filter({ hasText: 'Connected HubSpot sandbox' }).waitFor();
+    const card = page.locator(`[data-connection="${connected}"]`);
+    await card.getByRole('heading', { name: 'HubSpot sandbox' }).waitFor();
+    await card.getByText(String(hubspot.portal().portalId)).waitFor();
+    await shot('05-hubspot-connected');
+    hubspotConnectionId = connected;
+
+    await card.getByRole('button', { name: 'Test connection' }).click();
+    await card.getByText('Test passed').waitFor();
+  });
+
+  it('shows a field the API refused next to that field', async () => {
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: 'Add a webhook processor' }),
+    });
+    await form.getByLabel('Name').fill('Internal hook');
+    await form.getByLabel('Endpoint URL').fill('https://10.0.0.5/hook');
+    await form.getByRole('button', { name: 'Add webhook processor' }).click();
+    const url = form.getByLabel('Endpoint URL');
+    await page.waitForFunction("document.activeElement?.getAttribute('name') === 'url'");
+    expect(await url.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await url.getAttribute('aria-describedby'))!.split(' ');
+    const message = page.locator(`#${describedBy[describedBy.length - 1]}`);
+    expect(await message.isVisible()).toBe(true);
+    expect((await message.textContent())!.length).toBeGreaterThan(0);
+    await shot('06-field-error');
+  });
+
+  it('shows a STOP arriving and its delivery to HubSpot succeeding', async () => {
+    expect((await gw.postWebhook(stop('wamid.CONSOLE1', Math.floor(Date.now() / 1000)))).status).toBe(200);
+    await eventually(async () => {
+      const rows = await db.query<{ status: string }>(
+        `SELECT status FROM delivery WHERE connection_id = $1`,
+        [hubspotConnectionId],
+      );
+      return rows.length > 0 && rows.every((r) => r.status === 'succeeded');
+    });
+    expect(hubspot.portal().contacts.get(hubspotContactId)!.properties.wa_marketing_consent).toBe(
+      'OPTED_OUT',
+    );
+
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Person lookup' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Person lookup' }).waitFor();
+    await page.getByLabel('Find by').selectOption('phone');
+    await page.getByLabel('Phone number or email').fill(PHONE);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.waitForURL(/\/console\/people\?subject_id=/);
+    const consent = page.locator('section', { has: page.getByRole('heading', { name: 'Consent in force' }) });
+    await consent.getByText('withdrawn').first().waitFor();
+    const deliveries = page.locator('section', { has: page.getByRole('heading', { name: 'Deliveries' }) });
+    const row = deliveries.getByRole('row', { name: /HubSpot sandbox/ });
+    await row.getByText('succeeded').waitFor();
+    await shot('07-person-stop-delivered');
+
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Deliveries' }).click();
+    await page.getByLabel('Connection').selectOption(hubspotConnectionId);
+    await page.getByLabel('Status').selectOption('succeeded');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('table').getByText('succeeded').first().waitFor();
+    await shot('08-deliveries');
+
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click();
+    const today = page.locator('.stat', { hasText: 'Withdrawals today' });
+    expect(await today.locator('.stat-value').textContent()).toBe('1');
+    await page.getByRole('row', { name: /HubSpot sandbox/ }).waitFor();
+    await shot('09-overview-after-stop');
+  });
+
+  it('exports the ROPA as CSV', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Vendors' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Vendors' }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'ROPA (CSV)' }).click(),
+    ]);
+    const path = await download.path();
+    const csv = readFileSync(path, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe(
+      'id,name,purpose,legal_basis,legitimate_interest,data_categories,data_subjects,recipients,transfers,retention,security_measures,dpia_required,dpia_reference,controller_contact,status,updated_at',
+    );
+    expect(csv).toContain('WhatsApp marketing');
+    await shot('10-ropa-exported');
+  });
+
+  it('shows the audit log with its chain verified', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    await page.getByText('Chain intact').waitFor();
+    await shot('11-audit');
+  });
+
+  it('keeps person lookup and API keys from a viewer', async () => {
+    const viewerContext = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const viewer = await viewerContext.newPage();
+    try {
+      await signIn(viewer, 'vic@example.com');
+      const nav = viewer.getByRole('navigation', { name: 'Console' });
+      expect(await nav.getByRole('link').allTextContents()).toEqual([
+        'Overview',
+        'Vendors',
+        'Connections',
+        'Deliveries',
+      ]);
+      // No buttons for what a viewer cannot do.
+      await nav.getByRole('link', { name: 'Connections' }).click();
+      await viewer.getByRole('heading', { level: 1, name: 'Connections' }).waitFor();
+      expect(await viewer.getByRole('button', { name: 'Connect HubSpot' }).count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+
+      for (const [path, title] of [
+        ['/console/people', 'Person lookup'],
+        ['/console/api-keys', 'API keys'],
+      ] as const) {
+        await viewer.goto(`${gw.baseUrl}${path}`);
+        await viewer.getByRole('heading', { level: 1, name: title }).waitFor();
+        await viewer
+          .getByRole('alert')
+          .filter({ hasText: `Your role (Viewer) cannot open ${title}` })
+          .waitFor();
+        expect(await viewer.getByRole('form').count()).toBe(0);
+      }
+      await viewer.screenshot({ path: join(SCREENSHOTS, '12-viewer-refused.png'), fullPage: true });
+
+      // And the API refuses it too, whatever the page shows.
+      const statuses = await viewer.evaluate(async () => {
+        const get = async (p: string) => (await fetch(p)).status;
+        return [await get('/v1/api-keys'), await get('/v1/consents?phone=%2B16315551182')];
+      });
+      expect(statuses).toEqual([403, 403]);
+    } finally {
+      await viewerContext.close();
+    }
+  });
+});
