@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { ROLES, ROLE_SCOPES } from '../../src/modules/auth/roles';
 import { SCOPES, type Scope } from '../../src/modules/auth/scopes';
+import { UserService } from '../../src/modules/auth/user.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -260,6 +262,48 @@ describe('who may call each route', async () => {
       expect([401, 403]).not.toContain(res.status);
       expect(res.status).toBeLessThan(500);
     });
+  });
+
+  // Console users: each role is a set of scopes; every protected route is tried as every role.
+  describe.each(ROLES.map((role) => [role] as const))('signed in as %s', (role) => {
+    let session: { cookie: string; csrf: string };
+
+    beforeAll(async () => {
+      const email = `${role}@route-auth.test`;
+      await gw.app.get(UserService).create({ email, name: role, role, password: 'route-auth-password' });
+      const res = await fetch(`${gw.baseUrl}/console/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'route-auth-password' }),
+      });
+      expect(res.status).toBe(200);
+      session = {
+        cookie: res.headers.get('set-cookie')!.split(';')[0],
+        csrf: ((await res.json()) as { csrf_token: string }).csrf_token,
+      };
+    });
+
+    it.each(protectedRoutes.filter((r) => r.method !== 'HEAD').map((r) => [name(r), r] as const))(
+      '%s is allowed exactly when the role holds its scope',
+      async (_name, route) => {
+        const scope = ruleOf(route)!;
+        const res = await fetch(gw.baseUrl + urlOf(route.path), {
+          method: route.method,
+          headers: {
+            cookie: session.cookie,
+            'x-csrf-token': session.csrf,
+            ...(route.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(route.method === 'POST' ? { body: '{}' } : {}),
+        });
+        if (ROLE_SCOPES[role].includes(scope)) {
+          expect([401, 403]).not.toContain(res.status);
+        } else {
+          expect(res.status).toBe(403);
+          expect(await problemCode(res)).toBe('insufficient_scope');
+        }
+      },
+    );
   });
 
   describe.each(publicRoutes.map((r) => [name(r), r] as const))('public %s', (_name, route) => {

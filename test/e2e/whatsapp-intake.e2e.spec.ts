@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { signWhatsAppBody } from '../../src/modules/whatsapp/whatsapp-signature';
+import { findPlaintext } from '../support/plaintext-scan';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, json, startTestApp, TEST_VERIFY_TOKEN, type TestApp } from '../support/app';
 
@@ -271,6 +272,26 @@ describe('POST /webhooks/whatsapp', () => {
       const problem = await json(res);
       expect(problem.errors?.[0]?.field).toEqual(expect.any(String));
       expect(await count('inbox')).toBe(before);
+    });
+  });
+
+  describe('after every payload above', () => {
+    it('holds no phone number, wa_id, name or message text in clear in any table', async () => {
+      const needles = [
+        '16505551234',
+        '16315551181',
+        '+16505551234',
+        '972987654321',
+        '972912345678',
+        'Sheena Nelson',
+        'Kerry Fisher',
+        'Does it come in another color?',
+        'Hello from a text message',
+        'US.13491208655302741918',
+      ];
+      const hits = await findPlaintext(db, needles);
+      if (hits.length) throw new Error(JSON.stringify(hits));
+      expect(hits).toEqual([]);
     });
   });
 });

@@ -168,7 +168,7 @@ export class BackfillService {
         if (!contact.consent || contact.consent.ownWriteEventId || source === 'webhook') continue;
         const result = await this.ledger.recordConsent(manager, {
           source,
-          sourceEventId: `backfill:${run.connection_id}:${contact.remoteId}:${contact.consent.capturedAt}`,
+          sourceEventId: `backfill:${run.connection_id}:${this.connections.remoteKey(run.connection_id, contact.remoteId)}:${contact.consent.capturedAt}`,
           subjectId,
           purpose: 'marketing',
           channel: 'whatsapp',

@@ -377,6 +377,11 @@ export class ConnectionService {
     );
   }
 
+  /** A stable, non-identifying key for a remote record (its blind index), for idempotency keys. */
+  remoteKey(connectionId: string, remoteId: string): string {
+    return this.crypto.blindIndex(`remote:${connectionId}`, remoteId).toString('hex').slice(0, 32);
+  }
+
   async subjectForRemote(
     connectionId: string,
     remoteId: string,

@@ -83,7 +83,7 @@ export class SalesforceSyncService {
         }
         const result = await this.ledger.recordConsent(manager, {
           source: 'salesforce',
-          sourceEventId: `${connectionId}:${change.remoteId}:${change.consent.capturedAt}:${change.consent.status}`,
+          sourceEventId: `${connectionId}:${this.connections.remoteKey(connectionId, change.remoteId)}:${change.consent.capturedAt}:${change.consent.status}`,
           subjectId,
           purpose: 'marketing',
           channel: 'whatsapp',

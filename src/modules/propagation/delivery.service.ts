@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '../../platform/metrics/metrics.service';
 import { DataSource } from 'typeorm';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { QueueService } from '../../platform/queue/queue.service';
@@ -67,11 +68,26 @@ export interface DeliveryQuery {
 
 /** The per-processor delivery record: the proof that a change reached (or could not reach) each one. */
 @Injectable()
-export class DeliveryService {
+export class DeliveryService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: QueueService,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** The queued-deliveries gauge is read from the database at scrape time: true in every process. */
+  onModuleInit(): void {
+    const gauge = this.metrics.deliveriesQueued;
+    const dataSource = this.dataSource;
+    (gauge as unknown as { collect: () => Promise<void> }).collect = async () => {
+      const rows: { name: string; status: string; n: string }[] = await dataSource.query(
+        `SELECT c.name, d.status, count(*) AS n FROM delivery d JOIN connection c ON c.id = d.connection_id
+          WHERE d.status IN ('pending','retrying','in_progress') GROUP BY c.name, d.status`,
+      );
+      gauge.reset();
+      for (const r of rows) gauge.set({ connection: r.name, status: r.status }, Number(r.n));
+    };
+  }
 
   async list(query: DeliveryQuery) {
     if (!query.subjectId && !query.connectionId) {

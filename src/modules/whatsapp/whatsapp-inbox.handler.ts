@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { CryptoService } from '../../platform/crypto/crypto.service';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../inbox/inbox.service';
 import { LedgerService } from '../ledger/ledger.service';
@@ -25,6 +26,7 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
     private readonly inbox: InboxService,
     private readonly ledger: LedgerService,
     private readonly metrics: MetricsService,
+    private readonly crypto: CryptoService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.rules = loadConsentRules(config.consentConfigPath);
@@ -32,6 +34,18 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
 
   onModuleInit(): void {
     this.inbox.register('whatsapp', this);
+  }
+
+  /**
+   * A user_preferences item has no id of its own; its key names the person (pref:<number>:<wa_id>:…).
+   * The person's part is replaced by its blind index, so the ledger key stays stable without holding the
+   * wa_id in clear.
+   */
+  private pseudonymousEventId(sourceEventId: string): string {
+    const parts = sourceEventId.split(':');
+    if (parts[0] !== 'pref' || parts.length < 5) return sourceEventId;
+    parts[2] = this.crypto.blindIndex('wa_pref_subject', parts[2]).toString('hex').slice(0, 32);
+    return parts.join(':');
   }
 
   async handle(manager: EntityManager, delivery: StoredInboxDelivery): Promise<Record<string, number>> {
@@ -78,7 +92,7 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
         if (item.identities.length === 0 || !item.sourceEventId) return 'no_identity';
         const result = await this.ledger.recordConsent(manager, {
           source: 'whatsapp',
-          sourceEventId: item.sourceEventId,
+          sourceEventId: this.pseudonymousEventId(item.sourceEventId),
           identities: item.identities,
           purpose: PURPOSE,
           channel: CHANNEL,
