@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   const lines = [
     `Consent Gateway is running (${config.nodeEnv}${database.embedded ? ', embedded PostgreSQL under ' + config.dataDir : ''})`,
+    `  Console: ${base}/console`,
     `  API:     ${base}/v1`,
     `  Docs:    ${base}/docs`,
     `  Health:  ${base}/health`,
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     `  WhatsApp webhook: ${base}/webhooks/whatsapp`,
   ];
   if (!config.production && config.bootstrapApiKey && !process.env.BOOTSTRAP_API_KEY) {
-    lines.push(`  Development API key and webhook secrets: ${config.dataDir}/secrets.json`);
+    lines.push(`  Development API key, console admin and webhook secrets: ${config.dataDir}/secrets.json`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   const stop = async () => {
