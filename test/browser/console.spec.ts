@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { textWebhook } from '../support/whatsapp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { UserService } from '../../src/modules/auth/user.service';
 import { HubSpotSimulator } from '../../src/sandbox/hubspot';
@@ -20,35 +21,7 @@ const PASSWORD = 'correct horse battery staple 42';
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 
 /** A STOP typed on WhatsApp, as Meta delivers it. */
-function stop(wamid: string, timestamp: number) {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              contacts: [{ profile: { name: 'Kerry Fisher' }, wa_id: WA_ID }],
-              messages: [
-                {
-                  from: WA_ID,
-                  id: wamid,
-                  timestamp: String(timestamp),
-                  type: 'text',
-                  text: { body: 'STOP' },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
+const stop = (wamid: string, timestamp: number) => textWebhook({ wamid, from: WA_ID, timestamp });
 
 /** A small but well-formed one-page PDF. */
 function samplePdf(): Buffer {

@@ -1,35 +1,10 @@
 import { InboxService } from '../../src/modules/inbox/inbox.service';
+import { textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, startTestApp, testConfig, type TestApp } from '../support/app';
 
-function stop(wamid: string) {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              messages: [
-                {
-                  from: '16505551234',
-                  id: wamid,
-                  timestamp: '1795000000',
-                  type: 'text',
-                  text: { body: 'STOP' },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
+const stop = (wamid: string) =>
+  textWebhook({ wamid, from: '16505551234', timestamp: 1795000000, withContact: false });
 
 describe('acknowledged means committed', () => {
   let db: TestDatabase;

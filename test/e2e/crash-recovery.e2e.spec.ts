@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { HubSpotSimulator } from '../../src/sandbox/hubspot';
 import { SalesforceSimulator } from '../../src/sandbox/salesforce';
 import { WebhookProcessorSimulator } from '../../src/sandbox/webhook-processor';
+import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, TEST_API_KEY } from '../support/app';
 
 const ROOT = join(__dirname, '../..');
 const PEOPLE = 1000;
-const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
+const CLIENT = SANDBOX_CLIENT;
 
 /**
  * The gateway as it runs in production: an API process and a separate worker process, built from dist/.
@@ -89,11 +90,7 @@ describe('a worker killed mid-propagation', () => {
       BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
       BOOTSTRAP_API_KEY: TEST_API_KEY,
       LOG_LEVEL: 'warn',
-      OUTBOUND_ALLOWLIST: '127.0.0.1',
-      HUBSPOT_CLIENT_ID: CLIENT.id,
-      HUBSPOT_CLIENT_SECRET: CLIENT.secret,
-      SALESFORCE_CLIENT_ID: CLIENT.id,
-      SALESFORCE_CLIENT_SECRET: CLIENT.secret,
+      ...sandboxEnv(port),
     };
     spawnGateway('main.js', { GATEWAY_ROLES: 'api' });
     await eventually(async () => (await fetch(`${base}/health`)).ok, 60_000);
@@ -116,14 +113,7 @@ describe('a worker killed mid-propagation', () => {
       },
     });
     expect(hs.status).toBe(201);
-    const authorize = await api(
-      `/v1/connections/oauth/salesforce/authorize?name=SF&base_url=${encodeURIComponent(salesforceUrl)}`,
-      {
-        redirect: 'manual',
-      },
-    );
-    const consent = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
-    expect((await fetch(consent.headers.get('location')!)).status).toBe(201);
+    await connectByOAuth(api, 'salesforce', salesforceUrl, 'SF');
     const wh = await api('/v1/connections', {
       method: 'POST',
       json: { type: 'webhook', name: 'processor', credentials: { url: `${processorUrl}/hooks` } },

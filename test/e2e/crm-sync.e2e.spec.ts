@@ -2,10 +2,11 @@ import { Connection } from 'jsforce';
 import { SalesforceSyncService } from '../../src/modules/connectors/salesforce-sync.service';
 import { HubSpotSimulator } from '../../src/sandbox/hubspot';
 import { SalesforceSimulator } from '../../src/sandbox/salesforce';
+import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 
-const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
+const CLIENT = SANDBOX_CLIENT;
 
 describe('consent kept in the CRMs comes into the ledger', () => {
   let db: TestDatabase;
@@ -25,13 +26,7 @@ describe('consent kept in the CRMs comes into the ledger', () => {
     const port = await freePort();
     gw = await startTestApp({
       databaseUrl: db.url,
-      config: testConfig(db.url, {
-        PORT: String(port),
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-        OUTBOUND_ALLOWLIST: '127.0.0.1',
-        SALESFORCE_CLIENT_ID: CLIENT.id,
-        SALESFORCE_CLIENT_SECRET: CLIENT.secret,
-      }),
+      config: testConfig(db.url, sandboxEnv(port)),
     });
   });
 
@@ -115,14 +110,7 @@ describe('consent kept in the CRMs comes into the ledger', () => {
     it('turns a consent edit made in Salesforce into a salesforce event, and skips the gateway’s own writes', async () => {
       const phone = '+16505550177';
       salesforce.seed({ contacts: [{ LastName: 'Hopper', MobilePhone: phone }] });
-      const authorize = await gw.api(
-        `/v1/connections/oauth/salesforce/authorize?name=SF&base_url=${encodeURIComponent(salesforceUrl)}`,
-        {
-          redirect: 'manual',
-        },
-      );
-      const consent = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
-      const connection = await json(await fetch(consent.headers.get('location')!));
+      const connection = { id: await connectByOAuth(gw.api, 'salesforce', salesforceUrl, 'SF') };
       const sync = gw.app.get(SalesforceSyncService);
       expect(await sync.poll(connection.id)).toBe(0); // the first poll sets the cursor
 

@@ -1,10 +1,11 @@
 import { HubSpotSimulator } from '../../src/sandbox/hubspot';
 import { SalesforceSimulator } from '../../src/sandbox/salesforce';
 import { WebhookProcessorSimulator } from '../../src/sandbox/webhook-processor';
+import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv, signDpas } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 
-const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
+const CLIENT = SANDBOX_CLIENT;
 
 interface Delivery {
   id: string;
@@ -45,30 +46,10 @@ describe('propagation under vendor faults', () => {
     const port = await freePort();
     gw = await startTestApp({
       databaseUrl: db.url,
-      config: testConfig(db.url, {
-        PORT: String(port),
-        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-        OUTBOUND_ALLOWLIST: '127.0.0.1',
-        HUBSPOT_CLIENT_ID: CLIENT.id,
-        HUBSPOT_CLIENT_SECRET: CLIENT.secret,
-        SALESFORCE_CLIENT_ID: CLIENT.id,
-        SALESFORCE_CLIENT_SECRET: CLIENT.secret,
-        CONNECTOR_TIMEOUT_MS: '1000',
-      }),
+      config: testConfig(db.url, sandboxEnv(port, { CONNECTOR_TIMEOUT_MS: '1000' })),
     });
-    for (const [type, base] of [
-      ['hubspot', hubspotUrl],
-      ['salesforce', salesforceUrl],
-    ] as const) {
-      const authorize = await gw.api(
-        `/v1/connections/oauth/${type}/authorize?name=${type}&base_url=${encodeURIComponent(base)}`,
-        { redirect: 'manual' },
-      );
-      const consent = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
-      const callback = await fetch(consent.headers.get('location')!);
-      expect(callback.status).toBe(201);
-      ids[type] = (await json(callback)).id;
-    }
+    ids.hubspot = await connectByOAuth(gw.api, 'hubspot', hubspotUrl);
+    ids.salesforce = await connectByOAuth(gw.api, 'salesforce', salesforceUrl);
     const wh = await json(
       await gw.api('/v1/connections', {
         method: 'POST',
@@ -77,15 +58,7 @@ describe('propagation under vendor faults', () => {
     );
     processor.useSecret(wh.signing_secret);
     ids.webhook = wh.id;
-    // Grants reach only vendors with a valid DPA (Art. 28): sign one for each vendor.
-    for (const connectionId of Object.values(ids)) {
-      const { vendor_id: vendorId } = await json(await gw.api(`/v1/connections/${connectionId}`));
-      const dpa = await gw.api(`/v1/vendors/${vendorId}/dpas`, {
-        method: 'POST',
-        json: { status: 'signed', signed_at: '2025-01-01' },
-      });
-      expect(dpa.status).toBe(201);
-    }
+    await signDpas(gw, Object.values(ids));
   });
 
   afterAll(async () => {

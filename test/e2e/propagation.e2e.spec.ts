@@ -1,34 +1,16 @@
 import { HubSpotSimulator, sendWebhooks } from '../../src/sandbox/hubspot';
 import { SalesforceSimulator } from '../../src/sandbox/salesforce';
 import { WebhookProcessorSimulator } from '../../src/sandbox/webhook-processor';
+import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv, signDpas } from '../support/sandbox';
+import { textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 
 const PHONE = '+16315551181';
 const WA_ID = '16315551181';
-const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
+const CLIENT = SANDBOX_CLIENT;
 
-function stop(wamid: string, timestamp: number, from = WA_ID, body = 'STOP') {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              contacts: [{ profile: { name: 'Kerry Fisher' }, wa_id: from }],
-              messages: [{ from, id: wamid, timestamp: String(timestamp), type: 'text', text: { body } }],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
+const stop = (wamid: string, timestamp: number) => textWebhook({ wamid, from: WA_ID, timestamp });
 
 describe('propagation to HubSpot, Salesforce and a webhook processor', () => {
   let db: TestDatabase;
@@ -49,15 +31,7 @@ describe('propagation to HubSpot, Salesforce and a webhook processor', () => {
     processor = new WebhookProcessorSimulator('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
     processorUrl = await processor.start();
     const port = await freePort();
-    const config = testConfig(db.url, {
-      PORT: String(port),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      OUTBOUND_ALLOWLIST: '127.0.0.1',
-      HUBSPOT_CLIENT_ID: CLIENT.id,
-      HUBSPOT_CLIENT_SECRET: CLIENT.secret,
-      SALESFORCE_CLIENT_ID: CLIENT.id,
-      SALESFORCE_CLIENT_SECRET: CLIENT.secret,
-    });
+    const config = testConfig(db.url, sandboxEnv(port));
     gw = await startTestApp({ databaseUrl: db.url, config });
 
     // The same person in both CRMs, by the phone number WhatsApp will report.
@@ -79,16 +53,7 @@ describe('propagation to HubSpot, Salesforce and a webhook processor', () => {
     connections.hubspot = (await json(hs)).id;
 
     // Salesforce through the real OAuth web-server flow: gateway → vendor consent screen → callback.
-    const authorize = await gw.api(
-      `/v1/connections/oauth/salesforce/authorize?name=Salesforce%20sandbox&base_url=${encodeURIComponent(salesforceUrl)}`,
-      { redirect: 'manual' },
-    );
-    expect(authorize.status).toBe(302);
-    const consentScreen = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
-    expect(consentScreen.status).toBe(302);
-    const callback = await fetch(consentScreen.headers.get('location')!);
-    expect(callback.status).toBe(201);
-    connections.salesforce = (await json(callback)).id;
+    connections.salesforce = await connectByOAuth(gw.api, 'salesforce', salesforceUrl, 'Salesforce sandbox');
 
     const wh = await gw.api('/v1/connections', {
       method: 'POST',
@@ -99,15 +64,7 @@ describe('propagation to HubSpot, Salesforce and a webhook processor', () => {
     expect(webhook.signing_secret).toMatch(/^whsec_/);
     processor.useSecret(webhook.signing_secret);
     connections.webhook = webhook.id;
-    // Grants reach only vendors with a valid DPA (Art. 28): sign one for each vendor.
-    for (const connectionId of Object.values(connections)) {
-      const { vendor_id: vendorId } = await json(await gw.api(`/v1/connections/${connectionId}`));
-      const dpa = await gw.api(`/v1/vendors/${vendorId}/dpas`, {
-        method: 'POST',
-        json: { status: 'signed', signed_at: '2025-01-01' },
-      });
-      expect(dpa.status).toBe(201);
-    }
+    await signDpas(gw, Object.values(connections));
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { signWhatsAppBody } from '../../src/modules/whatsapp/whatsapp-signature';
 import { findPlaintext } from '../support/plaintext-scan';
+import { textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, json, startTestApp, TEST_VERIFY_TOKEN, type TestApp } from '../support/app';
 
@@ -38,45 +39,6 @@ const EXPECTED: Record<string, { events: ExpectedEvent[]; identities?: string[] 
     events: [{ status: 'withdrawn', scope: '987654321', method: 'meta_user_preferences' }],
   },
 };
-
-function stopMessage(options: {
-  wamid: string;
-  from?: string;
-  body?: string;
-  timestamp?: number;
-  phoneNumberId?: string;
-}) {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: {
-                display_phone_number: '15550783881',
-                phone_number_id: options.phoneNumberId ?? '106540352242922',
-              },
-              contacts: [{ profile: { name: 'Kerry Fisher' }, wa_id: options.from ?? '16315551181' }],
-              messages: [
-                {
-                  from: options.from ?? '16315551181',
-                  id: options.wamid,
-                  timestamp: String(options.timestamp ?? 1795000000),
-                  type: 'text',
-                  text: { body: options.body ?? 'STOP' },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
 
 describe('POST /webhooks/whatsapp', () => {
   let db: TestDatabase;
@@ -167,7 +129,7 @@ describe('POST /webhooks/whatsapp', () => {
 
   describe('a typed STOP', () => {
     it('withdraws marketing consent on that business number, with evidence taken from the payload', async () => {
-      const raw = stopMessage({ wamid: 'wamid.STOP1', timestamp: 1795000100 });
+      const raw = textWebhook({ wamid: 'wamid.STOP1', timestamp: 1795000100 });
       expect((await gw.postWebhook(raw)).status).toBe(200);
       await processed(await inboxIdOf(raw));
 
@@ -185,7 +147,7 @@ describe('POST /webhooks/whatsapp', () => {
     });
 
     it('is acknowledged and processed once when Meta delivers it again', async () => {
-      const raw = stopMessage({ wamid: 'wamid.STOP2', from: '16505551234' });
+      const raw = textWebhook({ wamid: 'wamid.STOP2', from: '16505551234' });
       const first = await gw.postWebhook(raw);
       const second = await gw.postWebhook(raw);
       expect([first.status, second.status]).toEqual([200, 200]);
@@ -201,7 +163,7 @@ describe('POST /webhooks/whatsapp', () => {
     });
 
     it('records the same message once even when it arrives in a differently shaped delivery', async () => {
-      const raw = stopMessage({ wamid: 'wamid.STOP3', from: '16505551234' });
+      const raw = textWebhook({ wamid: 'wamid.STOP3', from: '16505551234' });
       const reshaped = JSON.stringify(JSON.parse(raw), null, 2);
       await gw.postWebhook(raw);
       await gw.postWebhook(reshaped);
@@ -212,7 +174,7 @@ describe('POST /webhooks/whatsapp', () => {
     });
 
     it("keeps a wa_id that is not a valid phone number as the person's WhatsApp identity", async () => {
-      const raw = stopMessage({ wamid: 'wamid.STOP4', from: '999' });
+      const raw = textWebhook({ wamid: 'wamid.STOP4', from: '999' });
       await gw.postWebhook(raw);
       await processed(await inboxIdOf(raw));
       const [event] = await db.query<{ subject_id: string }>(
@@ -227,7 +189,7 @@ describe('POST /webhooks/whatsapp', () => {
   });
 
   describe('bodies that store nothing', () => {
-    const valid = () => stopMessage({ wamid: `wamid.REJ${Math.random()}` });
+    const valid = () => textWebhook({ wamid: `wamid.REJ${Math.random()}` });
 
     it.each([
       ['an unsigned body', (raw: string) => gw.postWebhook(raw, { signature: null }), 401],

@@ -1,0 +1,55 @@
+import { expect } from 'vitest';
+import { json, type TestApp } from './app';
+
+/** The OAuth client the simulators accept, and the gateway is configured with in tests. */
+export const SANDBOX_CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
+
+/** Environment that lets a test gateway reach the simulators and run OAuth flows against itself. */
+export function sandboxEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    OUTBOUND_ALLOWLIST: '127.0.0.1',
+    HUBSPOT_CLIENT_ID: SANDBOX_CLIENT.id,
+    HUBSPOT_CLIENT_SECRET: SANDBOX_CLIENT.secret,
+    SALESFORCE_CLIENT_ID: SANDBOX_CLIENT.id,
+    SALESFORCE_CLIENT_SECRET: SANDBOX_CLIENT.secret,
+    ...extra,
+  };
+}
+
+type Api = (path: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Connects an account through the real OAuth web-server flow: the gateway redirects to the simulator's
+ * consent screen, which redirects back to the gateway's callback. Returns the new connection's id.
+ */
+export async function connectByOAuth(
+  api: Api,
+  type: 'hubspot' | 'salesforce',
+  baseUrl: string,
+  name: string = type,
+): Promise<string> {
+  const authorize = await api(
+    `/v1/connections/oauth/${type}/authorize?name=${encodeURIComponent(name)}&base_url=${encodeURIComponent(baseUrl)}`,
+    { redirect: 'manual' },
+  );
+  expect(authorize.status).toBe(302);
+  const consent = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
+  expect(consent.status).toBe(302);
+  const callback = await fetch(consent.headers.get('location')!);
+  expect(callback.status).toBe(201);
+  return ((await callback.json()) as { id: string }).id;
+}
+
+/** Grants reach only vendors with a valid DPA (Art. 28): records a signed one for each connection's vendor. */
+export async function signDpas(gw: TestApp, connectionIds: readonly string[]): Promise<void> {
+  for (const connectionId of connectionIds) {
+    const { vendor_id: vendorId } = await json(await gw.api(`/v1/connections/${connectionId}`));
+    const dpa = await gw.api(`/v1/vendors/${vendorId}/dpas`, {
+      method: 'POST',
+      json: { status: 'signed', signed_at: '2025-01-01' },
+    });
+    expect(dpa.status).toBe(201);
+  }
+}
