@@ -6,6 +6,10 @@
  *   1. intake       signed all-different webhooks, POST /webhooks/whatsapp vs POST /bare
  *   2. check        GET /v1/consents/check over a 100k-person seeded ledger vs GET /bare
  *   3. stop→ledger  STOP acknowledged → its withdrawal visible in the ledger
+ *   4. vendors      STOP acknowledged → its deliveries to HubSpot, Salesforce and a webhook all succeeded
+ *   5. ratelimit    vendor calls/s against a rate-limited HubSpot, as a fraction of its limit, and 429s
+ *   6. backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
+ *   (4-6 run the vendor simulators of src/sandbox, compiled to dist/sandbox, in this process)
  *
  * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
  *
@@ -17,7 +21,19 @@
  *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
  *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
  *   BENCH_STOP_RATE=50          STOPs per second
- *   BENCH_ONLY=intake,check,stop  run a subset (stop needs the check's seeded ledger; it seeds if alone)
+ *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill  run a subset (stop needs the check's seeded
+ *                               ledger; it seeds if alone)
+ *   BENCH_VENDOR_RATE=100       STOPs per second for the vendors bench (for BENCH_SECONDS)
+ *   BENCH_VENDOR_LATENCY_MS=50  simulated latency of each vendor (vendors bench)
+ *   BENCH_HUBSPOT_MAX=190 BENCH_HUBSPOT_WINDOW_MS=10000   HubSpot limit in the vendors bench (Pro tier)
+ *   BENCH_WEBHOOK_MAX=200       webhook connection rate_limit per second in the vendors bench
+ *   BENCH_RL_PHASES=50/1000@0,50/1000@50,100/10000@0   ratelimit phases: HubSpot limit max/window_ms
+ *                               (simulator and connection rate_limit) @ simulated latency ms
+ *   BENCH_RL_BACKLOG=…          deliveries queued per ratelimit phase (default: enough for the window)
+ *   BENCH_BACKFILL_CONTACTS=100000  HubSpot contacts to import
+ *   BENCH_BACKFILL_MAX=1000 BENCH_BACKFILL_WINDOW_MS=10000  simulator limit (and connection rate_limit)
+ *   BENCH_BACKFILL_LATENCY_MS=0 simulated HubSpot latency during the backfill
+ *   BENCH_BACKFILL_CONSENT_SHARE=0.5  share of contacts carrying a wa_marketing_consent value
  *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432  server on which the fresh databases are created
  *   BENCH_LOG_LEVEL=warn        gateway LOG_LEVEL
  *   BENCH_BOOT_SETTLE_MS=3000   pause after the gateway restarts on the seeded ledger (its in-memory load)
@@ -32,6 +48,10 @@ const { seed } = require('./lib/seed');
 const { runIntake } = require('./intake');
 const { runCheck } = require('./check');
 const { runStopLatency } = require('./stop-latency');
+const { runPropagationLatency } = require('./propagation-latency');
+const { runRateLimit } = require('./rate-limit');
+const { runBackfill } = require('./backfill');
+const { GATEWAY_ENV } = require('./lib/vendors');
 
 const int = (name, fallback) => {
   const raw = process.env[name];
@@ -48,7 +68,28 @@ const settings = {
   unknownShare: Math.min(0.9, int('BENCH_UNKNOWN_SHARE', 0.05)),
   stopCount: int('BENCH_STOP_COUNT', 300),
   stopRate: int('BENCH_STOP_RATE', 50),
-  only: new Set((process.env.BENCH_ONLY || 'intake,check,stop').split(',').map((s) => s.trim())),
+  only: new Set(
+    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill')
+      .split(',')
+      .map((s) => s.trim()),
+  ),
+  vendorRate: int('BENCH_VENDOR_RATE', 100),
+  vendorLatencyMs: Number(process.env.BENCH_VENDOR_LATENCY_MS ?? 50),
+  hubspotLimit: { max: int('BENCH_HUBSPOT_MAX', 190), windowMs: int('BENCH_HUBSPOT_WINDOW_MS', 10_000) },
+  webhookLimit: { max: int('BENCH_WEBHOOK_MAX', 200), windowMs: 1000 },
+  rlPhases: (process.env.BENCH_RL_PHASES || '50/1000@0,50/1000@50,100/10000@0').split(',').map((spec) => {
+    const m = /^\s*(\d+)\/(\d+)@(\d+)\s*$/.exec(spec);
+    if (!m) throw new Error(`BENCH_RL_PHASES: "${spec}" is not max/window_ms@latency_ms`);
+    return { limit: { max: Number(m[1]), windowMs: Number(m[2]) }, latencyMs: Number(m[3]) };
+  }),
+  rlBacklog: process.env.BENCH_RL_BACKLOG ? int('BENCH_RL_BACKLOG', 0) : undefined,
+  backfillContacts: int('BENCH_BACKFILL_CONTACTS', 100_000),
+  backfillLimit: {
+    max: int('BENCH_BACKFILL_MAX', 1000),
+    windowMs: int('BENCH_BACKFILL_WINDOW_MS', 10_000),
+  },
+  backfillLatencyMs: Number(process.env.BENCH_BACKFILL_LATENCY_MS ?? 0),
+  backfillConsentShare: Number(process.env.BENCH_BACKFILL_CONSENT_SHARE ?? 0.5),
 };
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -64,7 +105,7 @@ function secrets() {
   };
 }
 
-async function withGateway(label, fn) {
+async function withGateway(label, fn, extraEnv = {}) {
   const database = await db.createDatabase(label);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `cg-bench-${label}-`));
   tmpDirs.push(dataDir);
@@ -72,7 +113,7 @@ async function withGateway(label, fn) {
   let gateway = null;
   try {
     const t = Date.now();
-    gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys });
+    gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys, extraEnv });
     log(
       `[${label}] gateway pid ${gateway.pid} on ${gateway.base}, database ${database.name} (ready in ${Date.now() - t} ms)`,
     );
@@ -80,7 +121,7 @@ async function withGateway(label, fn) {
       await processes.stop(gateway);
       gateway = null;
       const t2 = Date.now();
-      gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys });
+      gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys, extraEnv });
       log(
         `[${label}] gateway restarted, pid ${gateway.pid} on ${gateway.base} (ready in ${Date.now() - t2} ms)`,
       );
@@ -126,6 +167,33 @@ function summary(results) {
       `stop→ledger : p50 ${fmt(s.ackToLedger.p50, 1)} ms p99 ${fmt(s.ackToLedger.p99, 1)} ms ` +
         `max ${fmt(s.ackToLedger.max, 1)} ms (${s.recorded}/${s.sent} recorded, ${fmt(s.achievedRate, 1)}/s; ` +
         `ack p99 ${fmt(s.ack.p99, 1)} ms)`,
+    );
+  }
+  if (results.vendors) {
+    const s = results.vendors;
+    lines.push(
+      `stop→vendors: p50 ${fmt(s.ackToAll.p50)} ms p99 ${fmt(s.ackToAll.p99)} ms max ${fmt(s.ackToAll.max)} ms ` +
+        `(goal p99 < 1000) | ${s.completed}/${s.sent} completed at all three, ${fmt(s.achievedRate, 1)} STOPs/s, ` +
+        `vendor latency ${s.latencyMs} ms, HubSpot ${s.hubspotLimit.max}/${s.hubspotLimit.windowMs / 1000} s, ` +
+        `webhook ${s.webhookLimit.max}/s | poll-seen p99 ${fmt(s.ackToPoll.p99)} ms | ` +
+        `200→ledger p99 ${fmt(s.ackToLedger.p99)} ms (${fmt(s.ledgerRate, 1)}/s), ledger→all three p99 ${fmt(s.ledgerToAll.p99)} ms`,
+    );
+  }
+  for (const p of results.ratelimit?.phases ?? []) {
+    lines.push(
+      `ratelimit   : ${p.limit.max}/${p.limit.windowMs / 1000} s @ ${p.latencyMs} ms: ${fmt(p.callsPerSecond, 1)} calls/s of ${fmt(p.limitPerSecond, 1)}/s ` +
+        `= ${fmt(p.fraction, 2)} (goal ≥ 0.9), 429s ${p.calls429}/${p.calls} = ${fmt(p.share429 * 100, 2)}% (goal < 1%), ` +
+        `${fmt(p.deliveriesPerSecond)} deliveries/s (${fmt(p.perCall, 0)}/call) over ${fmt(p.windowSeconds, 1)} s`,
+    );
+  }
+  if (results.backfill) {
+    const b = results.backfill;
+    lines.push(
+      `backfill    : ${b.contacts} contacts in ${fmt(b.seconds, 1)} s = ${fmt(b.contactsPerSecond)} contacts/s, ` +
+        `${fmt(b.pagesPerSecond, 1)} pages/s, ${fmt(b.callsPerSecond, 1)} calls/s of ${fmt(b.ceilingPagesPerSecond)}/s ` +
+        `= ${fmt(b.fraction, 2)} of the ceiling (limit ${b.limit.max}/${b.limit.windowMs / 1000} s), ` +
+        `429s ${b.calls429}; gateway peak RSS ${fmt(b.memory.peakRssMb)} MB (VmHWM ${fmt(b.memory.hwmMb)} MB, ` +
+        `${fmt(b.memory.beforeMb)} MB before)`,
     );
   }
   for (const [name, error] of Object.entries(results.failures))
@@ -219,6 +287,72 @@ async function main() {
       } catch (error) {
         results.failures.ledger = error.message.split('\n')[0];
         log(`ledger setup failed: ${error.stack}`);
+      }
+    }
+    if (settings.only.has('vendors')) {
+      try {
+        results.vendors = await withGateway(
+          'vendors',
+          ({ gateway, database, secrets: keys }) =>
+            runPropagationLatency({
+              gateway,
+              databaseUrl: database.url,
+              secrets: keys,
+              rate: settings.vendorRate,
+              seconds: settings.seconds,
+              latencyMs: settings.vendorLatencyMs,
+              hubspotLimit: settings.hubspotLimit,
+              webhookLimit: settings.webhookLimit,
+              log,
+            }),
+          GATEWAY_ENV,
+        );
+      } catch (error) {
+        results.failures.vendors = error.message.split('\n')[0];
+        log(`stop→vendors failed: ${error.stack}`);
+      }
+    }
+    if (settings.only.has('ratelimit')) {
+      try {
+        results.ratelimit = await withGateway(
+          'ratelimit',
+          ({ gateway, database, secrets: keys }) =>
+            runRateLimit({
+              gateway,
+              databaseUrl: database.url,
+              secrets: keys,
+              phases: settings.rlPhases,
+              backlog: settings.rlBacklog,
+              seconds: settings.seconds,
+              log,
+            }),
+          GATEWAY_ENV,
+        );
+      } catch (error) {
+        results.failures.ratelimit = error.message.split('\n')[0];
+        log(`ratelimit failed: ${error.stack}`);
+      }
+    }
+    if (settings.only.has('backfill')) {
+      try {
+        results.backfill = await withGateway(
+          'backfill',
+          ({ gateway, database, secrets: keys }) =>
+            runBackfill({
+              gateway,
+              databaseUrl: database.url,
+              secrets: keys,
+              contacts: settings.backfillContacts,
+              limit: settings.backfillLimit,
+              latencyMs: settings.backfillLatencyMs,
+              consentShare: settings.backfillConsentShare,
+              log,
+            }),
+          GATEWAY_ENV,
+        );
+      } catch (error) {
+        results.failures.backfill = error.message.split('\n')[0];
+        log(`backfill failed: ${error.stack}`);
       }
     }
   } finally {

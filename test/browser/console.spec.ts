@@ -241,8 +241,9 @@ describe('the console in a browser', () => {
     await form.getByLabel('Endpoint URL').fill('https://10.0.0.5/hook');
     await form.getByRole('button', { name: 'Add webhook processor' }).click();
     const url = form.getByLabel('Endpoint URL');
-    await page.waitForFunction("document.activeElement?.getAttribute('name') === 'url'");
-    expect(await url.getAttribute('aria-invalid')).toBe('true');
+    // Locator assertions poll without evaluating strings in the page (its CSP forbids eval).
+    await url.and(page.locator('[aria-invalid="true"]')).waitFor();
+    expect(await url.evaluate((el) => el === document.activeElement)).toBe(true);
     const describedBy = (await url.getAttribute('aria-describedby'))!.split(' ');
     const message = page.locator(`#${describedBy[describedBy.length - 1]}`);
     expect(await message.isVisible()).toBe(true);

@@ -432,6 +432,35 @@ export class ConnectionService {
     );
   }
 
+  /** saveRemote for a batch, in one statement (the propagation worker records a whole batch at once). */
+  async saveRemotes(
+    connectionId: string,
+    records: readonly { subjectId: string; remoteId: string; pushed: Record<string, unknown> | null }[],
+  ): Promise<void> {
+    if (records.length === 0) return;
+    // One row per person: a later record in the batch wins.
+    const bySubject = new Map(records.map((r) => [r.subjectId, r]));
+    const rows = [...bySubject.values()];
+    const sealed = rows.map((r) => this.crypto.seal(r.remoteId));
+    await this.dataSource.query(
+      `INSERT INTO connection_record (connection_id, subject_id, remote_id_hash, remote_id_ciphertext, key_id, last_pushed)
+       SELECT $1, x.subject_id, x.hash, x.ct, x.key_id, x.pushed
+         FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[], $6::jsonb[]) AS x(subject_id, hash, ct, key_id, pushed)
+       ON CONFLICT ON CONSTRAINT pk_connection_record DO UPDATE
+         SET remote_id_hash = EXCLUDED.remote_id_hash, remote_id_ciphertext = EXCLUDED.remote_id_ciphertext,
+             key_id = EXCLUDED.key_id, last_pushed = coalesce(EXCLUDED.last_pushed, connection_record.last_pushed),
+             updated_at = now()`,
+      [
+        connectionId,
+        rows.map((r) => r.subjectId),
+        rows.map((r) => this.crypto.blindIndex(`remote:${connectionId}`, r.remoteId)),
+        sealed.map((s) => s.ciphertext),
+        sealed.map((s) => s.keyId),
+        rows.map((r) => (r.pushed ? JSON.stringify(r.pushed) : null)),
+      ],
+    );
+  }
+
   /** A Standard Webhooks secret: whsec_ + base64 of 32 random bytes. */
   static newSigningSecret(): string {
     return `whsec_${randomBytes(32).toString('base64')}`;

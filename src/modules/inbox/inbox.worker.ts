@@ -40,7 +40,9 @@ export class InboxWorker implements OnModuleInit, OnApplicationBootstrap {
       INBOX_PROCESS_QUEUE,
       { batchSize: 1, pollingIntervalSeconds: 2 },
       async ([job]) => this.inbox.processJob(job.data),
-      2,
+      // Deliveries are independent (the ledger orders a person's events by when they were captured and
+      // serialises writers per person), so several are processed at once.
+      4,
     );
     await this.jobs.work(INBOX_MAINTENANCE_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
       await this.inbox.sweep();

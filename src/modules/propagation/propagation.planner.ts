@@ -49,14 +49,16 @@ export class PropagationPlanner implements OnModuleInit {
        DO UPDATE SET trigger_event_id = EXCLUDED.trigger_event_id, coalesced = delivery.coalesced + 1, updated_at = now()`,
       [ids, subjectId, operation, triggerEventId],
     );
-    const db = await QueueService.dbOf(manager);
-    // One queued kick per connection is enough (the queue's short policy drops repeats by singleton key).
-    for (const connectionId of ids) {
-      await this.jobs.boss.send(PROPAGATION_DRAIN_QUEUE, { connectionId } satisfies DrainJob, {
+    // One queued kick per connection is enough (the queue's short policy drops repeats by singleton key),
+    // and all of them go in one statement.
+    await this.jobs.boss.insert(
+      ids.map((connectionId) => ({
+        name: PROPAGATION_DRAIN_QUEUE,
+        data: { connectionId } satisfies DrainJob,
         singletonKey: connectionId,
-        db,
-      });
-    }
+      })),
+      { db: await QueueService.dbOf(manager) },
+    );
     await manager.query(`SELECT pg_notify($1, $2)`, [PROPAGATION_CHANNEL, ids.join(',')]);
     return ids;
   }

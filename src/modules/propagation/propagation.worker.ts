@@ -162,11 +162,14 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         if (lease.until) await this.scheduleKick(connectionId, new Date(lease.until.getTime() + 500));
         return;
       }
+      let outcome: 'drained' | 'paused';
       try {
-        await this.drain(connectionId);
+        outcome = await this.drain(connectionId);
       } finally {
         await this.releaseLease(connectionId);
       }
+      // A paused connection keeps its deliveries until it is resumed (which kicks it again).
+      if (outcome === 'paused') return;
       // Released first, checked second: a kick refused while we held the lease is not lost.
       if (this.stopping || !(this.again.has(connectionId) || (await this.hasDue(connectionId)))) break;
     }
@@ -242,7 +245,7 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
     return pacer;
   }
 
-  private async drain(connectionId: string): Promise<void> {
+  private async drain(connectionId: string): Promise<'drained' | 'paused'> {
     // We hold the lease: anything still in progress belongs to a worker that died mid-call.
     await this.dataSource.query(
       `UPDATE delivery SET status = 'retrying', next_attempt_at = now(), updated_at = now(),
@@ -254,22 +257,22 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
       const context = await this.connections.context(connectionId);
       switch (context.status) {
         case 'paused':
-          return;
+          return 'paused';
         case 'auth_failed':
           await this.endDue(
             connectionId,
             'dead',
             `connection auth_failed: reconnect it, then retry (${context.name})`,
           );
-          return;
+          return 'drained';
         case 'disconnected':
           await this.endDue(connectionId, 'skipped', 'connection_disconnected');
-          return;
+          return 'drained';
         case 'active':
           break;
       }
       const claimed = await this.claim(connectionId, BATCH_SIZE[context.type]);
-      if (claimed.length === 0) return;
+      if (claimed.length === 0) return 'drained';
       const pacer = this.pacer(connectionId, context.rateLimit);
       const connector = this.factory.create(context, async () => {
         await pacer.take();
@@ -318,11 +321,12 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
           })),
         ];
         await this.record(connectionId, context.name, claimed, outcomes);
-        if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) return;
+        if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) return 'drained';
         continue;
       }
       await this.record(connectionId, context.name, claimed, outcomes, pushes);
     }
+    return 'drained';
   }
 
   private async endDue(connectionId: string, status: 'dead' | 'skipped', reason: string): Promise<void> {
