@@ -26,7 +26,16 @@ async function waitDrained(client, maxMs) {
   return p;
 }
 
-async function runIntake({ gateway, bare, databaseUrl, secrets, seconds, connections, log }) {
+async function runIntake({
+  gateway,
+  bare,
+  databaseUrl,
+  secrets,
+  seconds,
+  connections,
+  log,
+  apiOnly = false,
+}) {
   const mix = intakeMix({ appSecret: secrets.appSecret, runTag: Date.now().toString(36) });
   const request = (path) => () => {
     const { body, signature } = mix.next();
@@ -63,7 +72,8 @@ async function runIntake({ gateway, bare, databaseUrl, secrets, seconds, connect
       make: request('/webhooks/whatsapp'),
       title: 'warm-up intake',
     });
-    const drained = await waitDrained(db, 60_000);
+    // An API-only gateway has no worker: its backlog waits for one, so there is nothing to drain here.
+    const drained = apiOnly ? await pending(db) : await waitDrained(db, 60_000);
     log(`intake: warm-up backlog drained (pending ${drained.pending} of ${drained.total})`);
 
     let stop = cpu.measure(pids);
@@ -97,7 +107,7 @@ async function runIntake({ gateway, bare, databaseUrl, secrets, seconds, connect
     const processedDuring = stored - (after.pending - before.pending);
     const drainStart = Date.now();
     stop = cpu.measure(pids);
-    const drainSeconds = Math.min(10, seconds);
+    const drainSeconds = apiOnly ? 0 : Math.min(10, seconds);
     await sleep(drainSeconds * 1000);
     const later = await pending(db);
     const drainCpu = stop();

@@ -149,6 +149,13 @@ function summary(results) {
         `ratio ${fmt(ratio, 2)} (goal ≥ 0.5)`,
     );
   }
+  if (results.intakeApi) {
+    const { intake, bare, ratio } = results.intakeApi;
+    lines.push(
+      `intake api  : ${fmt(intake.rps)} req/s p50 ${intake.p50}ms p99 ${intake.p99}ms non-2xx ${intake.non2xx} | ` +
+        `bare ${fmt(bare.rps)} req/s | ratio ${fmt(ratio, 2)} (GATEWAY_ROLES=api; workers elsewhere)`,
+    );
+  }
   if (results.check) {
     const { cold, hot, bare, ratio, hotRatio } = results.check;
     lines.push(
@@ -229,6 +236,30 @@ async function main() {
       } catch (error) {
         results.failures.intake = error.message.split('\n')[0];
         log(`intake failed: ${error.stack}`);
+      }
+    }
+    if (settings.only.has('intake')) {
+      // The same load against an API-only process (GATEWAY_ROLES=api): what the acknowledging tier
+      // sustains when workers run elsewhere, as the design scales them.
+      try {
+        results.intakeApi = await withGateway(
+          'intake-api',
+          ({ gateway, database, secrets: keys }) =>
+            runIntake({
+              gateway,
+              bare,
+              databaseUrl: database.url,
+              secrets: keys,
+              seconds: settings.seconds,
+              connections: settings.connections,
+              log,
+              apiOnly: true,
+            }),
+          { GATEWAY_ROLES: 'api' },
+        );
+      } catch (error) {
+        results.failures.intakeApi = error.message.split('\n')[0];
+        log(`intake (api only) failed: ${error.stack}`);
       }
     }
     if (settings.only.has('check') || settings.only.has('stop')) {

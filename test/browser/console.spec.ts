@@ -243,7 +243,12 @@ describe('the console in a browser', () => {
     const url = form.getByLabel('Endpoint URL');
     // Locator assertions poll without evaluating strings in the page (its CSP forbids eval).
     await url.and(page.locator('[aria-invalid="true"]')).waitFor();
-    expect(await url.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(
+      await url.evaluate(
+        (el) =>
+          (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement === el,
+      ),
+    ).toBe(true);
     const describedBy = (await url.getAttribute('aria-describedby'))!.split(' ');
     const message = page.locator(`#${describedBy[describedBy.length - 1]}`);
     expect(await message.isVisible()).toBe(true);
