@@ -105,6 +105,18 @@ function secrets() {
   };
 }
 
+/** Runs one benchmark group when selected; a failure is reported in the summary, not thrown. */
+async function group(results, key, enabled, run) {
+  if (!enabled) return undefined;
+  try {
+    return await run();
+  } catch (error) {
+    results.failures[key] = error.message.split('\n')[0];
+    log(`${key} failed: ${error.stack}`);
+    return undefined;
+  }
+}
+
 async function withGateway(label, fn, extraEnv = {}) {
   const database = await db.createDatabase(label);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `cg-bench-${label}-`));
@@ -220,9 +232,25 @@ async function main() {
   const bare = await processes.startBare(3 * 1024 * 1024);
   log(`bare fastify pid ${bare.pid} on ${bare.base}`);
   try {
-    if (settings.only.has('intake')) {
-      try {
-        results.intake = await withGateway('intake', ({ gateway, database, secrets: keys }) =>
+    results.intake = await group(results, 'intake', settings.only.has('intake'), () =>
+      withGateway('intake', ({ gateway, database, secrets: keys }) =>
+        runIntake({
+          gateway,
+          bare,
+          databaseUrl: database.url,
+          secrets: keys,
+          seconds: settings.seconds,
+          connections: settings.connections,
+          log,
+        }),
+      ),
+    );
+    // The same load against an API-only process (GATEWAY_ROLES=api): what the acknowledging tier
+    // sustains when workers run elsewhere, as the design scales them.
+    results.intakeApi = await group(results, 'intakeApi', settings.only.has('intake'), () =>
+      withGateway(
+        'intake-api',
+        ({ gateway, database, secrets: keys }) =>
           runIntake({
             gateway,
             bare,
@@ -231,37 +259,11 @@ async function main() {
             seconds: settings.seconds,
             connections: settings.connections,
             log,
+            apiOnly: true,
           }),
-        );
-      } catch (error) {
-        results.failures.intake = error.message.split('\n')[0];
-        log(`intake failed: ${error.stack}`);
-      }
-    }
-    if (settings.only.has('intake')) {
-      // The same load against an API-only process (GATEWAY_ROLES=api): what the acknowledging tier
-      // sustains when workers run elsewhere, as the design scales them.
-      try {
-        results.intakeApi = await withGateway(
-          'intake-api',
-          ({ gateway, database, secrets: keys }) =>
-            runIntake({
-              gateway,
-              bare,
-              databaseUrl: database.url,
-              secrets: keys,
-              seconds: settings.seconds,
-              connections: settings.connections,
-              log,
-              apiOnly: true,
-            }),
-          { GATEWAY_ROLES: 'api' },
-        );
-      } catch (error) {
-        results.failures.intakeApi = error.message.split('\n')[0];
-        log(`intake (api only) failed: ${error.stack}`);
-      }
-    }
+        { GATEWAY_ROLES: 'api' },
+      ),
+    );
     if (settings.only.has('check') || settings.only.has('stop')) {
       try {
         await withGateway('ledger', async ({ gateway: first, database, secrets: keys, restart }) => {
@@ -320,72 +322,57 @@ async function main() {
         log(`ledger setup failed: ${error.stack}`);
       }
     }
-    if (settings.only.has('vendors')) {
-      try {
-        results.vendors = await withGateway(
-          'vendors',
-          ({ gateway, database, secrets: keys }) =>
-            runPropagationLatency({
-              gateway,
-              databaseUrl: database.url,
-              secrets: keys,
-              rate: settings.vendorRate,
-              seconds: settings.seconds,
-              latencyMs: settings.vendorLatencyMs,
-              hubspotLimit: settings.hubspotLimit,
-              webhookLimit: settings.webhookLimit,
-              log,
-            }),
-          GATEWAY_ENV,
-        );
-      } catch (error) {
-        results.failures.vendors = error.message.split('\n')[0];
-        log(`stop→vendors failed: ${error.stack}`);
-      }
-    }
-    if (settings.only.has('ratelimit')) {
-      try {
-        results.ratelimit = await withGateway(
-          'ratelimit',
-          ({ gateway, database, secrets: keys }) =>
-            runRateLimit({
-              gateway,
-              databaseUrl: database.url,
-              secrets: keys,
-              phases: settings.rlPhases,
-              backlog: settings.rlBacklog,
-              seconds: settings.seconds,
-              log,
-            }),
-          GATEWAY_ENV,
-        );
-      } catch (error) {
-        results.failures.ratelimit = error.message.split('\n')[0];
-        log(`ratelimit failed: ${error.stack}`);
-      }
-    }
-    if (settings.only.has('backfill')) {
-      try {
-        results.backfill = await withGateway(
-          'backfill',
-          ({ gateway, database, secrets: keys }) =>
-            runBackfill({
-              gateway,
-              databaseUrl: database.url,
-              secrets: keys,
-              contacts: settings.backfillContacts,
-              limit: settings.backfillLimit,
-              latencyMs: settings.backfillLatencyMs,
-              consentShare: settings.backfillConsentShare,
-              log,
-            }),
-          GATEWAY_ENV,
-        );
-      } catch (error) {
-        results.failures.backfill = error.message.split('\n')[0];
-        log(`backfill failed: ${error.stack}`);
-      }
-    }
+    results.vendors = await group(results, 'vendors', settings.only.has('vendors'), () =>
+      withGateway(
+        'vendors',
+        ({ gateway, database, secrets: keys }) =>
+          runPropagationLatency({
+            gateway,
+            databaseUrl: database.url,
+            secrets: keys,
+            rate: settings.vendorRate,
+            seconds: settings.seconds,
+            latencyMs: settings.vendorLatencyMs,
+            hubspotLimit: settings.hubspotLimit,
+            webhookLimit: settings.webhookLimit,
+            log,
+          }),
+        GATEWAY_ENV,
+      ),
+    );
+    results.ratelimit = await group(results, 'ratelimit', settings.only.has('ratelimit'), () =>
+      withGateway(
+        'ratelimit',
+        ({ gateway, database, secrets: keys }) =>
+          runRateLimit({
+            gateway,
+            databaseUrl: database.url,
+            secrets: keys,
+            phases: settings.rlPhases,
+            backlog: settings.rlBacklog,
+            seconds: settings.seconds,
+            log,
+          }),
+        GATEWAY_ENV,
+      ),
+    );
+    results.backfill = await group(results, 'backfill', settings.only.has('backfill'), () =>
+      withGateway(
+        'backfill',
+        ({ gateway, database, secrets: keys }) =>
+          runBackfill({
+            gateway,
+            databaseUrl: database.url,
+            secrets: keys,
+            contacts: settings.backfillContacts,
+            limit: settings.backfillLimit,
+            latencyMs: settings.backfillLatencyMs,
+            consentShare: settings.backfillConsentShare,
+            log,
+          }),
+        GATEWAY_ENV,
+      ),
+    );
   } finally {
     await processes.stop(bare);
   }
