@@ -51,10 +51,10 @@ describe('console sign-in, sessions and the audit log', () => {
     fetch(gw.baseUrl + path, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } });
 
   describe('signing in', () => {
-    it('sets an HttpOnly, SameSite=Strict session cookie and returns the user and a CSRF token', async () => {
+    it('sets an HttpOnly, SameSite=Lax session cookie and returns the user and a CSRF token', async () => {
       const { res, setCookie, body } = await login('dpo@example.com');
       expect(res.status).toBe(200);
-      expect(setCookie).toMatch(/^cg_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+      expect(setCookie).toMatch(/^cg_session=[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
       expect(body.user).toMatchObject({ email: 'dpo@example.com', role: 'dpo' });
       expect(body.csrf_token).toEqual(expect.any(String));
       expect(JSON.stringify(body)).not.toContain('password');

@@ -45,7 +45,7 @@ export function readCookie(header: string | undefined, name: string): string | n
 }
 
 /**
- * Console sessions: a random token in an HttpOnly, SameSite=Strict cookie (Secure behind https), stored
+ * Console sessions: a random token in an HttpOnly, SameSite=Lax cookie (Secure behind https), stored
  * only as its hash; a CSRF token per session for every unsafe request; lockout after repeated failures.
  */
 @Injectable()
@@ -66,7 +66,9 @@ export class SessionService {
       `${SESSION_COOKIE}=${encodeURIComponent(token)}`,
       'Path=/',
       'HttpOnly',
-      'SameSite=Strict',
+      // Lax, not Strict: the browser coming back from a vendor's OAuth consent screen (a cross-site
+      // top-level GET) must still be recognised; every unsafe request also needs the CSRF token.
+      'SameSite=Lax',
       `Max-Age=${maxAgeSeconds}`,
       ...(this.secureCookies ? ['Secure'] : []),
     ].join('; ');
