@@ -249,7 +249,7 @@ async function main() {
     // sustains when workers run elsewhere, as the design scales them.
     results.intakeApi = await group(results, 'intakeApi', settings.only.has('intake'), () =>
       withGateway(
-        'intake-api',
+        'intake_api',
         ({ gateway, database, secrets: keys }) =>
           runIntake({
             gateway,

@@ -40,6 +40,15 @@ import { effectiveState } from '../ledger/conflict-rules';
 import { DpaGate } from '../vendors/dpa-gate';
 import { DPA_MISSING } from '../vendors/registry.types';
 
+/** Batches of one connection in flight at once. */
+const LANES = 4;
+
+interface Lane {
+  /** Set by the lane that sees a reason to stop (paused, auth failed, rate limited). */
+  halt: boolean;
+  result: 'drained' | 'paused';
+}
+
 /** How long a drain lease lasts without renewal; a crashed worker's connections are free after this. */
 const LEASE_SECONDS = 20;
 
@@ -253,26 +262,38 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         WHERE connection_id = $1 AND status = 'in_progress'`,
       [connectionId],
     );
-    while (!this.stopping && (await this.renewLease(connectionId))) {
+    // Several batches in flight at once (the pacer still holds the connection to its limit): a batch's
+    // own database work would otherwise leave the vendor's budget unused.
+    const shared: Lane = { halt: false, result: 'drained' };
+    await Promise.all(Array.from({ length: LANES }, () => this.lane(connectionId, shared)));
+    return shared.result;
+  }
+
+  private async lane(connectionId: string, shared: Lane): Promise<void> {
+    while (!this.stopping && !shared.halt && (await this.renewLease(connectionId))) {
       const context = await this.connections.context(connectionId);
       switch (context.status) {
         case 'paused':
-          return 'paused';
+          shared.halt = true;
+          shared.result = 'paused';
+          return;
         case 'auth_failed':
+          shared.halt = true;
           await this.endDue(
             connectionId,
             'dead',
             `connection auth_failed: reconnect it, then retry (${context.name})`,
           );
-          return 'drained';
+          return;
         case 'disconnected':
+          shared.halt = true;
           await this.endDue(connectionId, 'skipped', 'connection_disconnected');
-          return 'drained';
+          return;
         case 'active':
           break;
       }
       const claimed = await this.claim(connectionId, BATCH_SIZE[context.type]);
-      if (claimed.length === 0) return 'drained';
+      if (claimed.length === 0) return;
       const pacer = this.pacer(connectionId, context.rateLimit);
       const connector = this.factory.create(context, async () => {
         await pacer.take();
@@ -321,12 +342,14 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
           })),
         ];
         await this.record(connectionId, context.name, claimed, outcomes);
-        if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) return 'drained';
+        if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) {
+          shared.halt = true;
+          return;
+        }
         continue;
       }
       await this.record(connectionId, context.name, claimed, outcomes, pushes);
     }
-    return 'drained';
   }
 
   private async endDue(connectionId: string, status: 'dead' | 'skipped', reason: string): Promise<void> {
@@ -340,8 +363,12 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
   private async claim(connectionId: string, limit: number): Promise<Claimed[]> {
     const [rows]: [Claimed[], number] = await this.dataSource.query(
       `UPDATE delivery SET status = 'in_progress', attempts = attempts + 1, started_at = now(), updated_at = now()
-        WHERE id IN (SELECT id FROM delivery WHERE connection_id = $1 AND status IN ('pending','retrying')
-                        AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+        WHERE id IN (SELECT d.id FROM delivery d WHERE d.connection_id = $1 AND d.status IN ('pending','retrying')
+                        AND d.next_attempt_at <= now()
+                        -- one push per person at a time, so a later state never lands before an earlier one
+                        AND NOT EXISTS (SELECT 1 FROM delivery p WHERE p.connection_id = d.connection_id
+                                          AND p.subject_id = d.subject_id AND p.status = 'in_progress')
+                        ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING id, subject_id, operation, attempts, created_at`,
       [connectionId, limit],
     );
