@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import type { LogLevel } from '../../config/app-config';
@@ -45,6 +46,9 @@ export function redactUrl(url: string | undefined): string | undefined {
 
 export function loggerParams(level: LogLevel): Params {
   return {
+    // The "may I message?" check runs before every send; per-request logging would cost it more than the
+    // answer itself. It is counted in cg_consent_checks_total instead.
+    exclude: [{ method: RequestMethod.GET, path: 'v1/consents/check' }],
     pinoHttp: {
       level,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
