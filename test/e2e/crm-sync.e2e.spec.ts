@@ -106,6 +106,31 @@ describe('consent kept in the CRMs comes into the ledger', () => {
     });
   });
 
+  describe('the OAuth callback', () => {
+    it('answers 400 naming the code when the vendor refuses it, and connects nothing', async () => {
+      const before = (await json(await gw.api('/v1/connections'))).connections.length;
+      const authorize = await gw.api(
+        `/v1/connections/oauth/salesforce/authorize?name=SF&base_url=${encodeURIComponent(salesforceUrl)}`,
+        { redirect: 'manual' },
+      );
+      const state = new URL(authorize.headers.get('location')!).searchParams.get('state')!;
+      const res = await fetch(
+        `${gw.baseUrl}/v1/connections/oauth/salesforce/callback?code=forged-code&state=${encodeURIComponent(state)}`,
+      );
+      expect(res.status).toBe(400);
+      expect((await json(res)).errors[0].field).toBe('code');
+      expect((await json(await gw.api('/v1/connections'))).connections).toHaveLength(before);
+    });
+
+    it('answers 400 naming the state when it was not signed by the gateway', async () => {
+      const res = await fetch(
+        `${gw.baseUrl}/v1/connections/oauth/salesforce/callback?code=x&state=forged.state`,
+      );
+      expect(res.status).toBe(400);
+      expect((await json(res)).errors[0].field).toBe('state');
+    });
+  });
+
   describe('Salesforce polling', () => {
     it('turns a consent edit made in Salesforce into a salesforce event, and skips the gateway’s own writes', async () => {
       const phone = '+16505550177';

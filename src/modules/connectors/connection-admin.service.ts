@@ -128,7 +128,12 @@ export class ConnectionAdminService {
 
   async test(id: string) {
     const context = await this.connections.context(id);
-    const result = await this.factory.create(context).test();
+    let result: { ok: boolean; detail: string };
+    try {
+      result = await this.factory.create(context).test();
+    } catch (error) {
+      result = { ok: false, detail: (error as Error).message };
+    }
     await this.connections.recordTest(id, result);
     return { ...result, tested_at: new Date().toISOString() };
   }
@@ -180,7 +185,15 @@ export class ConnectionAdminService {
       type === 'salesforce'
         ? (payload.loginUrl ?? payload.baseUrl ?? VENDOR_DEFAULTS.salesforce.authBaseUrl!)
         : (payload.baseUrl ?? VENDOR_DEFAULTS.hubspot.apiBaseUrl!);
-    const result = await provider.exchangeCode({ apiBaseUrl, code, redirectUri: this.redirectUri(type) });
+    let result: Awaited<ReturnType<typeof provider.exchangeCode>>;
+    try {
+      result = await provider.exchangeCode({ apiBaseUrl, code, redirectUri: this.redirectUri(type) });
+    } catch (error) {
+      // A code the vendor refuses (reused, expired, forged) is the caller's problem, not a server error.
+      throw new OAuthStateError(`The ${type} authorization code was refused: ${(error as Error).message}`, [
+        { field: 'code', message: 'refused by the vendor; start the connection again' },
+      ]);
+    }
     if (type === 'salesforce' && result.credentials.instanceUrl) {
       // The instance a token is for must itself be an allowed host when it is not Salesforce's own.
       const instance = new URL(result.credentials.instanceUrl);
