@@ -107,9 +107,18 @@ export class BackfillService {
     const pacer = pacerFor(context.rateLimit);
     const connector = this.factory.create(context, () => pacer.take());
     let cursor = run.cursor;
+    // The next page is fetched while this one is imported: the vendor's latency and our writes overlap.
+    // The saved cursor only moves with a committed import, so a crash resumes at the right page.
+    const fetchPage = (from: string | null) => {
+      const pending = connector.listContacts(from, PAGE_SIZE);
+      pending.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      return pending;
+    };
+    let next = fetchPage(cursor);
     try {
       for (;;) {
-        const page = await connector.listContacts(cursor, PAGE_SIZE);
+        const page = await next;
+        if (page.next) next = fetchPage(page.next);
         const recorded = await this.importPage(run, context.type, page.contacts, page.next);
         cursor = page.next;
         this.logger.log(
