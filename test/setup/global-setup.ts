@@ -6,7 +6,6 @@ import {
   configuredServerUrl,
   EMBEDDED_TEST_DIR,
   EMBEDDED_TEST_PORT,
-  TEMPLATE_DATABASE,
   withDatabase,
 } from './test-database-server';
 
@@ -23,13 +22,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     teardown = () => embedded.stop();
   }
   process.env.CG_TEST_SERVER_URL = serverUrl;
+  const template = `cg_t_${Math.floor(Date.now() / 1000)}_tpl${process.pid}`;
+  process.env.CG_TEST_TEMPLATE = template;
 
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-    // Databases left behind by interrupted runs (named cg_t_<unix seconds>_<random>); an hour's grace
-    // keeps a concurrent run's databases alive.
+    // Databases and templates left behind by interrupted runs (named cg_t_<unix seconds>_<suffix>); an
+    // hour's grace keeps a concurrent run's databases alive.
     const stale = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE 'cg_t_%'`,
     );
@@ -40,11 +40,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
       }
     }
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await admin.query(`CREATE DATABASE ${template}`);
   } finally {
     await admin.end();
   }
-  const templateUrl = withDatabase(serverUrl, TEMPLATE_DATABASE);
+  const templateUrl = withDatabase(serverUrl, template);
   await runMigrations(templateUrl);
   const boss = new PgBoss({
     connectionString: templateUrl,
@@ -54,5 +54,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   await boss.start();
   await boss.stop({ graceful: false, wait: true, close: true });
-  return teardown;
+  return async () => {
+    const cleanup = new Client({ connectionString: serverUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).finally(() => cleanup.end());
+    await teardown();
+  };
 }

@@ -1,8 +1,15 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Name of the database every test database is copied from (migrated once per run). */
-export const TEMPLATE_DATABASE = 'cg_test_template';
+/**
+ * Name of the database every test database is copied from (migrated once per run). Each run has its own
+ * (named cg_t_<unix seconds>_tpl<pid>), so that two runs on one server never drop each other's template.
+ */
+export function templateDatabase(): string {
+  const name = process.env.CG_TEST_TEMPLATE;
+  if (!name) throw new Error('CG_TEST_TEMPLATE is not set: run the tests through the test runner (npm test)');
+  return name;
+}
 export const EMBEDDED_TEST_PORT = 54331;
 export const EMBEDDED_TEST_DIR = join(tmpdir(), 'consent-gateway-test-pg');
 
