@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config/app-config';
 import { createWorkerContext, openDatabase } from './bootstrap';
 import { runMigrations } from './platform/database/data-source';
 import { ApiKeyService } from './modules/auth/api-key.service';
-import { isScope, SCOPES, type Scope } from './modules/auth/scopes';
+import { isScope, SCOPES, type Scope } from './platform/http/scopes';
 import { InboxService } from './modules/inbox/inbox.service';
 import { UserService } from './modules/auth/user.service';
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ROLES, ROLE_SCOPES } from '../../src/modules/auth/roles';
-import { SCOPES, type Scope } from '../../src/modules/auth/scopes';
+import { SCOPES, type Scope } from '../../src/platform/http/scopes';
 import { UserService } from '../../src/modules/auth/user.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestApp, type TestApp } from '../support/app';

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { AuditService } from './audit.service';
 
 class AuditQueryDto {

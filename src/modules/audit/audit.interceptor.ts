@@ -8,8 +8,8 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, mergeMap, type Observable } from 'rxjs';
-import type { ApiPrincipal } from '../auth/auth.decorators';
-import { AUDIT_READ } from './audit.decorators';
+import type { ApiPrincipal } from '../../platform/http/auth.decorators';
+import { AUDIT_READ } from '../../platform/http/audit.decorators';
 import { AuditService, type AuditActor } from './audit.service';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

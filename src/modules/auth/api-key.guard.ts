@@ -1,9 +1,9 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyService } from './api-key.service';
-import { IS_PUBLIC, REQUIRED_SCOPES, type ApiPrincipal } from './auth.decorators';
+import { IS_PUBLIC, REQUIRED_SCOPES, type ApiPrincipal } from '../../platform/http/auth.decorators';
 import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
-import type { Scope } from './scopes';
+import type { Scope } from '../../platform/http/scopes';
 import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 

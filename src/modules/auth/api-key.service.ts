@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { NotFoundError } from '../../platform/http/problem';
-import { SCOPES, type Scope } from './scopes';
-import type { ApiPrincipal } from './auth.decorators';
+import { SCOPES, type Scope } from '../../platform/http/scopes';
+import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 
 export interface ApiKeyView {
   id: string;

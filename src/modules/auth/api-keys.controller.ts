@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../../platform/http/problem';
 import { ApiKeyService } from './api-key.service';
-import { type ApiPrincipal, Principal, RequireScopes } from './auth.decorators';
+import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
 @ApiTags('api keys')

@@ -1,4 +1,4 @@
-import { SCOPES, type Scope } from './scopes';
+import { SCOPES, type Scope } from '../../platform/http/scopes';
 
 export const ROLES = ['admin', 'crm_admin', 'dpo', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];

@@ -3,7 +3,7 @@ import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { Public } from './auth.decorators';
+import { Public } from '../../platform/http/auth.decorators';
 import { AppError } from '../../platform/http/problem';
 import { InsufficientScopeError } from './auth.errors';
 import { ROLE_SCOPES } from './roles';

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { AppError } from '../../platform/http/problem';
 import { AuditService } from '../audit/audit.service';
-import type { ApiPrincipal } from './auth.decorators';
+import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import { DUMMY_HASH, verifyPassword } from './password';
 import { ROLE_SCOPES, type Role } from './roles';
 import { UserService, userView, type UserRow } from './user.service';

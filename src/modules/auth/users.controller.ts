@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
-import { RequireScopes } from './auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { ROLES, type Role } from './roles';
 import { UserService } from './user.service';
 

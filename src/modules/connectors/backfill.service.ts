@@ -7,7 +7,7 @@ import type { IdentityInput } from '../ledger/ledger.types';
 import { ConnectionService } from './connection.service';
 import { ConnectorFactory } from './connector.factory';
 import type { RemoteContact } from './connector.port';
-import { pacerFor } from '../propagation/rate-limiter';
+import { pacerFor } from '../../platform/pacing/pacer';
 
 export const BACKFILL_QUEUE = 'connections.backfill';
 const PAGE_SIZE = 100;

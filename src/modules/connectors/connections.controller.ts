@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readCookie, SESSION_COOKIE, SessionService } from '../auth/session.service';
 import { uuidParam } from '../../platform/http/problem';
-import { Public, RequireScopes } from '../auth/auth.decorators';
+import { Public, RequireScopes } from '../../platform/http/auth.decorators';
 import { BackfillService } from './backfill.service';
 import { ConnectionAdminService } from './connection-admin.service';
 import { ConnectionInvalidError } from './connection.errors';

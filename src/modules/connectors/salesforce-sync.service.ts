@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LedgerService } from '../ledger/ledger.service';
 import type { IdentityInput } from '../ledger/ledger.types';
-import { pacerFor } from '../propagation/rate-limiter';
+import { pacerFor } from '../../platform/pacing/pacer';
 import { ConnectionService } from './connection.service';
 import { ConnectorFactory } from './connector.factory';
 import { SalesforceConnector } from './salesforce';

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { OverviewService } from './overview.service';
 
 @ApiTags('console')

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsUUID } from 'class-validator';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { InboxService } from './inbox.service';
 
 class ReplayInboxDto {

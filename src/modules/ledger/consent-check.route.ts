@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { sendProblem, toProblem } from '../../platform/http/problem';
 import { bearerToken } from '../auth/api-key.guard';
 import { ApiKeyService } from '../auth/api-key.service';
-import type { Scope } from '../auth/scopes';
+import type { Scope } from '../../platform/http/scopes';
 import { ConsentQueryService, type CheckQuery } from './consent-query.service';
 import { CHANNELS } from './dto/consent-event.dto';
 import { normalisePhone } from './identity.service';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RequestValidationError, type FieldProblem } from '../../platform/http/problem';
-import type { ApiPrincipal } from '../auth/auth.decorators';
+import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import type { ConsentEventDto } from './dto/consent-event.dto';
 import { LedgerService, SubjectNotFoundError, type EvidenceValue } from './ledger.service';
 import type { IdentityInput } from './ledger.types';

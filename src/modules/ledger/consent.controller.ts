@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import { createValidationPipe, RequestValidationError, uuidParam } from '../../platform/http/problem';
-import { AuditRead } from '../audit/audit.decorators';
-import { type ApiPrincipal, Principal, RequireScopes } from '../auth/auth.decorators';
+import { AuditRead } from '../../platform/http/audit.decorators';
+import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentQueryService } from './consent-query.service';
 import { ConsentEventBatchDto, ConsentEventDto } from './dto/consent-event.dto';

@@ -6,7 +6,7 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
-import { type ApiPrincipal, Principal, RequireScopes } from '../auth/auth.decorators';
+import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { DeliveryService } from './delivery.service';
 import type { DeliveryStatus } from './propagation.constants';
 

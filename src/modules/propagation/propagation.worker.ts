@@ -34,7 +34,7 @@ import {
   type DeliveryOperation,
   type DrainJob,
 } from './propagation.constants';
-import { pacerFor, type SlidingWindowPacer } from './rate-limiter';
+import { pacerFor, type SlidingWindowPacer } from '../../platform/pacing/pacer';
 import { decideRetry } from './retry-policy';
 import { effectiveState } from '../ledger/conflict-rules';
 import { DpaGate } from '../vendors/dpa-gate';

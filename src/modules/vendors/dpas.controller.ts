@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiPropertyOptional, ApiTags } fro
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { uuidParam } from '../../platform/http/problem';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { contentDisposition } from './dpa-document';
 import { DpaService } from './dpa.service';
 import { UpdateDpaDto } from './dto/dpa.dto';

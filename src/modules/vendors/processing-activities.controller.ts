@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../../platform/http/problem';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { CreateProcessingActivityDto, UpdateProcessingActivityDto } from './dto/processing-activity.dto';
 import { ProcessingActivityService } from './processing-activity.service';
 

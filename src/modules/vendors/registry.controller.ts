@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../../platform/http/auth.decorators';
 import { AttentionService } from './attention.service';
 import { RegistryExportService } from './registry-export.service';
 

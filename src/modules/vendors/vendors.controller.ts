@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../../platform/http/problem';
-import { Principal, RequireScopes, type ApiPrincipal } from '../auth/auth.decorators';
+import { Principal, RequireScopes, type ApiPrincipal } from '../../platform/http/auth.decorators';
 import { DpaService } from './dpa.service';
 import { CreateDpaDto } from './dto/dpa.dto';
 import {

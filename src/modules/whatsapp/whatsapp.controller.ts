@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { AppError } from '../../platform/http/problem';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../../platform/http/auth.decorators';
 import { InboxWriter } from '../inbox/inbox.writer';
 import { verifyWhatsAppSignature } from './whatsapp-signature';
 

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../../modules/auth/auth.decorators';
+import { Public } from '../http/auth.decorators';
 
 @ApiTags('operations')
 @Controller('health')

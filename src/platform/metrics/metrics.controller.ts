@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '../../modules/auth/auth.decorators';
+import { RequireScopes } from '../http/auth.decorators';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
-import { SCOPES, type Scope } from '../scopes';
+import { SCOPES, type Scope } from '../../../platform/http/scopes';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'zapier production' })
