@@ -1,36 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { DataSource } from 'typeorm';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
-import { QueueService } from '../../platform/queue/queue.service';
-import {
-  PROPAGATION_DRAIN_QUEUE,
-  type DeliveryOperation,
-  type DeliveryStatus,
-  type DrainJob,
-} from './propagation.constants';
-
-export interface DeliveryRow {
-  id: string;
-  connection_id: string;
-  connection_name?: string;
-  subject_id: string;
-  operation: DeliveryOperation;
-  trigger_event_id: string | null;
-  status: DeliveryStatus;
-  reason: string | null;
-  attempts: number;
-  next_attempt_at: Date;
-  last_error: string | null;
-  last_error_class: string | null;
-  vendor_reference: string | null;
-  coalesced: number;
-  flags: string[] | null;
-  created_at: Date;
-  updated_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-}
+import { DeliveryStats } from './delivery-stats.service';
+import { type DeliveryFilter, DeliveryRepository, type DeliveryRow } from './delivery.repository';
+import { PropagationKicker } from './propagation.kicker';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -58,32 +31,23 @@ export function deliveryView(row: DeliveryRow) {
   };
 }
 
-export interface DeliveryQuery {
-  subjectId?: string;
-  connectionId?: string;
-  status?: DeliveryStatus;
-  limit: number;
-  before?: string;
-}
+export type DeliveryQuery = DeliveryFilter;
 
 /** The per-processor delivery record: the proof that a change reached (or could not reach) each one. */
 @Injectable()
 export class DeliveryService implements OnModuleInit {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly jobs: QueueService,
+    private readonly deliveries: DeliveryRepository,
+    private readonly stats: DeliveryStats,
+    private readonly kicker: PropagationKicker,
     private readonly metrics: MetricsService,
   ) {}
 
   /** The queued-deliveries gauge is read from the database at scrape time: true in every process. */
   onModuleInit(): void {
     const gauge = this.metrics.deliveriesQueued;
-    const dataSource = this.dataSource;
     (gauge as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const rows: { name: string; status: string; n: string }[] = await dataSource.query(
-        `SELECT c.name, d.status, count(*) AS n FROM delivery d JOIN connection c ON c.id = d.connection_id
-          WHERE d.status IN ('pending','retrying','in_progress') GROUP BY c.name, d.status`,
-      );
+      const rows = await this.stats.queuedByConnectionName();
       gauge.reset();
       for (const r of rows) gauge.set({ connection: r.name, status: r.status }, Number(r.n));
     };
@@ -95,19 +59,7 @@ export class DeliveryService implements OnModuleInit {
         { field: 'subject_id', message: 'subject_id or connection_id is required' },
       ]);
     }
-    const rows: DeliveryRow[] = await this.dataSource.query(
-      `SELECT d.*, c.name AS connection_name FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE ($1::uuid IS NULL OR d.subject_id = $1) AND ($2::uuid IS NULL OR d.connection_id = $2)
-          AND ($3::text IS NULL OR d.status = $3) AND ($4::timestamptz IS NULL OR d.created_at < $4)
-        ORDER BY d.created_at DESC, d.id LIMIT $5`,
-      [
-        query.subjectId ?? null,
-        query.connectionId ?? null,
-        query.status ?? null,
-        query.before ?? null,
-        query.limit,
-      ],
-    );
+    const rows = await this.deliveries.list(query);
     const deliveries = rows.map(deliveryView);
     return {
       deliveries,
@@ -116,12 +68,9 @@ export class DeliveryService implements OnModuleInit {
   }
 
   async get(id: string) {
-    const rows: DeliveryRow[] = await this.dataSource.query(
-      `SELECT d.*, c.name AS connection_name FROM delivery d JOIN connection c ON c.id = d.connection_id WHERE d.id = $1`,
-      [id],
-    );
-    if (!rows[0]) throw new NotFoundError(`No delivery ${id}`);
-    return deliveryView(rows[0]);
+    const row = await this.deliveries.get(id);
+    if (!row) throw new NotFoundError(`No delivery ${id}`);
+    return deliveryView(row);
   }
 
   /**
@@ -135,24 +84,16 @@ export class DeliveryService implements OnModuleInit {
         { field: 'id', message: `delivery is ${current.status}` },
       ]);
     }
-    const updated = await this.dataSource.transaction(async (manager) => {
-      const open: { id: string }[] = await manager.query(
-        `SELECT id FROM delivery WHERE connection_id = $1 AND subject_id = $2 AND operation = $3
-            AND status IN ('pending','retrying') AND id <> $4`,
-        [current.connection_id, current.subject_id, current.operation, id],
-      );
-      const target = open[0]?.id ?? id;
-      await manager.query(
-        `UPDATE delivery SET status = 'pending', next_attempt_at = now(), reason = NULL, updated_at = now()
-          WHERE id = $1 AND status IN ('pending','retrying','dead','skipped')`,
-        [target],
-      );
-      const db = await QueueService.dbOf(manager);
-      await this.jobs.boss.send(
-        PROPAGATION_DRAIN_QUEUE,
-        { connectionId: current.connection_id } satisfies DrainJob,
-        { db, singletonKey: current.connection_id },
-      );
+    const updated = await this.deliveries.transaction(async (manager) => {
+      const open = await this.deliveries.otherOpen(manager, {
+        id,
+        connectionId: current.connection_id,
+        subjectId: current.subject_id,
+        operation: current.operation,
+      });
+      const target = open ?? id;
+      await this.deliveries.reopen(manager, target);
+      await this.kicker.kickWithin(manager, [current.connection_id], { notify: false });
       return target;
     });
     return this.get(updated);

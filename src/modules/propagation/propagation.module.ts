@@ -1,16 +1,47 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock, SystemClock } from '../../platform/clock/clock';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { VendorsModule } from '../vendors/vendors.module';
+import { ConnectionDrain } from './connection-drain';
+import { ConnectionLeaseRepository } from './connection-lease.repository';
 import { DeliveriesController } from './deliveries.controller';
+import { DeliveryStatsRepository } from './delivery-stats.repository';
+import { DeliveryStats } from './delivery-stats.service';
+import { DeliveryRepository } from './delivery.repository';
 import { DeliveryService } from './delivery.service';
+import { DeliveryEntity } from './entities/delivery.entity';
+import { HeldDeliveryRepository } from './held-delivery.repository';
+import { HeldDeliveries } from './held-deliveries.service';
+import { OutcomeRecorder } from './outcome-recorder';
+import { PersonSnapshotRepository } from './person-snapshot.repository';
+import { PropagationKicker } from './propagation.kicker';
 import { PropagationPlanner } from './propagation.planner';
 import { PropagationWorker } from './propagation.worker';
+import { PushBuilder } from './push-builder';
 
 @Module({
-  imports: [LedgerModule, ConnectorsModule, VendorsModule],
+  imports: [TypeOrmModule.forFeature([DeliveryEntity]), LedgerModule, ConnectorsModule, VendorsModule],
   controllers: [DeliveriesController],
-  providers: [PropagationPlanner, PropagationWorker, DeliveryService],
-  exports: [PropagationPlanner, PropagationWorker, DeliveryService],
+  providers: [
+    // The real clock; a test module may override it with one it controls.
+    { provide: Clock, useClass: SystemClock },
+    DeliveryRepository,
+    DeliveryStatsRepository,
+    HeldDeliveryRepository,
+    ConnectionLeaseRepository,
+    PersonSnapshotRepository,
+    PropagationKicker,
+    PropagationPlanner,
+    PushBuilder,
+    OutcomeRecorder,
+    ConnectionDrain,
+    PropagationWorker,
+    DeliveryService,
+    DeliveryStats,
+    HeldDeliveries,
+  ],
+  exports: [PropagationPlanner, PropagationKicker, DeliveryService, DeliveryStats, HeldDeliveries],
 })
 export class PropagationModule {}

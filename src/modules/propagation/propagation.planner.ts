@@ -1,14 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { QueueService } from '../../platform/queue/queue.service';
 import { ConnectionService } from '../connectors/connection.service';
 import { LedgerService } from '../ledger/ledger.service';
-import {
-  PROPAGATION_CHANNEL,
-  PROPAGATION_DRAIN_QUEUE,
-  type DeliveryOperation,
-  type DrainJob,
-} from './propagation.constants';
+import { DeliveryRepository } from './delivery.repository';
+import { PropagationKicker } from './propagation.kicker';
+import type { DeliveryOperation } from './propagation.constants';
 
 /**
  * Decides who must hear of a change, inside the ledger transaction: one delivery per connection that
@@ -21,7 +17,8 @@ export class PropagationPlanner implements OnModuleInit {
   constructor(
     private readonly ledger: LedgerService,
     private readonly connections: ConnectionService,
-    private readonly jobs: QueueService,
+    private readonly deliveries: DeliveryRepository,
+    private readonly kicker: PropagationKicker,
   ) {}
 
   onModuleInit(): void {
@@ -42,24 +39,8 @@ export class PropagationPlanner implements OnModuleInit {
     );
     if (targets.length === 0) return [];
     const ids = targets.map((t) => t.id);
-    await manager.query(
-      `INSERT INTO delivery (connection_id, subject_id, operation, trigger_event_id)
-       SELECT c, $2, $3, $4 FROM unnest($1::uuid[]) AS c
-       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying')
-       DO UPDATE SET trigger_event_id = EXCLUDED.trigger_event_id, coalesced = delivery.coalesced + 1, updated_at = now()`,
-      [ids, subjectId, operation, triggerEventId],
-    );
-    // One queued kick per connection is enough (the queue's short policy drops repeats by singleton key),
-    // and all of them go in one statement.
-    await this.jobs.boss.insert(
-      ids.map((connectionId) => ({
-        name: PROPAGATION_DRAIN_QUEUE,
-        data: { connectionId } satisfies DrainJob,
-        singletonKey: connectionId,
-      })),
-      { db: await QueueService.dbOf(manager) },
-    );
-    await manager.query(`SELECT pg_notify($1, $2)`, [PROPAGATION_CHANNEL, ids.join(',')]);
+    await this.deliveries.plan(manager, ids, subjectId, operation, triggerEventId);
+    await this.kicker.kickWithin(manager, ids);
     return ids;
   }
 }

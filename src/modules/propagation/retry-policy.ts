@@ -3,9 +3,22 @@ import type { ConnectorErrorClass } from '../connectors/connector.port';
 export const MAX_ATTEMPTS = 12;
 const BASE_DELAY_MS = 2_000;
 const MAX_DELAY_MS = 60 * 60_000;
+/** A vendor that names no wait after a 429 gets this one. */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
+/** A delivery the connector said nothing about is tried again after this long. */
+export const NO_OUTCOME_RETRY_MS = 5_000;
 
 export type RetryDecision =
   { status: 'retrying'; nextAttemptAt: Date; refundAttempt: boolean } | { status: 'dead'; reason: string };
+
+export interface RetryContext {
+  /** The clock's time of the failure (ms since the epoch). */
+  now: number;
+  /** The vendor's own wait after a 429, when it named one. */
+  retryAfterMs?: number;
+  /** The jitter source, [0, 1). */
+  random?: () => number;
+}
 
 /**
  * What to do with a delivery whose attempt failed, by error class (DESIGN §3): a rate limit re-schedules
@@ -16,15 +29,13 @@ export function decideRetry(
   errorClass: ConnectorErrorClass,
   attempts: number,
   message: string,
-  options: { now?: number; retryAfterMs?: number; random?: () => number } = {},
+  { now, retryAfterMs, random = Math.random }: RetryContext,
 ): RetryDecision {
-  const now = options.now ?? Date.now();
-  const random = options.random ?? Math.random;
   switch (errorClass) {
     case 'rate_limited':
       return {
         status: 'retrying',
-        nextAttemptAt: new Date(now + Math.max(options.retryAfterMs ?? 1_000, 50)),
+        nextAttemptAt: new Date(now + Math.max(retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, 50)),
         refundAttempt: true,
       };
     case 'auth_expired':

@@ -1,0 +1,221 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, In, Not, Repository } from 'typeorm';
+import { DeliveryEntity } from './entities/delivery.entity';
+import type { DeliveryOperation, DeliveryStatus } from './propagation.constants';
+import type { ClaimedDelivery, DeliveryUpdate } from './record-outcomes';
+
+const OPEN: DeliveryStatus[] = ['pending', 'retrying'];
+
+/** A delivery row as the API shows it, with its connection's name. */
+export interface DeliveryRow {
+  id: string;
+  connection_id: string;
+  connection_name?: string;
+  subject_id: string;
+  operation: DeliveryOperation;
+  trigger_event_id: string | null;
+  status: DeliveryStatus;
+  reason: string | null;
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  last_error_class: string | null;
+  vendor_reference: string | null;
+  coalesced: number;
+  flags: string[] | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface DeliveryFilter {
+  subjectId?: string;
+  connectionId?: string;
+  status?: DeliveryStatus;
+  limit: number;
+  before?: string;
+}
+
+/** The `delivery` table: planning, the worker's claim and record, and the DPO's reads and retries. */
+@Injectable()
+export class DeliveryRepository {
+  constructor(@InjectRepository(DeliveryEntity) private readonly repo: Repository<DeliveryEntity>) {}
+
+  // raw SQL: a coalescing upsert (ON CONFLICT on the partial unique index), one statement per change.
+  async plan(
+    manager: EntityManager,
+    connectionIds: readonly string[],
+    subjectId: string,
+    operation: DeliveryOperation,
+    triggerEventId: string | null,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO delivery (connection_id, subject_id, operation, trigger_event_id)
+       SELECT c, $2, $3, $4 FROM unnest($1::uuid[]) AS c
+       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying')
+       DO UPDATE SET trigger_event_id = EXCLUDED.trigger_event_id, coalesced = delivery.coalesced + 1, updated_at = now()`,
+      [connectionIds, subjectId, operation, triggerEventId],
+    );
+  }
+
+  // raw SQL: pg_notify, inside the caller's transaction so it is sent only if that commits.
+  async notify(manager: EntityManager, channel: string, payload: string): Promise<void> {
+    await manager.query(`SELECT pg_notify($1, $2)`, [channel, payload]);
+  }
+
+  /** Connections with due or orphaned deliveries. */
+  async connectionsWithOpenWork(): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('d')
+      .select('DISTINCT d.connection_id', 'connection_id')
+      .where(`d.status IN ('pending','retrying','in_progress')`)
+      .getRawMany<{ connection_id: string }>();
+    return rows.map((r) => r.connection_id);
+  }
+
+  async hasDue(connectionId: string): Promise<boolean> {
+    return this.repo
+      .createQueryBuilder('d')
+      .where(`d.connection_id = :connectionId AND d.status IN ('pending','retrying')`, { connectionId })
+      .andWhere('d.next_attempt_at <= now()')
+      .getExists();
+  }
+
+  /** When the connection's next open delivery is due, or null when it has none. */
+  async nextDueAt(connectionId: string): Promise<Date | null> {
+    const row = await this.repo
+      .createQueryBuilder('d')
+      .select('min(d.next_attempt_at)', 'at')
+      .where(`d.connection_id = :connectionId AND d.status IN ('pending','retrying')`, { connectionId })
+      .getRawOne<{ at: Date | null }>();
+    return row?.at ? new Date(row.at) : null;
+  }
+
+  /** Deliveries a worker left in progress when it died: due again at once. */
+  async takeBackInterrupted(connectionId: string): Promise<void> {
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({
+        status: 'retrying',
+        nextAttemptAt: () => 'now()',
+        updatedAt: () => 'now()',
+        lastError: 'the worker stopped during the attempt; retried',
+      })
+      .where(`connection_id = :connectionId AND status = 'in_progress'`, { connectionId })
+      .execute();
+  }
+
+  /** Ends every open delivery of the connection (it is disconnected, or its credentials are dead). */
+  async endOpen(connectionId: string, status: 'dead' | 'skipped', reason: string): Promise<void> {
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status, reason, completedAt: () => 'now()', updatedAt: () => 'now()' })
+      .where(`connection_id = :connectionId AND status IN ('pending','retrying')`, { connectionId })
+      .execute();
+  }
+
+  // raw SQL: FOR UPDATE SKIP LOCKED claim in one statement (the hot path of every batch).
+  async claim(connectionId: string, limit: number): Promise<ClaimedDelivery[]> {
+    const [rows]: [ClaimedDelivery[], number] = await this.repo.query(
+      `UPDATE delivery SET status = 'in_progress', attempts = attempts + 1, started_at = now(), updated_at = now()
+        WHERE id IN (SELECT d.id FROM delivery d WHERE d.connection_id = $1 AND d.status IN ('pending','retrying')
+                        AND d.next_attempt_at <= now()
+                        -- one push per person at a time, so a later state never lands before an earlier one
+                        AND NOT EXISTS (SELECT 1 FROM delivery p WHERE p.connection_id = d.connection_id
+                                          AND p.subject_id = d.subject_id AND p.status = 'in_progress')
+                        ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id, subject_id, operation, attempts, created_at`,
+      [connectionId, limit],
+    );
+    return rows;
+  }
+
+  // raw SQL: a batch's outcomes in one bulk UPDATE from unnest (one round trip per batch).
+  async apply(updates: readonly DeliveryUpdate[]): Promise<void> {
+    await this.repo.query(
+      `UPDATE delivery d SET status = u.status, reason = u.reason, last_error = u.error, last_error_class = u.error_class,
+              next_attempt_at = coalesce(u.next_attempt_at, d.next_attempt_at),
+              attempts = CASE WHEN u.refund THEN d.attempts - 1 ELSE d.attempts END,
+              vendor_reference = coalesce(u.vendor_reference, d.vendor_reference),
+              completed_at = CASE WHEN u.status IN ('succeeded','skipped','dead') THEN now() ELSE NULL END,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
+              AS u(id, status, reason, error, error_class, next_attempt_at, refund, vendor_reference)
+        WHERE d.id = u.id`,
+      [
+        updates.map((u) => u.id),
+        updates.map((u) => u.status),
+        updates.map((u) => u.reason),
+        updates.map((u) => u.error?.slice(0, 2000) ?? null),
+        updates.map((u) => u.errorClass),
+        updates.map((u) => u.nextAttemptAt),
+        updates.map((u) => u.refund),
+        updates.map((u) => u.vendorReference),
+      ],
+    );
+  }
+
+  // raw SQL + cross-module: joins connection (connectors module) for the name the API shows.
+  async list(filter: DeliveryFilter): Promise<DeliveryRow[]> {
+    return this.repo.query(
+      `SELECT d.*, c.name AS connection_name FROM delivery d JOIN connection c ON c.id = d.connection_id
+        WHERE ($1::uuid IS NULL OR d.subject_id = $1) AND ($2::uuid IS NULL OR d.connection_id = $2)
+          AND ($3::text IS NULL OR d.status = $3) AND ($4::timestamptz IS NULL OR d.created_at < $4)
+        ORDER BY d.created_at DESC, d.id LIMIT $5`,
+      [
+        filter.subjectId ?? null,
+        filter.connectionId ?? null,
+        filter.status ?? null,
+        filter.before ?? null,
+        filter.limit,
+      ],
+    );
+  }
+
+  // raw SQL + cross-module: joins connection (connectors module) for the name the API shows.
+  async get(id: string): Promise<DeliveryRow | null> {
+    const rows: DeliveryRow[] = await this.repo.query(
+      `SELECT d.*, c.name AS connection_name FROM delivery d JOIN connection c ON c.id = d.connection_id WHERE d.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Another open delivery for the same person, connection and operation (it carries the current state). */
+  async otherOpen(
+    manager: EntityManager,
+    of: { id: string; connectionId: string; subjectId: string; operation: DeliveryOperation },
+  ): Promise<string | null> {
+    const open = await manager.getRepository(DeliveryEntity).findOne({
+      select: { id: true },
+      where: {
+        connectionId: of.connectionId,
+        subjectId: of.subjectId,
+        operation: of.operation,
+        status: In(OPEN),
+        id: Not(of.id),
+      },
+    });
+    return open?.id ?? null;
+  }
+
+  /** Makes a delivery due now again (a DPO's retry), unless it is in progress or succeeded. */
+  async reopen(manager: EntityManager, id: string): Promise<void> {
+    await manager
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'pending', nextAttemptAt: () => 'now()', reason: null, updatedAt: () => 'now()' })
+      .where(`id = :id AND status IN ('pending','retrying','dead','skipped')`, { id })
+      .execute();
+  }
+
+  /** Runs work in one transaction (callers compose this repository's methods in it). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(work);
+  }
+}

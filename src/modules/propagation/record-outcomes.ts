@@ -1,0 +1,135 @@
+import { type ConsentPush, type PushOutcome, RateLimitedError } from '../connectors/connector.port';
+import type { DeliveryOperation } from './propagation.constants';
+import { decideRetry, NO_OUTCOME_RETRY_MS } from './retry-policy';
+
+/** A delivery as the claim returned it: already counted as one more attempt. */
+export interface ClaimedDelivery {
+  id: string;
+  subject_id: string;
+  operation: DeliveryOperation;
+  attempts: number;
+  created_at: Date;
+}
+
+/** What one attempt leaves on a delivery row. */
+export interface DeliveryUpdate {
+  id: string;
+  status: 'succeeded' | 'skipped' | 'retrying' | 'dead';
+  reason: string | null;
+  error: string | null;
+  errorClass: string | null;
+  nextAttemptAt: Date | null;
+  /** The attempt did not count (a rate limit): the claim's increment is taken back. */
+  refund: boolean;
+  vendorReference: string | null;
+}
+
+/** A vendor's id for a person, learnt from a successful push. */
+export interface LearntRemote {
+  subjectId: string;
+  remoteId: string;
+  pushed: Record<string, unknown> | null;
+}
+
+export interface RecordedBatch {
+  updates: DeliveryUpdate[];
+  remotes: LearntRemote[];
+  /** Seconds from each succeeded delivery's creation to now. */
+  latencies: number[];
+}
+
+const ended = (
+  id: string,
+  status: 'succeeded' | 'skipped',
+  reason: string | null,
+  vendorReference: string | null = null,
+): DeliveryUpdate => ({
+  id,
+  status,
+  reason,
+  error: null,
+  errorClass: null,
+  nextAttemptAt: null,
+  refund: false,
+  vendorReference,
+});
+
+/**
+ * What a batch's push results mean for its delivery rows: success, skip, a retry at the policy's time,
+ * or dead. Pure: the time and the jitter come in, the row updates (one per claimed delivery) come out.
+ */
+export function recordOutcomes(input: {
+  claimed: readonly ClaimedDelivery[];
+  outcomes: readonly PushOutcome[];
+  pushes?: readonly Pick<ConsentPush, 'deliveryId' | 'subjectId'>[];
+  now: number;
+  random?: () => number;
+}): RecordedBatch {
+  const { claimed, outcomes, pushes = [], now, random } = input;
+  const byId = new Map(claimed.map((c) => [c.id, c]));
+  const subjectOf = new Map(pushes.map((p) => [p.deliveryId, p.subjectId]));
+  const updates = new Map<string, DeliveryUpdate>();
+  const remotes: LearntRemote[] = [];
+  const latencies: number[] = [];
+  for (const outcome of outcomes) {
+    const delivery = byId.get(outcome.deliveryId);
+    if (!delivery) continue;
+    switch (outcome.outcome) {
+      case 'succeeded':
+        updates.set(delivery.id, ended(delivery.id, 'succeeded', null, outcome.vendorReference ?? null));
+        if (outcome.remoteId)
+          remotes.push({
+            subjectId: subjectOf.get(delivery.id) ?? delivery.subject_id,
+            remoteId: outcome.remoteId,
+            pushed: outcome.pushed ?? null,
+          });
+        latencies.push((now - new Date(delivery.created_at).getTime()) / 1000);
+        break;
+      case 'skipped':
+        updates.set(delivery.id, ended(delivery.id, 'skipped', outcome.reason));
+        break;
+      case 'failed': {
+        const error = outcome.error;
+        const decision = decideRetry(error.errorClass, delivery.attempts, error.message, {
+          now,
+          random,
+          retryAfterMs: error instanceof RateLimitedError ? error.retryAfterMs : undefined,
+        });
+        const failed = {
+          id: delivery.id,
+          error: error.message,
+          errorClass: error.errorClass,
+          vendorReference: null,
+        };
+        updates.set(
+          delivery.id,
+          decision.status === 'dead'
+            ? { ...failed, status: 'dead', reason: decision.reason, nextAttemptAt: null, refund: false }
+            : {
+                ...failed,
+                status: 'retrying',
+                reason: null,
+                nextAttemptAt: decision.nextAttemptAt,
+                refund: decision.refundAttempt,
+              },
+        );
+        break;
+      }
+    }
+  }
+  // A delivery the connector said nothing about is retried rather than forgotten.
+  for (const c of claimed) {
+    if (!updates.has(c.id))
+      updates.set(c.id, {
+        id: c.id,
+        status: 'retrying',
+        reason: null,
+        error: 'connector returned no outcome',
+        errorClass: 'transient',
+        nextAttemptAt: new Date(now + NO_OUTCOME_RETRY_MS),
+        refund: false,
+        vendorReference: null,
+      });
+  }
+  return { updates: [...updates.values()], remotes, latencies };
+}
