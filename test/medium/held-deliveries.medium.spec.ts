@@ -1,0 +1,111 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { DeliveryStats } from '../../src/modules/propagation/delivery-stats.service';
+import { HeldDeliveries } from '../../src/modules/propagation/held-deliveries.service';
+import { startTestContext } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * Propagation acts on the DPA gate's answer: deliveries held for a vendor without a valid DPA are released
+ * once one is valid (the latest per person, the rest superseded), and the figures other modules show count
+ * them. No worker runs here: a release leaves a drain job for the connection.
+ */
+describe('HeldDeliveries and DeliveryStats', () => {
+  let db: TestDatabase;
+  let app: INestApplicationContext;
+  let vendorId = '';
+  let connectionId = '';
+  const people: string[] = [];
+
+  const row = async <T>(sql: string, params: unknown[] = []) => (await db.query<T>(sql, params))[0];
+  const delivery = async (subjectId: string, status: string, reason: string | null, flags: string[] = []) =>
+    (
+      await row<{ id: string }>(
+        `INSERT INTO delivery (connection_id, subject_id, operation, status, reason, flags, created_at)
+         VALUES ($1, $2, 'consent_update', $3, $4, $5, clock_timestamp()) RETURNING id`,
+        [connectionId, subjectId, status, reason, flags],
+      )
+    ).id;
+  const statusOf = async (id: string) =>
+    row<{ status: string; reason: string | null }>(`SELECT status, reason FROM delivery WHERE id = $1`, [id]);
+
+  let older = '';
+  let newer = '';
+  let coveredByOpen = '';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestContext(db.url);
+    vendorId = (await row<{ id: string }>(`INSERT INTO vendor (name) VALUES ('Held Mailer') RETURNING id`))
+      .id;
+    connectionId = (
+      await row<{ id: string }>(
+        `INSERT INTO connection (vendor_id, type, name, credentials, key_id)
+         VALUES ($1, 'webhook', 'held', '\\x00', 'k') RETURNING id`,
+        [vendorId],
+      )
+    ).id;
+    for (let i = 0; i < 3; i++)
+      people.push((await row<{ id: string }>(`INSERT INTO subject DEFAULT VALUES RETURNING id`)).id);
+    older = await delivery(people[0], 'skipped', 'dpa_missing');
+    newer = await delivery(people[0], 'skipped', 'dpa_missing');
+    coveredByOpen = await delivery(people[1], 'skipped', 'dpa_missing');
+    await delivery(people[1], 'pending', null);
+    await delivery(people[2], 'succeeded', null, ['dpa_missing']);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('counts held and flagged deliveries per vendor and per connection', async () => {
+    const stats = app.get(DeliveryStats);
+    expect(await stats.dpaMissingByVendor()).toEqual([{ vendor_id: vendorId, held: 3, flagged: 1 }]);
+    expect((await stats.countsByConnection()).get(connectionId)).toMatchObject({
+      succeeded: 1,
+      pending: 1,
+      skipped: 3,
+      dead: 0,
+    });
+    const [ofVendor] = await stats.connectionStatsOfVendor(vendorId);
+    expect(ofVendor).toMatchObject({
+      id: connectionId,
+      held_dpa_missing: 3,
+      flagged_dpa_missing: 1,
+      total_30d: 5,
+    });
+    const evidence = await stats.evidenceOfVendor(
+      vendorId,
+      new Date(Date.now() - 60_000),
+      new Date(Date.now() + 60_000),
+      10,
+    );
+    expect(evidence.map((d) => d.id).slice(0, 2)).toEqual([older, newer]);
+    expect(evidence[0].connection_name).toBe('held');
+  });
+
+  it('releases nothing while the vendor has no valid DPA', async () => {
+    expect(await app.get(HeldDeliveries).releaseAll()).toBe(0);
+    expect(await statusOf(newer)).toEqual({ status: 'skipped', reason: 'dpa_missing' });
+  });
+
+  it('releases the latest held delivery per person once the DPA is valid, and supersedes the rest', async () => {
+    await db.query(
+      `INSERT INTO dpa (vendor_id, version, status, signed_at) VALUES ($1, 1, 'signed', current_date - 1)`,
+      [vendorId],
+    );
+    expect(await app.get(HeldDeliveries).releaseAll()).toBe(1);
+    expect(await statusOf(newer)).toEqual({ status: 'pending', reason: null });
+    expect(await statusOf(older)).toEqual({ status: 'skipped', reason: 'dpa_missing_superseded' });
+    expect(await statusOf(coveredByOpen)).toEqual({ status: 'skipped', reason: 'dpa_missing_superseded' });
+    const [job] = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pgboss.job WHERE name = 'propagation.drain' AND data->>'connectionId' = $1`,
+      [connectionId],
+    );
+    expect(Number(job.n)).toBeGreaterThan(0);
+  });
+
+  it('has nothing left to release afterwards', async () => {
+    expect(await app.get(HeldDeliveries).release(vendorId)).toBe(0);
+  });
+});
