@@ -60,11 +60,6 @@ export class DeliveryRepository {
     );
   }
 
-  // raw SQL: pg_notify, inside the caller's transaction so it is sent only if that commits.
-  async notify(manager: EntityManager, channel: string, payload: string): Promise<void> {
-    await manager.query(`SELECT pg_notify($1, $2)`, [channel, payload]);
-  }
-
   /** Connections with due or orphaned deliveries. */
   async connectionsWithOpenWork(): Promise<string[]> {
     const rows = await this.repo

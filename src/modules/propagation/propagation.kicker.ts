@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { QueueService } from '../../platform/queue/queue.service';
-import { DeliveryRepository } from './delivery.repository';
 import {
   PROPAGATION_CHANNEL,
   PROPAGATION_DRAIN_QUEUE,
@@ -12,14 +11,12 @@ import {
 /**
  * The one way to tell propagation that a connection has work: a drain job (so the kick survives a
  * restart) and, where it matters, a NOTIFY (so a worker starts at once instead of at its next poll).
- * Owns the queue names; nothing outside propagation sends to them directly.
+ * Owns the queue names; nothing outside propagation sends to them directly. It needs only the platform's
+ * queue, so any module can import PropagationKickerModule without importing propagation (no cycles).
  */
 @Injectable()
 export class PropagationKicker {
-  constructor(
-    private readonly jobs: QueueService,
-    private readonly deliveries: DeliveryRepository,
-  ) {}
+  constructor(private readonly jobs: QueueService) {}
 
   /** Creates propagation's queues (idempotent). */
   async startQueues(): Promise<void> {
@@ -48,7 +45,9 @@ export class PropagationKicker {
       })),
       { db: await QueueService.dbOf(manager) },
     );
-    if (notify) await this.deliveries.notify(manager, PROPAGATION_CHANNEL, connectionIds.join(','));
+    // raw SQL: pg_notify inside the caller's transaction, so it is sent only if that commits.
+    if (notify)
+      await manager.query(`SELECT pg_notify($1, $2)`, [PROPAGATION_CHANNEL, connectionIds.join(',')]);
   }
 
   /** Kicks one connection outside any transaction (a connection resumed: its held-back work is due). */

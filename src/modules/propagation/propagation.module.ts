@@ -7,8 +7,7 @@ import { VendorsModule } from '../vendors/vendors.module';
 import { ConnectionDrain } from './connection-drain';
 import { ConnectionLeaseRepository } from './connection-lease.repository';
 import { DeliveriesController } from './deliveries.controller';
-import { DeliveryStatsRepository } from './delivery-stats.repository';
-import { DeliveryStats } from './delivery-stats.service';
+import { DeliveryStatsModule } from './delivery-stats.module';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliveryService } from './delivery.service';
 import { DeliveryEntity } from './entities/delivery.entity';
@@ -16,32 +15,42 @@ import { HeldDeliveryRepository } from './held-delivery.repository';
 import { HeldDeliveries } from './held-deliveries.service';
 import { OutcomeRecorder } from './outcome-recorder';
 import { PersonSnapshotRepository } from './person-snapshot.repository';
-import { PropagationKicker } from './propagation.kicker';
+import { PropagationKickerModule } from './propagation-kicker.module';
 import { PropagationPlanner } from './propagation.planner';
 import { PropagationWorker } from './propagation.worker';
 import { PushBuilder } from './push-builder';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([DeliveryEntity]), LedgerModule, ConnectorsModule, VendorsModule],
+  imports: [
+    TypeOrmModule.forFeature([DeliveryEntity]),
+    PropagationKickerModule,
+    DeliveryStatsModule,
+    LedgerModule,
+    ConnectorsModule,
+    VendorsModule,
+  ],
   controllers: [DeliveriesController],
   providers: [
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
     DeliveryRepository,
-    DeliveryStatsRepository,
     HeldDeliveryRepository,
     ConnectionLeaseRepository,
     PersonSnapshotRepository,
-    PropagationKicker,
     PropagationPlanner,
     PushBuilder,
     OutcomeRecorder,
     ConnectionDrain,
     PropagationWorker,
     DeliveryService,
-    DeliveryStats,
     HeldDeliveries,
   ],
-  exports: [PropagationPlanner, PropagationKicker, DeliveryService, DeliveryStats, HeldDeliveries],
+  exports: [
+    PropagationPlanner,
+    PropagationKickerModule,
+    DeliveryStatsModule,
+    DeliveryService,
+    HeldDeliveries,
+  ],
 })
 export class PropagationModule {}
