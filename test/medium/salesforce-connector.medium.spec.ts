@@ -290,8 +290,8 @@ describe(SalesforceConnector.name, () => {
       expect(outcomes.every((o) => o.outcome === 'succeeded')).toBe(true);
       expect(records('ContactPointTypeConsent')).toHaveLength(150);
       expect(new Set(records('Individual').map((r) => r.Id)).size).toBe(150);
-      // 2 setup lookups + MobilePhone + Phone queries + Individual create + Contact link + consent query + create.
-      expect(calls).toBeLessThanOrEqual(8);
+      // 2 setup lookups + one phone query (MobilePhone OR Phone) + Individual create + Contact link + consent query + create.
+      expect(calls).toBeLessThanOrEqual(7);
       expect(deps.pace).toHaveBeenCalledTimes(calls);
     });
 

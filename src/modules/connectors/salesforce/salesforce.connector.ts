@@ -293,25 +293,27 @@ export class SalesforceConnector implements Connector {
     }
   }
 
-  /** Contacts (and Leads, when targeted) whose MobilePhone or Phone is the person's number: two queries a type. */
+  /** Contacts (and Leads, when targeted) whose MobilePhone or Phone is the person's number: one query a type. */
   private async resolvePhones(client: SalesforceClient, mapping: SalesforceMapping, works: Work[]) {
     const phones = [...new Set(works.map((w) => w.item.phone!))];
     if (phones.length === 0) return;
     const byPhone = new Map<string, Map<string, Person>>();
+    const note = (phone: string | null, person: Person) => {
+      if (!phone) return;
+      const found = byPhone.get(phone) ?? new Map<string, Person>();
+      found.set(person.Id, person);
+      byPhone.set(phone, found);
+    };
     for (const type of mapping.targets) {
-      // The simulator's SOQL subset (and so the gateway's) has no OR: one query per phone field.
-      for (const field of ['MobilePhone', 'Phone'] as const) {
-        for (const part of chunks(phones)) {
-          const rows = await client.queryAll<PersonRow>(
-            `SELECT ${PERSON_FIELDS} FROM ${type} WHERE ${field} IN ${soqlList(part)}`,
-          );
-          for (const r of rows) {
-            const phone = r[field];
-            if (!phone) continue;
-            const found = byPhone.get(phone) ?? new Map<string, Person>();
-            found.set(r.Id, { ...r, type });
-            byPhone.set(phone, found);
-          }
+      for (const part of chunks(phones)) {
+        const list = soqlList(part);
+        const rows = await client.queryAll<PersonRow>(
+          `SELECT ${PERSON_FIELDS} FROM ${type} WHERE MobilePhone IN ${list} OR Phone IN ${list}`,
+        );
+        for (const r of rows) {
+          const person = { ...r, type };
+          note(r.MobilePhone, person);
+          note(r.Phone, person);
         }
       }
     }
