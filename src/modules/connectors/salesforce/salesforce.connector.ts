@@ -1,5 +1,7 @@
 import {
   PermanentError,
+  type ChangeBatch,
+  type ChangePoller,
   type ConnectionContext,
   type ConnectionCredentials,
   type Connector,
@@ -80,7 +82,9 @@ function chunks<T>(values: readonly T[], size = SALESFORCE_CHUNK_SIZE): T[][] {
  * the connection says so, the Lead) that carries the phone. Every public method is one unit of work on its own
  * jsforce Connection (salesforce.client.ts); refreshed credentials carry over to the next one.
  */
-export class SalesforceConnector implements Connector {
+export class SalesforceConnector implements Connector, ChangePoller {
+  /** Changes are ContactPointTypeConsent records, reported by their Individual (PartyId). */
+  readonly changeRecordKind = 'salesforce_individual';
   private credentials: ConnectionCredentials;
   private mapping: Partial<SalesforceMapping> & { targets: SalesforceTarget[] };
 
@@ -523,7 +527,7 @@ export class SalesforceConnector implements Connector {
    * them. The cursor is opaque: `<SystemModstamp ISO>|<ids already seen at that instant>`; the query asks for
    * `>= stamp` and drops those ids.
    */
-  async pollChanges(cursor: string | null): Promise<{ changes: RemoteContact[]; cursor: string }> {
+  async pollChanges(cursor: string | null): Promise<ChangeBatch> {
     return this.unit(async (client) => {
       const mapping = await this.setup(client);
       const base =
