@@ -290,9 +290,28 @@ describe(SalesforceConnector.name, () => {
       expect(outcomes.every((o) => o.outcome === 'succeeded')).toBe(true);
       expect(records('ContactPointTypeConsent')).toHaveLength(150);
       expect(new Set(records('Individual').map((r) => r.Id)).size).toBe(150);
-      // 2 setup lookups + MobilePhone + Phone queries + Individual create + Contact link + consent query + create.
-      expect(calls).toBeLessThanOrEqual(8);
+      // 2 setup lookups + one phone query (MobilePhone OR Phone) + Individual create + Contact link + consent query + create.
+      expect(calls).toBeLessThanOrEqual(7);
       expect(deps.pace).toHaveBeenCalledTimes(calls);
+    });
+
+    it('finds people by MobilePhone or Phone in one query per record type', async () => {
+      const byMobile = seedContact();
+      const byPhone = seedContact({ FirstName: 'Grace', MobilePhone: null, Phone: '+16505550102' });
+      const { connector: c } = await connector();
+      await c.ensureSetup();
+      const before = apiCalls().length;
+      const outcomes = await c.pushConsent([push(), push({ phone: '+16505550102' })]);
+      expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded']);
+      // One phone query (MobilePhone OR Phone) and one for the existing consent records.
+      const queries = apiCalls()
+        .slice(before)
+        .filter((r) => r.method === 'GET' && r.path.includes('/query?'))
+        .map((r) => decodeURIComponent(r.path.replace(/\+/g, ' ')));
+      expect(queries).toHaveLength(2);
+      expect(queries.filter((q) => /MobilePhone IN .* OR Phone IN /.test(q))).toHaveLength(1);
+      const linked = records('Contact').filter((r) => r.IndividualId);
+      expect(linked.map((r) => r.Id).sort()).toEqual([byMobile, byPhone].sort());
     });
 
     it('skips a phone Salesforce does not know, and a person with no identity', async () => {

@@ -171,7 +171,7 @@ describe('Salesforce simulator via jsforce 3.10.16', () => {
     expect(missing.name).toBe('NOT_FOUND');
   });
 
-  it('answers the SOQL subset with WHERE / IN / SystemModstamp > / ORDER BY / LIMIT and pages via nextRecordsUrl', async () => {
+  it('answers the SOQL subset with WHERE / IN / OR / SystemModstamp > / ORDER BY / LIMIT and pages via nextRecordsUrl', async () => {
     const { ids } = (await (await admin('seed', { contacts: 2500 })).json()) as {
       ids: { Contact: string[] };
     };
@@ -208,8 +208,13 @@ describe('Salesforce simulator via jsforce 3.10.16', () => {
     expect(page.records).toHaveLength(200);
     expect(page.done).toBe(true);
 
+    const either = await conn.query<{ MobilePhone: string }>(
+      "SELECT Id, MobilePhone FROM Contact WHERE MobilePhone = '+16505550007' OR MobilePhone = '+16505550008'",
+    );
+    expect(either.records.map((r) => r.MobilePhone).sort()).toEqual(['+16505550007', '+16505550008']);
+    // Salesforce requires parentheses whenever AND and OR are mixed.
     const malformed = await errorOf(
-      conn.query("SELECT Id FROM Contact WHERE LastName = 'a' OR LastName = 'b'"),
+      conn.query("SELECT Id FROM Contact WHERE LastName = 'a' AND LastName = 'b' OR LastName = 'c'"),
     );
     expect(malformed.name).toBe('MALFORMED_QUERY');
     expect(malformed.message).toContain('ERROR at Row:1:Column:');

@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
 import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
+import { ConnectionRecordRepository } from './connection-record.repository';
+import { ConnectionRepository, type ConnectionRow } from './connection.repository';
 import {
   AuthFailedError,
   type ConnectionContext,
@@ -11,35 +13,10 @@ import {
   type ConnectionType,
   type ErasureMode,
 } from './connector.port';
+import type { ConnectionStatus } from './entities/connection.entity';
 import { DEFAULT_RATE_LIMITS, VENDOR_DEFAULTS } from './vendor-defaults';
 
-export type ConnectionStatus = 'active' | 'paused' | 'auth_failed' | 'disconnected';
-
-interface ConnectionRow {
-  id: string;
-  vendor_id: string;
-  vendor_name: string;
-  type: ConnectionType;
-  name: string;
-  status: ConnectionStatus;
-  base_url: string | null;
-  login_url: string | null;
-  credentials: Buffer;
-  key_id: string;
-  token_expires_at: Date | null;
-  external_account_id: string | null;
-  mapping: Record<string, unknown>;
-  erasure_mode: ErasureMode;
-  rate_limit: { max?: number; windowMs?: number };
-  last_error: string | null;
-  last_test_at: Date | null;
-  last_test_result: unknown;
-  refresh_history: Date[];
-  sync_cursor: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-  disconnected_at: Date | null;
-}
+export type { ConnectionStatus } from './entities/connection.entity';
 
 export interface NewConnection {
   type: ConnectionType;
@@ -61,8 +38,6 @@ export interface ConnectionPatch {
   erasureMode?: ErasureMode;
   rateLimit?: { max: number; windowMs: number };
 }
-
-const SELECT = `SELECT c.*, v.name AS vendor_name FROM connection c JOIN vendor v ON v.id = c.vendor_id`;
 
 /** A token is refreshed this long before it expires. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -105,7 +80,8 @@ export class ConnectionService {
   private readonly logger = new Logger(ConnectionService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly rows: ConnectionRepository,
+    private readonly records: ConnectionRecordRepository,
     private readonly crypto: CryptoService,
     private readonly guard: OutboundGuard,
   ) {}
@@ -153,58 +129,42 @@ export class ConnectionService {
     type: ConnectionType,
     vendorId: string | null | undefined,
     name: string,
-  ) {
-    if (vendorId) {
-      const rows: { id: string }[] = await manager.query(`SELECT id FROM vendor WHERE id = $1`, [vendorId]);
-      if (!rows[0])
-        throw new ConnectionInvalidError('No such vendor', [
-          { field: 'vendor_id', message: 'names no vendor' },
-        ]);
-      return vendorId;
-    }
+  ): Promise<string> {
     const vendorName = type === 'webhook' ? name : VENDOR_DEFAULTS[type].vendorName;
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO UPDATE SET updated_at = vendor.updated_at RETURNING id`,
-      [vendorName],
-    );
-    return rows[0].id;
+    const id = await this.rows.vendorFor(manager, vendorId ?? null, vendorName);
+    if (!id)
+      throw new ConnectionInvalidError('No such vendor', [
+        { field: 'vendor_id', message: 'names no vendor' },
+      ]);
+    return id;
   }
 
   async create(input: NewConnection): Promise<ConnectionView> {
     const sealed = this.seal(input.credentials);
-    const id = await this.dataSource.transaction(async (manager) => {
+    const id = await this.rows.transaction(async (manager) => {
       const vendorId = await this.vendorFor(manager, input.type, input.vendorId, input.name);
-      const rows: { id: string }[] = await manager.query(
-        `INSERT INTO connection (vendor_id, type, name, base_url, login_url, credentials, key_id, token_expires_at,
-            external_account_id, mapping, erasure_mode, rate_limit)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`,
-        [
-          vendorId,
-          input.type,
-          input.name,
-          input.baseUrl ?? null,
-          input.loginUrl ?? null,
-          sealed.ciphertext,
-          sealed.keyId,
-          input.credentials.expiresAt ?? null,
-          input.externalAccountId ?? null,
-          JSON.stringify(input.mapping ?? {}),
-          input.erasureMode ?? (input.type === 'hubspot' ? 'vendor_gdpr_delete' : 'hard_delete'),
-          JSON.stringify(input.rateLimit ?? {}),
-        ],
-      );
-      return rows[0].id;
+      return this.rows.insert(manager, {
+        vendorId,
+        type: input.type,
+        name: input.name,
+        baseUrl: input.baseUrl ?? null,
+        loginUrl: input.loginUrl ?? null,
+        credentials: sealed.ciphertext,
+        keyId: sealed.keyId,
+        tokenExpiresAt: input.credentials.expiresAt ?? null,
+        externalAccountId: input.externalAccountId ?? null,
+        mapping: input.mapping ?? {},
+        erasureMode: input.erasureMode ?? (input.type === 'hubspot' ? 'vendor_gdpr_delete' : 'hard_delete'),
+        rateLimit: input.rateLimit ?? {},
+      });
     });
     return this.get(id);
   }
 
-  private async row(
-    id: string,
-    manager: EntityManager | DataSource = this.dataSource,
-  ): Promise<ConnectionRow> {
-    const rows: ConnectionRow[] = await manager.query(`${SELECT} WHERE c.id = $1`, [id]);
-    if (!rows[0]) throw new ConnectionNotFoundError(`No connection ${id}`);
-    return rows[0];
+  private async row(id: string): Promise<ConnectionRow> {
+    const row = await this.rows.find(id);
+    if (!row) throw new ConnectionNotFoundError(`No connection ${id}`);
+    return row;
   }
 
   async get(id: string): Promise<ConnectionView> {
@@ -212,11 +172,7 @@ export class ConnectionService {
   }
 
   async list(filter: { type?: ConnectionType; status?: ConnectionStatus } = {}): Promise<ConnectionView[]> {
-    const rows: ConnectionRow[] = await this.dataSource.query(
-      `${SELECT} WHERE ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR c.status = $2) ORDER BY c.created_at`,
-      [filter.type ?? null, filter.status ?? null],
-    );
-    return rows.map(view);
+    return (await this.rows.list(filter)).map(view);
   }
 
   async update(id: string, patch: ConnectionPatch): Promise<ConnectionView> {
@@ -226,19 +182,13 @@ export class ConnectionService {
         { field: 'status', message: 'connection is disconnected' },
       ]);
     }
-    await this.dataSource.query(
-      `UPDATE connection SET name = coalesce($2, name), status = coalesce($3, status),
-              mapping = coalesce($4::jsonb, mapping), erasure_mode = coalesce($5, erasure_mode),
-              rate_limit = coalesce($6::jsonb, rate_limit), updated_at = now() WHERE id = $1`,
-      [
-        id,
-        patch.name ?? null,
-        patch.status ?? null,
-        patch.mapping ? JSON.stringify({ ...row.mapping, ...patch.mapping }) : null,
-        patch.erasureMode ?? null,
-        patch.rateLimit ? JSON.stringify(patch.rateLimit) : null,
-      ],
-    );
+    await this.rows.patch(id, {
+      name: patch.name ?? null,
+      status: patch.status ?? null,
+      mapping: patch.mapping ? { ...row.mapping, ...patch.mapping } : null,
+      erasureMode: patch.erasureMode ?? null,
+      rateLimit: patch.rateLimit ?? null,
+    });
     return this.get(id);
   }
 
@@ -248,40 +198,24 @@ export class ConnectionService {
    */
   async disconnect(id: string): Promise<ConnectionView> {
     await this.row(id);
-    await this.dataSource.query(
-      `UPDATE connection SET status = 'disconnected', disconnected_at = now(), updated_at = now() WHERE id = $1`,
-      [id],
-    );
+    await this.rows.markDisconnected(id);
     return this.get(id);
   }
 
   async recordTest(id: string, result: { ok: boolean; detail: string }): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE connection SET last_test_at = now(), last_test_result = $2, last_error = CASE WHEN $3 THEN NULL ELSE $4 END,
-              updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(result), result.ok, result.detail.slice(0, 1000)],
-    );
+    await this.rows.recordTest(id, result);
   }
 
   async saveMapping(id: string, mapping: Record<string, unknown>): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE connection SET mapping = mapping || $2::jsonb, updated_at = now() WHERE id = $1`,
-      [id, JSON.stringify(mapping)],
-    );
+    await this.rows.mergeMapping(id, mapping);
   }
 
   async setExternalAccountId(id: string, externalAccountId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE connection SET external_account_id = $2, updated_at = now() WHERE id = $1`,
-      [id, externalAccountId],
-    );
+    await this.rows.setExternalAccountId(id, externalAccountId);
   }
 
   async saveCursor(id: string, cursor: Record<string, unknown>, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource).query(
-      `UPDATE connection SET sync_cursor = sync_cursor || $2::jsonb WHERE id = $1`,
-      [id, JSON.stringify(cursor)],
-    );
+    await this.rows.mergeCursor(id, cursor, manager);
   }
 
   async syncCursor(id: string): Promise<Record<string, unknown>> {
@@ -289,19 +223,12 @@ export class ConnectionService {
   }
 
   async saveCredentials(id: string, credentials: ConnectionCredentials): Promise<void> {
-    const sealed = this.seal(credentials);
-    await this.dataSource.query(
-      `UPDATE connection SET credentials = $2, key_id = $3, token_expires_at = $4, updated_at = now() WHERE id = $1`,
-      [id, sealed.ciphertext, sealed.keyId, credentials.expiresAt ?? null],
-    );
+    await this.rows.saveCredentials(id, this.seal(credentials), credentials.expiresAt ?? null);
   }
 
   async markAuthFailed(id: string, reason: string): Promise<void> {
     this.logger.warn({ connectionId: id }, 'connection marked auth_failed');
-    await this.dataSource.query(
-      `UPDATE connection SET status = 'auth_failed', last_error = $2, updated_at = now() WHERE id = $1 AND status <> 'disconnected'`,
-      [id, reason.slice(0, 1000)],
-    );
+    await this.rows.markAuthFailed(id, reason);
   }
 
   /**
@@ -309,14 +236,7 @@ export class ConnectionService {
    * often, which is what an endless refresh/401 loop looks like.
    */
   async guardRefresh(id: string): Promise<void> {
-    const rows: [{ refresh_history: Date[] }[], number] = await this.dataSource.query(
-      `UPDATE connection SET refresh_history = (
-          SELECT coalesce(array_agg(t ORDER BY t), '{}') FROM unnest(refresh_history || now()) AS t
-           WHERE t > now() - make_interval(secs => $2))
-        WHERE id = $1 RETURNING refresh_history`,
-      [id, REFRESH_WINDOW_MS / 1000],
-    );
-    const history = rows[0][0]?.refresh_history ?? [];
+    const history = await this.rows.recordRefresh(id, REFRESH_WINDOW_MS / 1000);
     if (history.length > MAX_REFRESHES) {
       const reason = `token refreshed ${history.length} times in ${REFRESH_WINDOW_MS / 60_000} minutes; the vendor keeps refusing it`;
       await this.markAuthFailed(id, reason);
@@ -354,21 +274,15 @@ export class ConnectionService {
   }
 
   /** Connections that must hear of a person's changes: every one not disconnected. */
-  async propagationTargets(manager: EntityManager): Promise<{ id: string; status: ConnectionStatus }[]> {
-    return manager.query(
-      `SELECT id, status FROM connection WHERE status <> 'disconnected' ORDER BY created_at`,
-    );
+  propagationTargets(manager: EntityManager): Promise<{ id: string; status: ConnectionStatus }[]> {
+    return this.rows.propagationTargets(manager);
   }
 
   // ---- which remote record stands for which person ----
 
   async remoteIds(connectionId: string, subjectIds: readonly string[]): Promise<Map<string, string>> {
     if (subjectIds.length === 0) return new Map();
-    const rows: { subject_id: string; remote_id_ciphertext: Buffer; key_id: string }[] =
-      await this.dataSource.query(
-        `SELECT subject_id, remote_id_ciphertext, key_id FROM connection_record WHERE connection_id = $1 AND subject_id = ANY($2)`,
-        [connectionId, subjectIds],
-      );
+    const rows = await this.records.sealedRemoteIds(connectionId, subjectIds);
     return new Map(
       rows.map((r) => [
         r.subject_id,
@@ -387,11 +301,11 @@ export class ConnectionService {
     remoteId: string,
     manager?: EntityManager,
   ): Promise<string | null> {
-    const rows: { subject_id: string }[] = await (manager ?? this.dataSource).query(
-      `SELECT subject_id FROM connection_record WHERE connection_id = $1 AND remote_id_hash = $2`,
-      [connectionId, this.crypto.blindIndex(`remote:${connectionId}`, remoteId)],
-    );
-    return rows[0]?.subject_id ?? null;
+    return this.records.subjectByRemoteHash(connectionId, this.remoteHash(connectionId, remoteId), manager);
+  }
+
+  private remoteHash(connectionId: string, remoteId: string): Buffer {
+    return this.crypto.blindIndex(`remote:${connectionId}`, remoteId);
   }
 
   async lastPushed(
@@ -399,11 +313,7 @@ export class ConnectionService {
     subjectId: string,
     manager?: EntityManager,
   ): Promise<Record<string, unknown> | null> {
-    const rows: { last_pushed: Record<string, unknown> | null }[] = await (manager ?? this.dataSource).query(
-      `SELECT last_pushed FROM connection_record WHERE connection_id = $1 AND subject_id = $2`,
-      [connectionId, subjectId],
-    );
-    return rows[0]?.last_pushed ?? null;
+    return this.records.lastPushed(connectionId, subjectId, manager);
   }
 
   async saveRemote(
@@ -414,50 +324,16 @@ export class ConnectionService {
     manager?: EntityManager,
   ): Promise<void> {
     const sealed = this.crypto.seal(remoteId);
-    await (manager ?? this.dataSource).query(
-      `INSERT INTO connection_record (connection_id, subject_id, remote_id_hash, remote_id_ciphertext, key_id, last_pushed)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT ON CONSTRAINT pk_connection_record DO UPDATE
-         SET remote_id_hash = EXCLUDED.remote_id_hash, remote_id_ciphertext = EXCLUDED.remote_id_ciphertext,
-             key_id = EXCLUDED.key_id, last_pushed = coalesce(EXCLUDED.last_pushed, connection_record.last_pushed),
-             updated_at = now()`,
-      [
+    await this.records.upsert(
+      {
         connectionId,
         subjectId,
-        this.crypto.blindIndex(`remote:${connectionId}`, remoteId),
-        sealed.ciphertext,
-        sealed.keyId,
-        pushed ? JSON.stringify(pushed) : null,
-      ],
-    );
-  }
-
-  /** saveRemote for a batch, in one statement (the propagation worker records a whole batch at once). */
-  async saveRemotes(
-    connectionId: string,
-    records: readonly { subjectId: string; remoteId: string; pushed: Record<string, unknown> | null }[],
-  ): Promise<void> {
-    if (records.length === 0) return;
-    // One row per person: a later record in the batch wins.
-    const bySubject = new Map(records.map((r) => [r.subjectId, r]));
-    const rows = [...bySubject.values()];
-    const sealed = rows.map((r) => this.crypto.seal(r.remoteId));
-    await this.dataSource.query(
-      `INSERT INTO connection_record (connection_id, subject_id, remote_id_hash, remote_id_ciphertext, key_id, last_pushed)
-       SELECT $1, x.subject_id, x.hash, x.ct, x.key_id, x.pushed
-         FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[], $6::jsonb[]) AS x(subject_id, hash, ct, key_id, pushed)
-       ON CONFLICT ON CONSTRAINT pk_connection_record DO UPDATE
-         SET remote_id_hash = EXCLUDED.remote_id_hash, remote_id_ciphertext = EXCLUDED.remote_id_ciphertext,
-             key_id = EXCLUDED.key_id, last_pushed = coalesce(EXCLUDED.last_pushed, connection_record.last_pushed),
-             updated_at = now()`,
-      [
-        connectionId,
-        rows.map((r) => r.subjectId),
-        rows.map((r) => this.crypto.blindIndex(`remote:${connectionId}`, r.remoteId)),
-        sealed.map((s) => s.ciphertext),
-        sealed.map((s) => s.keyId),
-        rows.map((r) => (r.pushed ? JSON.stringify(r.pushed) : null)),
-      ],
+        remoteIdHash: this.remoteHash(connectionId, remoteId),
+        remoteIdCiphertext: sealed.ciphertext,
+        keyId: sealed.keyId,
+        lastPushed: pushed,
+      },
+      manager,
     );
   }
 

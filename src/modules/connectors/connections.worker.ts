@@ -10,7 +10,7 @@ import type PgBoss from 'pg-boss';
 import { QueueService } from '../../platform/queue/queue.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { BACKFILL_QUEUE, BackfillService, type BackfillJob } from './backfill.service';
-import { SalesforceSyncService } from './salesforce-sync.service';
+import { ChangePollService } from './change-poll.service';
 
 export const SALESFORCE_POLL_QUEUE = 'connections.salesforce-poll';
 const POLL_EVERY_MS = 30_000;
@@ -24,7 +24,7 @@ export class ConnectionsWorker implements OnModuleInit, OnApplicationBootstrap, 
   constructor(
     private readonly jobs: QueueService,
     private readonly backfills: BackfillService,
-    private readonly salesforce: SalesforceSyncService,
+    private readonly polls: ChangePollService,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {}
 
@@ -51,9 +51,7 @@ export class ConnectionsWorker implements OnModuleInit, OnApplicationBootstrap, 
         }
       },
     );
-    await this.jobs.work(SALESFORCE_POLL_QUEUE, { pollingIntervalSeconds: 5 }, () =>
-      this.salesforce.pollAll(),
-    );
+    await this.jobs.work(SALESFORCE_POLL_QUEUE, { pollingIntervalSeconds: 5 }, () => this.polls.pollAll());
     // A short-policy queue keeps at most one poll waiting, however many processes tick.
     this.timer = setInterval(() => {
       this.jobs

@@ -108,6 +108,27 @@ export interface Connector {
   listContacts(cursor: string | null, pageSize: number): Promise<RemotePage>;
 }
 
+/** Consent edits made at the vendor since a cursor, and the cursor to resume from. */
+export interface ChangeBatch {
+  changes: RemoteContact[];
+  cursor: string;
+}
+
+/**
+ * Optional capability: a connector that can list the consent edits made at the vendor (a poll; vendors that
+ * push their changes, like HubSpot's webhooks, do not need it). A null cursor starts from now, without history.
+ */
+export interface ChangePoller {
+  /** What the remote id of a change names (kept as evidence on the ledger event). */
+  readonly changeRecordKind: string;
+  pollChanges(cursor: string | null): Promise<ChangeBatch>;
+}
+
+/** Whether a connector offers the change poll. Capabilities are asked for, never read from a class. */
+export function canPollChanges(connector: Connector): connector is Connector & ChangePoller {
+  return typeof (connector as Partial<ChangePoller>).pollChanges === 'function';
+}
+
 export type ConnectorErrorClass = 'rate_limited' | 'auth_expired' | 'transient' | 'permanent';
 
 export abstract class ConnectorError extends Error {

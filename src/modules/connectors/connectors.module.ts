@@ -1,31 +1,61 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboundGuard } from '../../platform/http/outbound-guard';
 import { AuthModule } from '../auth/auth.module';
 import { InboxModule } from '../inbox/inbox.module';
 import { LedgerModule } from '../ledger/ledger.module';
+import { BackfillRunRepository } from './backfill-run.repository';
 import { BackfillService } from './backfill.service';
+import { ChangePollService } from './change-poll.service';
 import { ConnectionAdminService } from './connection-admin.service';
+import { ConnectionDirectory, ConnectionLeases } from './connection-directory';
+import { ConnectionDirectoryRepository } from './connection-directory.repository';
+import { ConnectionRecordRepository } from './connection-record.repository';
+import { ConnectionRepository } from './connection.repository';
 import { ConnectionService } from './connection.service';
 import { ConnectionsController, OAuthCallbackController } from './connections.controller';
 import { ConnectionsWorker } from './connections.worker';
 import { ConnectorFactory } from './connector.factory';
-import { HubspotInboxHandler } from './hubspot-inbox.handler';
-import { HubspotWebhookController } from './hubspot-webhook.controller';
-import { SalesforceSyncService } from './salesforce-sync.service';
+import { CrmContactImporter } from './crm-contact.importer';
+import { BackfillRunEntity } from './entities/backfill-run.entity';
+import { ConnectionRecordEntity } from './entities/connection-record.entity';
+import { ConnectionEntity } from './entities/connection.entity';
+import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
+import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
 
 @Module({
-  imports: [LedgerModule, InboxModule, AuthModule],
+  imports: [
+    TypeOrmModule.forFeature([ConnectionEntity, ConnectionRecordEntity, BackfillRunEntity]),
+    LedgerModule,
+    InboxModule,
+    AuthModule,
+  ],
   controllers: [ConnectionsController, OAuthCallbackController, HubspotWebhookController],
   providers: [
     OutboundGuard,
+    ConnectionRepository,
+    ConnectionRecordRepository,
+    ConnectionDirectoryRepository,
+    BackfillRunRepository,
     ConnectionService,
+    ConnectionDirectory,
+    ConnectionLeases,
     ConnectionAdminService,
     ConnectorFactory,
+    CrmContactImporter,
     BackfillService,
-    SalesforceSyncService,
+    ChangePollService,
     HubspotInboxHandler,
     ConnectionsWorker,
   ],
-  exports: [ConnectionService, ConnectorFactory, OutboundGuard, BackfillService, SalesforceSyncService],
+  exports: [
+    ConnectionService,
+    ConnectionDirectory,
+    ConnectionLeases,
+    ConnectorFactory,
+    OutboundGuard,
+    BackfillService,
+    ChangePollService,
+  ],
 })
 export class ConnectorsModule {}

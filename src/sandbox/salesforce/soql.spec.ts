@@ -71,8 +71,50 @@ describe('SOQL subset', () => {
     });
   });
 
+  it('joins conditions with OR, and with AND and OR when parentheses say how', () => {
+    const lastNames = (soql: string) => run(soql).map((r) => r.Id);
+    const [one, two, three] = contacts.map((c) => c.Id);
+    expect(lastNames("SELECT Id FROM Contact WHERE MobilePhone = '+1' OR MobilePhone = '+3'")).toEqual([
+      one,
+      three,
+    ]);
+    expect(
+      lastNames(
+        "SELECT Id FROM Contact WHERE MobilePhone IN ('+1') OR LastName = 'SMITH' OR DoNotCall = true",
+      ),
+    ).toEqual([one, two, three]);
+    // AND inside OR, and OR inside AND: the parentheses decide.
+    expect(
+      lastNames(
+        "SELECT Id FROM Contact WHERE (LastName = 'smith' AND DoNotCall = false) OR MobilePhone = '+1'",
+      ),
+    ).toEqual([one, three]);
+    expect(
+      lastNames(
+        "SELECT Id FROM Contact WHERE LastName = 'smith' AND (MobilePhone = '+3' OR DoNotCall = true)",
+      ),
+    ).toEqual([two, three]);
+    expect(
+      lastNames(
+        "SELECT Id FROM Contact WHERE ((MobilePhone = '+1')) OR (LastName = 'x' OR DoNotCall = true)",
+      ),
+    ).toEqual([one, two]);
+  });
+
+  it('refuses AND and OR mixed without parentheses, as Salesforce requires them', () => {
+    expect(codeOf("SELECT Id FROM Contact WHERE LastName = 'a' AND LastName = 'b' OR DoNotCall = true")).toBe(
+      'MALFORMED_QUERY',
+    );
+    expect(codeOf("SELECT Id FROM Contact WHERE LastName = 'a' OR LastName = 'b' AND DoNotCall = true")).toBe(
+      'MALFORMED_QUERY',
+    );
+    expect(codeOf("SELECT Id FROM Contact WHERE (LastName = 'a' OR LastName = 'b'")).toBe('MALFORMED_QUERY');
+    expect(codeOf("SELECT Id FROM Contact WHERE LastName = 'a' OR")).toBe('MALFORMED_QUERY');
+    expect(codeOf('SELECT Id FROM Contact WHERE ()')).toBe('MALFORMED_QUERY');
+  });
+
   it('refuses anything outside the subset in Salesforce terms', () => {
-    expect(codeOf("SELECT Id FROM Contact WHERE LastName = 'a' OR LastName = 'b'")).toBe('MALFORMED_QUERY');
+    expect(codeOf("SELECT Id FROM Contact WHERE NOT LastName = 'a'")).toBe('MALFORMED_QUERY');
     expect(codeOf('SELECT COUNT() FROM Contact')).toBe('MALFORMED_QUERY');
     expect(codeOf('SELECT Id FROM Contact LIMIT 1 OFFSET 1')).toBe('MALFORMED_QUERY');
     expect(codeOf('SELECT Individual.Name FROM Contact')).toBe('INVALID_FIELD');

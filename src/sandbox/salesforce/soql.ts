@@ -2,12 +2,20 @@
  * The SOQL subset the gateway emits, and nothing more:
  *
  *   SELECT f1, f2 FROM T
- *     [WHERE cond [AND cond ...]]        cond: f = 'v' | f != 'v' | f IN ('a','b') | f > <datetime> | f = true | f = null
+ *     [WHERE expr]                       expr: term [AND term ...] | term [OR term ...]
+ *                                        term: cond | ( expr )
+ *                                        cond: f = 'v' | f != 'v' | f IN ('a','b') | f > <datetime> | f = true | f = null
  *     [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST] [, ...]]
  *     [LIMIT n]
  *
- * Anything else (OR, sub-queries, relationship paths, functions, OFFSET, ...) is refused with MALFORMED_QUERY, in
- * Salesforce's error shape, so that a gateway change that widens its SOQL shows up in tests.
+ * AND and OR: Salesforce's SOQL reference ("Logical Operators", "Condition Expression Syntax") says parentheses are
+ * required whenever the operators are mixed, and defines no precedence between them. The simulator takes that
+ * stricter reading: `a AND b OR c` is refused (MALFORMED_QUERY at the second operator); `(a AND b) OR c` and
+ * `a AND (b OR c)` are accepted. If the real API turns out to accept the unparenthesised form, it would still have
+ * to be written with parentheses to mean anything definite, so the gateway loses nothing by being held to it.
+ *
+ * Anything else (NOT as a logical operator, sub-queries, relationship paths, functions, OFFSET, ...) is refused with
+ * MALFORMED_QUERY, in Salesforce's error shape, so that a gateway change that widens its SOQL shows up in tests.
  */
 import { toId18 } from './ids';
 import { findField, findObject, parseSfDateTime, type FieldDef, type ObjectDef } from './schema';
@@ -45,6 +53,9 @@ interface Condition {
   values: Literal[];
 }
 
+/** A WHERE clause: one condition, or conditions joined by one logical operator (mixing needs parentheses). */
+export type WhereExpr = { kind: 'cond'; cond: Condition } | { kind: 'and' | 'or'; items: WhereExpr[] };
+
 interface OrderItem {
   field: FieldDef;
   desc: boolean;
@@ -54,7 +65,7 @@ interface OrderItem {
 export interface SoqlQuery {
   object: ObjectDef;
   fields: FieldDef[];
-  where: Condition[];
+  where: WhereExpr | null;
   orderBy: OrderItem[];
   limit?: number;
 }
@@ -248,42 +259,63 @@ export function parseSoql(soql: string, version: number): SoqlQuery {
     seen.add(f.name);
   }
 
-  const where: Condition[] = [];
+  const condition = (): Condition => {
+    const fieldToken = next();
+    if (fieldToken.type !== 'word' || KEYWORDS.has(fieldToken.text.toUpperCase()))
+      throw unexpected(fieldToken);
+    const field = resolveField(fieldToken);
+    const opToken = next();
+    let op: Operator;
+    let values: Literal[];
+    if (opToken.type === 'op') {
+      op = opToken.text === '<>' ? '!=' : (opToken.text as Operator);
+      values = [literal(soql, next(), field)];
+    } else if (isKeyword(opToken, 'IN') || (isKeyword(opToken, 'NOT') && isKeyword(peek(), 'IN'))) {
+      if (isKeyword(opToken, 'NOT')) next();
+      op = isKeyword(opToken, 'NOT') ? 'NOT IN' : 'IN';
+      const open = next();
+      if (open.text !== '(') throw unexpected(open);
+      values = [];
+      for (;;) {
+        values.push(literal(soql, next(), field));
+        const sep = next();
+        if (sep.text === ')') break;
+        if (sep.text !== ',') throw unexpected(sep);
+      }
+    } else {
+      throw unexpected(opToken);
+    }
+    if ((op === '<' || op === '<=' || op === '>' || op === '>=') && values[0].kind === 'null') {
+      throw malformed(soql, opToken.pos, `invalid operator on null: ${op}`);
+    }
+    return { field, op, values };
+  };
+  const term = (): WhereExpr => {
+    if (peek().text !== '(') return { kind: 'cond', cond: condition() };
+    next();
+    const inner = expression();
+    const close = next();
+    if (close.text !== ')') throw unexpected(close);
+    return inner;
+  };
+  // One logical operator per level: the first one after a term fixes it, a different one is refused.
+  const expression = (): WhereExpr => {
+    const first = term();
+    const joiner = isKeyword(peek(), 'AND') ? 'AND' : isKeyword(peek(), 'OR') ? 'OR' : null;
+    if (!joiner) return first;
+    const items = [first];
+    while (isKeyword(peek(), 'AND') || isKeyword(peek(), 'OR')) {
+      const op = next();
+      if (op.text.toUpperCase() !== joiner) throw unexpected(op);
+      items.push(term());
+    }
+    return { kind: joiner === 'AND' ? 'and' : 'or', items };
+  };
+
+  let where: WhereExpr | null = null;
   if (isKeyword(peek(), 'WHERE')) {
     next();
-    for (;;) {
-      const fieldToken = next();
-      if (fieldToken.type !== 'word' || KEYWORDS.has(fieldToken.text.toUpperCase()))
-        throw unexpected(fieldToken);
-      const field = resolveField(fieldToken);
-      const opToken = next();
-      let op: Operator;
-      let values: Literal[];
-      if (opToken.type === 'op') {
-        op = opToken.text === '<>' ? '!=' : (opToken.text as Operator);
-        values = [literal(soql, next(), field)];
-      } else if (isKeyword(opToken, 'IN') || (isKeyword(opToken, 'NOT') && isKeyword(peek(), 'IN'))) {
-        if (isKeyword(opToken, 'NOT')) next();
-        op = isKeyword(opToken, 'NOT') ? 'NOT IN' : 'IN';
-        const open = next();
-        if (open.text !== '(') throw unexpected(open);
-        values = [];
-        for (;;) {
-          values.push(literal(soql, next(), field));
-          const sep = next();
-          if (sep.text === ')') break;
-          if (sep.text !== ',') throw unexpected(sep);
-        }
-      } else {
-        throw unexpected(opToken);
-      }
-      if ((op === '<' || op === '<=' || op === '>' || op === '>=') && values[0].kind === 'null') {
-        throw malformed(soql, opToken.pos, `invalid operator on null: ${op}`);
-      }
-      where.push({ field, op, values });
-      if (!isKeyword(peek(), 'AND')) break;
-      next();
-    }
+    where = expression();
   }
 
   const orderBy: OrderItem[] = [];
@@ -424,6 +456,17 @@ function matches(record: Record<string, unknown>, cond: Condition): boolean {
   }
 }
 
+function satisfies(record: Record<string, unknown>, expr: WhereExpr): boolean {
+  switch (expr.kind) {
+    case 'cond':
+      return matches(record, expr.cond);
+    case 'and':
+      return expr.items.every((e) => satisfies(record, e));
+    case 'or':
+      return expr.items.some((e) => satisfies(record, e));
+  }
+}
+
 function sortValue(v: unknown, type: FieldDef['type']): number | string {
   if (type === 'datetime') return parseSfDateTime(String(v));
   if (type === 'boolean') return Number(v);
@@ -437,7 +480,8 @@ export function runSoql(
   records: Array<Record<string, unknown>>,
   apiPrefix: string,
 ): Array<Record<string, unknown>> {
-  let rows = records.filter((r) => query.where.every((c) => matches(r, c)));
+  const where = query.where;
+  let rows = where ? records.filter((r) => satisfies(r, where)) : records;
   rows = [...rows].sort((a, b) => {
     for (const item of query.orderBy) {
       const av = a[item.field.name];

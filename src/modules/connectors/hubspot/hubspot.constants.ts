@@ -118,3 +118,11 @@ export const HUBSPOT_PREFERENCES_V4 = '/communication-preferences/v4';
 
 /** An SDK call that hangs longer than this is abandoned as transient (the SDK sets no timeout). */
 export const HUBSPOT_REQUEST_TIMEOUT_MS = 20_000;
+
+/** HubSpot's real addresses and published request budget (private app, Free/Starter tier: 100 per 10 s). */
+export const HUBSPOT_VENDOR = {
+  vendorName: 'HubSpot',
+  apiBaseUrl: 'https://api.hubapi.com',
+  authBaseUrl: 'https://app.hubspot.com',
+  rateLimit: { max: 100, windowMs: 10_000 },
+} as const;

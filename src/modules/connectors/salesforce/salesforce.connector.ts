@@ -1,5 +1,7 @@
 import {
   PermanentError,
+  type ChangeBatch,
+  type ChangePoller,
   type ConnectionContext,
   type ConnectionCredentials,
   type Connector,
@@ -80,7 +82,9 @@ function chunks<T>(values: readonly T[], size = SALESFORCE_CHUNK_SIZE): T[][] {
  * the connection says so, the Lead) that carries the phone. Every public method is one unit of work on its own
  * jsforce Connection (salesforce.client.ts); refreshed credentials carry over to the next one.
  */
-export class SalesforceConnector implements Connector {
+export class SalesforceConnector implements Connector, ChangePoller {
+  /** Changes are ContactPointTypeConsent records, reported by their Individual (PartyId). */
+  readonly changeRecordKind = 'salesforce_individual';
   private credentials: ConnectionCredentials;
   private mapping: Partial<SalesforceMapping> & { targets: SalesforceTarget[] };
 
@@ -293,25 +297,27 @@ export class SalesforceConnector implements Connector {
     }
   }
 
-  /** Contacts (and Leads, when targeted) whose MobilePhone or Phone is the person's number: two queries a type. */
+  /** Contacts (and Leads, when targeted) whose MobilePhone or Phone is the person's number: one query a type. */
   private async resolvePhones(client: SalesforceClient, mapping: SalesforceMapping, works: Work[]) {
     const phones = [...new Set(works.map((w) => w.item.phone!))];
     if (phones.length === 0) return;
     const byPhone = new Map<string, Map<string, Person>>();
+    const note = (phone: string | null, person: Person) => {
+      if (!phone) return;
+      const found = byPhone.get(phone) ?? new Map<string, Person>();
+      found.set(person.Id, person);
+      byPhone.set(phone, found);
+    };
     for (const type of mapping.targets) {
-      // The simulator's SOQL subset (and so the gateway's) has no OR: one query per phone field.
-      for (const field of ['MobilePhone', 'Phone'] as const) {
-        for (const part of chunks(phones)) {
-          const rows = await client.queryAll<PersonRow>(
-            `SELECT ${PERSON_FIELDS} FROM ${type} WHERE ${field} IN ${soqlList(part)}`,
-          );
-          for (const r of rows) {
-            const phone = r[field];
-            if (!phone) continue;
-            const found = byPhone.get(phone) ?? new Map<string, Person>();
-            found.set(r.Id, { ...r, type });
-            byPhone.set(phone, found);
-          }
+      for (const part of chunks(phones)) {
+        const list = soqlList(part);
+        const rows = await client.queryAll<PersonRow>(
+          `SELECT ${PERSON_FIELDS} FROM ${type} WHERE MobilePhone IN ${list} OR Phone IN ${list}`,
+        );
+        for (const r of rows) {
+          const person = { ...r, type };
+          note(r.MobilePhone, person);
+          note(r.Phone, person);
         }
       }
     }
@@ -521,7 +527,7 @@ export class SalesforceConnector implements Connector {
    * them. The cursor is opaque: `<SystemModstamp ISO>|<ids already seen at that instant>`; the query asks for
    * `>= stamp` and drops those ids.
    */
-  async pollChanges(cursor: string | null): Promise<{ changes: RemoteContact[]; cursor: string }> {
+  async pollChanges(cursor: string | null): Promise<ChangeBatch> {
     return this.unit(async (client) => {
       const mapping = await this.setup(client);
       const base =

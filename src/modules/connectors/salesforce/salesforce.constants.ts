@@ -45,3 +45,11 @@ export const MAX_REFRESHES_PER_UNIT_OF_WORK = 1;
 
 /** Record types a connection may write consent through (set per connection in mapping.targets). */
 export const SALESFORCE_TARGETS = ['Contact', 'Lead'] as const;
+
+/** Salesforce's login address (the API is the org's instance_url) and the budget the gateway keeps to. */
+export const SALESFORCE_VENDOR = {
+  vendorName: 'Salesforce',
+  apiBaseUrl: null,
+  authBaseUrl: 'https://login.salesforce.com',
+  rateLimit: { max: 25, windowMs: 1_000 },
+} as const;

@@ -1,13 +1,13 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { CryptoService } from '../../platform/crypto/crypto.service';
-import { AppError } from '../../platform/http/problem';
-import { MetricsService } from '../../platform/metrics/metrics.service';
-import { Public } from '../../platform/http/auth.decorators';
-import { InboxWriter } from '../inbox/inbox.writer';
-import { verifyHubspotSignatureV3 } from './hubspot';
+import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
+import { CryptoService } from '../../../platform/crypto/crypto.service';
+import { AppError } from '../../../platform/http/problem';
+import { MetricsService } from '../../../platform/metrics/metrics.service';
+import { Public } from '../../../platform/http/auth.decorators';
+import { InboxWriter } from '../../inbox/inbox.writer';
+import { verifyHubspotSignatureV3 } from './hubspot-webhook';
 
 class HubspotSignatureError extends AppError {
   readonly status = 401;

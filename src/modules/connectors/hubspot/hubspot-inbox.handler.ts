@@ -1,14 +1,16 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../inbox/inbox.service';
-import { LedgerService } from '../ledger/ledger.service';
-import { ConnectionService } from './connection.service';
-import { HUBSPOT_PROPERTIES, parseHubspotEvents } from './hubspot';
+import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../../inbox/inbox.service';
+import { ConnectionRepository } from '../connection.repository';
+import { CrmContactImporter } from '../crm-contact.importer';
+import { HUBSPOT_PROPERTIES } from './hubspot.constants';
+import { parseHubspotEvents } from './hubspot-webhook';
 
 /**
  * HubSpot webhook events to ledger events: a change of the WhatsApp consent property made in HubSpot
- * becomes an event with source hubspot. The gateway's own writes come back as webhooks too; they are
- * recognised (the value equals what the gateway last pushed for that record) and dropped, so nothing loops.
+ * becomes an event with source hubspot, through the one CRM import path. The gateway's own writes come back
+ * as webhooks too; they are recognised (the value equals what the gateway last pushed for that record) and
+ * counted as own_write, so nothing loops.
  */
 @Injectable()
 export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
@@ -16,8 +18,8 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
 
   constructor(
     private readonly inbox: InboxService,
-    private readonly ledger: LedgerService,
-    private readonly connections: ConnectionService,
+    private readonly connections: ConnectionRepository,
+    private readonly importer: CrmContactImporter,
   ) {}
 
   onModuleInit(): void {
@@ -38,12 +40,7 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
     for (const event of events) {
       const portal = String(event.portalId);
       if (!connectionsByPortal.has(portal)) {
-        const rows: { id: string }[] = await manager.query(
-          `SELECT id FROM connection WHERE type = 'hubspot' AND external_account_id = $1 AND status <> 'disconnected'
-            ORDER BY created_at LIMIT 1`,
-          [portal],
-        );
-        connectionsByPortal.set(portal, rows[0]?.id ?? null);
+        connectionsByPortal.set(portal, await this.connections.hubspotByPortal(manager, portal));
       }
       const connectionId = connectionsByPortal.get(portal) ?? null;
       if (!connectionId) {
@@ -76,44 +73,40 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
         continue;
       }
       const remoteId = String(event.objectId);
-      let subjectId = await this.connections.subjectForRemote(connectionId, remoteId, manager);
-      if (subjectId) {
-        const pushed = await this.connections.lastPushed(connectionId, subjectId, manager);
-        if (pushed && pushed[HUBSPOT_PROPERTIES.consent] === event.propertyValue) {
-          count('own_write');
-          continue;
-        }
-      } else {
-        // A contact the gateway has not met: known by its HubSpot id until a backfill or push links it.
-        subjectId = await this.ledger.resolveSubject(manager, [
-          { kind: 'hubspot_id', value: `${portal}:${remoteId}` },
-        ]);
-        await this.connections.saveRemote(connectionId, subjectId, remoteId, null, manager);
-      }
-      const result = await this.ledger.recordConsent(manager, {
+      const result = await this.importer.import(manager, {
+        connectionId,
         source: 'hubspot',
-        sourceEventId: `${portal}:${event.eventId}`,
-        subjectId,
-        purpose: 'marketing',
-        channel: 'whatsapp',
-        scope: null,
-        status,
-        method: 'crm_sync',
-        actor: 'crm',
-        capturedAt: new Date(event.occurredAt),
+        remoteId,
+        phone: null,
+        email: null,
+        // A contact the gateway has not met: known by its HubSpot id until a backfill or push links it.
+        fallbackIdentity: { kind: 'hubspot_id', value: `${portal}:${remoteId}` },
+        consent: {
+          status,
+          capturedAt: event.occurredAt,
+          scope: null,
+          ownWriteEventId: null,
+          lastPushedValue: { key: HUBSPOT_PROPERTIES.consent, value: event.propertyValue },
+        },
         receivedAt: delivery.receivedAt,
-        legalBasis: 'consent',
-        payloadDigest: delivery.digest,
-        inboxId: delivery.id,
+        sourceEventId: `${portal}:${event.eventId}`,
+        method: 'crm_sync',
         evidence: {
           connection_id: connectionId,
           hubspot_event_id: String(event.eventId),
           change_source: event.changeSource ?? null,
           property: event.propertyName ?? null,
         },
-        originConnectionId: connectionId,
+        inbox: { id: delivery.id, digest: delivery.digest },
       });
-      count(result.duplicate ? 'duplicate' : status);
+      // Summary keys as before: the status for a new event, 'duplicate' for one already recorded.
+      const key =
+        result.outcome === 'recorded' || result.outcome === 'stale'
+          ? result.status
+          : result.outcome === 'unchanged'
+            ? 'duplicate'
+            : result.outcome;
+      count(key);
     }
     if (summary.unknown_portal)
       this.logger.warn({ inboxId: delivery.id }, 'HubSpot events for a portal with no connection');

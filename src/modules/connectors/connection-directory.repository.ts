@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { ConnectionEntity } from './entities/connection.entity';
+
+/** Reads of the connection table for other modules, and the propagation worker's drain lease. */
+@Injectable()
+export class ConnectionDirectoryRepository {
+  constructor(@InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>) {}
+
+  async liveCountsByVendor(vendorIds: readonly string[]): Promise<{ vendorId: string; n: number }[]> {
+    if (vendorIds.length === 0) return [];
+    const rows = await this.repo
+      .createQueryBuilder('c')
+      .select('c.vendor_id', 'vendorId')
+      .addSelect('count(*)::int', 'n')
+      .where('c.vendor_id = ANY(:ids)', { ids: [...vendorIds] })
+      .andWhere(`c.status <> 'disconnected'`)
+      .groupBy('c.vendor_id')
+      .getRawMany<{ vendorId: string; n: number }>();
+    return rows;
+  }
+
+  ofVendor(vendorId: string): Promise<ConnectionEntity[]> {
+    return this.repo.find({
+      select: { id: true, vendorId: true, name: true, type: true, status: true, createdAt: true },
+      where: { vendorId },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  byIds(ids: readonly string[]): Promise<ConnectionEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.repo.find({
+      select: { id: true, vendorId: true, name: true, type: true, status: true, createdAt: true },
+      where: { id: In([...ids]) },
+    });
+  }
+
+  /** Every connection not disconnected, with its vendor's name. */
+  live(): Promise<
+    { id: string; name: string; type: string; status: string; vendor_id: string; vendor_name: string }[]
+  > {
+    // cross-module: the vendor's name comes from the vendors module's table; raw SQL for the join until
+    // the vendors module offers names by id.
+    return this.repo.query(
+      `SELECT c.id, c.name, c.type, c.status, c.vendor_id, v.name AS vendor_name
+         FROM connection c JOIN vendor v ON v.id = c.vendor_id
+        WHERE c.status <> 'disconnected' ORDER BY c.name, c.id`,
+    );
+  }
+
+  // ---- the propagation worker's drain lease: one drainer per connection across processes ----
+
+  /** raw SQL: a conditional claim in one statement (take it if free, ours, or expired). */
+  async acquireLease(connectionId: string, owner: string, seconds: number): Promise<boolean> {
+    const [rows]: [{ id: string }[], number] = await this.repo.query(
+      `UPDATE connection SET drain_owner = $2, drain_lease_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND (drain_owner IS NULL OR drain_owner = $2 OR drain_lease_until < now()) RETURNING id`,
+      [connectionId, owner, seconds],
+    );
+    return rows.length > 0;
+  }
+
+  async leaseUntil(connectionId: string): Promise<Date | null> {
+    const row = await this.repo.findOne({
+      select: { id: true, drainLeaseUntil: true },
+      where: { id: connectionId },
+    });
+    return row?.drainLeaseUntil ?? null;
+  }
+
+  /** raw SQL: extends the lease only while we still own it, in one statement. */
+  async renewLease(connectionId: string, owner: string, seconds: number): Promise<boolean> {
+    const [rows]: [unknown[], number] = await this.repo.query(
+      `UPDATE connection SET drain_lease_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND drain_owner = $2 RETURNING id`,
+      [connectionId, owner, seconds],
+    );
+    return rows.length > 0;
+  }
+
+  async releaseLease(connectionId: string, owner: string): Promise<void> {
+    await this.repo.update(
+      { id: connectionId, drainOwner: owner },
+      { drainOwner: null, drainLeaseUntil: null },
+    );
+  }
+}

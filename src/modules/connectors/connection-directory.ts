@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { ConnectionDirectoryRepository } from './connection-directory.repository';
+import type { ConnectionType } from './connector.port';
+import type { ConnectionStatus } from './entities/connection.entity';
+
+/** What other modules may know of a connection without its credentials. */
+export interface ConnectionSummary {
+  id: string;
+  vendorId: string;
+  name: string;
+  type: ConnectionType;
+  status: ConnectionStatus;
+  createdAt: Date;
+}
+
+const summary = (c: ConnectionSummary): ConnectionSummary => ({
+  id: c.id,
+  vendorId: c.vendorId,
+  name: c.name,
+  type: c.type,
+  status: c.status,
+  createdAt: c.createdAt,
+});
+
+/**
+ * The connectors module's read API for other modules (vendors, console, propagation): they ask here instead
+ * of reading the connection table. Deliveries joined to connections are answered by combining these with the
+ * propagation module's own reads (by connection id).
+ */
+@Injectable()
+export class ConnectionDirectory {
+  constructor(private readonly rows: ConnectionDirectoryRepository) {}
+
+  /** Connections not disconnected, counted per vendor (vendors absent from the map have none). */
+  async liveCountsByVendor(vendorIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.rows.liveCountsByVendor(vendorIds);
+    return new Map(rows.map((r) => [r.vendorId, r.n]));
+  }
+
+  /** Every connection of a vendor (disconnected ones too), oldest first. */
+  async ofVendor(vendorId: string): Promise<ConnectionSummary[]> {
+    return (await this.rows.ofVendor(vendorId)).map(summary);
+  }
+
+  /** The connections with these ids, by id (unknown ids are absent). */
+  async byIds(ids: readonly string[]): Promise<Map<string, ConnectionSummary>> {
+    const rows = await this.rows.byIds([...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, summary(r)]));
+  }
+
+  /** The vendor a connection belongs to, or null for an unknown connection. */
+  async vendorOf(connectionId: string): Promise<string | null> {
+    return (await this.byIds([connectionId])).get(connectionId)?.vendorId ?? null;
+  }
+
+  /** Every connection not disconnected, with its vendor's name, ordered by name (the console's overview). */
+  async live(): Promise<(Omit<ConnectionSummary, 'createdAt'> & { vendorName: string })[]> {
+    const rows = await this.rows.live();
+    return rows.map((r) => ({
+      id: r.id,
+      vendorId: r.vendor_id,
+      vendorName: r.vendor_name,
+      name: r.name,
+      type: r.type as ConnectionType,
+      status: r.status as ConnectionStatus,
+    }));
+  }
+}
+
+/**
+ * The propagation worker's drain lease on a connection (connection.drain_owner / drain_lease_until): at most
+ * one process drains a connection; a lease left by a crashed process expires.
+ */
+@Injectable()
+export class ConnectionLeases {
+  constructor(private readonly rows: ConnectionDirectoryRepository) {}
+
+  /** Takes the lease when it is free, already ours, or expired; otherwise says until when it is held. */
+  async acquire(
+    connectionId: string,
+    owner: string,
+    seconds: number,
+  ): Promise<{ acquired: boolean; until: Date | null }> {
+    if (await this.rows.acquireLease(connectionId, owner, seconds)) return { acquired: true, until: null };
+    return { acquired: false, until: await this.rows.leaseUntil(connectionId) };
+  }
+
+  renew(connectionId: string, owner: string, seconds: number): Promise<boolean> {
+    return this.rows.renewLease(connectionId, owner, seconds);
+  }
+
+  release(connectionId: string, owner: string): Promise<void> {
+    return this.rows.releaseLease(connectionId, owner);
+  }
+}

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Not, type EntityManager, type Repository } from 'typeorm';
+import type { ConnectionType, ErasureMode } from './connector.port';
+import { ConnectionEntity, type ConnectionStatus } from './entities/connection.entity';
+
+/** A connection row as the services read it (snake_case, with its vendor's name). */
+export interface ConnectionRow {
+  id: string;
+  vendor_id: string;
+  vendor_name: string;
+  type: ConnectionType;
+  name: string;
+  status: ConnectionStatus;
+  base_url: string | null;
+  login_url: string | null;
+  credentials: Buffer;
+  key_id: string;
+  token_expires_at: Date | null;
+  external_account_id: string | null;
+  mapping: Record<string, unknown>;
+  erasure_mode: ErasureMode;
+  rate_limit: { max?: number; windowMs?: number };
+  last_error: string | null;
+  last_test_at: Date | null;
+  last_test_result: unknown;
+  refresh_history: Date[];
+  sync_cursor: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+  disconnected_at: Date | null;
+}
+
+export interface ConnectionInsert {
+  vendorId: string;
+  type: ConnectionType;
+  name: string;
+  baseUrl: string | null;
+  loginUrl: string | null;
+  credentials: Buffer;
+  keyId: string;
+  tokenExpiresAt: string | null;
+  externalAccountId: string | null;
+  mapping: Record<string, unknown>;
+  erasureMode: ErasureMode;
+  rateLimit: Record<string, unknown>;
+}
+
+// cross-module: the vendor's name is joined from the vendors module's table (a later step asks its API).
+const SELECT = `SELECT c.*, v.name AS vendor_name FROM connection c JOIN vendor v ON v.id = c.vendor_id`;
+
+/** The connection table. */
+@Injectable()
+export class ConnectionRepository {
+  constructor(@InjectRepository(ConnectionEntity) private readonly repo: Repository<ConnectionEntity>) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(work);
+  }
+
+  private query<T>(sql: string, params: unknown[], manager?: EntityManager): Promise<T> {
+    return (manager ?? this.repo.manager).query<T>(sql, params);
+  }
+
+  /**
+   * cross-module: checks or creates the connection's vendor row (vendors module's table) until the vendors
+   * module offers it; raw SQL: ON CONFLICT ON CONSTRAINT upsert.
+   */
+  async vendorFor(
+    manager: EntityManager,
+    vendorId: string | null,
+    vendorName: string,
+  ): Promise<string | null> {
+    if (vendorId) {
+      const rows: { id: string }[] = await manager.query(`SELECT id FROM vendor WHERE id = $1`, [vendorId]);
+      return rows[0] ? vendorId : null;
+    }
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO UPDATE SET updated_at = vendor.updated_at RETURNING id`,
+      [vendorName],
+    );
+    return rows[0].id;
+  }
+
+  async insert(manager: EntityManager, input: ConnectionInsert): Promise<string> {
+    const row = Object.assign(new ConnectionEntity(), {
+      vendorId: input.vendorId,
+      type: input.type,
+      name: input.name,
+      baseUrl: input.baseUrl,
+      loginUrl: input.loginUrl,
+      credentials: input.credentials,
+      keyId: input.keyId,
+      tokenExpiresAt: input.tokenExpiresAt ? new Date(input.tokenExpiresAt) : null,
+      externalAccountId: input.externalAccountId,
+      mapping: input.mapping,
+      erasureMode: input.erasureMode,
+      rateLimit: input.rateLimit,
+    });
+    return (await manager.getRepository(ConnectionEntity).save(row)).id;
+  }
+
+  /** raw SQL: joins the vendors module's table for the vendor's name (cross-module, see SELECT). */
+  async find(id: string, manager?: EntityManager): Promise<ConnectionRow | null> {
+    const rows = await this.query<ConnectionRow[]>(`${SELECT} WHERE c.id = $1`, [id], manager);
+    return rows[0] ?? null;
+  }
+
+  /** raw SQL: joins the vendors module's table for the vendor's name (cross-module, see SELECT). */
+  list(filter: { type?: ConnectionType; status?: ConnectionStatus }): Promise<ConnectionRow[]> {
+    return this.query(
+      `${SELECT} WHERE ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR c.status = $2) ORDER BY c.created_at`,
+      [filter.type ?? null, filter.status ?? null],
+    );
+  }
+
+  /** raw SQL: coalesce keeps what the patch leaves out, in one statement. */
+  async patch(
+    id: string,
+    patch: {
+      name: string | null;
+      status: string | null;
+      mapping: Record<string, unknown> | null;
+      erasureMode: string | null;
+      rateLimit: Record<string, unknown> | null;
+    },
+  ): Promise<void> {
+    await this.query(
+      `UPDATE connection SET name = coalesce($2, name), status = coalesce($3, status),
+              mapping = coalesce($4::jsonb, mapping), erasure_mode = coalesce($5, erasure_mode),
+              rate_limit = coalesce($6::jsonb, rate_limit), updated_at = now() WHERE id = $1`,
+      [
+        id,
+        patch.name,
+        patch.status,
+        patch.mapping ? JSON.stringify(patch.mapping) : null,
+        patch.erasureMode,
+        patch.rateLimit ? JSON.stringify(patch.rateLimit) : null,
+      ],
+    );
+  }
+
+  async markDisconnected(id: string): Promise<void> {
+    await this.repo.update(id, {
+      status: 'disconnected',
+      disconnectedAt: () => 'now()',
+      updatedAt: () => 'now()',
+    });
+  }
+
+  async recordTest(id: string, result: { ok: boolean; detail: string }): Promise<void> {
+    await this.repo.update(id, {
+      lastTestAt: () => 'now()',
+      lastTestResult: result,
+      ...(result.ok ? { lastError: null } : { lastError: result.detail.slice(0, 1000) }),
+      updatedAt: () => 'now()',
+    });
+  }
+
+  /** raw SQL: jsonb || merges into what is stored, without a read. */
+  async mergeMapping(id: string, mapping: Record<string, unknown>): Promise<void> {
+    await this.query(
+      `UPDATE connection SET mapping = mapping || $2::jsonb, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(mapping)],
+    );
+  }
+
+  async setExternalAccountId(id: string, externalAccountId: string): Promise<void> {
+    await this.repo.update(id, { externalAccountId, updatedAt: () => 'now()' });
+  }
+
+  /** raw SQL: jsonb || merges into what is stored, without a read. */
+  async mergeCursor(id: string, cursor: Record<string, unknown>, manager?: EntityManager): Promise<void> {
+    await this.query(
+      `UPDATE connection SET sync_cursor = sync_cursor || $2::jsonb WHERE id = $1`,
+      [id, JSON.stringify(cursor)],
+      manager,
+    );
+  }
+
+  async saveCredentials(id: string, sealed: { ciphertext: Buffer; keyId: string }, expiresAt: string | null) {
+    await this.repo.update(id, {
+      credentials: sealed.ciphertext,
+      keyId: sealed.keyId,
+      tokenExpiresAt: expiresAt ? new Date(expiresAt) : null,
+      updatedAt: () => 'now()',
+    });
+  }
+
+  /** raw SQL: the status guard and the update are one statement. */
+  async markAuthFailed(id: string, reason: string): Promise<void> {
+    await this.query(
+      `UPDATE connection SET status = 'auth_failed', last_error = $2, updated_at = now() WHERE id = $1 AND status <> 'disconnected'`,
+      [id, reason.slice(0, 1000)],
+    );
+  }
+
+  /** raw SQL: array ops (unnest, array_agg) keep the refresh window in one statement. Returns the window. */
+  async recordRefresh(id: string, windowSeconds: number): Promise<Date[]> {
+    const rows: [{ refresh_history: Date[] }[], number] = await this.query(
+      `UPDATE connection SET refresh_history = (
+          SELECT coalesce(array_agg(t ORDER BY t), '{}') FROM unnest(refresh_history || now()) AS t
+           WHERE t > now() - make_interval(secs => $2))
+        WHERE id = $1 RETURNING refresh_history`,
+      [id, windowSeconds],
+    );
+    return rows[0][0]?.refresh_history ?? [];
+  }
+
+  /** The first live HubSpot connection of a portal (an inbox delivery names only the portal). */
+  async hubspotByPortal(manager: EntityManager, portalId: string): Promise<string | null> {
+    const row = await manager.getRepository(ConnectionEntity).findOne({
+      select: { id: true },
+      where: { type: 'hubspot', externalAccountId: portalId, status: Not('disconnected') },
+      order: { createdAt: 'ASC' },
+    });
+    return row?.id ?? null;
+  }
+
+  /**
+   * Connections that must hear of a person's changes: every one not disconnected, oldest first.
+   * raw SQL: runs for every ledger event the intake plans, kept verbatim (no entity hydration).
+   */
+  propagationTargets(manager: EntityManager): Promise<{ id: string; status: ConnectionStatus }[]> {
+    return manager.query(
+      `SELECT id, status FROM connection WHERE status <> 'disconnected' ORDER BY created_at`,
+    );
+  }
+}
