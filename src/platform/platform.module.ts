@@ -35,6 +35,7 @@ export class PlatformModule {
           migrationsRun: false,
           migrations: MIGRATIONS,
           entities: [],
+          autoLoadEntities: true,
           extra: { max: 20, application_name: 'consent-gateway' },
           logging: false,
         }),

@@ -4,17 +4,10 @@ import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Public } from '../../platform/http/auth.decorators';
-import { AppError } from '../../platform/http/problem';
-import { InsufficientScopeError } from './auth.errors';
+import { InsufficientScopeError, NotSignedInError } from './auth.errors';
 import { ROLE_SCOPES } from './roles';
 import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
 import { userView } from './user.service';
-
-/** No console session: distinct from a missing API key, since these routes never take one. */
-class NotSignedInError extends AppError {
-  readonly status = 401;
-  readonly code = 'not_signed_in';
-}
 
 class LoginDto {
   @ApiProperty({ example: 'dpo@example.com' })
