@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { SessionResponse } from './dto/auth.responses';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoService } from '../../platform/crypto/crypto.service';
@@ -30,6 +38,8 @@ export class SessionController {
   @Public()
   @Post()
   @HttpCode(200)
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiUnauthorizedResponse({ type: ProblemDto })
   async login(
     @Body() body: LoginDto,
     @Req() request: FastifyRequest,
@@ -46,6 +56,8 @@ export class SessionController {
 
   @Public()
   @Get()
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiUnauthorizedResponse({ type: ProblemDto })
   async current(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     const session = token ? await this.sessions.authenticate(token) : null;
@@ -60,6 +72,8 @@ export class SessionController {
   @Public()
   @Delete()
   @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ProblemDto })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     const session = token ? await this.sessions.authenticate(token) : null;
