@@ -63,7 +63,3 @@ export function transfersArray(transfers: readonly TransferDto[]): Transfer[] {
     notes: t.notes ?? null,
   }));
 }
-
-export function transfersJson(transfers: readonly TransferDto[]): string {
-  return JSON.stringify(transfersArray(transfers));
-}
