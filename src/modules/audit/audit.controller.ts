@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { AuditPageResponse } from './audit.responses';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { RequireScopes } from '../../platform/http/auth.decorators';
@@ -49,6 +50,7 @@ export class AuditController {
   /** The newest entries first, and the verification of the whole hash chain. */
   @Get()
   @RequireScopes('audit:read')
+  @ApiOkResponse({ type: AuditPageResponse })
   async list(@Query() query: AuditQueryDto) {
     const [events, chain] = await Promise.all([
       this.audit.list({

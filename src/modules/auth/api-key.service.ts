@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { NotFoundError } from '../../platform/http/problem';
 import { SCOPES, type Scope } from '../../platform/http/scopes';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
+import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
 
 export interface ApiKeyView {
   id: string;
@@ -15,16 +15,6 @@ export interface ApiKeyView {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
-}
-
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: Scope[];
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
 }
 
 /** How long a verified key is trusted without asking the database again (revocation is immediate locally). */
@@ -39,12 +29,12 @@ interface CachedPrincipal {
   until: number;
 }
 
-function view(row: ApiKeyRow): ApiKeyView {
+function view(row: ApiKeyRecord): ApiKeyView {
   return {
     id: row.id,
     name: row.name,
     prefix: row.prefix,
-    scopes: row.scopes,
+    scopes: row.scopes as Scope[],
     created_at: new Date(row.created_at).toISOString(),
     last_used_at: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
     revoked_at: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
@@ -67,7 +57,7 @@ export class ApiKeyService {
   private readonly touchedAt = new Map<string, number>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly apiKeys: ApiKeyRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -79,28 +69,22 @@ export class ApiKeyService {
     const secret = randomBytes(32).toString('base64url');
     const prefix = secret.slice(0, 8);
     const key = `cgk_${secret}`;
-    const rows: ApiKeyRow[] = await this.dataSource.query(
-      `INSERT INTO api_key (name, prefix, key_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, name, prefix, scopes, created_at, last_used_at, revoked_at`,
-      [name, prefix, CryptoService.sha256(key), scopes, createdBy],
-    );
-    return { ...view(rows[0]), key };
+    const row = await this.apiKeys.insert({
+      name,
+      prefix,
+      key_hash: CryptoService.sha256(key),
+      scopes,
+      created_by: createdBy,
+    });
+    return { ...view(row), key };
   }
 
   async list(): Promise<ApiKeyView[]> {
-    const rows: ApiKeyRow[] = await this.dataSource.query(
-      `SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_key ORDER BY created_at`,
-    );
-    return rows.map(view);
+    return (await this.apiKeys.list()).map(view);
   }
 
   async revoke(id: string): Promise<ApiKeyView> {
-    const rows: [ApiKeyRow[], number] = await this.dataSource.query(
-      `UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-       RETURNING id, name, prefix, scopes, created_at, last_used_at, revoked_at`,
-      [id],
-    );
-    const row = rows[0][0];
+    const row = await this.apiKeys.revoke(id);
     if (!row) throw new NotFoundError(`No API key ${id}`);
     this.generation++;
     this.cache.clear();
@@ -133,11 +117,8 @@ export class ApiKeyService {
 
   private async lookup(presented: string): Promise<ApiPrincipal | null> {
     const generation = this.generation;
-    const rows: { id: string; name: string; scopes: Scope[] }[] = await this.dataSource.query(
-      `SELECT id, name, scopes FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [CryptoService.sha256(presented)],
-    );
-    const principal = rows[0] ? { keyId: rows[0].id, name: rows[0].name, scopes: rows[0].scopes } : null;
+    const row = await this.apiKeys.findActiveByHash(CryptoService.sha256(presented));
+    const principal = row ? { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
     if (generation === this.generation) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(presented, { principal, until: Date.now() + CACHE_TTL_MS });
@@ -152,8 +133,8 @@ export class ApiKeyService {
     if ((this.touchedAt.get(keyId) ?? 0) > now - TOUCH_INTERVAL_MS) return;
     if (this.touchedAt.size >= CACHE_MAX) this.touchedAt.clear();
     this.touchedAt.set(keyId, now);
-    this.dataSource
-      .query(`UPDATE api_key SET last_used_at = now() WHERE id = $1 AND revoked_at IS NULL`, [keyId])
+    this.apiKeys
+      .touch(keyId)
       .catch((error: Error) =>
         this.logger.warn({ err: { message: error.message } }, 'could not record last_used_at'),
       );
@@ -163,11 +144,7 @@ export class ApiKeyService {
   async ensureBootstrapKey(): Promise<void> {
     const value = this.config.bootstrapApiKey;
     if (!value) return;
-    await this.dataSource.query(
-      `INSERT INTO api_key (name, prefix, key_hash, scopes, created_by) VALUES ('bootstrap', $1, $2, $3, 'BOOTSTRAP_API_KEY')
-       ON CONFLICT ON CONSTRAINT uq_api_key_hash DO UPDATE SET scopes = EXCLUDED.scopes, revoked_at = NULL`,
-      [value.slice(0, 8), CryptoService.sha256(value), [...SCOPES]],
-    );
+    await this.apiKeys.upsertBootstrap(value.slice(0, 8), CryptoService.sha256(value), SCOPES);
     this.logger.log('bootstrap API key is present with every scope');
   }
 }

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiKeyListResponse, ApiKeyResponse, CreatedApiKeyResponse } from './dto/auth.responses';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { uuidParam } from '../../platform/http/problem';
 import { ApiKeyService } from './api-key.service';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
@@ -15,16 +23,20 @@ export class ApiKeysController {
   /** Creates a key; the response is the only time the key itself is shown. */
   @Post()
   @HttpCode(201)
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   create(@Body() body: CreateApiKeyDto, @Principal() principal: ApiPrincipal) {
     return this.keys.create(body.name, body.scopes, `api_key:${principal.keyId}`);
   }
 
   @Get()
+  @ApiOkResponse({ type: ApiKeyListResponse })
   async list() {
     return { api_keys: await this.keys.list() };
   }
 
   @Delete(':id')
+  @ApiOkResponse({ type: ApiKeyResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   revoke(@Param('id', uuidParam('id')) id: string) {
     return this.keys.revoke(id);
   }

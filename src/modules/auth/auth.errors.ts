@@ -1,11 +1,42 @@
-import { AppError } from '../../platform/http/problem';
+import { AppError, ErrorKind } from '../../platform/http/problem';
+
+/** Every error code of authentication, sessions and users (the `code` of their problem documents). */
+export enum AuthErrorCode {
+  Unauthenticated = 'unauthenticated',
+  InsufficientScope = 'insufficient_scope',
+  LoginFailed = 'login_failed',
+  AccountLocked = 'account_locked',
+  NotSignedIn = 'not_signed_in',
+  UserExists = 'user_exists',
+}
 
 export class UnauthenticatedError extends AppError {
-  readonly status = 401;
-  readonly code = 'unauthenticated';
+  readonly code = AuthErrorCode.Unauthenticated;
+  readonly kind = ErrorKind.Unauthenticated;
 }
 
 export class InsufficientScopeError extends AppError {
-  readonly status = 403;
-  readonly code = 'insufficient_scope';
+  readonly code = AuthErrorCode.InsufficientScope;
+  readonly kind = ErrorKind.Forbidden;
+}
+
+export class LoginFailedError extends AppError {
+  readonly code = AuthErrorCode.LoginFailed;
+  readonly kind = ErrorKind.Unauthenticated;
+}
+
+export class AccountLockedError extends AppError {
+  readonly code = AuthErrorCode.AccountLocked;
+  readonly kind = ErrorKind.Locked;
+}
+
+/** No console session: distinct from a missing API key, since the session routes never take one. */
+export class NotSignedInError extends AppError {
+  readonly code = AuthErrorCode.NotSignedIn;
+  readonly kind = ErrorKind.Unauthenticated;
+}
+
+export class UserExistsError extends AppError {
+  readonly code = AuthErrorCode.UserExists;
+  readonly kind = ErrorKind.Conflict;
 }

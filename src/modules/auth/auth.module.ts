@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeysController } from './api-keys.controller';
+import { ConsoleSessionRepository } from './console-session.repository';
+import { ConsoleUserRepository } from './console-user.repository';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { ConsoleSessionEntity } from './entities/console-session.entity';
+import { ConsoleUserEntity } from './entities/console-user.entity';
 import { SessionController } from './session.controller';
 import { SessionService } from './session.service';
 import { UserBootstrap } from './user-bootstrap';
@@ -10,8 +17,12 @@ import { UserService } from './user.service';
 import { UsersController } from './users.controller';
 
 @Module({
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity, ConsoleUserEntity, ConsoleSessionEntity])],
   controllers: [ApiKeysController, SessionController, UsersController],
   providers: [
+    ApiKeyRepository,
+    ConsoleUserRepository,
+    ConsoleSessionRepository,
     ApiKeyService,
     UserService,
     SessionService,

@@ -1,20 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { SessionResponse } from './dto/auth.responses';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Public } from '../../platform/http/auth.decorators';
-import { AppError } from '../../platform/http/problem';
-import { InsufficientScopeError } from './auth.errors';
+import { InsufficientScopeError, NotSignedInError } from './auth.errors';
 import { ROLE_SCOPES } from './roles';
 import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
 import { userView } from './user.service';
-
-/** No console session: distinct from a missing API key, since these routes never take one. */
-class NotSignedInError extends AppError {
-  readonly status = 401;
-  readonly code = 'not_signed_in';
-}
 
 class LoginDto {
   @ApiProperty({ example: 'dpo@example.com' })
@@ -37,6 +38,8 @@ export class SessionController {
   @Public()
   @Post()
   @HttpCode(200)
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiUnauthorizedResponse({ type: ProblemDto })
   async login(
     @Body() body: LoginDto,
     @Req() request: FastifyRequest,
@@ -53,6 +56,8 @@ export class SessionController {
 
   @Public()
   @Get()
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiUnauthorizedResponse({ type: ProblemDto })
   async current(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     const session = token ? await this.sessions.authenticate(token) : null;
@@ -67,6 +72,8 @@ export class SessionController {
   @Public()
   @Delete()
   @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ type: ProblemDto })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     const session = token ? await this.sessions.authenticate(token) : null;

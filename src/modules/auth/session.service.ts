@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { AppError } from '../../platform/http/problem';
 import { AuditService } from '../audit/audit.service';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
+import { AccountLockedError, LoginFailedError } from './auth.errors';
+import { ConsoleSessionRepository } from './console-session.repository';
+import { ConsoleUserRepository } from './console-user.repository';
 import { DUMMY_HASH, verifyPassword } from './password';
 import { ROLE_SCOPES, type Role } from './roles';
 import { UserService, userView, type UserRow } from './user.service';
@@ -15,16 +16,6 @@ const SESSION_TTL_MS = 12 * 3600_000;
 const IDLE_TTL_MS = 2 * 3600_000;
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60_000;
-
-export class LoginFailedError extends AppError {
-  readonly status = 401;
-  readonly code = 'login_failed';
-}
-
-export class AccountLockedError extends AppError {
-  readonly status = 423;
-  readonly code = 'account_locked';
-}
 
 export interface SessionPrincipal extends ApiPrincipal {
   kind: 'user';
@@ -51,8 +42,9 @@ export function readCookie(header: string | undefined, name: string): string | n
 @Injectable()
 export class SessionService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly users: UserService,
+    private readonly userRows: ConsoleUserRepository,
+    private readonly sessionRows: ConsoleSessionRepository,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -104,13 +96,8 @@ export class SessionService {
       );
     }
     if (!(await verifyPassword(password, user.password_hash))) {
-      const [rows]: [{ failed_attempts: number }[], number] = await this.dataSource.query(
-        `UPDATE console_user SET failed_attempts = failed_attempts + 1,
-                locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-          WHERE id = $1 RETURNING failed_attempts`,
-        [user.id, MAX_FAILED_LOGINS, LOCKOUT_MS / 1000],
-      );
-      const locked = (rows[0]?.failed_attempts ?? 0) >= MAX_FAILED_LOGINS;
+      const attempts = await this.userRows.recordFailedLogin(user.id, MAX_FAILED_LOGINS, LOCKOUT_MS / 1000);
+      const locked = attempts >= MAX_FAILED_LOGINS;
       await this.audit.record({
         actor: { type: 'user', id: user.id, name: user.email },
         action: 'session.login',
@@ -129,22 +116,17 @@ export class SessionService {
     }
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    await this.dataSource.query(
-      `INSERT INTO console_session (token_hash, user_id, csrf_token, ip, user_agent, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-      [
-        CryptoService.sha256(token),
-        user.id,
-        csrfToken,
-        meta.ip,
-        meta.userAgent?.slice(0, 300) ?? null,
-        SESSION_TTL_MS / 1000,
-      ],
+    await this.sessionRows.insert(
+      {
+        token_hash: CryptoService.sha256(token),
+        user_id: user.id,
+        csrf_token: csrfToken,
+        ip: meta.ip,
+        user_agent: meta.userAgent?.slice(0, 300) ?? null,
+      },
+      SESSION_TTL_MS / 1000,
     );
-    await this.dataSource.query(
-      `UPDATE console_user SET failed_attempts = 0, locked_until = NULL, last_login_at = now() WHERE id = $1`,
-      [user.id],
-    );
+    await this.userRows.recordLogin(user.id);
     await this.audit.record({
       actor: { type: 'user', id: user.id, name: user.email },
       action: 'session.login',
@@ -155,15 +137,7 @@ export class SessionService {
 
   /** The signed-in user a session cookie stands for, or null (expired, idle too long, unknown). */
   async authenticate(token: string): Promise<{ principal: SessionPrincipal; user: UserRow } | null> {
-    const [rows]: [(UserRow & { csrf_token: string })[], number] = await this.dataSource.query(
-      `UPDATE console_session s SET last_seen_at = now()
-         FROM console_user u
-        WHERE s.token_hash = $1 AND u.id = s.user_id AND u.disabled_at IS NULL
-          AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
-        RETURNING u.*, s.csrf_token`,
-      [CryptoService.sha256(token), IDLE_TTL_MS / 1000],
-    );
-    const row = rows[0];
+    const row = await this.sessionRows.touchLive(CryptoService.sha256(token), IDLE_TTL_MS / 1000);
     if (!row) return null;
     return {
       user: row,
@@ -180,8 +154,6 @@ export class SessionService {
   }
 
   async logout(token: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM console_session WHERE token_hash = $1`, [
-      CryptoService.sha256(token),
-    ]);
+    await this.sessionRows.delete(CryptoService.sha256(token));
   }
 }

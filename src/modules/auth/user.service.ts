@@ -1,26 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppError, NotFoundError, RequestValidationError } from '../../platform/http/problem';
+import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
+import { UserExistsError } from './auth.errors';
+import { ConsoleSessionRepository } from './console-session.repository';
+import { ConsoleUserRepository, type UserRow } from './console-user.repository';
 import { hashPassword, validatePasswordStrength } from './password';
-import { isRole, type Role } from './roles';
+import { isRole } from './roles';
 
-export class UserExistsError extends AppError {
-  readonly status = 409;
-  readonly code = 'user_exists';
-}
-
-export interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  password_hash: string;
-  failed_attempts: number;
-  locked_until: Date | null;
-  last_login_at: Date | null;
-  disabled_at: Date | null;
-  created_at: Date;
-}
+export type { UserRow };
 
 export function userView(row: UserRow) {
   return {
@@ -41,7 +27,10 @@ export function userView(row: UserRow) {
 /** Console users: CRM admins, DPOs, viewers and admins. Passwords are scrypt hashes. */
 @Injectable()
 export class UserService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly users: ConsoleUserRepository,
+    private readonly sessions: ConsoleSessionRepository,
+  ) {}
 
   async create(input: { email: string; name: string; role: string; password: string }) {
     const problems = [];
@@ -60,52 +49,41 @@ export class UserService {
         problems,
       );
     }
-    const existing: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM console_user WHERE lower(email) = $1`,
-      [email],
-    );
-    if (existing.length)
+    if (await this.users.findByEmail(email))
       throw new UserExistsError(`A user with email ${email} exists`, [
         { field: 'email', message: 'is taken' },
       ]);
-    const rows: UserRow[] = await this.dataSource.query(
-      `INSERT INTO console_user (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *`,
-      [email, input.name.trim(), input.role, await hashPassword(input.password)],
-    );
-    return userView(rows[0]);
+    const row = await this.users.insert({
+      email,
+      name: input.name.trim(),
+      role: input.role,
+      password_hash: await hashPassword(input.password),
+    });
+    return userView(row);
   }
 
   async list() {
-    const rows: UserRow[] = await this.dataSource.query(`SELECT * FROM console_user ORDER BY created_at`);
-    return rows.map(userView);
+    return (await this.users.list()).map(userView);
   }
 
   async count(): Promise<number> {
-    const rows: { n: string }[] = await this.dataSource.query(`SELECT count(*) AS n FROM console_user`);
-    return Number(rows[0].n);
+    return this.users.count();
   }
 
   async byEmail(email: string): Promise<UserRow | null> {
-    const rows: UserRow[] = await this.dataSource.query(
-      `SELECT * FROM console_user WHERE lower(email) = lower($1)`,
-      [email.trim()],
-    );
-    return rows[0] ?? null;
+    return this.users.findByEmail(email.trim());
   }
 
   async byId(id: string): Promise<UserRow> {
-    const rows: UserRow[] = await this.dataSource.query(`SELECT * FROM console_user WHERE id = $1`, [id]);
-    if (!rows[0]) throw new NotFoundError(`No user ${id}`);
-    return rows[0];
+    const row = await this.users.findById(id);
+    if (!row) throw new NotFoundError(`No user ${id}`);
+    return row;
   }
 
   async setDisabled(id: string, disabled: boolean) {
     await this.byId(id);
-    await this.dataSource.query(
-      `UPDATE console_user SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END, updated_at = now() WHERE id = $1`,
-      [id, disabled],
-    );
-    if (disabled) await this.dataSource.query(`DELETE FROM console_session WHERE user_id = $1`, [id]);
+    await this.users.setDisabled(id, disabled);
+    if (disabled) await this.sessions.deleteOfUser(id);
     return userView(await this.byId(id));
   }
 }

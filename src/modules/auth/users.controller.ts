@@ -1,5 +1,16 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import { UserListResponse, UserResponse } from './dto/auth.responses';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
 import { RequireScopes } from '../../platform/http/auth.decorators';
@@ -41,17 +52,23 @@ export class UsersController {
   constructor(private readonly users: UserService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: UserResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto })
   create(@Body() body: CreateUserDto) {
     return this.users.create(body);
   }
 
   @Get()
+  @ApiOkResponse({ type: UserListResponse })
   async list() {
     return { users: await this.users.list() };
   }
 
   /** Disabling a user ends their sessions at once. */
   @Patch(':id')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateUserDto) {
     return this.users.setDisabled(id, body.disabled);
   }

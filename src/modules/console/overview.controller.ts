@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { OverviewResponse } from './overview.responses';
 import { RequireScopes } from '../../platform/http/auth.decorators';
 import { OverviewService } from './overview.service';
 
@@ -12,6 +13,7 @@ export class OverviewController {
   /** Consent totals, withdrawals today, propagation health per connection and events per day (14 days). */
   @Get()
   @RequireScopes('overview:read')
+  @ApiOkResponse({ type: OverviewResponse })
   get() {
     return this.overview.overview();
   }

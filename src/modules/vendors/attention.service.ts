@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { utcDay } from './dpa-validity';
-import { DPA_MISSING } from './registry.types';
+import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
+import { VendorUsageRepository } from './vendor-usage.repository';
 import { VendorService } from './vendor.service';
 
 const DAY_MS = 86_400_000;
@@ -24,22 +24,15 @@ export function expiryBucket(daysLeft: number): 30 | 60 | 90 | null {
 @Injectable()
 export class AttentionService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly usage: VendorUsageRepository,
+    private readonly subProcessorRows: VendorSubProcessorRepository,
     private readonly vendors: VendorService,
   ) {}
 
   async report() {
     const day = utcDay();
     const { vendors } = await this.vendors.list({});
-    const held: { vendor_id: string; held: number; flagged: number }[] = await this.dataSource.query(
-      `SELECT c.vendor_id,
-              count(*) FILTER (WHERE d.status = 'skipped' AND d.reason = $1)::int AS held,
-              count(*) FILTER (WHERE $1 = ANY(d.flags))::int AS flagged
-         FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE (d.status = 'skipped' AND d.reason = $1) OR $1 = ANY(d.flags)
-        GROUP BY c.vendor_id`,
-      [DPA_MISSING],
-    );
+    const held = await this.usage.heldAndFlaggedByVendor();
     const heldBy = new Map(held.map((h) => [h.vendor_id, h]));
 
     const expiring = {
@@ -89,10 +82,7 @@ export class AttentionService {
     }
 
     // A sub-processor link always names a vendor row; what can be missing is that row's own facts.
-    const links: { sub_processor_id: string; processor_names: string[] }[] = await this.dataSource.query(
-      `SELECT s.sub_processor_id, array_agg(v.name ORDER BY lower(v.name)) AS processor_names
-         FROM vendor_sub_processor s JOIN vendor v ON v.id = s.vendor_id GROUP BY s.sub_processor_id`,
-    );
+    const links = await this.subProcessorRows.processorNamesBySubProcessor();
     const byId = new Map(vendors.map((v) => [v.id, v]));
     const subProcessorsIncomplete = links.flatMap((l) => {
       const v = byId.get(l.sub_processor_id);

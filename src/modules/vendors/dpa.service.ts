@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import { DpaGate } from './dpa-gate';
+import { DpaRepository } from './dpa.repository';
 import { isDocumentType, matchesMagicBytes, mediaType } from './dpa-document';
 import { governingVersion, utcDay } from './dpa-validity';
 import type { CreateDpaDto, UpdateDpaDto } from './dto/dpa.dto';
@@ -14,7 +14,8 @@ import {
   RegistryInvalidError,
   VendorNotFoundError,
 } from './registry.errors';
-import { DPA_COLUMNS, dpaPosition, dpaView, type DpaRow } from './registry.views';
+import { dpaPosition, dpaView, type DpaRow } from './registry.views';
+import { VendorRepository } from './vendor.repository';
 import {
   DPA_CLAUSES,
   DPA_DOCUMENT_MAX_BYTES,
@@ -70,26 +71,21 @@ function isReadable(value: unknown): value is Readable {
 @Injectable()
 export class DpaService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly dpaRows: DpaRepository,
+    private readonly vendorRows: VendorRepository,
     private readonly gate: DpaGate,
   ) {}
 
   private async row(id: string): Promise<DpaRow> {
-    const rows: DpaRow[] = await this.dataSource.query(`SELECT ${DPA_COLUMNS} FROM dpa d WHERE d.id = $1`, [
-      id,
-    ]);
-    if (!rows[0]) throw new DpaNotFoundError(`No DPA ${id}`);
-    return rows[0];
+    const row = await this.dpaRows.findRow(id);
+    if (!row) throw new DpaNotFoundError(`No DPA ${id}`);
+    return row;
   }
 
   async versionsOf(vendorIds: readonly string[]): Promise<Map<string, DpaRow[]>> {
     const byVendor = new Map<string, DpaRow[]>(vendorIds.map((id) => [id, []]));
     if (vendorIds.length === 0) return byVendor;
-    const rows: DpaRow[] = await this.dataSource.query(
-      `SELECT ${DPA_COLUMNS} FROM dpa d WHERE d.vendor_id = ANY($1) ORDER BY d.vendor_id, d.version DESC`,
-      [vendorIds],
-    );
-    for (const row of rows) byVendor.get(row.vendor_id)?.push(row);
+    for (const row of await this.dpaRows.versionsOf(vendorIds)) byVendor.get(row.vendor_id)?.push(row);
     return byVendor;
   }
 
@@ -115,8 +111,7 @@ export class DpaService {
   }
 
   private async vendorExists(vendorId: string): Promise<void> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM vendor WHERE id = $1`, [vendorId]);
-    if (!rows.length) throw new VendorNotFoundError(`No vendor ${vendorId}`);
+    if (!(await this.vendorRows.exists(vendorId))) throw new VendorNotFoundError(`No vendor ${vendorId}`);
   }
 
   /** Records the next version; the ones before it stay untouched. A valid one releases held deliveries. */
@@ -131,36 +126,24 @@ export class DpaService {
     if (problems.length)
       throw new RegistryInvalidError(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
     const clauses = Object.fromEntries(DPA_CLAUSES.map((c) => [c, input.clauses?.[c] === true]));
-    const id = await this.dataSource.transaction(async (manager) => {
-      const vendor: unknown[] = await manager.query(`SELECT 1 FROM vendor WHERE id = $1 FOR UPDATE`, [
-        vendorId,
-      ]);
-      if (!vendor.length) throw new VendorNotFoundError(`No vendor ${vendorId}`);
-      const rows: { id: string }[] = await manager.query(
-        `INSERT INTO dpa (vendor_id, version, status, signed_at, effective_from, expires_at, review_due_at, clauses,
-            subprocessor_authorization, subprocessor_notice_days, breach_notification_hours, dsr_assistance_days,
-            counterparty_signatory, notes, created_by)
-         VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM dpa WHERE vendor_id = $1), $2, $3, $4, $5, $6, $7,
-                 $8, $9, $10, $11, $12, $13, $14)
-         RETURNING id`,
-        [
-          vendorId,
-          input.status,
-          input.signed_at ?? null,
-          input.effective_from ?? null,
-          input.expires_at ?? null,
-          input.review_due_at ?? null,
-          JSON.stringify(clauses),
-          input.subprocessor_authorization ?? null,
-          input.subprocessor_notice_days ?? null,
-          input.breach_notification_hours ?? null,
-          input.dsr_assistance_days ?? null,
-          input.counterparty_signatory ?? null,
-          input.notes ?? null,
-          createdBy,
-        ],
-      );
-      return rows[0].id;
+    const id = await this.dpaRows.inTransaction(async (manager) => {
+      if (!(await this.vendorRows.lock(manager, vendorId)))
+        throw new VendorNotFoundError(`No vendor ${vendorId}`);
+      return this.dpaRows.insertNextVersion(manager, vendorId, {
+        status: input.status,
+        signed_at: input.signed_at ?? null,
+        effective_from: input.effective_from ?? null,
+        expires_at: input.expires_at ?? null,
+        review_due_at: input.review_due_at ?? null,
+        clauses,
+        subprocessor_authorization: input.subprocessor_authorization ?? null,
+        subprocessor_notice_days: input.subprocessor_notice_days ?? null,
+        breach_notification_hours: input.breach_notification_hours ?? null,
+        dsr_assistance_days: input.dsr_assistance_days ?? null,
+        counterparty_signatory: input.counterparty_signatory ?? null,
+        notes: input.notes ?? null,
+        created_by: createdBy,
+      });
     });
     await this.gate.release(vendorId);
     return this.get(id);
@@ -183,15 +166,11 @@ export class DpaService {
         `A ${row.status} DPA cannot become ${input.status}; record a new version.`,
         [{ field: 'status', message: `not allowed from ${row.status}` }],
       );
-    await this.dataSource.query(
-      `UPDATE dpa SET status = coalesce($2, status),
-              status_changed_at = CASE WHEN $2::text IS NULL THEN status_changed_at ELSE now() END,
-              status_reason = CASE WHEN $2::text IS NULL THEN status_reason ELSE $3 END,
-              terminated_at = CASE WHEN $2 = 'terminated' THEN now() ELSE terminated_at END,
-              review_due_at = coalesce($4::date, review_due_at), updated_at = now()
-        WHERE id = $1`,
-      [id, input.status ?? null, input.reason ?? null, input.review_due_at ?? null],
-    );
+    await this.dpaRows.moveOn(id, {
+      status: input.status ?? null,
+      reason: input.reason ?? null,
+      review_due_at: input.review_due_at ?? null,
+    });
     await this.gate.release(row.vendor_id);
     return this.get(id);
   }
@@ -221,44 +200,35 @@ export class DpaService {
       ]);
     const sha256 = createHash('sha256').update(body).digest('hex');
     const name = upload.name?.trim() || `dpa-v${row.version}.${DPA_DOCUMENT_TYPES[type]}`;
-    await this.dataSource.transaction(async (manager) => {
-      const [, count]: [unknown, number] = await manager.query(
-        `UPDATE dpa SET document_sha256 = $2, document_name = $3, document_type = $4, document_size = $5,
-                document_uploaded_at = now(), updated_at = now()
-          WHERE id = $1 AND document_sha256 IS NULL`,
-        [id, sha256, name.slice(0, 255), type, body.length],
-      );
-      if (count !== 1)
-        throw new RegistryConflictError('This version already has its document.', [
-          { field: 'body', message: 'document already stored' },
-        ]);
-      await manager.query(`INSERT INTO dpa_document (dpa_id, content) VALUES ($1, $2)`, [id, body]);
-    });
+    const stored = await this.dpaRows.inTransaction((manager) =>
+      this.dpaRows.attachDocument(manager, id, {
+        sha256,
+        name: name.slice(0, 255),
+        type,
+        size: body.length,
+        content: body,
+      }),
+    );
+    if (!stored)
+      throw new RegistryConflictError('This version already has its document.', [
+        { field: 'body', message: 'document already stored' },
+      ]);
     return this.get(id);
   }
 
   async document(
     id: string,
   ): Promise<{ content: Buffer; type: DpaDocumentType; name: string; sha256: string }> {
-    const rows: {
-      content: Buffer;
-      document_type: DpaDocumentType;
-      document_name: string;
-      document_sha256: string;
-    }[] = await this.dataSource.query(
-      `SELECT f.content, d.document_type, d.document_name, d.document_sha256
-           FROM dpa d JOIN dpa_document f ON f.dpa_id = d.id WHERE d.id = $1`,
-      [id],
-    );
-    if (!rows[0]) {
+    const stored = await this.dpaRows.document(id);
+    if (!stored) {
       await this.row(id);
       throw new DpaNotFoundError(`DPA ${id} has no document yet`);
     }
     return {
-      content: rows[0].content,
-      type: rows[0].document_type,
-      name: rows[0].document_name,
-      sha256: rows[0].document_sha256,
+      content: stored.content,
+      type: stored.document_type,
+      name: stored.document_name,
+      sha256: stored.document_sha256,
     };
   }
 }

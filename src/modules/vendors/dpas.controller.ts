@@ -1,5 +1,18 @@
 import { Body, Controller, Get, Param, Patch, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiPropertyOptional,
+  ApiTags,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import { DpaDetailResponse } from './dto/registry.responses';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { uuidParam } from '../../platform/http/problem';
@@ -25,6 +38,8 @@ export class DpasController {
 
   @Get(':id')
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: DpaDetailResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   get(@Param('id', uuidParam('id')) id: string) {
     return this.dpas.get(id);
   }
@@ -32,6 +47,9 @@ export class DpasController {
   /** Status moves that keep history (in negotiation, expired, terminated) and the review date. */
   @Patch(':id')
   @RequireScopes('registry:write')
+  @ApiOkResponse({ type: DpaDetailResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto })
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateDpaDto) {
     return this.dpas.update(id, body);
   }
@@ -41,6 +59,11 @@ export class DpasController {
   @RequireScopes('registry:write')
   @ApiConsumes(...Object.keys(DPA_DOCUMENT_TYPES))
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({ type: DpaDetailResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto })
+  @ApiPayloadTooLargeResponse({ type: ProblemDto })
+  @ApiUnsupportedMediaTypeResponse({ type: ProblemDto })
   upload(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: DocumentQueryDto,
@@ -57,6 +80,11 @@ export class DpasController {
   /** The stored document, byte for byte, with its SHA-256 in a header. */
   @Get(':id/document')
   @RequireScopes('registry:read')
+  @ApiOkResponse({
+    description: 'The document, byte for byte.',
+    schema: { type: 'string', format: 'binary' },
+  })
+  @ApiNotFoundResponse({ type: ProblemDto })
   async download(@Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const document = await this.dpas.document(id);
     void reply

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { checkTransfers, transfersJson } from './dto/registry-common.dto';
+import type { EntityManager } from 'typeorm';
+import { checkTransfers, transfersArray } from './dto/registry-common.dto';
 import type { CreateProcessingActivityDto, UpdateProcessingActivityDto } from './dto/processing-activity.dto';
 import {
   isUniqueViolation,
@@ -8,40 +8,12 @@ import {
   RegistryConflictError,
   RegistryInvalidError,
 } from './registry.errors';
-import type { Transfer } from './registry.types';
-
-interface ActivityRow {
-  id: string;
-  name: string;
-  purpose: string;
-  legal_basis: string;
-  legitimate_interest: string | null;
-  data_categories: string[];
-  data_subjects: string[];
-  transfers: Transfer[];
-  retention: string | null;
-  security_measures: string | null;
-  dpia_required: boolean;
-  dpia_reference: string | null;
-  controller_contact: string | null;
-  status: string;
-  created_at: Date;
-  updated_at: Date;
-  recipients: {
-    vendor_id: string;
-    name: string;
-    role: string | null;
-    country: string | null;
-    transfers: Transfer[];
-  }[];
-}
-
-const SELECT = `SELECT a.*, coalesce((
-    SELECT json_agg(json_build_object('vendor_id', v.id, 'name', v.name, 'role', v.role, 'country', v.country,
-                                      'transfers', v.transfers) ORDER BY lower(v.name))
-      FROM processing_activity_recipient r JOIN vendor v ON v.id = r.vendor_id
-     WHERE r.processing_activity_id = a.id), '[]'::json) AS recipients
-  FROM processing_activity a`;
+import {
+  ProcessingActivityRepository,
+  type ActivityRow,
+  type ActivityWrite,
+} from './processing-activity.repository';
+import { VendorRepository } from './vendor.repository';
 
 const WRITABLE: Record<string, (value: unknown) => unknown> = {
   name: (v) => v,
@@ -50,7 +22,7 @@ const WRITABLE: Record<string, (value: unknown) => unknown> = {
   legitimate_interest: (v) => v ?? null,
   data_categories: (v) => v ?? [],
   data_subjects: (v) => v ?? [],
-  transfers: (v) => transfersJson((v as Parameters<typeof transfersJson>[0] | null) ?? []),
+  transfers: (v) => transfersArray((v as Parameters<typeof transfersArray>[0] | null) ?? []),
   retention: (v) => v ?? null,
   security_measures: (v) => v ?? null,
   dpia_required: (v) => v ?? false,
@@ -93,55 +65,40 @@ export type ActivityView = ReturnType<typeof activityView>;
 /** The Art. 30 record of processing activities, with its recipients resolved to registry vendors. */
 @Injectable()
 export class ProcessingActivityService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly activities: ProcessingActivityRepository,
+    private readonly vendors: VendorRepository,
+  ) {}
 
   async list(): Promise<ActivityView[]> {
-    const rows: ActivityRow[] = await this.dataSource.query(`${SELECT} ORDER BY lower(a.name), a.id`);
-    return rows.map(activityView);
+    return (await this.activities.list()).map(activityView);
   }
 
   async get(id: string): Promise<ActivityView> {
-    const rows: ActivityRow[] = await this.dataSource.query(`${SELECT} WHERE a.id = $1`, [id]);
-    if (!rows[0]) throw new ProcessingActivityNotFoundError(`No processing activity ${id}`);
-    return activityView(rows[0]);
+    const row = await this.activities.findRow(id);
+    if (!row) throw new ProcessingActivityNotFoundError(`No processing activity ${id}`);
+    return activityView(row);
   }
 
   async create(input: CreateProcessingActivityDto): Promise<ActivityView> {
-    const id = await this.dataSource.transaction(async (manager) => {
+    const id = await this.activities.inTransaction(async (manager) => {
       const fields = this.fields(input, null);
-      const rows = await manager
-        .query<{ id: string }[]>(
-          `INSERT INTO processing_activity (${fields.map((f) => f.column).join(', ')})
-           VALUES (${fields.map((f, i) => `$${i + 1}${f.column === 'transfers' ? '::jsonb' : ''}`).join(', ')})
-           RETURNING id`,
-          fields.map((f) => f.value),
-        )
+      const created = await this.activities
+        .insert(manager, fields)
         .catch((error: unknown) => this.conflict(error));
-      await this.setRecipients(manager, rows[0].id, input.recipients ?? []);
-      return rows[0].id;
+      await this.setRecipients(manager, created, input.recipients ?? []);
+      return created;
     });
     return this.get(id);
   }
 
   async update(id: string, input: UpdateProcessingActivityDto): Promise<ActivityView> {
     const current = await this.get(id);
-    await this.dataSource.transaction(async (manager) => {
+    await this.activities.inTransaction(async (manager) => {
       const fields = this.fields(input, current);
-      if (fields.length)
-        await manager
-          .query(
-            `UPDATE processing_activity SET ${fields
-              .map((f, i) => `${f.column} = $${i + 2}${f.column === 'transfers' ? '::jsonb' : ''}`)
-              .join(', ')}, updated_at = now() WHERE id = $1`,
-            [id, ...fields.map((f) => f.value)],
-          )
-          .catch((error: unknown) => this.conflict(error));
-      if (input.recipients !== undefined) {
-        await manager.query(`DELETE FROM processing_activity_recipient WHERE processing_activity_id = $1`, [
-          id,
-        ]);
-        await this.setRecipients(manager, id, input.recipients ?? []);
-      }
+      if (Object.keys(fields).length)
+        await this.activities.update(manager, id, fields).catch((error: unknown) => this.conflict(error));
+      if (input.recipients !== undefined) await this.setRecipients(manager, id, input.recipients ?? [], true);
     });
     return this.get(id);
   }
@@ -157,9 +114,11 @@ export class ProcessingActivityService {
       problems.push({ field: 'legitimate_interest', message: 'is required with legitimate_interests' });
     if (problems.length)
       throw new RegistryInvalidError(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
-    return Object.entries(input)
-      .filter(([key, value]) => value !== undefined && key in WRITABLE)
-      .map(([key, value]) => ({ column: key, value: WRITABLE[key](value) }));
+    return Object.fromEntries(
+      Object.entries(input)
+        .filter(([key, value]) => value !== undefined && key in WRITABLE)
+        .map(([key, value]) => [key, WRITABLE[key](value)]),
+    ) as ActivityWrite;
   }
 
   private conflict(error: unknown): never {
@@ -170,18 +129,22 @@ export class ProcessingActivityService {
     throw error;
   }
 
-  private async setRecipients(manager: EntityManager, id: string, vendorIds: readonly string[]) {
+  /** Sets the recipients (replacing the ones before when `replace`); each must be a registry vendor. */
+  private async setRecipients(
+    manager: EntityManager,
+    id: string,
+    vendorIds: readonly string[],
+    replace = false,
+  ) {
     const unique = [...new Set(vendorIds)];
+    if (replace) await this.activities.removeRecipients(manager, id);
     if (!unique.length) return;
-    const known: { id: string }[] = await manager.query(`SELECT id FROM vendor WHERE id = ANY($1)`, [unique]);
-    const missing = unique.filter((v) => !known.some((k) => k.id === v));
+    const known = await this.vendors.existingIds(unique, manager);
+    const missing = unique.filter((v) => !known.includes(v));
     if (missing.length)
       throw new RegistryInvalidError(`No vendor ${missing.join(', ')}`, [
         { field: 'recipients', message: `names no vendor: ${missing.join(', ')}` },
       ]);
-    await manager.query(
-      `INSERT INTO processing_activity_recipient (processing_activity_id, vendor_id) SELECT $1, unnest($2::uuid[])`,
-      [id, unique],
-    );
+    await this.activities.addRecipients(manager, id, unique);
   }
 }

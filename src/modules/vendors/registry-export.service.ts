@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { toCsv } from './csv';
 import { DpaService } from './dpa.service';
 import { utcDay } from './dpa-validity';
@@ -7,6 +6,7 @@ import { ProcessingActivityService } from './processing-activity.service';
 import { RegistryInvalidError } from './registry.errors';
 import { dpaView } from './registry.views';
 import { DPA_MISSING, type Transfer } from './registry.types';
+import { VendorUsageRepository } from './vendor-usage.repository';
 import { VendorService } from './vendor.service';
 
 /** Most deliveries one evidence pack lists; a longer period is asked for in parts. */
@@ -70,7 +70,7 @@ const VENDOR_CSV_COLUMNS = [
 @Injectable()
 export class RegistryExportService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly usage: VendorUsageRepository,
     private readonly vendors: VendorService,
     private readonly dpas: DpaService,
     private readonly activities: ProcessingActivityService,
@@ -127,28 +127,7 @@ export class RegistryExportService {
     const vendor = await this.vendors.get(vendorId);
     const day = utcDay();
     const versions = (await this.dpas.versionsOf([vendorId])).get(vendorId) ?? [];
-    const deliveries: {
-      id: string;
-      connection_id: string;
-      connection_name: string;
-      subject_id: string;
-      operation: string;
-      status: string;
-      reason: string | null;
-      flags: string[];
-      attempts: number;
-      last_error_class: string | null;
-      vendor_reference: string | null;
-      created_at: Date;
-      completed_at: Date | null;
-    }[] = await this.dataSource.query(
-      `SELECT d.id, d.connection_id, c.name AS connection_name, d.subject_id, d.operation, d.status, d.reason, d.flags,
-              d.attempts, d.last_error_class, d.vendor_reference, d.created_at, d.completed_at
-         FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE c.vendor_id = $1 AND d.created_at >= $2 AND d.created_at < $3
-        ORDER BY d.created_at, d.id LIMIT $4`,
-      [vendorId, from, to, EVIDENCE_LIMIT + 1],
-    );
+    const deliveries = await this.usage.deliveriesOfVendor(vendorId, from, to, EVIDENCE_LIMIT + 1);
     const truncated = deliveries.length > EVIDENCE_LIMIT;
     const listed = deliveries.slice(0, EVIDENCE_LIMIT);
     const byStatus: Record<string, number> = {};

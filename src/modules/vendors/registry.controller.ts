@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AttentionResponse, RopaResponse } from './dto/registry.responses';
 import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../../platform/http/auth.decorators';
 import { AttentionService } from './attention.service';
@@ -27,6 +28,7 @@ export class RegistryController {
   @Get('exports/ropa.csv')
   @RequireScopes('registry:read')
   @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'RFC 4180 CSV', schema: { type: 'string' } })
   async ropaCsv(@Res({ passthrough: true }) reply: FastifyReply) {
     const csv = await this.exports.ropaCsv();
     attachment(reply, 'text/csv; charset=utf-8', `ropa-${stamp()}.csv`);
@@ -35,6 +37,7 @@ export class RegistryController {
 
   @Get('exports/ropa.json')
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: RopaResponse })
   async ropaJson(@Res({ passthrough: true }) reply: FastifyReply) {
     const ropa = await this.exports.ropa();
     attachment(reply, 'application/json; charset=utf-8', `ropa-${stamp()}.json`);
@@ -44,6 +47,7 @@ export class RegistryController {
   @Get('exports/vendors.csv')
   @RequireScopes('registry:read')
   @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'RFC 4180 CSV', schema: { type: 'string' } })
   async vendorsCsv(@Res({ passthrough: true }) reply: FastifyReply) {
     const csv = await this.exports.vendorsCsv();
     attachment(reply, 'text/csv; charset=utf-8', `vendors-${stamp()}.csv`);
@@ -53,6 +57,7 @@ export class RegistryController {
   /** DPAs expiring within 30/60/90 days, vendors without a valid DPA, overdue reviews, incomplete sub-processors. */
   @Get('registry/attention')
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: AttentionResponse })
   attentionReport() {
     return this.attention.report();
   }

@@ -1,38 +1,49 @@
-import { AppError } from '../../platform/http/problem';
+import { AppError, ErrorKind } from '../../platform/http/problem';
+
+/** Every error code the registry answers with (the `code` of its problem documents). */
+export enum RegistryErrorCode {
+  VendorNotFound = 'vendor_not_found',
+  DpaNotFound = 'dpa_not_found',
+  ProcessingActivityNotFound = 'processing_activity_not_found',
+  Invalid = 'registry_invalid',
+  Conflict = 'registry_conflict',
+  DocumentTooLarge = 'document_too_large',
+  UnsupportedDocument = 'unsupported_document',
+}
 
 export class VendorNotFoundError extends AppError {
-  readonly status = 404;
-  readonly code = 'vendor_not_found';
+  readonly code = RegistryErrorCode.VendorNotFound;
+  readonly kind = ErrorKind.NotFound;
 }
 
 export class DpaNotFoundError extends AppError {
-  readonly status = 404;
-  readonly code = 'dpa_not_found';
+  readonly code = RegistryErrorCode.DpaNotFound;
+  readonly kind = ErrorKind.NotFound;
 }
 
 export class ProcessingActivityNotFoundError extends AppError {
-  readonly status = 404;
-  readonly code = 'processing_activity_not_found';
+  readonly code = RegistryErrorCode.ProcessingActivityNotFound;
+  readonly kind = ErrorKind.NotFound;
 }
 
 export class RegistryInvalidError extends AppError {
-  readonly status = 400;
-  readonly code = 'registry_invalid';
+  readonly code = RegistryErrorCode.Invalid;
+  readonly kind = ErrorKind.Invalid;
 }
 
 export class RegistryConflictError extends AppError {
-  readonly status = 409;
-  readonly code = 'registry_conflict';
+  readonly code = RegistryErrorCode.Conflict;
+  readonly kind = ErrorKind.Conflict;
 }
 
 export class DpaDocumentTooLargeError extends AppError {
-  readonly status = 413;
-  readonly code = 'document_too_large';
+  readonly code = RegistryErrorCode.DocumentTooLarge;
+  readonly kind = ErrorKind.TooLarge;
 }
 
 export class DpaDocumentTypeError extends AppError {
-  readonly status = 415;
-  readonly code = 'unsupported_document';
+  readonly code = RegistryErrorCode.UnsupportedDocument;
+  readonly kind = ErrorKind.UnsupportedMediaType;
 }
 
 /** PostgreSQL unique_violation, raised through TypeORM's QueryFailedError. */

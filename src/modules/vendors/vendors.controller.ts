@@ -1,5 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  DpaDetailResponse,
+  DpaHistoryResponse,
+  EvidencePackResponse,
+  SubProcessorListResponse,
+  VendorDetailResponse,
+  VendorListResponse,
+} from './dto/registry.responses';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { uuidParam } from '../../platform/http/problem';
 import { Principal, RequireScopes, type ApiPrincipal } from '../../platform/http/auth.decorators';
 import { DpaService } from './dpa.service';
@@ -27,6 +44,9 @@ export class VendorsController {
   @Post()
   @HttpCode(201)
   @RequireScopes('registry:write')
+  @ApiCreatedResponse({ type: VendorDetailResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto })
   create(@Body() body: CreateVendorDto) {
     return this.vendors.create(body);
   }
@@ -34,6 +54,7 @@ export class VendorsController {
   /** Vendors with their DPA position; filter by role, risk tier, DPA status, connections, or a search. */
   @Get()
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: VendorListResponse })
   list(@Query() query: VendorQueryDto) {
     return this.vendors.list(query);
   }
@@ -41,12 +62,16 @@ export class VendorsController {
   /** A vendor with its DPA (current and history), sub-processors, connections and delivery figures. */
   @Get(':id')
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: VendorDetailResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   get(@Param('id', uuidParam('id')) id: string) {
     return this.vendors.get(id);
   }
 
   @Patch(':id')
   @RequireScopes('registry:write')
+  @ApiOkResponse({ type: VendorDetailResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateVendorDto) {
     return this.vendors.update(id, body);
   }
@@ -54,12 +79,17 @@ export class VendorsController {
   @Post(':id/sub-processors')
   @HttpCode(201)
   @RequireScopes('registry:write')
+  @ApiCreatedResponse({ type: SubProcessorListResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto })
   addSubProcessor(@Param('id', uuidParam('id')) id: string, @Body() body: AddSubProcessorDto) {
     return this.vendors.addSubProcessor(id, body);
   }
 
   @Delete(':id/sub-processors/:subId')
   @RequireScopes('registry:write')
+  @ApiOkResponse({ type: SubProcessorListResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   removeSubProcessor(
     @Param('id', uuidParam('id')) id: string,
     @Param('subId', uuidParam('subId')) subId: string,
@@ -71,6 +101,9 @@ export class VendorsController {
   @Post(':id/dpas')
   @HttpCode(201)
   @RequireScopes('registry:write')
+  @ApiCreatedResponse({ type: DpaDetailResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
   createDpa(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: CreateDpaDto,
@@ -82,6 +115,8 @@ export class VendorsController {
   /** Every version of the vendor's agreement, newest first. */
   @Get(':id/dpas')
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: DpaHistoryResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   dpaHistory(@Param('id', uuidParam('id')) id: string) {
     return this.dpas.history(id);
   }
@@ -89,6 +124,8 @@ export class VendorsController {
   /** The vendor, its DPA facts (with document hashes) and every delivery to it in the period. */
   @Get(':id/evidence-pack')
   @RequireScopes('registry:read')
+  @ApiOkResponse({ type: EvidencePackResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   evidencePack(@Param('id', uuidParam('id')) id: string, @Query() query: EvidencePackQueryDto) {
     return this.exports.evidencePack(id, query.from, query.to);
   }

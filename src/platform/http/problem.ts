@@ -27,10 +27,44 @@ export interface Problem {
 }
 
 /**
- * Base of the modules' error classes: each module declares its codes; the filter maps them to HTTP once.
+ * What kind of failure an error is, independent of the transport. Modules say which kind each of their
+ * error codes is; `HTTP_STATUS_OF` below is the one place a kind becomes an HTTP status.
+ */
+export enum ErrorKind {
+  Invalid = 'invalid',
+  Unauthenticated = 'unauthenticated',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  TooLarge = 'too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  Unprocessable = 'unprocessable',
+  Locked = 'locked',
+  RateLimited = 'rate_limited',
+  Unavailable = 'unavailable',
+}
+
+/** The single mapping of error kinds to HTTP statuses. */
+export const HTTP_STATUS_OF: Readonly<Record<ErrorKind, number>> = {
+  [ErrorKind.Invalid]: 400,
+  [ErrorKind.Unauthenticated]: 401,
+  [ErrorKind.Forbidden]: 403,
+  [ErrorKind.NotFound]: 404,
+  [ErrorKind.Conflict]: 409,
+  [ErrorKind.TooLarge]: 413,
+  [ErrorKind.UnsupportedMediaType]: 415,
+  [ErrorKind.Unprocessable]: 422,
+  [ErrorKind.Locked]: 423,
+  [ErrorKind.RateLimited]: 429,
+  [ErrorKind.Unavailable]: 503,
+};
+
+/**
+ * Base of the modules' error classes: each carries a code of its module's error-code enum and declares
+ * `readonly kind = ErrorKind.X`; the filter maps the kind to HTTP once (`httpStatusOf`). Classes not yet
+ * moved to kinds (connectors, ledger, whatsapp) still declare `readonly status = <HTTP status>`.
  */
 export abstract class AppError extends Error {
-  abstract readonly status: number;
   abstract readonly code: string;
   readonly errors?: FieldProblem[];
   constructor(message: string, errors?: FieldProblem[]) {
@@ -40,14 +74,32 @@ export abstract class AppError extends Error {
   }
 }
 
+/** What an error class declares about its failure: its kind, or (not yet moved over) an HTTP status. */
+interface Classified {
+  kind?: ErrorKind;
+  status?: number;
+}
+
+/** The HTTP status of a module error: from its kind, else the status it declares, else 500. */
+export function httpStatusOf(error: AppError): number {
+  const { kind, status } = error as AppError & Classified;
+  return kind ? HTTP_STATUS_OF[kind] : (status ?? 500);
+}
+
+/** Codes of the platform's own errors. */
+export enum PlatformErrorCode {
+  ValidationFailed = 'validation_failed',
+  NotFound = 'not_found',
+}
+
 export class RequestValidationError extends AppError {
-  readonly status = 400;
-  readonly code = 'validation_failed';
+  readonly code = PlatformErrorCode.ValidationFailed;
+  readonly kind = ErrorKind.Invalid;
 }
 
 export class NotFoundError extends AppError {
-  readonly status = 404;
-  readonly code = 'not_found';
+  readonly code = PlatformErrorCode.NotFound;
+  readonly kind = ErrorKind.NotFound;
 }
 
 const TITLES: Record<number, string> = {
@@ -117,7 +169,7 @@ function fromFastifyError(error: FastifyLikeError): Problem | null {
 
 export function toProblem(exception: unknown): Problem {
   if (exception instanceof AppError) {
-    return problem(exception.status, exception.code, exception.message, exception.errors);
+    return problem(httpStatusOf(exception), exception.code, exception.message, exception.errors);
   }
   if (exception instanceof HttpException) {
     // Nest's Fastify adapter wraps Fastify's own 4xx errors (empty JSON body, bad Content-Length…) in an

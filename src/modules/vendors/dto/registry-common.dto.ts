@@ -12,7 +12,7 @@ import {
   ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
-import { TRANSFER_MECHANISMS, type TransferMechanism } from '../registry.types';
+import { TRANSFER_MECHANISMS, type Transfer, type TransferMechanism } from '../registry.types';
 
 /** Optional, but when present it may not be null (a required column being patched). */
 export const PresentNotNull = (options?: ValidationOptions) =>
@@ -55,13 +55,11 @@ export function checkTransfers(field: string, transfers: readonly TransferDto[] 
   );
 }
 
-export function transfersJson(transfers: readonly TransferDto[]): string {
-  return JSON.stringify(
-    transfers.map((t) => ({
-      country: t.country,
-      mechanism: t.mechanism,
-      sccs_module: t.mechanism === 'sccs' ? (t.sccs_module ?? null) : null,
-      notes: t.notes ?? null,
-    })),
-  );
+export function transfersArray(transfers: readonly TransferDto[]): Transfer[] {
+  return transfers.map((t) => ({
+    country: t.country,
+    mechanism: t.mechanism,
+    sccs_module: t.mechanism === 'sccs' ? (t.sccs_module ?? null) : null,
+    notes: t.notes ?? null,
+  }));
 }

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
+
+/** What of a key is ever read back: never its hash. */
+const PUBLIC_COLUMNS = [
+  'id',
+  'name',
+  'prefix',
+  'scopes',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const;
+
+export type ApiKeyRecord = Pick<ApiKeyEntity, (typeof PUBLIC_COLUMNS)[number]>;
+
+/** The api_key table. */
+@Injectable()
+export class ApiKeyRepository {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
+
+  async insert(key: Pick<ApiKeyEntity, 'name' | 'prefix' | 'key_hash' | 'scopes' | 'created_by'>) {
+    const rows = (
+      await this.repo
+        .createQueryBuilder()
+        .insert()
+        .values(key)
+        .returning([...PUBLIC_COLUMNS])
+        .execute()
+    ).raw as ApiKeyRecord[];
+    return rows[0];
+  }
+
+  list(): Promise<ApiKeyRecord[]> {
+    return this.repo.find({
+      select: Object.fromEntries(PUBLIC_COLUMNS.map((c) => [c, true])),
+      order: { created_at: 'ASC' },
+    });
+  }
+
+  /** Revokes the key (a second revocation keeps the first date); null when there is no such key. */
+  async revoke(id: string): Promise<ApiKeyRecord | null> {
+    const rows = (
+      await this.repo
+        .createQueryBuilder()
+        .update()
+        .set({ revoked_at: () => 'coalesce(revoked_at, now())' })
+        .where('id = :id', { id })
+        .returning([...PUBLIC_COLUMNS])
+        .execute()
+    ).raw as ApiKeyRecord[];
+    return rows[0] ?? null;
+  }
+
+  /** The unrevoked key with this hash. */
+  findActiveByHash(keyHash: Buffer): Promise<Pick<ApiKeyEntity, 'id' | 'name' | 'scopes'> | null> {
+    return this.repo.findOne({
+      select: { id: true, name: true, scopes: true },
+      where: { key_hash: keyHash, revoked_at: IsNull() },
+    });
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.repo.update({ id, revoked_at: IsNull() }, { last_used_at: () => 'now()' });
+  }
+
+  /** raw SQL: an ON CONFLICT upsert that also un-revokes, in one statement. */
+  async upsertBootstrap(prefix: string, keyHash: Buffer, scopes: readonly string[]): Promise<void> {
+    await this.repo.query(
+      `INSERT INTO api_key (name, prefix, key_hash, scopes, created_by) VALUES ('bootstrap', $1, $2, $3, 'BOOTSTRAP_API_KEY')
+       ON CONFLICT ON CONSTRAINT uq_api_key_hash DO UPDATE SET scopes = EXCLUDED.scopes, revoked_at = NULL`,
+      [prefix, keyHash, [...scopes]],
+    );
+  }
+}

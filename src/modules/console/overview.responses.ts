@@ -1,0 +1,42 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ConsentTotalsResponse {
+  @ApiProperty({ description: 'Consent states granted (per subject and purpose/channel).' }) granted!: number;
+  @ApiProperty() withdrawn!: number;
+  @ApiProperty() subjects_granted!: number;
+  @ApiProperty() subjects_withdrawn!: number;
+}
+
+export class DeliveryCountsResponse {
+  @ApiProperty() succeeded!: number;
+  @ApiProperty() pending!: number;
+  @ApiProperty() in_progress!: number;
+  @ApiProperty() retrying!: number;
+  @ApiProperty() dead!: number;
+  @ApiProperty() skipped!: number;
+}
+
+export class ConnectionHealthResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() type!: string;
+  @ApiProperty() status!: string;
+  @ApiProperty({ format: 'uuid' }) vendor_id!: string;
+  @ApiProperty() vendor_name!: string;
+  @ApiProperty({ type: DeliveryCountsResponse }) deliveries!: DeliveryCountsResponse;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_success_at!: string | null;
+}
+
+export class EventsOfDayResponse {
+  @ApiProperty({ example: '2026-01-31' }) day!: string;
+  @ApiProperty() granted!: number;
+  @ApiProperty() withdrawn!: number;
+}
+
+export class OverviewResponse {
+  @ApiProperty({ format: 'date-time' }) generated_at!: string;
+  @ApiProperty({ type: ConsentTotalsResponse }) consent!: ConsentTotalsResponse;
+  @ApiProperty({ description: 'Withdrawals that changed consent today (UTC).' }) withdrawals_today!: number;
+  @ApiProperty({ type: [ConnectionHealthResponse] }) connections!: ConnectionHealthResponse[];
+  @ApiProperty({ type: [EventsOfDayResponse] }) events_per_day!: EventsOfDayResponse[];
+}
