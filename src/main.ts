@@ -1,6 +1,16 @@
 import 'reflect-metadata';
 import { type AppConfig, loadConfig } from './config/app-config';
+import { createServer } from 'node:net';
 import { createHttpApp, type Database, describeStartFailure, openDatabase, stopOnSignal } from './bootstrap';
+
+/** Refuses early (before a database is started) when the HTTP port is taken; listen() reports a later race. */
+function ensurePortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 /** `npm start`: the API and the worker in one process, with an embedded PostgreSQL if none is configured. */
 async function main(): Promise<void> {
@@ -9,6 +19,7 @@ async function main(): Promise<void> {
   let app: Awaited<ReturnType<typeof createHttpApp>> | undefined;
   try {
     config = loadConfig();
+    await ensurePortFree(config.port, config.host);
     database = await openDatabase(config);
     app = await createHttpApp({ config, databaseUrl: database.url, roles: config.roles });
     await app.listen(config.port, config.host);
