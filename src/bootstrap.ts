@@ -6,7 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { runMigrations } from './platform/database/data-source';
-import { EmbeddedDatabase } from './platform/database/embedded-database';
+import { EmbeddedDatabase, EmbeddedDatabaseError } from './platform/database/embedded-database';
+import { ConfigError } from './config/app-config';
 import { createValidationPipe } from './platform/http/problem';
 import type { RuntimeRoles } from './platform/runtime';
 import { ApiKeyService } from './modules/auth/api-key.service';
@@ -51,7 +52,6 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   serveConsentCheckDirectly(app);
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -78,9 +78,65 @@ export async function createWorkerContext(options: BuildOptions): Promise<INestA
   await runMigrations(options.databaseUrl);
   const app = await NestFactory.createApplicationContext(AppModule.register(options), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   await app.init();
   return app;
+}
+
+/**
+ * Stops in order on SIGINT/SIGTERM: the application first (HTTP, then every module's destroy hook: intake
+ * writer, workers, pg-boss, the LISTEN/NOTIFY listener, then the TypeORM pool), the embedded database
+ * last, so nothing still connected sees its database go away. Nest's own shutdown hooks are not enabled:
+ * they would close the application a second time and re-raise the signal before the database is stopped.
+ */
+export function stopOnSignal(app: INestApplicationContext, database: Database): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    app.get(Logger).log(`${signal} received: stopping`, 'Shutdown');
+    void app
+      .close()
+      .then(() => database.embedded?.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`Stopping failed: ${describeStartFailure(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/**
+ * One line saying why the gateway cannot run and what to do, never a stack trace: configuration and
+ * embedded database errors say it themselves; a port in use or an unreachable DATABASE_URL are named here.
+ */
+export function describeStartFailure(
+  error: unknown,
+  config?: AppConfig,
+  what = 'Consent Gateway could not start',
+): string {
+  if (error instanceof ConfigError || error instanceof EmbeddedDatabaseError) return error.message;
+  const failure = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (failure?.code === 'EADDRINUSE') {
+    return `Port ${failure.port ?? ''} is taken by another program: set PORT (and HOST) to a free address.`;
+  }
+  if (failure?.code === 'EACCES' && failure.syscall === 'listen') {
+    return `Listening on port ${failure.port ?? ''} needs privileges this process lacks: set PORT above 1023.`;
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT'].includes(failure?.code ?? '')) {
+    return `The database cannot be reached (${failure.code}${failure.address ? ' ' + failure.address : ''}): is it running? Check DATABASE_URL.`;
+  }
+  if (failure?.code === '28P01' || failure?.code === '3D000') {
+    return `The database refused the connection (${failure.message}): check DATABASE_URL.`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const line = `${what}: ${message.split('\n')[0]}`;
+  // An unexpected failure is a bug: its stack trace is there for whoever asks for it.
+  const verbose = config?.logLevel === 'debug' || config?.logLevel === 'trace';
+  return verbose ? `${line}\n${(error as Error)?.stack ?? ''}` : `${line} (LOG_LEVEL=debug shows where)`;
 }
 
 export type { INestApplication };

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/app-config';
-import { createWorkerContext, openDatabase } from './bootstrap';
+import { loadConfig } from './config/app-config';
+import { createWorkerContext, describeStartFailure, openDatabase } from './bootstrap';
 import { runMigrations } from './platform/database/data-source';
 import { ApiKeyService } from './modules/auth/api-key.service';
 import { isScope, SCOPES, type Scope } from './platform/http/scopes';
@@ -118,7 +118,7 @@ main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
     process.stderr.write(
-      `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+      `${describeStartFailure(error, undefined, `${process.argv[2] ?? 'The command'} failed`)}\n`,
     );
     process.exit(1);
   });

@@ -1,13 +1,35 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/app-config';
-import { createHttpApp, openDatabase } from './bootstrap';
+import { type AppConfig, loadConfig } from './config/app-config';
+import { createServer } from 'node:net';
+import { createHttpApp, type Database, describeStartFailure, openDatabase, stopOnSignal } from './bootstrap';
+
+/** Refuses early (before a database is started) when the HTTP port is taken; listen() reports a later race. */
+function ensurePortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 /** `npm start`: the API and the worker in one process, with an embedded PostgreSQL if none is configured. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const database = await openDatabase(config);
-  const app = await createHttpApp({ config, databaseUrl: database.url, roles: config.roles });
-  await app.listen(config.port, config.host);
+  let config: AppConfig | undefined;
+  let database: Database | undefined;
+  let app: Awaited<ReturnType<typeof createHttpApp>> | undefined;
+  try {
+    config = loadConfig();
+    await ensurePortFree(config.port, config.host);
+    database = await openDatabase(config);
+    app = await createHttpApp({ config, databaseUrl: database.url, roles: config.roles });
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    process.stderr.write(`${describeStartFailure(error, config)}\n`);
+    await app?.close().catch(() => undefined);
+    await database?.embedded?.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  stopOnSignal(app, database);
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   const lines = [
     `Consent Gateway is running (${config.nodeEnv}${database.embedded ? ', embedded PostgreSQL under ' + config.dataDir : ''})`,
@@ -18,22 +40,10 @@ async function main(): Promise<void> {
     `  Metrics: ${base}/metrics`,
     `  WhatsApp webhook: ${base}/webhooks/whatsapp`,
   ];
-  if (!config.production && config.bootstrapApiKey && !process.env.BOOTSTRAP_API_KEY) {
-    lines.push(`  Development API key, console admin and webhook secrets: ${config.dataDir}/secrets.json`);
+  if (config.devSecretsFile) {
+    lines.push(`  Development API key, console admin and webhook secrets: ${config.devSecretsFile}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
-  const stop = async () => {
-    await app.close();
-    await database.embedded?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
-  );
-  process.exit(1);
-});
+void main();

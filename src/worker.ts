@@ -1,29 +1,34 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/app-config';
-import { createWorkerContext, openDatabase } from './bootstrap';
+import { type AppConfig, loadConfig } from './config/app-config';
+import {
+  createWorkerContext,
+  type Database,
+  describeStartFailure,
+  openDatabase,
+  stopOnSignal,
+} from './bootstrap';
 
-/** `npm run start:worker`: processes the inbox (and, later, deliveries) without serving HTTP. */
+/** `npm run start:worker`: processes the inbox and the deliveries without serving HTTP. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const database = await openDatabase(config);
-  const app = await createWorkerContext({
-    config,
-    databaseUrl: database.url,
-    roles: { api: false, worker: true },
-  });
+  let config: AppConfig | undefined;
+  let database: Database | undefined;
+  let app: Awaited<ReturnType<typeof createWorkerContext>> | undefined;
+  try {
+    config = loadConfig();
+    database = await openDatabase(config);
+    app = await createWorkerContext({
+      config,
+      databaseUrl: database.url,
+      roles: { api: false, worker: true },
+    });
+  } catch (error) {
+    process.stderr.write(`${describeStartFailure(error, config)}\n`);
+    await app?.close().catch(() => undefined);
+    await database?.embedded?.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  stopOnSignal(app, database);
   process.stdout.write('Consent Gateway worker is running\n');
-  const stop = async () => {
-    await app.close();
-    await database.embedded?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
-  );
-  process.exit(1);
-});
+void main();

@@ -15,6 +15,7 @@ export class ConfigError extends Error {
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export type LogFormat = 'json' | 'pretty';
 
 /**
  * Typed configuration, validated once at boot. This module is the only reader of process.env.
@@ -30,6 +31,10 @@ export interface AppConfig {
   dataDir: string;
   embeddedPostgresPort: number;
   logLevel: LogLevel;
+  /** json in production; pretty (one human-readable line an event) elsewhere. LOG_FORMAT overrides. */
+  logFormat: LogFormat;
+  /** The generated development secrets in use (<dataDir>/secrets.json), or null when all came from the environment. */
+  devSecretsFile: string | null;
   whatsapp: { appSecret: string; verifyToken: string };
   crypto: {
     /** base64, 32 bytes; the current key encrypts, every key listed decrypts. */
@@ -144,6 +149,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const logFormat = (env.LOG_FORMAT || (production ? 'json' : 'pretty')) as LogFormat;
+  if (logFormat !== 'json' && logFormat !== 'pretty')
+    throw new ConfigError('LOG_FORMAT', 'must be json or pretty');
+
   const databaseUrl = env.DATABASE_URL || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
@@ -169,6 +178,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     embeddedPostgresPort: parseInteger(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
     logLevel,
+    logFormat,
+    devSecretsFile: needsDevSecrets ? join(dataDir, 'secrets.json') : null,
     whatsapp: { appSecret, verifyToken },
     crypto: {
       encryptionKey: parseKey('ENCRYPTION_KEY', secrets.ENCRYPTION_KEY as string),

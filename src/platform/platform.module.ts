@@ -27,7 +27,9 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        LoggerModule.forRoot(loggerParams(options.config.logLevel)),
+        LoggerModule.forRoot(
+          loggerParams({ level: options.config.logLevel, format: options.config.logFormat }),
+        ),
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: options.databaseUrl,

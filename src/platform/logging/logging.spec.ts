@@ -1,6 +1,8 @@
-import pino from 'pino';
+import pino, { type LoggerOptions } from 'pino';
+import type { Params } from 'nestjs-pino';
 import { Writable } from 'node:stream';
-import { REDACTED_PATHS, redactUrl } from './logging';
+import { loggerParams, REDACTED_PATHS, redactUrl } from './logging';
+import { prettyMessage } from './pretty-logs';
 
 function capture() {
   const lines: string[] = [];
@@ -63,5 +65,62 @@ describe('log redaction', () => {
       },
     });
     expect(text()).not.toMatch(/at-123|rt-456|whsec_x|"pw"|k-9/);
+  });
+});
+
+describe(loggerParams.name, () => {
+  function pinoOptions(params: Params): LoggerOptions {
+    const http = params.pinoHttp;
+    return (Array.isArray(http) ? http[0] : http) as LoggerOptions;
+  }
+
+  it('writes plain JSON in the json format and through the pretty stream in the pretty format', () => {
+    expect(Array.isArray(loggerParams({ level: 'info', format: 'json' }).pinoHttp)).toBe(false);
+    expect(Array.isArray(loggerParams({ level: 'info', format: 'pretty' }).pinoHttp)).toBe(true);
+  });
+
+  it('redacts the same paths in both formats', () => {
+    for (const format of ['json', 'pretty'] as const) {
+      expect(pinoOptions(loggerParams({ level: 'info', format })).redact).toEqual({
+        paths: REDACTED_PATHS,
+        censor: '[REDACTED]',
+      });
+    }
+  });
+
+  it("logs Nest's route mapping at debug, and every other line at its own level", () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const { hooks } = pinoOptions(loggerParams({ level: 'info', format: 'json' }));
+    const infoLogger = pino({ level: 'info', hooks }, stream);
+    infoLogger.info({ context: 'RouterExplorer' }, 'Mapped {/health, GET} route');
+    infoLogger.info({ context: 'NestApplication' }, 'Nest application successfully started');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('successfully started');
+    const debugLogger = pino({ level: 'debug', hooks }, stream);
+    debugLogger.info({ context: 'RoutesResolver' }, 'HealthController {/health}');
+    expect(JSON.parse(lines[1]) as { level: number }).toMatchObject({ level: 20 });
+  });
+});
+
+describe(prettyMessage.name, () => {
+  it('leads with the context and the request, then the message', () => {
+    expect(
+      prettyMessage(
+        {
+          context: 'Http',
+          req: { method: 'GET', url: '/v1/consents?phone=[REDACTED]' },
+          res: { statusCode: 200 },
+          responseTime: 4,
+          msg: 'request completed',
+        },
+        'msg',
+      ),
+    ).toBe('[Http] GET /v1/consents?phone=[REDACTED] 200 4 ms request completed');
   });
 });

@@ -1,7 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
-import type { LogLevel } from '../../config/app-config';
+import type { LogFormat, LogLevel } from '../../config/app-config';
+import { prettyDestination } from './pretty-logs';
 
 /**
  * Paths pino removes from every log line: credentials, signatures, and anything that may carry a phone
@@ -44,23 +45,48 @@ export function redactUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, q)}?${names.map((n) => `${n}=[REDACTED]`).join('&')}`;
 }
 
-export function loggerParams(level: LogLevel): Params {
+/** Nest's start-up chatter (one line per module and per route): useful when debugging, noise otherwise. */
+const STARTUP_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader']);
+
+/** Logs Nest's start-up chatter at debug instead of info; every other line keeps its level. */
+function startupChatterAtDebug(
+  this: { debug: (...args: unknown[]) => void },
+  args: unknown[],
+  method: (...args: unknown[]) => void,
+  level: number,
+): void {
+  const first = args[0] as { context?: unknown } | null;
+  if (level === 30 && typeof first === 'object' && STARTUP_CONTEXTS.has(first?.context as string)) {
+    return this.debug(...args);
+  }
+  return method.apply(this, args);
+}
+
+/**
+ * Logging parameters. Both formats carry the same redacted events: `json` writes pino's lines to stdout
+ * as they are (production: one JSON object a line, for a log collector); `pretty` writes them as one
+ * human-readable line an event (development). Redaction happens before either.
+ */
+export function loggerParams(options: { level: LogLevel; format: LogFormat }): Params {
+  const { level, format } = options;
+  const pinoOptions = {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    hooks: { logMethod: startupChatterAtDebug },
+    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
+    serializers: {
+      req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.remoteAddress,
+      }),
+    },
+  };
   return {
     // The "may I message?" check runs before every send; per-request logging would cost it more than the
     // answer itself. It is counted in cg_consent_checks_total instead.
     exclude: [{ method: RequestMethod.GET, path: 'v1/consents/check' }],
-    pinoHttp: {
-      level,
-      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
-      serializers: {
-        req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.remoteAddress,
-        }),
-      },
-    },
+    pinoHttp: format === 'pretty' && level !== 'silent' ? [pinoOptions, prettyDestination()] : pinoOptions,
   };
 }
