@@ -34,7 +34,7 @@ export class PlatformModule {
           synchronize: false,
           migrationsRun: false,
           migrations: MIGRATIONS,
-          entities: [],
+          autoLoadEntities: true,
           extra: { max: 20, application_name: 'consent-gateway' },
           logging: false,
         }),
