@@ -31,17 +31,20 @@ export class ConsentEventRepository {
     return this.events.manager.transaction(fn);
   }
 
-  /** The event already recorded for this source event, if any (idempotency key). */
+  /**
+   * The event already recorded for this source event, if any (idempotency key).
+   * raw SQL: ledger write path (inbox processing); the Repository API measured more CPU per event.
+   */
   async findBySource(
     manager: EntityManager,
     source: string,
     sourceEventId: string,
   ): Promise<RecordedEventRef | null> {
-    const found = await manager.getRepository(ConsentEventEntity).findOne({
-      select: { id: true, subjectId: true, effect: true },
-      where: { source, sourceEventId },
-    });
-    return found ? { id: found.id, subjectId: found.subjectId, effect: found.effect } : null;
+    const rows: { id: string; subject_id: string; effect: EventEffect }[] = await manager.query(
+      `SELECT id, subject_id, effect FROM consent_event WHERE source = $1 AND source_event_id = $2`,
+      [source, sourceEventId],
+    );
+    return rows[0] ? { id: rows[0].id, subjectId: rows[0].subject_id, effect: rows[0].effect } : null;
   }
 
   /**

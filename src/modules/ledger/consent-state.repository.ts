@@ -56,17 +56,21 @@ export class ConsentStateRepository {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
   }
 
-  /** A person's states for one purpose and channel, every scope, read in the ledger transaction. */
-  scopesOf(
+  /**
+   * A person's states for one purpose and channel, every scope, read in the ledger transaction.
+   * raw SQL: ledger write path (inbox processing); the Repository API measured more CPU per event.
+   */
+  async scopesOf(
     manager: EntityManager,
     subjectId: string,
     purpose: string,
     channel: string,
   ): Promise<Pick<ConsentStateEntity, 'scope' | 'status' | 'capturedAt'>[]> {
-    return manager.getRepository(ConsentStateEntity).find({
-      select: { subjectId: true, purpose: true, channel: true, scope: true, status: true, capturedAt: true },
-      where: { subjectId, purpose, channel },
-    });
+    const rows: { scope: string; status: ConsentStatus; captured_at: Date }[] = await manager.query(
+      `SELECT scope, status, captured_at FROM consent_state WHERE subject_id = $1 AND purpose = $2 AND channel = $3`,
+      [subjectId, purpose, channel],
+    );
+    return rows.map((r) => ({ scope: r.scope, status: r.status, capturedAt: r.captured_at }));
   }
 
   /**

@@ -53,14 +53,19 @@ export class SubjectRepository {
     return rows[0]?.subject_id ?? null;
   }
 
-  /** A new person, with nothing known about them yet; returns their id. */
+  /**
+   * A new person, with nothing known about them yet; returns their id.
+   * raw SQL: ledger write path (inbox processing); the Repository API measured more CPU per event.
+   */
   async create(manager: EntityManager): Promise<string> {
-    const result = await manager.getRepository(SubjectEntity).insert({});
-    return (result.identifiers[0] as { id: string }).id;
+    const created: { id: string }[] = await manager.query(`INSERT INTO subject DEFAULT VALUES RETURNING id`);
+    return created[0].id;
   }
 
+  /** raw SQL: ledger write path (inbox processing); the Repository API measured more CPU per event. */
   async exists(manager: EntityManager, subjectId: string): Promise<boolean> {
-    return manager.getRepository(SubjectEntity).existsBy({ id: subjectId });
+    const found: unknown[] = await manager.query(`SELECT 1 FROM subject WHERE id = $1`, [subjectId]);
+    return found.length > 0;
   }
 
   /**
