@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { LedgerModule } from '../ledger/ledger.module';
+import { InboxEntity } from './entities/inbox.entity';
 import { InboxController } from './inbox.controller';
+import { InboxRepository } from './inbox.repository';
 import { InboxService } from './inbox.service';
 import { InboxWorker } from './inbox.worker';
 import { InboxWriter } from './inbox.writer';
 
 @Module({
-  imports: [LedgerModule],
+  imports: [TypeOrmModule.forFeature([InboxEntity]), LedgerModule],
   controllers: [InboxController],
-  providers: [InboxWriter, InboxService, InboxWorker],
+  providers: [InboxRepository, InboxWriter, InboxService, InboxWorker],
   exports: [InboxWriter, InboxService],
 })
 export class InboxModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_URL } from '../../platform/database/database.tokens';
+import { NotificationRepository } from './notification.repository';
 
 type Handler = (payload: string) => void;
 
@@ -18,13 +19,16 @@ export class ConsentChangeListener implements OnModuleDestroy {
   private connecting: Promise<void> | null = null;
   live = false;
 
-  constructor(@Inject(DATABASE_URL) private readonly url: string) {}
+  constructor(
+    @Inject(DATABASE_URL) private readonly url: string,
+    private readonly notifications: NotificationRepository,
+  ) {}
 
   on(channel: string, handler: Handler): void {
     const known = this.handlers.has(channel);
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
     if (!known && this.client) {
-      this.client.query(`LISTEN ${channel}`).catch((error: Error) => {
+      this.notifications.listen(this.client, channel).catch((error: Error) => {
         this.logger.warn({ err: { message: error.message } }, 'LISTEN failed; reconnecting');
         if (this.client) this.drop(this.client);
       });
@@ -55,7 +59,7 @@ export class ConsentChangeListener implements OnModuleDestroy {
     client.on('end', () => this.drop(client));
     try {
       await client.connect();
-      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
+      for (const channel of this.handlers.keys()) await this.notifications.listen(client, channel);
       this.client = client;
       this.live = true;
     } catch (error) {

@@ -5,20 +5,20 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { ConsentChangeListener } from './consent-change.listener';
-import { buildConsentReceipt, type ReceiptSource } from './consent-receipt';
+import { ConsentEventRepository } from './consent-event.repository';
+import { buildConsentReceipt } from './consent-receipt';
+import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
 import { effectiveState, type StateRow } from './conflict-rules';
 import { IdentityService } from './identity.service';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.service';
 import { ALL_SCOPES, type ConsentStatus, type IdentityKind } from './ledger.types';
+import { SubjectRepository } from './subject.repository';
 
 export interface SubjectLookup {
   phone?: string;
@@ -76,19 +76,6 @@ const REBUILD_POLL_MS = 1_000;
 /** The identifier kinds a lookup can name (subject ids have a map of their own). */
 const LOOKUP_KINDS = ['phone', 'email'];
 
-interface LoadRow {
-  subject_id: string;
-  kind: string | null;
-  value_hash: Buffer | null;
-  purpose: string | null;
-  channel: string | null;
-  scope: string | null;
-  status: ConsentStatus | null;
-  captured_at: Date | null;
-  source: string | null;
-  event_id: string | null;
-}
-
 /**
  * The read side of the ledger: who a lookup names, their current states, "may I message?", and the
  * timeline with receipts.
@@ -116,10 +103,11 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private loadDirty: Set<string> | null = null;
   private readonly interned = new Map<string, string>();
   private rebuildTimer: NodeJS.Timeout | null = null;
-  private readonly pool: Pool;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly subjects: SubjectRepository,
+    private readonly events: ConsentEventRepository,
+    private readonly projection: ConsentStateRepository,
     private readonly identities: IdentityService,
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
@@ -127,7 +115,6 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
@@ -216,19 +203,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     try {
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
-        const { rows } = await this.pool.query<LoadRow>(
-          `WITH b AS (
-             SELECT id FROM subject WHERE id > $1 AND erased_at IS NULL ORDER BY id LIMIT $2
-           )
-           SELECT b.id AS subject_id, NULL::text AS kind, NULL::bytea AS value_hash, cs.purpose, cs.channel,
-                  cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
-             FROM b LEFT JOIN consent_state cs ON cs.subject_id = b.id
-           UNION ALL
-           SELECT si.subject_id, si.kind, si.value_hash, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-             FROM b JOIN subject_identity si ON si.subject_id = b.id
-            WHERE si.kind = ANY($3::text[])`,
-          [after, LOAD_BATCH, LOOKUP_KINDS],
-        );
+        const rows = await this.projection.loadBatch(after, LOAD_BATCH, LOOKUP_KINDS);
         if (generation !== this.generation || !this.listener.live) return;
         const batch = new Map<string, { rows: FullStateRow[]; keys: string[] }>();
         for (const r of rows) {
@@ -299,31 +274,10 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private async load(lookup: ReturnType<ConsentQueryService['lookupKey']>): Promise<CachedSubject> {
-    const rows: {
-      subject_id: string;
-      purpose: string | null;
-      channel: string | null;
-      scope: string | null;
-      status: ConsentStatus | null;
-      captured_at: Date | null;
-      source: string | null;
-      event_id: string | null;
-    }[] =
+    const rows: SubjectStateRow[] =
       lookup.kind === 'subject'
-        ? await this.dataSource.query(
-            `SELECT s.id AS subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
-               FROM subject s LEFT JOIN consent_state cs ON cs.subject_id = s.id
-              WHERE s.id = $1 AND s.erased_at IS NULL`,
-            [lookup.key.slice('subject:'.length)],
-          )
-        : await this.dataSource.query(
-            `SELECT si.subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
-               FROM subject_identity si
-               JOIN subject s ON s.id = si.subject_id AND s.erased_at IS NULL
-               LEFT JOIN consent_state cs ON cs.subject_id = si.subject_id
-              WHERE si.kind = $1 AND si.value_hash = $2`,
-            [lookup.kind, lookup.hash],
-          );
+        ? await this.projection.statesOfSubject(lookup.key.slice('subject:'.length))
+        : await this.projection.statesOfIdentity(lookup.kind, lookup.hash as Buffer);
     return {
       subjectId: rows[0]?.subject_id ?? null,
       rows: rows
@@ -421,37 +375,15 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   async timeline(subjectId: string) {
-    const subjects: { id: string; created_at: Date; erased_at: Date | null }[] = await this.dataSource.query(
-      `SELECT id, created_at, erased_at FROM subject WHERE id = $1`,
-      [subjectId],
-    );
-    if (!subjects[0]) throw new NotFoundError(`No subject ${subjectId}`);
-    const identities: { kind: string; created_at: Date }[] = await this.dataSource.query(
-      `SELECT kind, created_at FROM subject_identity WHERE subject_id = $1 ORDER BY created_at, kind`,
-      [subjectId],
-    );
-    const events: (ReceiptSource & {
-      effect: string;
-      source_event_id: string;
-      received_at: Date;
-      recorded_at: Date;
-      payload_digest: string | null;
-      inbox_id: string | null;
-      evidence: Record<string, unknown>;
-      sealed_evidence: Buffer | null;
-      key_id: string | null;
-    })[] = await this.dataSource.query(
-      `SELECT id, subject_id, purpose, channel, scope, status, effect, source, source_event_id, method, actor,
-              captured_at, received_at, recorded_at, legal_basis, notice_version, policy_url, language,
-              payload_digest, inbox_id, evidence, sealed_evidence, key_id
-         FROM consent_event WHERE subject_id = $1 ORDER BY captured_at, recorded_at`,
-      [subjectId],
-    );
+    const subject = await this.subjects.findById(subjectId);
+    if (!subject) throw new NotFoundError(`No subject ${subjectId}`);
+    const identities = await this.subjects.identityKindsOf(subjectId);
+    const events = await this.events.timelineOf(subjectId);
     return {
       subject_id: subjectId,
-      created_at: new Date(subjects[0].created_at).toISOString(),
-      erased_at: subjects[0].erased_at ? new Date(subjects[0].erased_at).toISOString() : null,
-      identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.created_at).toISOString() })),
+      created_at: new Date(subject.createdAt).toISOString(),
+      erased_at: subject.erasedAt ? new Date(subject.erasedAt).toISOString() : null,
+      identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.createdAt).toISOString() })),
       events: events.map((e) => ({
         id: e.id,
         purpose: e.purpose,
@@ -460,28 +392,46 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         status: e.status,
         effect: e.effect,
         source: e.source,
-        source_event_id: e.source_event_id,
+        source_event_id: e.sourceEventId,
         evidence: {
           method: e.method,
           actor: e.actor,
-          captured_at: new Date(e.captured_at).toISOString(),
-          received_at: new Date(e.received_at).toISOString(),
-          recorded_at: new Date(e.recorded_at).toISOString(),
-          legal_basis: e.legal_basis,
-          notice_version: e.notice_version,
-          policy_url: e.policy_url,
+          captured_at: new Date(e.capturedAt).toISOString(),
+          received_at: new Date(e.receivedAt).toISOString(),
+          recorded_at: new Date(e.recordedAt).toISOString(),
+          legal_basis: e.legalBasis,
+          notice_version: e.noticeVersion,
+          policy_url: e.policyUrl,
           language: e.language,
-          payload_digest: e.payload_digest,
-          inbox_id: e.inbox_id,
+          payload_digest: e.payloadDigest,
+          inbox_id: e.inboxId,
           details: e.evidence,
           personal:
-            e.sealed_evidence && e.key_id
+            e.sealedEvidence && e.keyId
               ? (JSON.parse(
-                  this.crypto.openText({ ciphertext: e.sealed_evidence, keyId: e.key_id }),
+                  this.crypto.openText({ ciphertext: e.sealedEvidence, keyId: e.keyId }),
                 ) as unknown)
               : null,
         },
-        receipt: buildConsentReceipt({ ...e, captured_at: new Date(e.captured_at) }, this.config),
+        receipt: buildConsentReceipt(
+          {
+            id: e.id,
+            subject_id: e.subjectId,
+            purpose: e.purpose,
+            channel: e.channel,
+            scope: e.scope,
+            status: e.status,
+            method: e.method,
+            source: e.source,
+            actor: e.actor,
+            captured_at: new Date(e.capturedAt),
+            legal_basis: e.legalBasis,
+            notice_version: e.noticeVersion,
+            policy_url: e.policyUrl,
+            language: e.language,
+          },
+          this.config,
+        ),
       })),
     };
   }

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { decide, type StateRow } from './conflict-rules';
+import { ConsentEventRepository } from './consent-event.repository';
+import { ConsentStateRepository } from './consent-state.repository';
 import { IdentityService, type PreparedIdentity } from './identity.service';
 import {
   ALL_SCOPES,
@@ -11,8 +13,9 @@ import {
   type ConsentStatus,
   type EventEffect,
   type IdentityInput,
-  type IdentityKind,
 } from './ledger.types';
+import { NotificationRepository } from './notification.repository';
+import { SubjectRepository } from './subject.repository';
 
 export type EvidenceValue = string | number | boolean | null;
 
@@ -57,12 +60,6 @@ export class SubjectNotFoundError extends Error {
   }
 }
 
-interface StateDbRow {
-  scope: string;
-  status: ConsentStatus;
-  captured_at: Date;
-}
-
 /** Runs inside the ledger transaction when a person's consent state changed (propagation plans here). */
 export type StateChangedHook = (
   manager: EntityManager,
@@ -89,7 +86,10 @@ export class LedgerService {
   private readonly stateChangedHooks: StateChangedHook[] = [];
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly subjects: SubjectRepository,
+    private readonly events: ConsentEventRepository,
+    private readonly states: ConsentStateRepository,
+    private readonly notifications: NotificationRepository,
     private readonly identities: IdentityService,
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
@@ -102,18 +102,16 @@ export class LedgerService {
 
   /** Runs fn in one transaction (the unit in which events, state and follow-up jobs commit together). */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
+    return this.events.transaction(fn);
   }
 
   async findSubjectId(manager: EntityManager, prepared: readonly PreparedIdentity[]): Promise<string | null> {
     if (prepared.length === 0) return null;
-    const rows: { subject_id: string }[] = await manager.query(
-      `SELECT si.subject_id FROM subject_identity si
-         JOIN unnest($1::text[], $2::bytea[]) AS x(kind, hash) ON si.kind = x.kind AND si.value_hash = x.hash
-        ORDER BY si.created_at LIMIT 1`,
-      [prepared.map((p) => p.kind), prepared.map((p) => p.hash)],
+    return this.subjects.findByIdentities(
+      manager,
+      prepared.map((p) => p.kind),
+      prepared.map((p) => p.hash),
     );
-    return rows[0]?.subject_id ?? null;
   }
 
   /**
@@ -124,14 +122,8 @@ export class LedgerService {
     const prepared = this.identities.prepare(inputs);
     if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
     const keys = [...new Set(prepared.map((p) => lockKey(p.hash)))].sort();
-    await manager.query(`SELECT pg_advisory_xact_lock(k::bigint) FROM unnest($1::text[]) AS k`, [keys]);
-    let subjectId = await this.findSubjectId(manager, prepared);
-    if (!subjectId) {
-      const created: { id: string }[] = await manager.query(
-        `INSERT INTO subject DEFAULT VALUES RETURNING id`,
-      );
-      subjectId = created[0].id;
-    }
+    await this.subjects.lockIdentityKeys(manager, keys);
+    const subjectId = (await this.findSubjectId(manager, prepared)) ?? (await this.subjects.create(manager));
     await this.attachIdentities(manager, subjectId, prepared);
     return subjectId;
   }
@@ -139,25 +131,18 @@ export class LedgerService {
   async attachIdentities(manager: EntityManager, subjectId: string, prepared: readonly PreparedIdentity[]) {
     if (prepared.length === 0) return;
     const sealed = prepared.map((p) => this.crypto.seal(p.normalised));
-    const added: { kind: IdentityKind; value_hash: Buffer }[] = await manager.query(
-      `INSERT INTO subject_identity (subject_id, kind, value_hash, value_ciphertext, key_id)
-       SELECT $1, x.kind, x.hash, x.ct, x.key_id
-         FROM unnest($2::text[], $3::bytea[], $4::bytea[], $5::text[]) AS x(kind, hash, ct, key_id)
-       ON CONFLICT ON CONSTRAINT uq_subject_identity_kind_hash DO NOTHING
-       RETURNING kind, value_hash`,
-      [
-        subjectId,
-        prepared.map((p) => p.kind),
-        prepared.map((p) => p.hash),
-        sealed.map((s) => s.ciphertext),
-        sealed.map((s) => s.keyId),
-      ],
-    );
+    const added = await this.subjects.attachIdentities(manager, subjectId, {
+      kinds: prepared.map((p) => p.kind),
+      hashes: prepared.map((p) => p.hash),
+      ciphertexts: sealed.map((s) => s.ciphertext),
+      keyIds: sealed.map((s) => s.keyId),
+    });
     if (added.length) {
-      await manager.query(`SELECT pg_notify($1, k) FROM unnest($2::text[]) AS k`, [
+      await this.notifications.notifyEach(
+        manager,
         IDENTITY_ADDED_CHANNEL,
         added.map((a) => IdentityService.cacheKey(a.kind, a.value_hash)),
-      ]);
+      );
     }
   }
 
@@ -181,23 +166,20 @@ export class LedgerService {
   }
 
   async recordConsent(manager: EntityManager, input: RecordConsentInput): Promise<RecordConsentResult> {
-    const existing: { id: string; subject_id: string; effect: EventEffect }[] = await manager.query(
-      `SELECT id, subject_id, effect FROM consent_event WHERE source = $1 AND source_event_id = $2`,
-      [input.source, input.sourceEventId],
-    );
-    if (existing[0]) {
+    const existing = await this.events.findBySource(manager, input.source, input.sourceEventId);
+    if (existing) {
       return {
-        eventId: existing[0].id,
-        subjectId: existing[0].subject_id,
-        effect: existing[0].effect,
+        eventId: existing.id,
+        subjectId: existing.subjectId,
+        effect: existing.effect,
         duplicate: true,
       };
     }
 
     let subjectId: string;
     if (input.subjectId) {
-      const found: unknown[] = await manager.query(`SELECT 1 FROM subject WHERE id = $1`, [input.subjectId]);
-      if (found.length === 0) throw new SubjectNotFoundError(input.subjectId);
+      if (!(await this.subjects.exists(manager, input.subjectId)))
+        throw new SubjectNotFoundError(input.subjectId);
       subjectId = input.subjectId;
       if (input.identities?.length)
         await this.attachIdentities(manager, subjectId, this.identities.prepare(input.identities));
@@ -206,17 +188,14 @@ export class LedgerService {
     }
 
     // One writer per person at a time, so the conflict rules see a stable state.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7))`, [subjectId]);
+    await this.subjects.lockWriter(manager, subjectId);
 
     const scope = input.scope && input.scope.trim() ? input.scope : ALL_SCOPES;
-    const stateRows: StateDbRow[] = await manager.query(
-      `SELECT scope, status, captured_at FROM consent_state WHERE subject_id = $1 AND purpose = $2 AND channel = $3`,
-      [subjectId, input.purpose, input.channel],
-    );
+    const stateRows = await this.states.scopesOf(manager, subjectId, input.purpose, input.channel);
     const rows: StateRow[] = stateRows.map((r) => ({
       scope: r.scope,
       status: r.status,
-      capturedAt: new Date(r.captured_at),
+      capturedAt: new Date(r.capturedAt),
     }));
     const decision = decide({ scope, status: input.status, capturedAt: input.capturedAt }, rows);
 
@@ -224,73 +203,53 @@ export class LedgerService {
       input.sealedEvidence && Object.keys(input.sealedEvidence).length
         ? this.crypto.seal(JSON.stringify(input.sealedEvidence))
         : null;
-    const inserted: { id: string }[] = await manager.query(
-      `INSERT INTO consent_event (subject_id, purpose, channel, scope, status, effect, source, source_event_id, method,
-          actor, captured_at, received_at, legal_basis, notice_version, policy_url, language, payload_digest, inbox_id,
-          evidence, sealed_evidence, key_id)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
-       ON CONFLICT ON CONSTRAINT uq_consent_event_source DO NOTHING
-       RETURNING id`,
-      [
-        subjectId,
-        input.purpose,
-        input.channel,
-        scope,
-        input.status,
-        decision.effect,
-        input.source,
-        input.sourceEventId,
-        input.method,
-        input.actor,
-        input.capturedAt,
-        input.receivedAt,
-        input.legalBasis ?? null,
-        input.noticeVersion ?? null,
-        input.policyUrl ?? null,
-        input.language ?? null,
-        input.payloadDigest ?? null,
-        input.inboxId ?? null,
-        JSON.stringify(input.evidence ?? {}),
-        sealed?.ciphertext ?? null,
-        sealed?.keyId ?? null,
-      ],
-    );
-    if (!inserted[0]) {
+    const eventId = await this.events.insertIfNew(manager, {
+      subjectId,
+      purpose: input.purpose,
+      channel: input.channel,
+      scope,
+      status: input.status,
+      effect: decision.effect,
+      source: input.source,
+      sourceEventId: input.sourceEventId,
+      method: input.method,
+      actor: input.actor,
+      capturedAt: input.capturedAt,
+      receivedAt: input.receivedAt,
+      legalBasis: input.legalBasis ?? null,
+      noticeVersion: input.noticeVersion ?? null,
+      policyUrl: input.policyUrl ?? null,
+      language: input.language ?? null,
+      payloadDigest: input.payloadDigest ?? null,
+      inboxId: input.inboxId ?? null,
+      evidence: input.evidence ?? {},
+      sealedEvidence: sealed?.ciphertext ?? null,
+      keyId: sealed?.keyId ?? null,
+    });
+    if (!eventId) {
       // A concurrent transaction recorded the same source event first.
-      const again: { id: string; subject_id: string; effect: EventEffect }[] = await manager.query(
-        `SELECT id, subject_id, effect FROM consent_event WHERE source = $1 AND source_event_id = $2`,
-        [input.source, input.sourceEventId],
-      );
-      return {
-        eventId: again[0].id,
-        subjectId: again[0].subject_id,
-        effect: again[0].effect,
-        duplicate: true,
-      };
+      const again = (await this.events.findBySource(manager, input.source, input.sourceEventId))!;
+      return { eventId: again.id, subjectId: again.subjectId, effect: again.effect, duplicate: true };
     }
-    const eventId = inserted[0].id;
 
     if (decision.writes.length) {
-      await manager.query(
-        `INSERT INTO consent_state (subject_id, purpose, channel, scope, status, captured_at, source, event_id)
-         SELECT $1, $2, $3, s, $4, $5, $6, $7 FROM unnest($8::text[]) AS s
-         ON CONFLICT ON CONSTRAINT pk_consent_state DO UPDATE
-           SET status = EXCLUDED.status, captured_at = EXCLUDED.captured_at, source = EXCLUDED.source,
-               event_id = EXCLUDED.event_id, version = consent_state.version + 1, updated_at = now()`,
-        [
+      await this.states.writeScopes(
+        manager,
+        {
           subjectId,
-          input.purpose,
-          input.channel,
-          input.status,
-          input.capturedAt,
-          input.source,
+          purpose: input.purpose,
+          channel: input.channel,
+          status: input.status,
+          capturedAt: input.capturedAt,
+          source: input.source,
           eventId,
-          decision.writes,
-        ],
+        },
+        decision.writes,
       );
-      await manager.query(`SELECT pg_notify($1, $2)`, [CONSENT_CHANGED_CHANNEL, subjectId]);
+      await this.notifications.notify(manager, CONSENT_CHANGED_CHANNEL, subjectId);
     }
     if (decision.effect === 'changed') {
+      // cross-module: the hooks (registered by propagation) write delivery rows and their jobs in this transaction.
       for (const hook of this.stateChangedHooks)
         await hook(manager, {
           subjectId,

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CryptoService } from '../../platform/crypto/crypto.service';
+import { effectiveState } from './conflict-rules';
+import { ConsentEventRepository, type EventsPerDay } from './consent-event.repository';
+import { ConsentStateRepository } from './consent-state.repository';
+import type { ConsentStatus } from './ledger.types';
+import { SubjectRepository } from './subject.repository';
+
+/** One consent state of a person as a connector must apply it (the shape of connectors' ConsentStateSnapshot). */
+export interface ConsentStateInForce {
+  purpose: string;
+  channel: string;
+  scope: string;
+  status: ConsentStatus;
+  /** ISO 8601. */
+  capturedAt: string;
+  source: string;
+  eventId: string;
+  method: string | null;
+  legalBasis: string | null;
+}
+
+/** A person as a push to a vendor needs them: contact identifiers (decrypted for this call) and states in force. */
+export interface PersonForPush {
+  phone: string | null;
+  waId: string | null;
+  email: string | null;
+  states: ConsentStateInForce[];
+}
+
+/** The consent figures of the console's overview. */
+export interface OverviewFigures {
+  consent: { granted: number; withdrawn: number; subjects_granted: number; subjects_withdrawn: number };
+  withdrawals_today: number;
+  events_per_day: EventsPerDay[];
+}
+
+/**
+ * For each state row, the state in force for its scope (the conflict rules applied): a grant of every number
+ * after a withdrawal of one is in force for that one too. Rows are grouped per purpose and channel.
+ */
+export function inForce<T extends Omit<ConsentStateInForce, 'source' | 'eventId' | 'method' | 'legalBasis'>>(
+  states: readonly T[],
+): T[] {
+  const groups = new Map<string, T[]>();
+  for (const s of states) {
+    const key = `${s.purpose}\u0000${s.channel}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const out: T[] = [];
+  for (const rows of groups.values()) {
+    const asRows = rows.map((r) => ({
+      scope: r.scope,
+      status: r.status,
+      capturedAt: new Date(r.capturedAt),
+    }));
+    for (const row of rows) {
+      const effective = effectiveState(asRows, row.scope);
+      const winner = effective ? rows.find((r) => r.scope === effective.scope)! : row;
+      out.push({ ...winner, scope: row.scope });
+    }
+  }
+  return out;
+}
+
+/** What other modules may read of the ledger's tables (they never query them directly). */
+@Injectable()
+export class LedgerReader {
+  constructor(
+    private readonly subjects: SubjectRepository,
+    private readonly events: ConsentEventRepository,
+    private readonly states: ConsentStateRepository,
+    private readonly crypto: CryptoService,
+  ) {}
+
+  /**
+   * Each of these people (every id given has an entry, empty when unknown): their first phone, wa_id and
+   * email by when they were added, decrypted, and their consent states in force, ordered by purpose,
+   * channel and scope.
+   */
+  async personsForPush(subjectIds: readonly string[]): Promise<Map<string, PersonForPush>> {
+    const ids = [...new Set(subjectIds)];
+    const [states, identities] = await Promise.all([
+      this.states.statesWithEventOf(ids),
+      this.subjects.contactIdentitiesOf(ids),
+    ]);
+    const people = new Map<string, PersonForPush>();
+    for (const id of ids) people.set(id, { phone: null, waId: null, email: null, states: [] });
+    for (const row of identities) {
+      const person = people.get(row.subject_id)!;
+      const value = this.crypto.openText({ ciphertext: row.value_ciphertext, keyId: row.key_id });
+      if (row.kind === 'phone') person.phone ??= value;
+      if (row.kind === 'wa_id') person.waId ??= value;
+      if (row.kind === 'email') person.email ??= value;
+    }
+    for (const s of states) {
+      people.get(s.subject_id)!.states.push({
+        purpose: s.purpose,
+        channel: s.channel,
+        scope: s.scope,
+        status: s.status,
+        capturedAt: new Date(s.captured_at).toISOString(),
+        source: s.source,
+        eventId: s.event_id,
+        method: s.method,
+        legalBasis: s.legal_basis,
+      });
+    }
+    for (const person of people.values()) person.states = inForce(person.states);
+    return people;
+  }
+
+  /** The status the event recorded, or null when there is none; in the caller's transaction when given. */
+  eventStatus(eventId: string, manager?: EntityManager): Promise<ConsentStatus | null> {
+    return this.events.statusOf(eventId, manager);
+  }
+
+  /** States in force per status (and distinct people), counted over the whole projection. */
+  async consentTotals(): Promise<OverviewFigures['consent']> {
+    const rows = await this.states.consentTotals();
+    const of = (status: string) => rows.find((r) => r.status === status);
+    return {
+      granted: Number(of('granted')?.states ?? 0),
+      withdrawn: Number(of('withdrawn')?.states ?? 0),
+      subjects_granted: Number(of('granted')?.subjects ?? 0),
+      subjects_withdrawn: Number(of('withdrawn')?.subjects ?? 0),
+    };
+  }
+
+  /** Withdrawals recorded today (UTC) that changed someone's consent (a repeated STOP only confirms). */
+  withdrawalsToday(): Promise<number> {
+    return this.events.withdrawalsToday();
+  }
+
+  /** Granted and withdrawn events recorded per UTC day, the last `days` days up to today, every day listed. */
+  eventsPerDay(days: number): Promise<EventsPerDay[]> {
+    return this.events.eventsPerDay(days);
+  }
+
+  /** The overview's figures from the ledger, read in parallel as the overview does. */
+  async overviewFigures(days: number): Promise<OverviewFigures> {
+    const [consent, withdrawalsToday, eventsPerDay] = await Promise.all([
+      this.consentTotals(),
+      this.withdrawalsToday(),
+      this.eventsPerDay(days),
+    ]);
+    return { consent, withdrawals_today: withdrawalsToday, events_per_day: eventsPerDay };
+  }
+}
