@@ -1,4 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { SubjectEntity } from '../../ledger/entities/subject.entity';
 import { ConnectionEntity } from './connection.entity';
 
 /**
@@ -38,4 +39,8 @@ export class ConnectionRecordEntity {
   @ManyToOne(() => ConnectionEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'connection_id', foreignKeyConstraintName: 'fk_connection_record_connection' })
   connection?: ConnectionEntity;
+
+  @ManyToOne(() => SubjectEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'subject_id', foreignKeyConstraintName: 'fk_connection_record_subject' })
+  subject?: SubjectEntity;
 }

@@ -1,14 +1,11 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { VendorEntity } from '../../vendors/entities/vendor.entity';
 import type { ConnectionType, ErasureMode } from '../connector.port';
 
 export type ConnectionStatus = 'active' | 'paused' | 'auth_failed' | 'disconnected';
 
 /**
  * A connected account at a processor (migration 1764500000000, ix_connection_vendor from 1764600000000).
- * vendor_id references the vendors module's table (fk_connection_vendor, ON DELETE RESTRICT). Until the vendor
- * entity exists in this tree it stays a plain column; once it does, the FK is described for the schema test with
- *   @ManyToOne(() => VendorEntity, { onDelete: 'RESTRICT' })
- *   @JoinColumn({ name: 'vendor_id', foreignKeyConstraintName: 'fk_connection_vendor' })
  */
 @Entity({ name: 'connection' })
 @Index('ix_connection_account', ['type', 'externalAccountId'])
@@ -89,4 +86,8 @@ export class ConnectionEntity {
 
   @Column({ name: 'disconnected_at', type: 'timestamptz', nullable: true })
   disconnectedAt!: Date | null;
+
+  @ManyToOne(() => VendorEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'vendor_id', foreignKeyConstraintName: 'fk_connection_vendor' })
+  vendor?: VendorEntity;
 }

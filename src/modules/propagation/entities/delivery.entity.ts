@@ -1,14 +1,12 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ConnectionEntity } from '../../connectors/entities/connection.entity';
+import { ConsentEventEntity } from '../../ledger/entities/consent-event.entity';
+import { SubjectEntity } from '../../ledger/entities/subject.entity';
 import type { DeliveryOperation, DeliveryStatus } from '../propagation.constants';
 
 /**
  * One change owed to one connection: the proof that it reached the processor, or why it could not.
  * As migrations 1764500000000 (table) and 1764600000000 (flags, ix_delivery_held) create it.
- *
- * Foreign keys (declared in the migrations; to be described here as relations once the other modules'
- * entities exist on this branch): fk_delivery_connection -> connection(id) ON DELETE RESTRICT,
- * fk_delivery_subject -> subject(id) ON DELETE RESTRICT, fk_delivery_event -> consent_event(id)
- * ON DELETE SET NULL.
  */
 @Entity({ name: 'delivery' })
 @Check(
@@ -83,4 +81,18 @@ export class DeliveryEntity {
   /** e.g. dpa_missing: a withdrawal sent to a vendor without a valid DPA. */
   @Column({ type: 'text', array: true, default: () => `'{}'` })
   flags!: string[];
+
+  // Relations only describe the foreign keys (the schema test compares them with the migrations); the code
+  // reads and writes the id columns.
+  @ManyToOne(() => ConnectionEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'connection_id', foreignKeyConstraintName: 'fk_delivery_connection' })
+  connection?: ConnectionEntity;
+
+  @ManyToOne(() => SubjectEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'subject_id', foreignKeyConstraintName: 'fk_delivery_subject' })
+  subject?: SubjectEntity;
+
+  @ManyToOne(() => ConsentEventEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'trigger_event_id', foreignKeyConstraintName: 'fk_delivery_event' })
+  triggerEvent?: ConsentEventEntity;
 }
