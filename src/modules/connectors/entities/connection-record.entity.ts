@@ -4,10 +4,7 @@ import { ConnectionEntity } from './connection.entity';
 
 /**
  * Which remote record stands for a person at a connection. The remote id is an identifier: encrypted, and
- * found by its blind index (remote_id_hash). subject_id references the ledger's subject table
- * (fk_connection_record_subject, ON DELETE CASCADE): a plain column until the subject entity exists in this tree,
- * then described with `@ManyToOne(() => SubjectEntity, { onDelete: 'CASCADE' })` +
- * `@JoinColumn({ name: 'subject_id', foreignKeyConstraintName: 'fk_connection_record_subject' })`.
+ * found by its blind index (remote_id_hash).
  */
 @Entity({ name: 'connection_record' })
 @Unique('uq_connection_record_remote', ['connectionId', 'remoteIdHash'])
