@@ -15,9 +15,14 @@ import { PROPAGATION_DRAIN_QUEUE } from '../propagation/propagation.constants';
 
 const STATE_TTL_MS = 10 * 60_000;
 
+/** Called after a connection is set active again (resumed): work held for it may go out now. */
+export type ConnectionResumedHook = (connectionId: string) => Promise<void>;
+
 /** Connecting, changing, testing and disconnecting accounts: what an admin does, through the API or console. */
 @Injectable()
 export class ConnectionAdminService {
+  private readonly resumedHooks: ConnectionResumedHook[] = [];
+
   private readonly logger = new Logger(ConnectionAdminService.name);
   private readonly states: OAuthStateCodec;
 
@@ -112,6 +117,11 @@ export class ConnectionAdminService {
     return this.connections.get(id);
   }
 
+  /** Registers work to do when a connection resumes (propagation drains what waited for it). */
+  onResumed(hook: ConnectionResumedHook): void {
+    this.resumedHooks.push(hook);
+  }
+
   async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
     const updated = await this.connections.update(id, {
       name: dto.name,
@@ -122,6 +132,7 @@ export class ConnectionAdminService {
     });
     if (dto.status === 'active') {
       await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId: id }, { singletonKey: id });
+      for (const hook of this.resumedHooks) await hook(id);
     }
     return updated;
   }

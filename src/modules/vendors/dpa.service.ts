@@ -67,9 +67,14 @@ function isReadable(value: unknown): value is Readable {
   return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function';
 }
 
+/** Called after a DPA version is recorded or moved on: the vendor's coverage may have changed. */
+export type CoverageChangedHook = (vendorId: string) => Promise<void>;
+
 /** Data-processing agreements: versions only ever added, each with its signed document and SHA-256. */
 @Injectable()
 export class DpaService {
+  private readonly coverageHooks: CoverageChangedHook[] = [];
+
   constructor(
     private readonly dpaRows: DpaRepository,
     private readonly vendorRows: VendorRepository,
@@ -146,7 +151,20 @@ export class DpaService {
       });
     });
     await this.gate.release(vendorId);
+    await this.announceCoverage(vendorId);
     return this.get(id);
+  }
+
+  /**
+   * Registers work to do when a vendor's DPA may have become valid or invalid (propagation releases what
+   * it held for want of one). The registry announces; it does not act on deliveries itself.
+   */
+  onCoverageMayHaveChanged(hook: CoverageChangedHook): void {
+    this.coverageHooks.push(hook);
+  }
+
+  private async announceCoverage(vendorId: string): Promise<void> {
+    for (const hook of this.coverageHooks) await hook(vendorId);
   }
 
   /** Moves a version on (negotiating, expired, terminated) or reschedules its review. */
@@ -172,6 +190,7 @@ export class DpaService {
       review_due_at: input.review_due_at ?? null,
     });
     await this.gate.release(row.vendor_id);
+    await this.announceCoverage(row.vendor_id);
     return this.get(id);
   }
 
