@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'dist-sandbox/**',
       'node_modules/**',
       '.data/**',
       'coverage/**',

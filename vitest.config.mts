@@ -12,6 +12,7 @@ export default defineConfig({
     globalSetup: ['test/setup/global-setup.ts'],
     include: [
       'src/**/*.spec.ts',
+      'sandbox/**/*.spec.ts',
       'test/medium/**/*.spec.ts',
       'test/e2e/**/*.spec.ts',
       'test/browser/**/*.spec.ts',

@@ -9,7 +9,7 @@
  *   4. vendors      STOP acknowledged → its deliveries to HubSpot, Salesforce and a webhook all succeeded
  *   5. ratelimit    vendor calls/s against a rate-limited HubSpot, as a fraction of its limit, and 429s
  *   6. backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
- *   (4-6 run the vendor simulators of src/sandbox, compiled to dist/sandbox, in this process)
+ *   (4-6 run the vendor simulators of sandbox/, compiled to dist-sandbox/, in this process)
  *
  * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
  *

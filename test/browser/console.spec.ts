@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { textWebhook } from '../support/whatsapp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { UserService } from '../../src/modules/auth/user.service';
-import { HubSpotSimulator } from '../../src/sandbox/hubspot';
+import { HubSpotSimulator } from '../../sandbox/hubspot';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 

@@ -1,7 +1,7 @@
 import { Connection } from 'jsforce';
 import { SalesforceSyncService } from '../../src/modules/connectors/salesforce-sync.service';
-import { HubSpotSimulator } from '../../src/sandbox/hubspot';
-import { SalesforceSimulator } from '../../src/sandbox/salesforce';
+import { HubSpotSimulator } from '../../sandbox/hubspot';
+import { SalesforceSimulator } from '../../sandbox/salesforce';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';

@@ -1,4 +1,4 @@
-import { WebhookProcessorSimulator } from '../../src/sandbox/webhook-processor';
+import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 

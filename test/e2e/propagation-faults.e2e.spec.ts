@@ -1,6 +1,6 @@
-import { HubSpotSimulator } from '../../src/sandbox/hubspot';
-import { SalesforceSimulator } from '../../src/sandbox/salesforce';
-import { WebhookProcessorSimulator } from '../../src/sandbox/webhook-processor';
+import { HubSpotSimulator } from '../../sandbox/hubspot';
+import { SalesforceSimulator } from '../../sandbox/salesforce';
+import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv, signDpas } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';

@@ -1,6 +1,6 @@
-import { HubSpotSimulator, sendWebhooks } from '../../src/sandbox/hubspot';
-import { SalesforceSimulator } from '../../src/sandbox/salesforce';
-import { WebhookProcessorSimulator } from '../../src/sandbox/webhook-processor';
+import { HubSpotSimulator, sendWebhooks } from '../../sandbox/hubspot';
+import { SalesforceSimulator } from '../../sandbox/salesforce';
+import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv, signDpas } from '../support/sandbox';
 import { textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';

@@ -11,7 +11,7 @@ import {
   TransientError,
 } from '../../src/modules/connectors/connector.port';
 import { HubspotConnector, HubspotOAuth } from '../../src/modules/connectors/hubspot';
-import { HubSpotSimulator, type CallLogEntry } from '../../src/sandbox/hubspot';
+import { HubSpotSimulator, type CallLogEntry } from '../../sandbox/hubspot';
 
 /**
  * HubspotConnector against the HubSpot simulator, through the real @hubspot/api-client. No database:

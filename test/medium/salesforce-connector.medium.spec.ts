@@ -16,7 +16,7 @@ import {
   SalesforceConnector,
   SalesforceOAuth,
 } from '../../src/modules/connectors/salesforce';
-import { makeId, SalesforceSimulator, type SfRecord } from '../../src/sandbox/salesforce';
+import { makeId, SalesforceSimulator, type SfRecord } from '../../sandbox/salesforce';
 
 /**
  * The Salesforce connector against the Salesforce simulator, through the real jsforce 3.10.16 (no database: the

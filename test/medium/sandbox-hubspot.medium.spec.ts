@@ -8,7 +8,7 @@ import {
   PropertyCreateFieldTypeEnum,
   PropertyCreateTypeEnum,
 } from '@hubspot/api-client/lib/codegen/crm/properties';
-import { HubSpotSimulator } from '../../src/sandbox/hubspot';
+import { HubSpotSimulator } from '../../sandbox/hubspot';
 
 /**
  * The HubSpot simulator, driven only through the real `@hubspot/api-client` 13.5.0 (plus `apiRequest`

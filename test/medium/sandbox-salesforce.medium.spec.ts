@@ -1,5 +1,5 @@
 import { Connection, OAuth2 } from 'jsforce';
-import { SalesforceSimulator, type FaultSpec } from '../../src/sandbox/salesforce';
+import { SalesforceSimulator, type FaultSpec } from '../../sandbox/salesforce';
 
 /**
  * Drives the Salesforce simulator only through the real jsforce 3.10.16 client (admin calls aside), so the simulator

@@ -1,8 +1,6 @@
-import {
-  signStandardWebhook,
-  verifyStandardWebhook,
-  WebhookProcessorSimulator,
-} from '../../src/sandbox/webhook-processor';
+// The gateway signs (its outbound sender); the simulator verifies with its own reading of the specification.
+import { signStandardWebhook } from '../../src/modules/connectors/webhook/standard-webhooks';
+import { verifyStandardWebhook, WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Helpers for the propagation benchmarks: the vendor simulators (compiled from src/sandbox to dist/sandbox,
+ * Helpers for the propagation benchmarks: the vendor simulators (compiled from sandbox/ to dist-sandbox/ by npm run build:sandbox,
  * run in this process), the gateway environment they need, connecting each vendor through the gateway's
  * API exactly as the e2e tests do, DPAs, backfill polling, memory sampling and latency statistics.
  */
@@ -9,6 +9,7 @@ const path = require('node:path');
 const { ROOT, sleep } = require('./processes');
 
 const dist = (p) => require(path.join(ROOT, 'dist', p));
+const sandbox = (p) => require(path.join(ROOT, 'dist-sandbox', p));
 const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
 
 /** Extra gateway environment: outbound calls to the local simulators, sandbox OAuth clients. */
@@ -23,9 +24,9 @@ const GATEWAY_ENV = {
 
 function simulators() {
   return {
-    HubSpotSimulator: dist('sandbox/hubspot/index.js').HubSpotSimulator,
-    SalesforceSimulator: dist('sandbox/salesforce/index.js').SalesforceSimulator,
-    WebhookProcessorSimulator: dist('sandbox/webhook-processor/index.js').WebhookProcessorSimulator,
+    HubSpotSimulator: sandbox('hubspot/index.js').HubSpotSimulator,
+    SalesforceSimulator: sandbox('salesforce/index.js').SalesforceSimulator,
+    WebhookProcessorSimulator: sandbox('webhook-processor/index.js').WebhookProcessorSimulator,
   };
 }
 

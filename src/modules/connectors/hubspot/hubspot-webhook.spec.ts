@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signatureV3 } from '../../../sandbox/hubspot';
+import { signatureV3 } from '../../../../sandbox/hubspot';
 import { decodeHubspotUri, parseHubspotEvents, verifyHubspotSignatureV3 } from './hubspot-webhook';
 
 const secret = 'app-client-secret';

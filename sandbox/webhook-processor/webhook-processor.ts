@@ -13,7 +13,7 @@ import {
   verifyStandardWebhook,
   type StandardWebhookFailure,
   type VerifyOptions,
-} from '../../modules/connectors/webhook/standard-webhooks';
+} from './standard-webhooks-verifier';
 
 export type WebhookFaultKind = '500' | '429' | '410' | '503' | 'timeout';
 

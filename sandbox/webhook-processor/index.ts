@@ -1,0 +1,2 @@
+export * from './standard-webhooks-verifier';
+export * from './webhook-processor';

@@ -1,2 +1,0 @@
-export * from '../../modules/connectors/webhook/standard-webhooks';
-export * from './webhook-processor';
