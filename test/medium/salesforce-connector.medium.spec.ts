@@ -76,9 +76,9 @@ function contextFor(
 
 function makeDeps(overrides: Partial<ConnectorDeps> = {}) {
   return {
-    onCredentials: vi.fn(async (_c: ConnectionCredentials) => {}),
-    beforeRefresh: vi.fn(async () => {}),
-    pace: vi.fn(async () => {}),
+    onCredentials: jest.fn(async (_c: ConnectionCredentials) => {}),
+    beforeRefresh: jest.fn(async () => {}),
+    pace: jest.fn(async () => {}),
     oauthClient: CLIENT,
     ...overrides,
   } satisfies ConnectorDeps;
@@ -335,7 +335,7 @@ describe(SalesforceConnector.name, () => {
       expect(sim.state.counters.refreshGrants).toBe(1);
       expect(deps.beforeRefresh).toHaveBeenCalledTimes(1);
       expect(deps.onCredentials).toHaveBeenCalledTimes(1);
-      const stored = vi.mocked(deps.onCredentials).mock.calls[0][0];
+      const stored = jest.mocked(deps.onCredentials).mock.calls[0][0];
       expect(stored).toMatchObject({
         refreshToken: credentials.refreshToken,
         instanceUrl: base,

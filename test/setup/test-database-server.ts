@@ -23,3 +23,13 @@ export function withDatabase(url: string, database: string): string {
   u.pathname = `/${database}`;
   return u.toString();
 }
+
+/**
+ * What global setup leaves for global teardown. Jest runs both in its main process but loads them as
+ * separate modules, so the state lives on globalThis (Jest documents globals set in globalSetup as
+ * readable in globalTeardown).
+ */
+export function testRun(): { stopEmbedded?: () => Promise<void> } {
+  const holder = globalThis as { consentGatewayTestRun?: { stopEmbedded?: () => Promise<void> } };
+  return (holder.consentGatewayTestRun ??= {});
+}

@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { json, type TestApp } from './app';
 
 /** The OAuth client the simulators accept, and the gateway is configured with in tests. */
