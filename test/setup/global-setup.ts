@@ -16,6 +16,9 @@ import {
  * Test workers inherit the environment variables it sets; test/setup/global-teardown.ts undoes it.
  */
 export default async function globalSetup(): Promise<void> {
+  // Several tiers name this setup (and the e2e one calls it): the first call of a run prepares the database.
+  if (testRun().prepared) return;
+  testRun().prepared = true;
   let serverUrl = configuredServerUrl();
   if (!serverUrl) {
     const embedded = new EmbeddedDatabase({ dataDir: EMBEDDED_TEST_DIR, port: EMBEDDED_TEST_PORT });

@@ -3,6 +3,9 @@ import { configuredServerUrl, templateDatabase, testRun } from './test-database-
 
 /** Drops the run's template database and stops the embedded PostgreSQL if global setup started one. */
 export default async function globalTeardown(): Promise<void> {
+  const run = testRun();
+  if (!run.prepared) return;
+  run.prepared = false;
   const serverUrl = process.env.CG_TEST_SERVER_URL ?? configuredServerUrl();
   if (serverUrl) {
     const cleanup = new Client({ connectionString: serverUrl });
@@ -11,5 +14,5 @@ export default async function globalTeardown(): Promise<void> {
       .query(`DROP DATABASE IF EXISTS ${templateDatabase()} WITH (FORCE)`)
       .finally(() => cleanup.end());
   }
-  await testRun().stopEmbedded?.();
+  await run.stopEmbedded?.();
 }

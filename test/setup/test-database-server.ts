@@ -29,7 +29,13 @@ export function withDatabase(url: string, database: string): string {
  * separate modules, so the state lives on globalThis (Jest documents globals set in globalSetup as
  * readable in globalTeardown).
  */
-export function testRun(): { stopEmbedded?: () => Promise<void> } {
-  const holder = globalThis as { consentGatewayTestRun?: { stopEmbedded?: () => Promise<void> } };
+export function testRun(): TestRun {
+  const holder = globalThis as { consentGatewayTestRun?: TestRun };
   return (holder.consentGatewayTestRun ??= {});
+}
+
+interface TestRun {
+  prepared?: boolean;
+  stopEmbedded?: () => Promise<void>;
+  routeTableFile?: string;
 }

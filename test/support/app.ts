@@ -107,7 +107,11 @@ export async function requestApp(
     .buffer(true)
     .parse(rawBody as never);
   new Headers(init.headers).forEach((value, name) => (test = test.set(name, value)));
-  if (init.body !== undefined && init.body !== null) test = test.send(requestBody(init.body));
+  // Bodies go out byte for byte (a signed webhook must arrive as signed): superagent would re-encode a
+  // Buffer as JSON under a JSON content type.
+  if (init.body !== undefined && init.body !== null) {
+    test = test.serialize((body: unknown) => body as string).send(requestBody(init.body));
+  }
   const res = await test;
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers as Record<string, string | string[]>)) {
