@@ -170,7 +170,7 @@ describe('who may call each route', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     gw = await startTestApp({ databaseUrl: db.url });
-    fastify = gw.app.getHttpAdapter().getInstance() as unknown as RouteTree;
+    fastify = gw.app.getHttpAdapter().getInstance();
   });
 
   afterAll(async () => {

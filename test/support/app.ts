@@ -100,13 +100,15 @@ export async function requestApp(
   } = {},
 ): Promise<Response> {
   const method = (init.method ?? 'GET').toLowerCase() as 'get' | 'head';
-  let test = request(app.getHttpServer())
-    [method](path)
+  const agent = request(app.getHttpServer());
+  let test = agent[method](path)
     .redirects(init.redirect === 'manual' ? 0 : 5)
     .ok(() => true)
     .buffer(true)
     .parse(rawBody as never);
-  new Headers(init.headers).forEach((value, name) => (test = test.set(name, value)));
+  new Headers(init.headers).forEach((value, name) => {
+    test = test.set(name, value);
+  });
   // Bodies go out byte for byte (a signed webhook must arrive as signed): superagent would re-encode a
   // Buffer as JSON under a JSON content type.
   if (init.body !== undefined && init.body !== null) {
