@@ -43,7 +43,8 @@ const withDatabase = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60_000,
-  // Two cores: two files at a time, each in its own process with its own database.
+  // Two cores: two files at a time, each in its own process with its own database. `npm test` runs the
+  // timing-sensitive files (the SIGKILL crash test, the browser) afterwards, one at a time (test:serial).
   maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
