@@ -7,11 +7,14 @@ import { UserService } from '../../src/modules/auth/user.service';
 import { HubSpotSimulator } from '../../sandbox/hubspot';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
+import { connectByOAuth } from '../support/sandbox';
+import { chromiumExecutable } from './chromium';
 
 /**
  * The console in a real headless Chromium, against the whole gateway in-process and the HubSpot
  * simulator: what a DPO and a CRM admin do, click by click. A screenshot of every step is saved under
- * test-output/screenshots/.
+ * test-output/screenshots/. Each test opens a browser context of its own and sets up through the API what
+ * it needs, so one failing step does not fail the ones after it.
  */
 
 const PHONE = '+16315551182';
@@ -51,10 +54,11 @@ describe('the console in a browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  // The portal the admin connects by clicking, and the one the person who types STOP is in.
   const hubspot = new HubSpotSimulator({ clientId: CLIENT.id, clientSecret: CLIENT.secret });
+  const stopPortal = new HubSpotSimulator({ clientId: CLIENT.id, clientSecret: CLIENT.secret });
   let hubspotUrl: string;
-  let hubspotContactId: string;
-  let hubspotConnectionId: string;
+  let stopPortalUrl: string;
   const pageErrors: string[] = [];
 
   const shot = (step: string) => page.screenshot({ path: join(SCREENSHOTS, `${step}.png`), fullPage: true });
@@ -72,6 +76,7 @@ describe('the console in a browser', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     db = await createTestDatabase();
     hubspotUrl = await hubspot.start();
+    stopPortalUrl = await stopPortal.start();
     const port = await freePort();
     const config = testConfig(db.url, {
       PORT: String(port),
@@ -85,10 +90,6 @@ describe('the console in a browser', () => {
     await users.create({ email: 'dana@example.com', name: 'Dana Admin', role: 'admin', password: PASSWORD });
     await users.create({ email: 'vic@example.com', name: 'Vic Viewer', role: 'viewer', password: PASSWORD });
 
-    // The person who will type STOP, already in the HubSpot portal the admin is about to connect.
-    hubspotContactId = hubspot.seedContacts({
-      contacts: [{ firstname: 'Kerry', hs_whatsapp_phone_number: PHONE, phone: PHONE }],
-    }).firstId!;
     // One Art. 30 record, so the ROPA export has a row.
     const activity = await gw.api('/v1/processing-activities', {
       method: 'POST',
@@ -98,7 +99,7 @@ describe('the console in a browser', () => {
 
     // launch() gives the browser a fresh, temporary user-data-dir of its own, removed on close.
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: await chromiumExecutable(),
       args: [
         '--headless',
         '--no-sandbox',
@@ -110,6 +111,10 @@ describe('the console in a browser', () => {
         '--disable-sync',
       ],
     });
+  });
+
+  beforeEach(async () => {
+    pageErrors.length = 0;
     context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
     // A script error or a CSP violation in the page fails the test that caused it.
@@ -121,7 +126,8 @@ describe('the console in a browser', () => {
     });
   });
 
-  afterEach(() => {
+  afterEach(async () => {
+    await context?.close();
     expect(pageErrors).toEqual([]);
   });
 
@@ -129,11 +135,12 @@ describe('the console in a browser', () => {
     await browser?.close();
     await gw?.close();
     await hubspot.stop();
+    await stopPortal.stop();
     await db?.drop();
   });
 
   it('serves the console with a strict content security policy', async () => {
-    const res = await fetch(`${gw.baseUrl}/console/vendors`);
+    const res = await gw.api('/console/vendors', { key: null });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
@@ -142,10 +149,10 @@ describe('the console in a browser', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await res.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    const asset = await fetch(`${gw.baseUrl}/console/app.js`);
+    const asset = await gw.api('/console/app.js', { key: null });
     expect(asset.headers.get('content-type')).toContain('javascript');
     expect(asset.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect((await fetch(`${gw.baseUrl}/console/pages/missing.js`)).status).toBe(404);
+    expect((await gw.api('/console/pages/missing.js', { key: null })).status).toBe(404);
   });
 
   it('signs a user in', async () => {
@@ -167,6 +174,7 @@ describe('the console in a browser', () => {
   });
 
   it('adds a vendor with a DPA and uploads its signed document', async () => {
+    await signIn(page, 'dana@example.com');
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Vendors' }).click();
     await page.getByRole('heading', { level: 1, name: 'Vendors' }).waitFor();
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'Add a vendor' }) });
@@ -208,6 +216,7 @@ describe('the console in a browser', () => {
   });
 
   it('connects a HubSpot sandbox portal through the OAuth redirect flow', async () => {
+    await signIn(page, 'dana@example.com');
     await page
       .getByRole('navigation', { name: 'Console' })
       .getByRole('link', { name: 'Connections' })
@@ -227,13 +236,18 @@ describe('the console in a browser', () => {
     await card.getByRole('heading', { name: 'HubSpot sandbox' }).waitFor();
     await card.getByText(String(hubspot.portal().portalId)).waitFor();
     await shot('05-hubspot-connected');
-    hubspotConnectionId = connected;
 
     await card.getByRole('button', { name: 'Test connection' }).click();
     await card.getByText('Test passed').waitFor();
   });
 
   it('shows a field the API refused next to that field', async () => {
+    await signIn(page, 'dana@example.com');
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Connections' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Connections' }).waitFor();
     const form = page.locator('form', {
       has: page.getByRole('heading', { name: 'Add a webhook processor' }),
     });
@@ -257,6 +271,12 @@ describe('the console in a browser', () => {
   });
 
   it('shows a STOP arriving and its delivery to HubSpot succeeding', async () => {
+    // The person who will type STOP, in a HubSpot portal of this test's own, connected through the API.
+    const hubspotContactId = stopPortal.seedContacts({
+      contacts: [{ firstname: 'Kerry', hs_whatsapp_phone_number: PHONE, phone: PHONE }],
+    }).firstId!;
+    const hubspotConnectionId = await connectByOAuth(gw.api, 'hubspot', stopPortalUrl, 'HubSpot STOP portal');
+    await signIn(page, 'dana@example.com');
     expect((await gw.postWebhook(stop('wamid.CONSOLE1', Math.floor(Date.now() / 1000)))).status).toBe(200);
     await eventually(async () => {
       const rows = await db.query<{ status: string }>(
@@ -265,7 +285,7 @@ describe('the console in a browser', () => {
       );
       return rows.length > 0 && rows.every((r) => r.status === 'succeeded');
     });
-    expect(hubspot.portal().contacts.get(hubspotContactId)!.properties.wa_marketing_consent).toBe(
+    expect(stopPortal.portal().contacts.get(hubspotContactId)!.properties.wa_marketing_consent).toBe(
       'OPTED_OUT',
     );
 
@@ -281,7 +301,7 @@ describe('the console in a browser', () => {
     const consent = page.locator('section', { has: page.getByRole('heading', { name: 'Consent in force' }) });
     await consent.getByText('withdrawn').first().waitFor();
     const deliveries = page.locator('section', { has: page.getByRole('heading', { name: 'Deliveries' }) });
-    const row = deliveries.getByRole('row', { name: /HubSpot sandbox/ });
+    const row = deliveries.getByRole('row', { name: /HubSpot STOP portal/ });
     await row.getByText('succeeded').waitFor();
     await shot('07-person-stop-delivered');
 
@@ -295,11 +315,12 @@ describe('the console in a browser', () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click();
     const today = page.locator('.stat', { hasText: 'Withdrawals today' });
     expect(await today.locator('.stat-value').textContent()).toBe('1');
-    await page.getByRole('row', { name: /HubSpot sandbox/ }).waitFor();
+    await page.getByRole('row', { name: /HubSpot STOP portal/ }).waitFor();
     await shot('09-overview-after-stop');
   });
 
   it('exports the ROPA as CSV', async () => {
+    await signIn(page, 'dana@example.com');
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Vendors' }).click();
     await page.getByRole('heading', { level: 1, name: 'Vendors' }).waitFor();
     const [download] = await Promise.all([
@@ -316,6 +337,7 @@ describe('the console in a browser', () => {
   });
 
   it('shows the audit log with its chain verified', async () => {
+    await signIn(page, 'dana@example.com');
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     await page.getByText('Chain intact').waitFor();

@@ -33,7 +33,8 @@ describe('console sign-in, sessions and the audit log', () => {
   });
 
   async function login(email: string, password = PASSWORD) {
-    const res = await fetch(`${gw.baseUrl}/console/api/session`, {
+    const res = await gw.api(`/console/api/session`, {
+      key: null,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password }),
@@ -48,7 +49,7 @@ describe('console sign-in, sessions and the audit log', () => {
   }
 
   const asUser = (cookie: string, path: string, init: RequestInit = {}) =>
-    fetch(gw.baseUrl + path, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } });
+    gw.api(path, { ...init, key: null, headers: { ...(init.headers as Record<string, string>), cookie } });
 
   describe('signing in', () => {
     it('sets an HttpOnly, SameSite=Lax session cookie and returns the user and a CSRF token', async () => {

@@ -114,8 +114,9 @@ describe('consent kept in the CRMs comes into the ledger', () => {
         { redirect: 'manual' },
       );
       const state = new URL(authorize.headers.get('location')!).searchParams.get('state')!;
-      const res = await fetch(
-        `${gw.baseUrl}/v1/connections/oauth/salesforce/callback?code=forged-code&state=${encodeURIComponent(state)}`,
+      const res = await gw.api(
+        `/v1/connections/oauth/salesforce/callback?code=forged-code&state=${encodeURIComponent(state)}`,
+        { key: null },
       );
       expect(res.status).toBe(400);
       expect((await json(res)).errors[0].field).toBe('code');
@@ -123,9 +124,9 @@ describe('consent kept in the CRMs comes into the ledger', () => {
     });
 
     it('answers 400 naming the state when it was not signed by the gateway', async () => {
-      const res = await fetch(
-        `${gw.baseUrl}/v1/connections/oauth/salesforce/callback?code=x&state=forged.state`,
-      );
+      const res = await gw.api(`/v1/connections/oauth/salesforce/callback?code=x&state=forged.state`, {
+        key: null,
+      });
       expect(res.status).toBe(400);
       expect((await json(res)).errors[0].field).toBe('state');
     });

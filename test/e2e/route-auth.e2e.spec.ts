@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ROLES, ROLE_SCOPES } from '../../src/modules/auth/roles';
 import { SCOPES, type Scope } from '../../src/platform/http/scopes';
 import { UserService } from '../../src/modules/auth/user.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestApp, type TestApp } from '../support/app';
+import { printedRouteTable } from '../setup/e2e-global-setup';
 
 /**
  * Who may call what, for EVERY route the running app serves.
  *
- * The routes are not listed by hand: they are read from Fastify's router after the app has started, so a
+ * The routes are not listed by hand: they are read from Fastify's router after an app has started, so a
  * route added later (by a controller, or by a plugin straight on Fastify, or hidden from the OpenAPI
  * document with @ApiExcludeEndpoint like the WhatsApp POST) is checked too. Fastify has no public "list
  * the routes" call once they are registered (the onRoute hook only sees routes added after it), so the
@@ -23,6 +25,9 @@ import { startTestApp, type TestApp } from '../support/app';
  * (`commonPrefix: false` prints shorter lines but drops the prefix before a wildcard: /docs/* shows as
  * /docs*.) To guard against a change of the format, every line must parse, and every route parsed must be
  * one `fastify.hasRoute()` confirms.
+ *
+ * Jest collects tests before any hook runs, so the table comes from an app the e2e global setup started
+ * (test/setup/e2e-global-setup.ts); the first test checks this file's app serves exactly that table.
  *
  * Each route is then either public (the explicit allow-list below) or has a rule in REQUIRED_SCOPE; a
  * route that is neither fails the test, so a new route cannot ship without someone deciding who may call it.
@@ -119,12 +124,12 @@ interface RouteTree {
   hasRoute(options: { method: string; url: string }): boolean;
 }
 
-/** Every method × path Fastify serves, with the lines of printRoutes() that could not be read. */
-function registeredRoutes(fastify: RouteTree): { routes: Route[]; unreadable: string[] } {
+/** Every method × path in Fastify's printed router, with the lines of printRoutes() that could not be read. */
+function registeredRoutes(printed: string): { routes: Route[]; unreadable: string[] } {
   const routes: Route[] = [];
   const unreadable: string[] = [];
   const prefixes: string[] = [];
-  for (const line of fastify.printRoutes({ commonPrefix: true }).split('\n')) {
+  for (const line of printed.split('\n')) {
     if (!line.trim()) continue;
     const match = /^((?:│ {3}| {4})*)[├└]── (.+?)(?: \(([A-Z]+(?:, [A-Z]+)*)\))?$/.exec(line);
     if (!match) {
@@ -146,19 +151,31 @@ function registeredRoutes(fastify: RouteTree): { routes: Route[]; unreadable: st
 /** A concrete URL for a route: a random uuid for each :param, a plain segment for a wildcard. */
 const urlOf = (path: string) => path.replace(/:[A-Za-z_]\w*/g, () => randomUUID()).replace(/\*$/, 'anything');
 
-// The suite is collected asynchronously: the app starts first, so every registered route becomes a row of
-// its own.
-describe('who may call each route', async () => {
-  const db: TestDatabase = await createTestDatabase();
-  const gw: TestApp = await startTestApp({ databaseUrl: db.url });
-  const fastify = gw.app.getHttpAdapter().getInstance() as unknown as RouteTree;
-  const { routes, unreadable } = registeredRoutes(fastify);
+function printedAtSetup(): string {
+  const file = process.env.CG_TEST_ROUTE_TABLE;
+  if (!file) throw new Error('CG_TEST_ROUTE_TABLE is not set: run the e2e tier through jest (npm test)');
+  return readFileSync(file, 'utf8');
+}
+
+// Every registered route becomes a row of its own.
+describe('who may call each route', () => {
+  const printed = printedAtSetup();
+  const { routes, unreadable } = registeredRoutes(printed);
   const protectedRoutes = routes.filter((r) => !isPublic(r));
   const publicRoutes = routes.filter(isPublic);
+  let db: TestDatabase;
+  let gw: TestApp;
+  let fastify: RouteTree;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    gw = await startTestApp({ databaseUrl: db.url });
+    fastify = gw.app.getHttpAdapter().getInstance();
+  });
 
   afterAll(async () => {
-    await gw.close();
-    await db.drop();
+    await gw?.close();
+    await db?.drop();
   });
 
   /** Calls a route as a client would: POST bodies as JSON ({}); HEAD, GET and DELETE without a body. */
@@ -174,6 +191,10 @@ describe('who may call each route', async () => {
   };
 
   describe('the route table', () => {
+    it('is the table of the app under test', () => {
+      expect(printedRouteTable(gw.app)).toBe(printed);
+    });
+
     it('reads every line of the router and finds the routes it expects', () => {
       expect(unreadable).toEqual([]);
       expect(routes.map(name)).toEqual(
@@ -271,7 +292,8 @@ describe('who may call each route', async () => {
     beforeAll(async () => {
       const email = `${role}@route-auth.test`;
       await gw.app.get(UserService).create({ email, name: role, role, password: 'route-auth-password' });
-      const res = await fetch(`${gw.baseUrl}/console/api/session`, {
+      const res = await gw.api(`/console/api/session`, {
+        key: null,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email, password: 'route-auth-password' }),
@@ -287,7 +309,8 @@ describe('who may call each route', async () => {
       '%s is allowed exactly when the role holds its scope',
       async (_name, route) => {
         const scope = ruleOf(route)!;
-        const res = await fetch(gw.baseUrl + urlOf(route.path), {
+        const res = await gw.api(urlOf(route.path), {
+          key: null,
           method: route.method,
           headers: {
             cookie: session.cookie,

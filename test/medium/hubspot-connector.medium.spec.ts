@@ -41,11 +41,11 @@ function context(
   };
 }
 
-function deps(beforeRefresh: ConnectorDeps['beforeRefresh'] = vi.fn(async () => {})) {
+function deps(beforeRefresh: ConnectorDeps['beforeRefresh'] = jest.fn(async () => {})) {
   return {
-    onCredentials: vi.fn(async (_c: ConnectionCredentials) => {}),
+    onCredentials: jest.fn(async (_c: ConnectionCredentials) => {}),
     beforeRefresh,
-    pace: vi.fn(async () => {}),
+    pace: jest.fn(async () => {}),
     oauthClient: { clientId: sim.clientId, clientSecret: sim.clientSecret },
   };
 }

@@ -562,7 +562,7 @@ describe('the consent ledger against PostgreSQL', () => {
       const dataSource = ctx.get(DataSource);
       const original = dataSource.query.bind(dataSource);
       // The withdrawal commits, and is announced, after the check has read the state but before it caches it.
-      const spy = vi.spyOn(dataSource, 'query').mockImplementationOnce((async (
+      const spy = jest.spyOn(dataSource, 'query').mockImplementationOnce((async (
         sql: string,
         params?: unknown[],
       ) => {

@@ -76,9 +76,9 @@ function contextFor(
 
 function makeDeps(overrides: Partial<ConnectorDeps> = {}) {
   return {
-    onCredentials: vi.fn(async (_c: ConnectionCredentials) => {}),
-    beforeRefresh: vi.fn(async () => {}),
-    pace: vi.fn(async () => {}),
+    onCredentials: jest.fn(async (_c: ConnectionCredentials) => {}),
+    beforeRefresh: jest.fn(async () => {}),
+    pace: jest.fn(async () => {}),
     oauthClient: CLIENT,
     ...overrides,
   } satisfies ConnectorDeps;
@@ -354,7 +354,7 @@ describe(SalesforceConnector.name, () => {
       expect(sim.state.counters.refreshGrants).toBe(1);
       expect(deps.beforeRefresh).toHaveBeenCalledTimes(1);
       expect(deps.onCredentials).toHaveBeenCalledTimes(1);
-      const stored = vi.mocked(deps.onCredentials).mock.calls[0][0];
+      const stored = jest.mocked(deps.onCredentials).mock.calls[0][0];
       expect(stored).toMatchObject({
         refreshToken: credentials.refreshToken,
         instanceUrl: base,
@@ -367,14 +367,14 @@ describe(SalesforceConnector.name, () => {
       expect(sim.state.counters.refreshGrants).toBe(1);
     });
 
-    it('ends "refresh OK but 401 persists" as AuthFailedError after one refresh, quickly', async () => {
+    it('ends "refresh OK but 401 persists" as AuthFailedError after one refresh, without retrying', async () => {
       seedContact();
       const { connector: c, deps } = await connector();
       sim.injectFault({ kind: 'refresh_ok_but_401_persists' });
-      const started = Date.now();
       const err = await failureOf(c.pushConsent([push()]));
       expect(err).toBeInstanceOf(AuthFailedError);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // One refused call, one refresh, the call once more refused: then it gives up.
+      expect(sim.state.counters.unauthorized).toBe(2);
       expect(sim.state.counters.refreshGrants).toBe(1);
       expect(deps.beforeRefresh).toHaveBeenCalledTimes(1);
     });
@@ -422,15 +422,15 @@ describe(SalesforceConnector.name, () => {
       expect((err as Error).message).toMatch(/UNKNOWN_EXCEPTION/);
     });
 
-    it('classes a request that never answers as TransientError', async () => {
+    it('abandons a request that never answers at its deadline, as TransientError', async () => {
       seedContact();
       const { connector: c } = await connector({ requestTimeoutMs: 300 });
       await c.ensureSetup();
       sim.injectFault({ kind: 'timeout', method: 'POST', hangMs: 3_000 });
-      const started = Date.now();
       const err = await failureOf(c.pushConsent([push()]));
       expect(err).toBeInstanceOf(TransientError);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Abandoned by the client's own deadline, not failed by the socket the simulator destroys later.
+      expect((err as Error).message).toMatch(/did not answer .* within 300 ms/);
     });
 
     it('fails the item, permanently and with the message Salesforce gives, when the mapping names records the org lacks', async () => {

@@ -408,20 +408,26 @@ describe('HubSpot simulator (via @hubspot/api-client)', () => {
     });
     await expect(hung).rejects.toThrow();
 
-    sim.setLatency(150);
-    const started = Date.now();
-    await client.crm.contacts.basicApi.getById(String(firstId));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    // With latency added, a client whose deadline is shorter gives up; the same call without it answers.
+    sim.setLatency(2_000);
+    const slow = fetch(`${baseUrl}/crm/v3/objects/contacts/${firstId}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(slow).rejects.toThrow();
     sim.setLatency(0);
+    await expect(client.crm.contacts.basicApi.getById(String(firstId))).resolves.toMatchObject({
+      id: String(firstId),
+    });
     expect(sim.state.callLog.faultsInjected).toBe(2);
   });
 
-  it('seeds 100,000 contacts quickly and still finds one by phone', async () => {
+  // How fast seeding is belongs to `npm run bench`; here, that all of them are there and searchable.
+  it('seeds 100,000 contacts and still finds one by phone', async () => {
     const { portalId, accessToken } = sim.createPortal();
-    const started = Date.now();
     const seeded = sim.seedContacts({ portalId, count: 100_000, whatsapp: true });
     expect(seeded.created).toBe(100_000);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(sim.portal(portalId).contacts.size).toBe(100_000);
     const phone = HubSpotSimulator.seededPhone(Number(seeded.lastId) - 5);
     const res = await sdk(baseUrl, accessToken).crm.contacts.searchApi.doSearch({
       filterGroups: [

@@ -6,20 +6,24 @@ import {
   configuredServerUrl,
   EMBEDDED_TEST_DIR,
   EMBEDDED_TEST_PORT,
+  testRun,
   withDatabase,
 } from './test-database-server';
 
 /**
- * Prepares the real PostgreSQL every test tier uses: the configured server, or an embedded one. It builds
- * a template database with every migration and the pg-boss schema applied; each test file copies it.
+ * Prepares the real PostgreSQL every test tier but unit uses: the configured server, or an embedded one. It
+ * builds a template database with every migration and the pg-boss schema applied; each test file copies it.
+ * Test workers inherit the environment variables it sets; test/setup/global-teardown.ts undoes it.
  */
-export default async function globalSetup(): Promise<() => Promise<void>> {
-  let teardown = async () => undefined as void;
+export default async function globalSetup(): Promise<void> {
+  // Several tiers name this setup (and the e2e one calls it): the first call of a run prepares the database.
+  if (testRun().prepared) return;
+  testRun().prepared = true;
   let serverUrl = configuredServerUrl();
   if (!serverUrl) {
     const embedded = new EmbeddedDatabase({ dataDir: EMBEDDED_TEST_DIR, port: EMBEDDED_TEST_PORT });
     serverUrl = withDatabase(await embedded.start(), 'postgres');
-    teardown = () => embedded.stop();
+    testRun().stopEmbedded = () => embedded.stop();
   }
   process.env.CG_TEST_SERVER_URL = serverUrl;
   const template = `cg_t_${Math.floor(Date.now() / 1000)}_tpl${process.pid}`;
@@ -54,10 +58,4 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   await boss.start();
   await boss.stop({ graceful: false, wait: true, close: true });
-  return async () => {
-    const cleanup = new Client({ connectionString: serverUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).finally(() => cleanup.end());
-    await teardown();
-  };
 }

@@ -23,3 +23,19 @@ export function withDatabase(url: string, database: string): string {
   u.pathname = `/${database}`;
   return u.toString();
 }
+
+/**
+ * What global setup leaves for global teardown. Jest runs both in its main process but loads them as
+ * separate modules, so the state lives on globalThis (Jest documents globals set in globalSetup as
+ * readable in globalTeardown).
+ */
+export function testRun(): TestRun {
+  const holder = globalThis as { consentGatewayTestRun?: TestRun };
+  return (holder.consentGatewayTestRun ??= {});
+}
+
+interface TestRun {
+  prepared?: boolean;
+  stopEmbedded?: () => Promise<void>;
+  routeTableFile?: string;
+}

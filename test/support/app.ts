@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
 import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { signWhatsAppBody } from '../../src/modules/whatsapp/whatsapp-signature';
@@ -35,7 +36,7 @@ export interface TestApp {
   baseUrl: string;
   config: AppConfig;
   close(): Promise<void>;
-  /** fetch against the app with the bootstrap key (pass `key: null` for none). */
+  /** A request to the app through supertest, with the bootstrap key (pass `key: null` for none). */
   api(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
   postWebhook(
     body: string | Buffer,
@@ -67,7 +68,7 @@ export async function startTestApp(options: {
       const h = new Headers(headers);
       if (key !== null) h.set('authorization', `Bearer ${key}`);
       if (json !== undefined) h.set('content-type', 'application/json');
-      return fetch(baseUrl + path, {
+      return requestApp(app, path, {
         ...rest,
         headers: h,
         body: json !== undefined ? JSON.stringify(json) : rest.body,
@@ -78,9 +79,63 @@ export async function startTestApp(options: {
       const signature =
         opts.signature === undefined ? signWhatsAppBody(config.whatsapp.appSecret, body) : opts.signature;
       if (signature !== null) headers['x-hub-signature-256'] = signature;
-      return fetch(`${baseUrl}/webhooks/whatsapp`, { method: 'POST', headers, body });
+      return requestApp(app, '/webhooks/whatsapp', { method: 'POST', headers, body });
     },
   };
+}
+
+/**
+ * Sends one request to the app through supertest (`request(app.getHttpServer())`) and answers it as a
+ * fetch Response, so tests read status, headers and body the same way whichever side they call.
+ * `redirect: 'manual'` keeps a redirect unanswered, as fetch does; otherwise redirects are followed.
+ */
+export async function requestApp(
+  app: NestFastifyApplication,
+  path: string,
+  init: {
+    method?: string;
+    headers?: RequestInit['headers'];
+    body?: unknown;
+    redirect?: RequestInit['redirect'];
+  } = {},
+): Promise<Response> {
+  const method = (init.method ?? 'GET').toLowerCase() as 'get' | 'head';
+  const agent = request(app.getHttpServer());
+  let test = agent[method](path)
+    .redirects(init.redirect === 'manual' ? 0 : 5)
+    .ok(() => true)
+    .buffer(true)
+    .parse(rawBody as never);
+  new Headers(init.headers).forEach((value, name) => {
+    test = test.set(name, value);
+  });
+  // Bodies go out byte for byte (a signed webhook must arrive as signed): superagent would re-encode a
+  // Buffer as JSON under a JSON content type.
+  if (init.body !== undefined && init.body !== null) {
+    test = test.serialize((body: unknown) => body as string).send(requestBody(init.body));
+  }
+  const res = await test;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers as Record<string, string | string[]>)) {
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  const nullBody = method === 'head' || [101, 204, 205, 304].includes(res.status);
+  return new Response(nullBody ? null : (res.body as Buffer), { status: res.status, headers });
+}
+
+function requestBody(body: unknown): string | Buffer {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  throw new Error('requestApp sends string, Buffer, Uint8Array or URLSearchParams bodies');
+}
+
+/** Keeps every response body as raw bytes: the Response built from it parses JSON or text on demand. */
+function rawBody(res: NodeJS.ReadableStream, done: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+  res.on('error', (error: Error) => done(error, Buffer.alloc(0)));
 }
 
 /** The gateway's modules without HTTP or workers, for medium tests of services against PostgreSQL. */

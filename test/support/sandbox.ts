@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { json, type TestApp } from './app';
 
 /** The OAuth client the simulators accept, and the gateway is configured with in tests. */
@@ -18,7 +17,7 @@ export function sandboxEnv(port: number, extra: Record<string, string> = {}): Re
   };
 }
 
-type Api = (path: string, init?: RequestInit) => Promise<Response>;
+type Api = (path: string, init?: RequestInit & { key?: string | null }) => Promise<Response>;
 
 /**
  * Connects an account through the real OAuth web-server flow: the gateway redirects to the simulator's
@@ -37,7 +36,9 @@ export async function connectByOAuth(
   expect(authorize.status).toBe(302);
   const consent = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
   expect(consent.status).toBe(302);
-  const callback = await fetch(consent.headers.get('location')!);
+  // The simulator redirects back to the gateway's callback: that request goes to the gateway via `api`.
+  const back = new URL(consent.headers.get('location')!);
+  const callback = await api(back.pathname + back.search, { key: null });
   expect(callback.status).toBe(201);
   return ((await callback.json()) as { id: string }).id;
 }
