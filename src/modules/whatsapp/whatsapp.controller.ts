@@ -3,7 +3,6 @@ import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
   ApiOkResponse,
-  ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -52,8 +51,10 @@ export class WhatsAppController {
   @Public()
   @Get()
   @Header('content-type', 'text/plain; charset=utf-8')
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'hub.challenge, echoed.', schema: { type: 'string' } })
+  @ApiOkResponse({
+    description: 'hub.challenge, echoed.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @ApiForbiddenResponse({ type: ProblemDto })
   verify(
     @Query('hub.mode') mode?: string,
