@@ -1,5 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiFoundResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readCookie, SESSION_COOKIE, SessionService } from '../auth/session.service';
 import { uuidParam } from '../../platform/http/problem';
@@ -14,6 +24,15 @@ import {
   OAuthCallbackQueryDto,
   UpdateConnectionDto,
 } from './dto/connection.dto';
+import {
+  BackfillProgressResponse,
+  BackfillRunResponse,
+  ConnectedRefResponse,
+  ConnectionListResponse,
+  ConnectionResponse,
+  CreatedConnectionResponse,
+  TestedConnectionResponse,
+} from './dto/connectors.responses';
 
 function oauthType(raw: string): 'hubspot' | 'salesforce' {
   if (raw === 'hubspot' || raw === 'salesforce') return raw;
@@ -36,12 +55,15 @@ export class ConnectionsController {
   @Post()
   @HttpCode(201)
   @RequireScopes('connections:admin')
+  @ApiCreatedResponse({ type: CreatedConnectionResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
   create(@Body() body: CreateConnectionDto) {
     return this.admin.create(body);
   }
 
   @Get()
   @RequireScopes('connections:read')
+  @ApiOkResponse({ type: ConnectionListResponse })
   async list() {
     return { connections: await this.connections.list() };
   }
@@ -49,6 +71,8 @@ export class ConnectionsController {
   /** Starts the OAuth web-server flow: redirects the admin's browser to the vendor's consent screen. */
   @Get('oauth/:type/authorize')
   @RequireScopes('connections:admin')
+  @ApiFoundResponse({ description: "Redirect to the vendor's consent screen." })
+  @ApiBadRequestResponse({ type: ProblemDto })
   authorize(@Param('type') type: string, @Query() query: AuthorizeQueryDto, @Res() reply: FastifyReply) {
     const url = this.admin.authorizeUrl(oauthType(type), {
       name: query.name,
@@ -61,6 +85,8 @@ export class ConnectionsController {
 
   @Get(':id')
   @RequireScopes('connections:read')
+  @ApiOkResponse({ type: ConnectionResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   get(@Param('id', uuidParam('id')) id: string) {
     return this.connections.get(id);
   }
@@ -68,6 +94,9 @@ export class ConnectionsController {
   /** Pause, resume, change the mapping, the erasure mode or the pacing. */
   @Patch(':id')
   @RequireScopes('connections:admin')
+  @ApiOkResponse({ type: ConnectionResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateConnectionDto) {
     return this.admin.update(id, body);
   }
@@ -75,6 +104,8 @@ export class ConnectionsController {
   /** Disconnects (propagation stops); credentials are kept so erasures can still reach the vendor. */
   @Delete(':id')
   @RequireScopes('connections:admin')
+  @ApiOkResponse({ type: ConnectionResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   disconnect(@Param('id', uuidParam('id')) id: string) {
     return this.connections.disconnect(id);
   }
@@ -82,6 +113,8 @@ export class ConnectionsController {
   @Post(':id/test')
   @HttpCode(200)
   @RequireScopes('connections:admin')
+  @ApiOkResponse({ type: TestedConnectionResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   test(@Param('id', uuidParam('id')) id: string) {
     return this.admin.test(id);
   }
@@ -90,12 +123,17 @@ export class ConnectionsController {
   @Post(':id/backfill')
   @HttpCode(202)
   @RequireScopes('connections:admin')
+  @ApiAcceptedResponse({ type: BackfillRunResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
   backfill(@Param('id', uuidParam('id')) id: string) {
     return this.backfills.start(id);
   }
 
   @Get(':id/backfill')
   @RequireScopes('connections:read')
+  @ApiOkResponse({ type: BackfillProgressResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   async backfillProgress(@Param('id', uuidParam('id')) id: string) {
     await this.connections.get(id);
     return { backfill: await this.backfills.latest(id) };
@@ -115,6 +153,12 @@ export class OAuthCallbackController {
   @Public()
   @Get('oauth/:type/callback')
   @HttpCode(201)
+  @ApiCreatedResponse({ type: ConnectionResponse })
+  @ApiFoundResponse({
+    type: ConnectedRefResponse,
+    description: 'From the console (a session cookie): redirect back to it.',
+  })
+  @ApiBadRequestResponse({ type: ProblemDto })
   async callback(
     @Param('type') type: string,
     @Query() query: OAuthCallbackQueryDto,

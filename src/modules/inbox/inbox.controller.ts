@@ -1,7 +1,14 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsUUID } from 'class-validator';
 import { RequireScopes } from '../../platform/http/auth.decorators';
+import { InboxReplayResponse } from './inbox.responses';
 import { InboxService } from './inbox.service';
 
 class ReplayInboxDto {
@@ -31,6 +38,7 @@ export class InboxController {
   /** Processes stored deliveries again (after a parser fix or a new keyword); idempotent per event. */
   @Post('replay')
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: InboxReplayResponse })
   async replay(@Body() body: ReplayInboxDto) {
     return { queued: await this.inbox.replay(body) };
   }

@@ -1,18 +1,35 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { createValidationPipe, RequestValidationError, uuidParam } from '../../platform/http/problem';
 import { AuditRead } from '../../platform/http/audit.decorators';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentQueryService } from './consent-query.service';
 import { ConsentEventBatchDto, ConsentEventDto } from './dto/consent-event.dto';
+import {
+  ConsentCheckResponse,
+  ConsentStatesResponse,
+  RecordedBatchResponse,
+  RecordedEventResponse,
+  TimelineResponse,
+} from './dto/ledger.responses';
 import { ConsentCheckDto, SubjectLookupDto } from './dto/lookup.dto';
 
 const pipe = createValidationPipe();
 
 @ApiTags('consent')
 @ApiBearerAuth()
-@ApiExtraModels(ConsentEventDto, ConsentEventBatchDto)
+@ApiExtraModels(ConsentEventDto, ConsentEventBatchDto, RecordedEventResponse, RecordedBatchResponse)
 @Controller('v1')
 export class ConsentController {
   constructor(
@@ -29,6 +46,13 @@ export class ConsentController {
       oneOf: [{ $ref: getSchemaPath(ConsentEventDto) }, { $ref: getSchemaPath(ConsentEventBatchDto) }],
     },
   })
+  @ApiOkResponse({
+    description: 'The outcome of the event, or `{ "results": [...] }` for a batch.',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(RecordedEventResponse) }, { $ref: getSchemaPath(RecordedBatchResponse) }],
+    },
+  })
+  @ApiBadRequestResponse({ type: ProblemDto })
   async record(@Body() body: unknown, @Principal() principal: ApiPrincipal) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new RequestValidationError('The body must be a JSON object.', [
@@ -50,6 +74,9 @@ export class ConsentController {
   @Get('consents')
   @RequireScopes('consent:read')
   @AuditRead('person.consents')
+  @ApiOkResponse({ type: ConsentStatesResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
   states(@Query() query: SubjectLookupDto) {
     return this.queries.states(query);
   }
@@ -57,6 +84,8 @@ export class ConsentController {
   /** "May I message this person?" Unknown people are not allowed (reason no_consent). */
   @Get('consents/check')
   @RequireScopes('consent:read')
+  @ApiOkResponse({ type: ConsentCheckResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
   check(@Query() query: ConsentCheckDto) {
     return this.queries.check(query);
   }
@@ -64,6 +93,8 @@ export class ConsentController {
   @Get('subjects/:id/timeline')
   @RequireScopes('subjects:read')
   @AuditRead('person.timeline')
+  @ApiOkResponse({ type: TimelineResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   timeline(@Param('id', uuidParam('id')) id: string) {
     return this.queries.timeline(id);
   }

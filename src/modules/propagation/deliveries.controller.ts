@@ -2,12 +2,22 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/comm
 import type { FastifyRequest } from 'fastify';
 import { actorOf } from '../audit/audit.interceptor';
 import { AuditService } from '../audit/audit.service';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { DeliveryService } from './delivery.service';
+import { DeliveryPageResponse, DeliveryResponse } from './propagation.responses';
 import type { DeliveryStatus } from './propagation.constants';
 
 const STATUSES = ['pending', 'in_progress', 'succeeded', 'retrying', 'dead', 'skipped'] as const;
@@ -56,6 +66,8 @@ export class DeliveriesController {
   /** The proof of propagation: each delivery's status, attempts and last error. */
   @Get()
   @RequireScopes('deliveries:read')
+  @ApiOkResponse({ type: DeliveryPageResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
   async list(
     @Query() query: DeliveryQueryDto,
     @Principal() principal: ApiPrincipal,
@@ -81,6 +93,8 @@ export class DeliveriesController {
 
   @Get(':id')
   @RequireScopes('deliveries:read')
+  @ApiOkResponse({ type: DeliveryResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
   get(@Param('id', uuidParam('id')) id: string) {
     return this.deliveries.get(id);
   }
@@ -89,6 +103,12 @@ export class DeliveriesController {
   @Post(':id/retry')
   @HttpCode(202)
   @RequireScopes('deliveries:retry')
+  @ApiAcceptedResponse({
+    type: DeliveryResponse,
+    description: 'The delivery reopened (or a newer open one that carries the current state).',
+  })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
   retry(@Param('id', uuidParam('id')) id: string) {
     return this.deliveries.retry(id);
   }

@@ -1,12 +1,20 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { AppError } from '../../platform/http/problem';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { Public } from '../../platform/http/auth.decorators';
+import { WebhookAckResponse } from '../inbox/inbox.responses';
 import { InboxWriter } from '../inbox/inbox.writer';
+import { ProblemDto } from '../../platform/http/problem.dto';
 import { verifyWhatsAppSignature } from './whatsapp-signature';
 
 class WebhookSignatureError extends AppError {
@@ -43,6 +51,11 @@ export class WhatsAppController {
   @Public()
   @Get()
   @Header('content-type', 'text/plain; charset=utf-8')
+  @ApiOkResponse({
+    description: 'hub.challenge, echoed.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiForbiddenResponse({ type: ProblemDto })
   verify(
     @Query('hub.mode') mode?: string,
     @Query('hub.verify_token') token?: string,
@@ -64,7 +77,9 @@ export class WhatsAppController {
   @Public()
   @Post()
   @HttpCode(200)
-  @ApiExcludeEndpoint()
+  @ApiOkResponse({ type: WebhookAckResponse })
+  @ApiUnauthorizedResponse({ type: ProblemDto, description: 'X-Hub-Signature-256 is missing or wrong.' })
+  @ApiBadRequestResponse({ type: ProblemDto })
   async receive(@Req() request: RawRequest): Promise<{ status: 'received' | 'duplicate' }> {
     const started = process.hrtime.bigint();
     const raw = request.rawBody;

@@ -1,12 +1,14 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { CryptoService } from '../../../platform/crypto/crypto.service';
 import { AppError } from '../../../platform/http/problem';
 import { MetricsService } from '../../../platform/metrics/metrics.service';
 import { Public } from '../../../platform/http/auth.decorators';
+import { WebhookAckResponse } from '../../inbox/inbox.responses';
 import { InboxWriter } from '../../inbox/inbox.writer';
+import { ProblemDto } from '../../../platform/http/problem.dto';
 import { verifyHubspotSignatureV3 } from './hubspot-webhook';
 
 class HubspotSignatureError extends AppError {
@@ -37,7 +39,9 @@ export class HubspotWebhookController {
   @Public()
   @Post()
   @HttpCode(200)
-  @ApiExcludeEndpoint()
+  @ApiOkResponse({ type: WebhookAckResponse })
+  @ApiUnauthorizedResponse({ type: ProblemDto, description: 'The signature is missing, stale or wrong.' })
+  @ApiBadRequestResponse({ type: ProblemDto })
   async receive(@Req() request: RawRequest): Promise<{ status: 'received' | 'duplicate' }> {
     const raw = request.rawBody;
     const secret = this.config.hubspot.clientSecret;

@@ -1,0 +1,109 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IDENTITY_KINDS } from '../ledger.types';
+
+const STATUSES = ['granted', 'withdrawn'];
+const EFFECTS = ['changed', 'confirmed', 'stale'];
+const text = { nullable: true, type: String } as const;
+const time = { format: 'date-time', nullable: true, type: String } as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+
+/** What one recorded event did; a batch answers one of these per event, in order. */
+export class RecordedEventResponse {
+  @ApiProperty({ description: "The caller's event_id." }) event_id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The ledger event (the first one on a duplicate).' })
+  ledger_event_id!: string;
+  @ApiProperty({ format: 'uuid' }) subject_id!: string;
+  @ApiProperty({
+    enum: EFFECTS,
+    description: 'changed the state, confirmed it, or stale (older than the state in force).',
+  })
+  effect!: string;
+  @ApiProperty({ description: 'Whether this event_id was already recorded (nothing was written).' })
+  duplicate!: boolean;
+}
+
+export class RecordedBatchResponse {
+  @ApiProperty({ type: [RecordedEventResponse] }) results!: RecordedEventResponse[];
+}
+
+export class ConsentCheckResponse {
+  @ApiProperty({ description: 'Whether a message may be sent.' }) allowed!: boolean;
+  @ApiProperty({ enum: [...STATUSES, 'unknown'] }) status!: string;
+  @ApiProperty({ enum: ['consent_granted', 'consent_withdrawn', 'no_consent'] }) reason!: string;
+  @ApiProperty({ example: '*', description: "The business number asked about ('*': every number)." })
+  scope!: string;
+  @ApiProperty(time) captured_at!: string | null;
+}
+
+export class ConsentStateResponse {
+  @ApiProperty({ example: 'marketing' }) purpose!: string;
+  @ApiProperty({ example: 'whatsapp' }) channel!: string;
+  @ApiProperty({ example: '*' }) scope!: string;
+  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty({ format: 'date-time' }) captured_at!: string;
+  @ApiProperty({ example: 'whatsapp' }) source!: string;
+  @ApiProperty({ format: 'uuid', description: 'The ledger event that set this state.' }) event_id!: string;
+}
+
+export class ConsentStatesResponse {
+  @ApiProperty({ format: 'uuid' }) subject_id!: string;
+  @ApiProperty({ type: [ConsentStateResponse] }) states!: ConsentStateResponse[];
+}
+
+export class TimelineIdentityResponse {
+  @ApiProperty({ enum: IDENTITY_KINDS, description: 'The kind only: identifiers are never returned.' })
+  kind!: string;
+  @ApiProperty({ format: 'date-time' }) added_at!: string;
+}
+
+export class EvidenceResponse {
+  @ApiProperty({ example: 'wa_keyword' }) method!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty({ format: 'date-time' }) captured_at!: string;
+  @ApiProperty({ format: 'date-time' }) received_at!: string;
+  @ApiProperty({ format: 'date-time' }) recorded_at!: string;
+  @ApiProperty(text) legal_basis!: string | null;
+  @ApiProperty(text) notice_version!: string | null;
+  @ApiProperty(text) policy_url!: string | null;
+  @ApiProperty(text) language!: string | null;
+  @ApiProperty({ ...text, description: 'SHA-256 of the webhook payload the event came from.' })
+  payload_digest!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) inbox_id!: string | null;
+  @ApiProperty({ ...anyObject, description: 'Non-personal evidence (ids, names of the caller).' })
+  details!: Record<string, unknown>;
+  @ApiProperty({
+    ...anyObject,
+    nullable: true,
+    description: "The caller's evidence, stored encrypted and opened for this answer.",
+  })
+  personal!: Record<string, unknown> | null;
+}
+
+export class ConsentReceiptResponse {
+  @ApiProperty({ ...anyObject, description: 'Kantara Consent Receipt v1.1 fields.' })
+  kantara!: Record<string, unknown>;
+  @ApiProperty({ ...anyObject, description: 'ISO/IEC TS 27560 consent record fields.' })
+  iso27560!: Record<string, unknown>;
+}
+
+export class TimelineEventResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() purpose!: string;
+  @ApiProperty({ example: 'whatsapp' }) channel!: string;
+  @ApiProperty() scope!: string;
+  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty({ enum: EFFECTS }) effect!: string;
+  @ApiProperty() source!: string;
+  @ApiProperty() source_event_id!: string;
+  @ApiProperty({ type: EvidenceResponse }) evidence!: EvidenceResponse;
+  @ApiProperty({ type: ConsentReceiptResponse }) receipt!: ConsentReceiptResponse;
+}
+
+export class TimelineResponse {
+  @ApiProperty({ format: 'uuid' }) subject_id!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty(time) erased_at!: string | null;
+  @ApiProperty({ type: [TimelineIdentityResponse] }) identities!: TimelineIdentityResponse[];
+  @ApiProperty({ type: [TimelineEventResponse], description: 'Oldest first.' })
+  events!: TimelineEventResponse[];
+}

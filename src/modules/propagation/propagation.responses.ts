@@ -1,0 +1,40 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+const STATUSES = ['pending', 'in_progress', 'succeeded', 'retrying', 'dead', 'skipped'];
+const OPERATIONS = ['consent_update', 'erasure', 'restriction', 'rectification', 'access_export'];
+const text = { nullable: true, type: String } as const;
+const time = { format: 'date-time', nullable: true, type: String } as const;
+
+/** One change owed to one processor, and how far it got: the proof of propagation. */
+export class DeliveryResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connection_id!: string;
+  @ApiProperty(text) connection_name!: string | null;
+  @ApiProperty({ format: 'uuid' }) subject_id!: string;
+  @ApiProperty({ enum: OPERATIONS }) operation!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The ledger event behind it.' })
+  trigger_event_id!: string | null;
+  @ApiProperty({ enum: STATUSES }) status!: string;
+  @ApiProperty({ ...text, description: 'Why it was skipped or held (e.g. dpa_missing).' })
+  reason!: string | null;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ ...time, description: 'Set while pending or retrying.' }) next_attempt_at!: string | null;
+  @ApiProperty(text) last_error!: string | null;
+  @ApiProperty(text) last_error_class!: string | null;
+  @ApiProperty({ ...text, description: "The vendor's id for what it did." }) vendor_reference!: string | null;
+  @ApiProperty({ description: 'Later changes folded into this delivery.' }) coalesced_changes!: number;
+  @ApiProperty({
+    type: [String],
+    description: 'e.g. dpa_missing: a withdrawal sent to a vendor without a valid DPA.',
+  })
+  flags!: string[];
+  @ApiProperty(time) created_at!: string | null;
+  @ApiProperty(time) updated_at!: string | null;
+  @ApiProperty(time) completed_at!: string | null;
+}
+
+export class DeliveryPageResponse {
+  @ApiProperty({ type: [DeliveryResponse], description: 'Newest first.' }) deliveries!: DeliveryResponse[];
+  @ApiProperty({ ...time, description: 'Pass as before for the next page; null on the last page.' })
+  next_before!: string | null;
+}
