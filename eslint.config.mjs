@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint-rules/module-boundaries.mjs';
 
 export default tseslint.config(
   {
@@ -14,13 +15,18 @@ export default tseslint.config(
       '*.mjs',
       '*.mts',
       'test/bench/**/*.js',
+      'eslint-rules/**',
+      'scripts/**',
     ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { boundaries },
     rules: {
+      // The module graph (cycles, upward edges, deep imports): see eslint-rules/module-boundaries.mjs.
+      'boundaries/module-boundaries': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
