@@ -5,6 +5,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { ConsoleModule } from './modules/console/console.module';
 import { ConnectorsModule } from './modules/connectors/connectors.module';
 import { PropagationModule } from './modules/propagation/propagation.module';
+import { VendorUsageModule } from './modules/propagation/vendor-usage.provider';
 import { InboxModule } from './modules/inbox/inbox.module';
 import { LedgerModule } from './modules/ledger/ledger.module';
 import { VendorsModule } from './modules/vendors/vendors.module';
@@ -26,6 +27,8 @@ export class AppModule {
         WhatsAppModule,
         ConnectorsModule,
         PropagationModule,
+        // Binds the registry's VendorUsage port (global): the vendors module gets it without importing propagation.
+        VendorUsageModule,
         VendorsModule,
         ConsoleModule,
       ],

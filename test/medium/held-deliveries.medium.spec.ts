@@ -1,15 +1,18 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { MetricsService } from '../../src/platform/metrics/metrics.service';
 import { DeliveryStats } from '../../src/modules/propagation/delivery-stats.service';
 import { HeldDeliveries } from '../../src/modules/propagation/held-deliveries.service';
+import { VendorUsage } from '../../src/modules/vendors/vendor-usage.port';
 import { startTestContext } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
  * Propagation acts on the DPA gate's answer: deliveries held for a vendor without a valid DPA are released
  * once one is valid (the latest per person, the rest superseded), and the figures other modules show count
- * them. No worker runs here: a release leaves a drain job for the connection.
+ * them, per connection (DeliveryStats) and per vendor (the registry's VendorUsage port, which propagation
+ * implements). No worker runs here: a release leaves a drain job for the connection.
  */
-describe('HeldDeliveries and DeliveryStats', () => {
+describe('HeldDeliveries, DeliveryStats and VendorUsage', () => {
   let db: TestDatabase;
   let app: INestApplicationContext;
   let vendorId = '';
@@ -60,21 +63,25 @@ describe('HeldDeliveries and DeliveryStats', () => {
 
   it('counts held and flagged deliveries per vendor and per connection', async () => {
     const stats = app.get(DeliveryStats);
-    expect(await stats.dpaMissingByVendor()).toEqual([{ vendor_id: vendorId, held: 3, flagged: 1 }]);
+    const usage = app.get(VendorUsage);
+    expect(await usage.heldAndFlaggedByVendor()).toEqual([{ vendor_id: vendorId, held: 3, flagged: 1 }]);
+    expect(await stats.dpaMissingByConnection()).toEqual([
+      { connection_id: connectionId, held: 3, flagged: 1 },
+    ]);
     expect((await stats.countsByConnection()).get(connectionId)).toMatchObject({
       succeeded: 1,
       pending: 1,
       skipped: 3,
       dead: 0,
     });
-    const [ofVendor] = await stats.connectionStatsOfVendor(vendorId);
+    const [ofVendor] = await usage.connectionStats(vendorId);
     expect(ofVendor).toMatchObject({
       id: connectionId,
       held_dpa_missing: 3,
       flagged_dpa_missing: 1,
       total_30d: 5,
     });
-    const evidence = await stats.evidenceOfVendor(
+    const evidence = await usage.deliveriesOfVendor(
       vendorId,
       new Date(Date.now() - 60_000),
       new Date(Date.now() + 60_000),
@@ -82,6 +89,13 @@ describe('HeldDeliveries and DeliveryStats', () => {
     );
     expect(evidence.map((d) => d.id).slice(0, 2)).toEqual([older, newer]);
     expect(evidence[0].connection_name).toBe('held');
+  });
+
+  it('reports open deliveries per connection name and status in the queued gauge', async () => {
+    const { values } = await app.get(MetricsService).deliveriesQueued.get();
+    expect(values.map((v) => ({ labels: v.labels, value: v.value }))).toEqual([
+      { labels: { connection: 'held', status: 'pending' }, value: 1 },
+    ]);
   });
 
   it('releases nothing while the vendor has no valid DPA', async () => {

@@ -50,6 +50,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
   ],
   exports: [
     ConnectionService,
+    ConnectionAdminService,
     ConnectionDirectory,
     ConnectionLeases,
     ConnectorFactory,

@@ -1,73 +1,59 @@
 import { Injectable } from '@nestjs/common';
-import { OverviewRepository } from './overview.repository';
+import { ConnectionDirectory } from '../connectors/connection-directory';
+import { LedgerReader } from '../ledger/ledger.reader';
+import { DeliveryStats } from '../propagation/delivery-stats.service';
 
 /** Days of history the overview chart shows. */
 export const OVERVIEW_DAYS = 14;
 
+const NO_DELIVERIES = { succeeded: 0, pending: 0, in_progress: 0, retrying: 0, dead: 0, skipped: 0 };
+
 /**
  * The console's landing numbers: consent in force, today's withdrawals, how propagation is doing per
  * connection, and the last two weeks of events. Counts only: no person's data leaves this service.
- * "Today" and the days of the chart are UTC days.
+ * "Today" and the days of the chart are UTC days. The console owns no table: each figure comes from the
+ * module that owns it, read in parallel.
  */
 @Injectable()
 export class OverviewService {
-  constructor(private readonly counts: OverviewRepository) {}
+  constructor(
+    private readonly ledger: LedgerReader,
+    private readonly connections: ConnectionDirectory,
+    private readonly deliveries: DeliveryStats,
+  ) {}
 
   async overview() {
-    const [totals, today, connections, days] = await Promise.all([
-      this.consentTotals(),
-      this.withdrawalsToday(),
+    const [figures, connections] = await Promise.all([
+      this.ledger.overviewFigures(OVERVIEW_DAYS),
       this.connectionHealth(),
-      this.eventsPerDay(),
     ]);
     return {
       generated_at: new Date().toISOString(),
-      consent: totals,
-      withdrawals_today: today,
+      consent: figures.consent,
+      withdrawals_today: figures.withdrawals_today,
       connections,
-      events_per_day: days,
+      events_per_day: figures.events_per_day,
     };
   }
 
-  private async consentTotals() {
-    const rows = await this.counts.consentTotalsByStatus();
-    const of = (status: string) => rows.find((r) => r.status === status);
-    return {
-      granted: Number(of('granted')?.states ?? 0),
-      withdrawn: Number(of('withdrawn')?.states ?? 0),
-      subjects_granted: Number(of('granted')?.subjects ?? 0),
-      subjects_withdrawn: Number(of('withdrawn')?.subjects ?? 0),
-    };
-  }
-
-  /** Withdrawals that changed someone's consent today (a repeated STOP confirms and is not counted). */
-  private async withdrawalsToday(): Promise<number> {
-    return this.counts.withdrawalsChangedToday();
-  }
-
+  /** Every connection not disconnected, by name, with its delivery counts. */
   private async connectionHealth() {
-    const rows = await this.counts.connectionHealth();
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      type: r.type,
-      status: r.status,
-      vendor_id: r.vendor_id,
-      vendor_name: r.vendor_name,
-      deliveries: {
-        succeeded: Number(r.succeeded),
-        pending: Number(r.pending),
-        in_progress: Number(r.in_progress),
-        retrying: Number(r.retrying),
-        dead: Number(r.dead),
-        skipped: Number(r.skipped),
-      },
-      last_success_at: r.last_success_at ? new Date(r.last_success_at).toISOString() : null,
-    }));
-  }
-
-  private async eventsPerDay() {
-    const rows = await this.counts.eventsPerDay(OVERVIEW_DAYS);
-    return rows.map((r) => ({ day: r.day, granted: Number(r.granted), withdrawn: Number(r.withdrawn) }));
+    const [live, counts] = await Promise.all([this.connections.live(), this.deliveries.countsByConnection()]);
+    return live.map((c) => {
+      const { last_success_at, ...deliveries } = counts.get(c.id) ?? {
+        ...NO_DELIVERIES,
+        last_success_at: null,
+      };
+      return {
+        id: c.id,
+        name: c.name,
+        type: c.type,
+        status: c.status,
+        vendor_id: c.vendorId,
+        vendor_name: c.vendorName,
+        deliveries,
+        last_success_at: last_success_at ? new Date(last_success_at).toISOString() : null,
+      };
+    });
   }
 }

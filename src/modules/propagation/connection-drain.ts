@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { pacedMax, pacerFor, type SlidingWindowPacer } from '../../platform/pacing/pacer';
+import { ConnectionLeases } from '../connectors/connection-directory';
 import { ConnectionService } from '../connectors/connection.service';
 import { ConnectorFactory } from '../connectors/connector.factory';
 import {
@@ -12,11 +13,11 @@ import {
   RateLimitedError,
   TransientError,
 } from '../connectors/connector.port';
-import { ConnectionLeaseRepository } from './connection-lease.repository';
 import { DeliveryRepository } from './delivery.repository';
 import { DPA_MISSING } from './dpa-hold';
 import { HeldDeliveries } from './held-deliveries.service';
 import { OutcomeRecorder } from './outcome-recorder';
+import { LEASE_SECONDS } from './propagation.constants';
 import { PushBuilder } from './push-builder';
 
 /** Batches of one connection in flight at once. */
@@ -46,7 +47,7 @@ export class ConnectionDrain {
 
   constructor(
     private readonly deliveries: DeliveryRepository,
-    private readonly lease: ConnectionLeaseRepository,
+    private readonly leases: ConnectionLeases,
     private readonly connections: ConnectionService,
     private readonly factory: ConnectorFactory,
     private readonly pushes: PushBuilder,
@@ -70,7 +71,7 @@ export class ConnectionDrain {
     stopping: () => boolean,
     lanes: Lanes,
   ): Promise<void> {
-    while (!stopping() && !lanes.halt && (await this.lease.renew(connectionId, owner))) {
+    while (!stopping() && !lanes.halt && (await this.leases.renew(connectionId, owner, LEASE_SECONDS))) {
       const context = await this.connections.context(connectionId);
       switch (context.status) {
         case 'paused':

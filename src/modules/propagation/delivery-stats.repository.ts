@@ -4,13 +4,8 @@ import type { Repository } from 'typeorm';
 import { DPA_MISSING } from './dpa-hold';
 import { DeliveryEntity } from './entities/delivery.entity';
 
-/** Per-connection delivery figures of one vendor's connections (the vendor page). */
-export interface VendorConnectionStatsRow {
-  id: string;
-  name: string;
-  type: string;
-  status: string;
-  created_at: Date;
+/** A connection's delivery figures, all time and the last 30 days (the vendor page). */
+export interface ConnectionDeliveryFigures {
   succeeded: number;
   dead: number;
   pending: number;
@@ -25,6 +20,7 @@ export interface VendorConnectionStatsRow {
   last_succeeded_at: Date | null;
 }
 
+/** A connection's delivery counts by status (the console's overview). */
 export interface ConnectionDeliveryCounts {
   succeeded: number;
   pending: number;
@@ -35,10 +31,10 @@ export interface ConnectionDeliveryCounts {
   last_success_at: Date | null;
 }
 
-export interface EvidenceDeliveryRow {
+/** One delivery as an evidence pack lists it (the connection's name is added by the caller). */
+export interface EvidenceDelivery {
   id: string;
   connection_id: string;
-  connection_name: string;
   subject_id: string;
   operation: string;
   status: string;
@@ -51,53 +47,59 @@ export interface EvidenceDeliveryRow {
   completed_at: Date | null;
 }
 
-/** Aggregate reads of `delivery` for dashboards, the registry and metrics. */
+/**
+ * Aggregate reads of `delivery` for dashboards, the registry and metrics, per connection id: which
+ * connections belong to a vendor, and their names, come from the connectors module.
+ */
 // raw SQL throughout: count(*) FILTER aggregates and = ANY(flags) on text[], which the query builder
-// would only wrap. cross-module: the vendor-scoped reads join the connectors module's `connection`.
+// would only wrap.
 @Injectable()
 export class DeliveryStatsRepository {
   constructor(@InjectRepository(DeliveryEntity) private readonly repo: Repository<DeliveryEntity>) {}
 
-  /** Open deliveries per connection name and status (the queued-deliveries gauge). */
-  async queuedByConnectionName(): Promise<{ name: string; status: string; n: string }[]> {
+  /** Open deliveries per connection and status (the queued-deliveries gauge). */
+  async queuedByConnection(): Promise<{ connection_id: string; status: string; n: number }[]> {
     return this.repo.query(
-      `SELECT c.name, d.status, count(*) AS n FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE d.status IN ('pending','retrying','in_progress') GROUP BY c.name, d.status`,
+      `SELECT connection_id, status, count(*)::int AS n FROM delivery
+        WHERE status IN ('pending','retrying','in_progress') GROUP BY connection_id, status`,
     );
   }
 
-  /** Per vendor: deliveries held for a missing DPA, and ones that went out flagged. */
-  async dpaMissingByVendor(): Promise<{ vendor_id: string; held: number; flagged: number }[]> {
+  /** Per connection: deliveries held for a missing DPA, and ones that went out flagged. */
+  async dpaMissingByConnection(): Promise<{ connection_id: string; held: number; flagged: number }[]> {
     return this.repo.query(
-      `SELECT c.vendor_id,
-              count(*) FILTER (WHERE d.status = 'skipped' AND d.reason = $1)::int AS held,
-              count(*) FILTER (WHERE $1 = ANY(d.flags))::int AS flagged
-         FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE (d.status = 'skipped' AND d.reason = $1) OR $1 = ANY(d.flags)
-        GROUP BY c.vendor_id`,
+      `SELECT connection_id,
+              count(*) FILTER (WHERE status = 'skipped' AND reason = $1)::int AS held,
+              count(*) FILTER (WHERE $1 = ANY(flags))::int AS flagged
+         FROM delivery
+        WHERE (status = 'skipped' AND reason = $1) OR $1 = ANY(flags)
+        GROUP BY connection_id`,
       [DPA_MISSING],
     );
   }
 
-  async connectionStatsOfVendor(vendorId: string): Promise<VendorConnectionStatsRow[]> {
+  /** The figures of these connections (ones without deliveries are absent). */
+  async figuresOf(
+    connectionIds: readonly string[],
+  ): Promise<({ connection_id: string } & ConnectionDeliveryFigures)[]> {
+    if (connectionIds.length === 0) return [];
     return this.repo.query(
-      `SELECT c.id, c.name, c.type, c.status, c.created_at,
-              count(d.id) FILTER (WHERE d.status = 'succeeded')::int AS succeeded,
-              count(d.id) FILTER (WHERE d.status = 'dead')::int AS dead,
-              count(d.id) FILTER (WHERE d.status IN ('pending','retrying','in_progress'))::int AS pending,
-              count(d.id) FILTER (WHERE d.status = 'skipped')::int AS skipped,
-              count(d.id) FILTER (WHERE d.status = 'skipped' AND d.reason = $2)::int AS held_dpa_missing,
-              count(d.id) FILTER (WHERE $2 = ANY(d.flags))::int AS flagged_dpa_missing,
-              count(d.id) FILTER (WHERE d.created_at >= now() - interval '30 days')::int AS total_30d,
-              count(d.id) FILTER (WHERE d.status = 'succeeded' AND d.created_at >= now() - interval '30 days')::int AS succeeded_30d,
-              count(d.id) FILTER (WHERE d.status = 'dead' AND d.created_at >= now() - interval '30 days')::int AS dead_30d,
-              count(d.id) FILTER (WHERE d.status IN ('pending','retrying','in_progress')
-                                   AND d.created_at >= now() - interval '30 days')::int AS pending_30d,
-              count(d.id) FILTER (WHERE d.status = 'skipped' AND d.created_at >= now() - interval '30 days')::int AS skipped_30d,
-              max(d.completed_at) FILTER (WHERE d.status = 'succeeded') AS last_succeeded_at
-         FROM connection c LEFT JOIN delivery d ON d.connection_id = c.id
-        WHERE c.vendor_id = $1 GROUP BY c.id ORDER BY c.created_at`,
-      [vendorId, DPA_MISSING],
+      `SELECT connection_id,
+              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE status = 'dead')::int AS dead,
+              count(*) FILTER (WHERE status IN ('pending','retrying','in_progress'))::int AS pending,
+              count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+              count(*) FILTER (WHERE status = 'skipped' AND reason = $2)::int AS held_dpa_missing,
+              count(*) FILTER (WHERE $2 = ANY(flags))::int AS flagged_dpa_missing,
+              count(*) FILTER (WHERE created_at >= now() - interval '30 days')::int AS total_30d,
+              count(*) FILTER (WHERE status = 'succeeded' AND created_at >= now() - interval '30 days')::int AS succeeded_30d,
+              count(*) FILTER (WHERE status = 'dead' AND created_at >= now() - interval '30 days')::int AS dead_30d,
+              count(*) FILTER (WHERE status IN ('pending','retrying','in_progress')
+                                AND created_at >= now() - interval '30 days')::int AS pending_30d,
+              count(*) FILTER (WHERE status = 'skipped' AND created_at >= now() - interval '30 days')::int AS skipped_30d,
+              max(completed_at) FILTER (WHERE status = 'succeeded') AS last_succeeded_at
+         FROM delivery WHERE connection_id = ANY($1) GROUP BY connection_id`,
+      [connectionIds, DPA_MISSING],
     );
   }
 
@@ -130,20 +132,21 @@ export class DeliveryStatsRepository {
     );
   }
 
-  /** Every delivery to the vendor created in [from, to), oldest first, at most `limit`. */
-  async evidenceOfVendor(
-    vendorId: string,
+  /** Deliveries to these connections created in [from, to), oldest first, at most `limit`. */
+  async createdBetween(
+    connectionIds: readonly string[],
     from: Date,
     to: Date,
     limit: number,
-  ): Promise<EvidenceDeliveryRow[]> {
+  ): Promise<EvidenceDelivery[]> {
+    if (connectionIds.length === 0) return [];
     return this.repo.query(
-      `SELECT d.id, d.connection_id, c.name AS connection_name, d.subject_id, d.operation, d.status, d.reason, d.flags,
-              d.attempts, d.last_error_class, d.vendor_reference, d.created_at, d.completed_at
-         FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE c.vendor_id = $1 AND d.created_at >= $2 AND d.created_at < $3
-        ORDER BY d.created_at, d.id LIMIT $4`,
-      [vendorId, from, to, limit],
+      `SELECT id, connection_id, subject_id, operation, status, reason, flags, attempts, last_error_class,
+              vendor_reference, created_at, completed_at
+         FROM delivery
+        WHERE connection_id = ANY($1) AND created_at >= $2 AND created_at < $3
+        ORDER BY created_at, id LIMIT $4`,
+      [connectionIds, from, to, limit],
     );
   }
 }

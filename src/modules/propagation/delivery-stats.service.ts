@@ -1,29 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import {
   type ConnectionDeliveryCounts,
+  type ConnectionDeliveryFigures,
   DeliveryStatsRepository,
-  type EvidenceDeliveryRow,
-  type VendorConnectionStatsRow,
+  type EvidenceDelivery,
 } from './delivery-stats.repository';
 
-export type { ConnectionDeliveryCounts, EvidenceDeliveryRow, VendorConnectionStatsRow };
+export type { ConnectionDeliveryCounts, ConnectionDeliveryFigures, EvidenceDelivery };
 
 /**
- * The delivery figures other modules show (vendor pages, the attention report, the evidence pack, the
- * console overview): they read `delivery` only through here.
+ * The delivery figures other modules show (vendor pages through the VendorUsage port, the attention
+ * report, the evidence pack, the console overview), per connection id: they read `delivery` only here.
  */
 @Injectable()
 export class DeliveryStats {
   constructor(private readonly stats: DeliveryStatsRepository) {}
 
-  /** Per vendor: deliveries held for a missing DPA, and ones that went out flagged (attention report). */
-  dpaMissingByVendor(): Promise<{ vendor_id: string; held: number; flagged: number }[]> {
-    return this.stats.dpaMissingByVendor();
+  /** Per connection: deliveries held for a missing DPA, and ones that went out flagged. */
+  dpaMissingByConnection(): Promise<{ connection_id: string; held: number; flagged: number }[]> {
+    return this.stats.dpaMissingByConnection();
   }
 
-  /** Each connection of the vendor with its delivery figures, all time and last 30 days (vendor page). */
-  connectionStatsOfVendor(vendorId: string): Promise<VendorConnectionStatsRow[]> {
-    return this.stats.connectionStatsOfVendor(vendorId);
+  /** Each of these connections' delivery figures, all time and last 30 days (absent: none yet). */
+  async figuresOf(connectionIds: readonly string[]): Promise<Map<string, ConnectionDeliveryFigures>> {
+    const rows = await this.stats.figuresOf(connectionIds);
+    return new Map(rows.map(({ connection_id, ...figures }) => [connection_id, figures]));
   }
 
   /** Delivery counts by status per connection id (console overview). */
@@ -31,13 +32,18 @@ export class DeliveryStats {
     return this.stats.countsByConnection();
   }
 
-  /** The vendor's deliveries created in [from, to), oldest first, at most `limit` (evidence pack). */
-  evidenceOfVendor(vendorId: string, from: Date, to: Date, limit: number): Promise<EvidenceDeliveryRow[]> {
-    return this.stats.evidenceOfVendor(vendorId, from, to, limit);
+  /** Deliveries to these connections created in [from, to), oldest first, at most `limit` (evidence pack). */
+  createdBetween(
+    connectionIds: readonly string[],
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<EvidenceDelivery[]> {
+    return this.stats.createdBetween(connectionIds, from, to, limit);
   }
 
-  /** Open deliveries per connection name and status (the queued-deliveries gauge). */
-  queuedByConnectionName(): Promise<{ name: string; status: string; n: string }[]> {
-    return this.stats.queuedByConnectionName();
+  /** Open deliveries per connection and status (the queued-deliveries gauge). */
+  queuedByConnection(): Promise<{ connection_id: string; status: string; n: number }[]> {
+    return this.stats.queuedByConnection();
   }
 }

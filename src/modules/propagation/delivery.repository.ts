@@ -7,7 +7,7 @@ import type { ClaimedDelivery, DeliveryUpdate } from './record-outcomes';
 
 const OPEN: DeliveryStatus[] = ['pending', 'retrying'];
 
-/** A delivery row as the API shows it, with its connection's name. */
+/** A delivery row as the API shows it (the service adds its connection's name). */
 export interface DeliveryRow {
   id: string;
   connection_id: string;
@@ -154,10 +154,10 @@ export class DeliveryRepository {
     );
   }
 
-  // raw SQL + cross-module: joins connection (connectors module) for the name the API shows.
+  // raw SQL: optional filters as NULL-tolerant parameters, rows in the API's snake_case.
   async list(filter: DeliveryFilter): Promise<DeliveryRow[]> {
     return this.repo.query(
-      `SELECT d.*, c.name AS connection_name FROM delivery d JOIN connection c ON c.id = d.connection_id
+      `SELECT d.* FROM delivery d
         WHERE ($1::uuid IS NULL OR d.subject_id = $1) AND ($2::uuid IS NULL OR d.connection_id = $2)
           AND ($3::text IS NULL OR d.status = $3) AND ($4::timestamptz IS NULL OR d.created_at < $4)
         ORDER BY d.created_at DESC, d.id LIMIT $5`,
@@ -171,12 +171,9 @@ export class DeliveryRepository {
     );
   }
 
-  // raw SQL + cross-module: joins connection (connectors module) for the name the API shows.
+  // raw SQL: the row in the API's snake_case, as list() gives it.
   async get(id: string): Promise<DeliveryRow | null> {
-    const rows: DeliveryRow[] = await this.repo.query(
-      `SELECT d.*, c.name AS connection_name FROM delivery d JOIN connection c ON c.id = d.connection_id WHERE d.id = $1`,
-      [id],
-    );
+    const rows: DeliveryRow[] = await this.repo.query(`SELECT d.* FROM delivery d WHERE d.id = $1`, [id]);
     return rows[0] ?? null;
   }
 

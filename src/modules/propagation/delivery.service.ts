@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
+import { ConnectionDirectory } from '../connectors/connection-directory';
 import { DeliveryStats } from './delivery-stats.service';
 import { type DeliveryFilter, DeliveryRepository, type DeliveryRow } from './delivery.repository';
 import { PropagationKicker } from './propagation.kicker';
@@ -39,6 +40,7 @@ export class DeliveryService implements OnModuleInit {
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly stats: DeliveryStats,
+    private readonly directory: ConnectionDirectory,
     private readonly kicker: PropagationKicker,
     private readonly metrics: MetricsService,
   ) {}
@@ -47,9 +49,20 @@ export class DeliveryService implements OnModuleInit {
   onModuleInit(): void {
     const gauge = this.metrics.deliveriesQueued;
     (gauge as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const rows = await this.stats.queuedByConnectionName();
+      const rows = await this.stats.queuedByConnection();
+      const connections = await this.directory.byIds(rows.map((r) => r.connection_id));
+      // Labelled by connection name, as the other delivery metrics are; connections sharing a name add up.
+      const byLabel = new Map<string, { connection: string; status: string; n: number }>();
+      for (const r of rows) {
+        const connection = connections.get(r.connection_id)?.name;
+        if (connection === undefined) continue;
+        const key = `${connection}\u0000${r.status}`;
+        const entry = byLabel.get(key) ?? { connection, status: r.status, n: 0 };
+        entry.n += r.n;
+        byLabel.set(key, entry);
+      }
       gauge.reset();
-      for (const r of rows) gauge.set({ connection: r.name, status: r.status }, Number(r.n));
+      for (const { connection, status, n } of byLabel.values()) gauge.set({ connection, status }, n);
     };
   }
 
@@ -59,7 +72,7 @@ export class DeliveryService implements OnModuleInit {
         { field: 'subject_id', message: 'subject_id or connection_id is required' },
       ]);
     }
-    const rows = await this.deliveries.list(query);
+    const rows = await this.named(await this.deliveries.list(query));
     const deliveries = rows.map(deliveryView);
     return {
       deliveries,
@@ -70,7 +83,15 @@ export class DeliveryService implements OnModuleInit {
   async get(id: string) {
     const row = await this.deliveries.get(id);
     if (!row) throw new NotFoundError(`No delivery ${id}`);
-    return deliveryView(row);
+    const [named] = await this.named([row]);
+    return deliveryView(named);
+  }
+
+  /** The rows with their connections' names (from the connectors module, one look-up for the page). */
+  private async named(rows: DeliveryRow[]): Promise<DeliveryRow[]> {
+    if (rows.length === 0) return rows;
+    const connections = await this.directory.byIds(rows.map((r) => r.connection_id));
+    return rows.map((r) => ({ ...r, connection_name: connections.get(r.connection_id)?.name }));
   }
 
   /**

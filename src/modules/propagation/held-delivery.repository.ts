@@ -19,50 +19,53 @@ export class HeldDeliveryRepository {
   }
 
   /**
-   * The latest held delivery per person, connection and operation of the vendor goes back to pending,
-   * unless an open one already covers it; returns the released rows.
+   * The latest held delivery per person, connection and operation on these connections goes back to
+   * pending, unless an open one already covers it; returns the released rows.
    */
-  // raw SQL: DISTINCT ON + NOT EXISTS in one UPDATE ... FROM. cross-module: joins connection for vendor_id.
+  // raw SQL: DISTINCT ON + NOT EXISTS in one UPDATE ... FROM.
   async releaseLatest(
     manager: EntityManager,
-    vendorId: string,
+    connectionIds: readonly string[],
   ): Promise<{ id: string; connection_id: string }[]> {
     const [released]: [{ id: string; connection_id: string }[], number] = await manager.query(
       `UPDATE delivery d SET status = 'pending', reason = NULL, next_attempt_at = now(), completed_at = NULL,
               updated_at = now()
          FROM (SELECT DISTINCT ON (h.connection_id, h.subject_id, h.operation) h.id
-                 FROM delivery h JOIN connection c ON c.id = h.connection_id
-                WHERE c.vendor_id = $1 AND h.status = 'skipped' AND h.reason = $2
+                 FROM delivery h
+                WHERE h.connection_id = ANY($1) AND h.status = 'skipped' AND h.reason = $2
                 ORDER BY h.connection_id, h.subject_id, h.operation, h.created_at DESC, h.id DESC) latest
         WHERE d.id = latest.id
           AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.connection_id = d.connection_id
                             AND o.subject_id = d.subject_id AND o.operation = d.operation
                             AND o.status IN ('pending','retrying'))
         RETURNING d.id, d.connection_id`,
-      [vendorId, DPA_MISSING],
+      [connectionIds, DPA_MISSING],
     );
     return released;
   }
 
-  /** The vendor's other held deliveries: an open or released one carries their change. */
-  // raw SQL: UPDATE ... FROM. cross-module: joins connection for vendor_id.
-  async supersedeRest(manager: EntityManager, vendorId: string): Promise<void> {
-    await manager.query(
-      `UPDATE delivery d SET reason = $2 || '_superseded', updated_at = now()
-         FROM connection c WHERE c.id = d.connection_id AND c.vendor_id = $1 AND d.status = 'skipped' AND d.reason = $2`,
-      [vendorId, DPA_MISSING],
-    );
+  /** The other held deliveries on these connections: an open or released one carries their change. */
+  async supersedeRest(manager: EntityManager, connectionIds: readonly string[]): Promise<void> {
+    await manager
+      .getRepository(DeliveryEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ reason: `${DPA_MISSING}_superseded`, updatedAt: () => 'now()' })
+      .where(`connection_id = ANY(:ids) AND status = 'skipped' AND reason = :held`, {
+        ids: [...connectionIds],
+        held: DPA_MISSING,
+      })
+      .execute();
   }
 
-  /** Vendors with held deliveries. */
-  // raw SQL. cross-module: joins connection for vendor_id.
-  async vendorsWithHeld(): Promise<string[]> {
-    const rows: { vendor_id: string }[] = await this.repo.query(
-      `SELECT DISTINCT c.vendor_id FROM delivery d JOIN connection c ON c.id = d.connection_id
-        WHERE d.status = 'skipped' AND d.reason = $1`,
-      [DPA_MISSING],
-    );
-    return rows.map((r) => r.vendor_id);
+  /** Connections with held deliveries. */
+  async connectionsWithHeld(): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('d')
+      .select('DISTINCT d.connection_id', 'connection_id')
+      .where(`d.status = 'skipped' AND d.reason = :held`, { held: DPA_MISSING })
+      .getRawMany<{ connection_id: string }>();
+    return rows.map((r) => r.connection_id);
   }
 
   /** Runs work in one transaction (callers compose this repository's methods in it). */

@@ -2,8 +2,13 @@
 export const PROPAGATION_DRAIN_QUEUE = 'propagation.drain';
 /** Every minute: kick every connection with due or orphaned deliveries. */
 export const PROPAGATION_MAINTENANCE_QUEUE = 'propagation.maintenance';
+/** Every ten minutes: release deliveries held for vendors whose DPA has become valid on its own. */
+export const PROPAGATION_RELEASE_QUEUE = 'propagation.release-held';
 /** NOTIFY channel announcing connections with new deliveries (payload: comma-separated ids). */
 export const PROPAGATION_CHANNEL = 'cg_propagation';
+
+/** How long a drain lease lasts without renewal; a crashed worker's connections are free after this. */
+export const LEASE_SECONDS = 20;
 
 export interface DrainJob {
   connectionId: string;

@@ -11,8 +11,8 @@ import {
 /**
  * The one way to tell propagation that a connection has work: a drain job (so the kick survives a
  * restart) and, where it matters, a NOTIFY (so a worker starts at once instead of at its next poll).
- * Owns the queue names; nothing outside propagation sends to them directly. It needs only the platform's
- * queue, so any module can import PropagationKickerModule without importing propagation (no cycles).
+ * Owns the queue names; nothing outside propagation sends to them directly (modules below propagation
+ * announce through their hooks, and propagation kicks).
  */
 @Injectable()
 export class PropagationKicker {

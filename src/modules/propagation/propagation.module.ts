@@ -5,52 +5,44 @@ import { ConnectorsModule } from '../connectors/connectors.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { VendorsModule } from '../vendors/vendors.module';
 import { ConnectionDrain } from './connection-drain';
-import { ConnectionLeaseRepository } from './connection-lease.repository';
 import { DeliveriesController } from './deliveries.controller';
-import { DeliveryStatsModule } from './delivery-stats.module';
+import { DeliveryStatsRepository } from './delivery-stats.repository';
+import { DeliveryStats } from './delivery-stats.service';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliveryService } from './delivery.service';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { HeldDeliveryRepository } from './held-delivery.repository';
 import { HeldDeliveries } from './held-deliveries.service';
 import { OutcomeRecorder } from './outcome-recorder';
-import { PersonSnapshotRepository } from './person-snapshot.repository';
-import { PropagationKickerModule } from './propagation-kicker.module';
+import { PropagationKicker } from './propagation.kicker';
 import { PropagationPlanner } from './propagation.planner';
 import { PropagationWorker } from './propagation.worker';
 import { PushBuilder } from './push-builder';
 
+/**
+ * Propagation: plans a delivery per connection for every change, drains them through the connectors,
+ * holds what the DPA gate does not cover, and answers for what was delivered. Modules below it never
+ * import it: they announce (hooks) or name what they need (ports, bound in VendorUsageModule).
+ */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([DeliveryEntity]),
-    PropagationKickerModule,
-    DeliveryStatsModule,
-    LedgerModule,
-    ConnectorsModule,
-    VendorsModule,
-  ],
+  imports: [TypeOrmModule.forFeature([DeliveryEntity]), LedgerModule, ConnectorsModule, VendorsModule],
   controllers: [DeliveriesController],
   providers: [
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
     DeliveryRepository,
+    DeliveryStatsRepository,
     HeldDeliveryRepository,
-    ConnectionLeaseRepository,
-    PersonSnapshotRepository,
+    PropagationKicker,
     PropagationPlanner,
     PushBuilder,
     OutcomeRecorder,
     ConnectionDrain,
     PropagationWorker,
     DeliveryService,
+    DeliveryStats,
     HeldDeliveries,
   ],
-  exports: [
-    PropagationPlanner,
-    PropagationKickerModule,
-    DeliveryStatsModule,
-    DeliveryService,
-    HeldDeliveries,
-  ],
+  exports: [PropagationPlanner, PropagationKicker, DeliveryStats],
 })
 export class PropagationModule {}

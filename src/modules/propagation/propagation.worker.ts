@@ -12,12 +12,14 @@ import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { QueueService } from '../../platform/queue/queue.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
+import { ConnectionAdminService } from '../connectors/connection-admin.service';
+import { ConnectionLeases } from '../connectors/connection-directory';
 import { ConsentChangeListener } from '../ledger/consent-change.listener';
 import { ConnectionDrain } from './connection-drain';
-import { ConnectionLeaseRepository } from './connection-lease.repository';
 import { DeliveryRepository } from './delivery.repository';
 import { PropagationKicker } from './propagation.kicker';
 import {
+  LEASE_SECONDS,
   PROPAGATION_CHANNEL,
   PROPAGATION_DRAIN_QUEUE,
   PROPAGATION_MAINTENANCE_QUEUE,
@@ -27,8 +29,8 @@ import {
 /**
  * Applies deliveries at their connections. One process at a time drains a connection (a lease on the
  * connection row), so pacing to the vendor's limit is exact and changes of one person are never applied
- * out of order. Kicks arrive by NOTIFY, by drain job and every minute; a kick for a connection already
- * draining here runs it again when the drain ends. Deliveries a crashed worker left in progress are taken
+ * out of order. Kicks arrive by NOTIFY, by drain job, when a connection resumes and every minute; a kick
+ * for a connection already draining here runs it again when the drain ends. Deliveries a crashed worker left in progress are taken
  * back when the lease is re-taken.
  */
 @Injectable()
@@ -41,7 +43,8 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
 
   constructor(
     private readonly deliveries: DeliveryRepository,
-    private readonly lease: ConnectionLeaseRepository,
+    private readonly leases: ConnectionLeases,
+    private readonly admin: ConnectionAdminService,
     private readonly drainer: ConnectionDrain,
     private readonly kicker: PropagationKicker,
     private readonly jobs: QueueService,
@@ -52,6 +55,8 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // A resumed connection's held-back work is due: in whichever process took the request.
+    this.admin.onResumed((connectionId) => this.kicker.kick(connectionId));
     await this.kicker.startQueues();
     this.metrics.deliveriesQueued.reset();
   }
@@ -104,18 +109,17 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
   private async run(connectionId: string): Promise<void> {
     for (;;) {
       this.again.delete(connectionId);
-      const lease = await this.lease.acquire(connectionId, this.owner);
+      const lease = await this.leases.acquire(connectionId, this.owner, LEASE_SECONDS);
       if (!lease.acquired) {
         // Someone else drains it; if they died, come back when their lease runs out.
-        if (lease.heldUntil)
-          await this.kicker.kickAt(connectionId, new Date(lease.heldUntil.getTime() + 500));
+        if (lease.until) await this.kicker.kickAt(connectionId, new Date(lease.until.getTime() + 500));
         return;
       }
       let outcome: 'drained' | 'paused';
       try {
         outcome = await this.drainer.drain(connectionId, this.owner, () => this.stopping);
       } finally {
-        await this.lease.release(connectionId, this.owner);
+        await this.leases.release(connectionId, this.owner);
       }
       // A paused connection keeps its deliveries until it is resumed (which kicks it again).
       if (outcome === 'paused') return;

@@ -1,8 +1,7 @@
-import type { ConsentStateSnapshot } from '../connectors/connector.port';
-import { ALL_SCOPES } from '../ledger/ledger.types';
-import { inForce } from './push-builder';
+import { type ConsentStateInForce, inForce } from './ledger.reader';
+import { ALL_SCOPES } from './ledger.types';
 
-const state = (scope: string, status: 'granted' | 'withdrawn', capturedAt: string): ConsentStateSnapshot => ({
+const state = (scope: string, status: 'granted' | 'withdrawn', capturedAt: string): ConsentStateInForce => ({
   purpose: 'marketing',
   channel: 'whatsapp',
   scope,
