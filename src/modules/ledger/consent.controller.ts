@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
-import { createValidationPipe, RequestValidationError, uuidParam } from '../../platform/http/problem';
+import { createValidationPipe, uuidParam } from '../../platform/http/problem';
 import { AuditRead } from '../../platform/http/audit.decorators';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentQueryService } from './consent-query.service';
 import { ConsentEventBatchDto, ConsentEventDto } from './dto/consent-event.dto';
 import { ConsentCheckDto, SubjectLookupDto } from './dto/lookup.dto';
+import { ConsentRequestInvalidError } from './ledger.errors';
 
 const pipe = createValidationPipe();
 
@@ -31,7 +32,7 @@ export class ConsentController {
   })
   async record(@Body() body: unknown, @Principal() principal: ApiPrincipal) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new RequestValidationError('The body must be a JSON object.', [
+      throw new ConsentRequestInvalidError('The body must be a JSON object.', [
         { field: 'body', message: 'must be an object' },
       ]);
     }
