@@ -52,7 +52,9 @@ describe('the entities and the migrations', () => {
 
   it('finds entities in every module that owns tables', () => {
     const modules = new Set(files.map((f) => relative(MODULES, f).split(sep)[0]));
-    expect([...modules]).toEqual(expect.arrayContaining(['audit', 'auth', 'connectors', 'inbox', 'ledger', 'propagation', 'vendors']));
+    expect([...modules]).toEqual(
+      expect.arrayContaining(['audit', 'auth', 'connectors', 'inbox', 'ledger', 'propagation', 'vendors']),
+    );
   });
 
   it('describe the same schema: generating a migration from the entities yields nothing', async () => {
