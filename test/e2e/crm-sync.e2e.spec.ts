@@ -1,5 +1,5 @@
 import { Connection } from 'jsforce';
-import { SalesforceSyncService } from '../../src/modules/connectors/salesforce-sync.service';
+import { ChangePollService } from '../../src/modules/connectors/change-poll.service';
 import { HubSpotSimulator } from '../../sandbox/hubspot';
 import { SalesforceSimulator } from '../../sandbox/salesforce';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
@@ -137,7 +137,7 @@ describe('consent kept in the CRMs comes into the ledger', () => {
       const phone = '+16505550177';
       salesforce.seed({ contacts: [{ LastName: 'Hopper', MobilePhone: phone }] });
       const connection = { id: await connectByOAuth(gw.api, 'salesforce', salesforceUrl, 'SF') };
-      const sync = gw.app.get(SalesforceSyncService);
+      const sync = gw.app.get(ChangePollService);
       expect(await sync.poll(connection.id)).toBe(0); // the first poll sets the cursor
 
       // The gateway pushes a withdrawal; polling sees its own write and records nothing.

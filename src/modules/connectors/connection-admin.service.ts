@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { QueueService } from '../../platform/queue/queue.service';
 import { BackfillService } from './backfill.service';
 import { ConnectionInvalidError, OAuthStateError, ProviderNotConfiguredError } from './connection.errors';
 import { ConnectionService, type ConnectionView } from './connection.service';
@@ -11,7 +10,6 @@ import type { ConnectionCredentials, ConnectionType } from './connector.port';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
 import { OAuthStateCodec } from './oauth-state';
 import { VENDOR_DEFAULTS } from './vendor-defaults';
-import { PROPAGATION_DRAIN_QUEUE } from '../propagation/propagation.constants';
 
 const STATE_TTL_MS = 10 * 60_000;
 
@@ -30,7 +28,6 @@ export class ConnectionAdminService {
     private readonly connections: ConnectionService,
     private readonly factory: ConnectorFactory,
     private readonly backfills: BackfillService,
-    private readonly jobs: QueueService,
     crypto: CryptoService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -131,7 +128,6 @@ export class ConnectionAdminService {
       rateLimit: dto.rate_limit ? { max: dto.rate_limit.max, windowMs: dto.rate_limit.window_ms } : undefined,
     });
     if (dto.status === 'active') {
-      await this.jobs.send(PROPAGATION_DRAIN_QUEUE, { connectionId: id }, { singletonKey: id });
       for (const hook of this.resumedHooks) await hook(id);
     }
     return updated;

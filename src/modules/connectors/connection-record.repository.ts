@@ -81,16 +81,4 @@ export class ConnectionRecordRepository {
       ],
     );
   }
-
-  /**
-   * The status of a ledger event, to tell the gateway's own write coming back from a CRM user's edit.
-   * cross-module: reads the ledger's consent_event table until LedgerReader.eventStatus(eventId, manager) exists.
-   */
-  async ledgerEventStatus(manager: EntityManager, eventId: string): Promise<string | null> {
-    const rows: { status: string }[] = await manager.query(
-      `SELECT status FROM consent_event WHERE id::text = $1`,
-      [eventId],
-    );
-    return rows[0]?.status ?? null;
-  }
 }

@@ -1,21 +1,43 @@
-import { AppError } from '../../platform/http/problem';
+import { AppError, ErrorKind } from '../../platform/http/problem';
+
+/** Every error code the connectors module answers with (the `code` of its problem documents). */
+export enum ConnectorsErrorCode {
+  ConnectionNotFound = 'connection_not_found',
+  ConnectionInvalid = 'connection_invalid',
+  ProviderNotConfigured = 'provider_not_configured',
+  OAuthStateInvalid = 'oauth_state_invalid',
+  /** A CRM webhook whose signature is missing, stale or wrong. */
+  InvalidSignature = 'invalid_signature',
+  /** A CRM webhook whose body is not what the provider sends. */
+  InvalidBody = 'invalid_body',
+}
 
 export class ConnectionNotFoundError extends AppError {
-  readonly status = 404;
-  readonly code = 'connection_not_found';
+  readonly code = ConnectorsErrorCode.ConnectionNotFound;
+  readonly kind = ErrorKind.NotFound;
 }
 
 export class ConnectionInvalidError extends AppError {
-  readonly status = 400;
-  readonly code = 'connection_invalid';
+  readonly code = ConnectorsErrorCode.ConnectionInvalid;
+  readonly kind = ErrorKind.Invalid;
 }
 
 export class ProviderNotConfiguredError extends AppError {
-  readonly status = 409;
-  readonly code = 'provider_not_configured';
+  readonly code = ConnectorsErrorCode.ProviderNotConfigured;
+  readonly kind = ErrorKind.Conflict;
 }
 
 export class OAuthStateError extends AppError {
-  readonly status = 400;
-  readonly code = 'oauth_state_invalid';
+  readonly code = ConnectorsErrorCode.OAuthStateInvalid;
+  readonly kind = ErrorKind.Invalid;
+}
+
+export class CrmWebhookSignatureError extends AppError {
+  readonly code = ConnectorsErrorCode.InvalidSignature;
+  readonly kind = ErrorKind.Unauthenticated;
+}
+
+export class CrmWebhookBodyError extends AppError {
+  readonly code = ConnectorsErrorCode.InvalidBody;
+  readonly kind = ErrorKind.Invalid;
 }

@@ -4,11 +4,10 @@ import { Not, type EntityManager, type Repository } from 'typeorm';
 import type { ConnectionType, ErasureMode } from './connector.port';
 import { ConnectionEntity, type ConnectionStatus } from './entities/connection.entity';
 
-/** A connection row as the services read it (snake_case, with its vendor's name). */
+/** A connection row as the services read it (snake_case, as stored). */
 export interface ConnectionRow {
   id: string;
   vendor_id: string;
-  vendor_name: string;
   type: ConnectionType;
   name: string;
   status: ConnectionStatus;
@@ -46,8 +45,7 @@ export interface ConnectionInsert {
   rateLimit: Record<string, unknown>;
 }
 
-// cross-module: the vendor's name is joined from the vendors module's table (a later step asks its API).
-const SELECT = `SELECT c.*, v.name AS vendor_name FROM connection c JOIN vendor v ON v.id = c.vendor_id`;
+const SELECT = `SELECT c.* FROM connection c`;
 
 /** The connection table. */
 @Injectable()
@@ -60,26 +58,6 @@ export class ConnectionRepository {
 
   private query<T>(sql: string, params: unknown[], manager?: EntityManager): Promise<T> {
     return (manager ?? this.repo.manager).query<T>(sql, params);
-  }
-
-  /**
-   * cross-module: checks or creates the connection's vendor row (vendors module's table) until the vendors
-   * module offers it; raw SQL: ON CONFLICT ON CONSTRAINT upsert.
-   */
-  async vendorFor(
-    manager: EntityManager,
-    vendorId: string | null,
-    vendorName: string,
-  ): Promise<string | null> {
-    if (vendorId) {
-      const rows: { id: string }[] = await manager.query(`SELECT id FROM vendor WHERE id = $1`, [vendorId]);
-      return rows[0] ? vendorId : null;
-    }
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO UPDATE SET updated_at = vendor.updated_at RETURNING id`,
-      [vendorName],
-    );
-    return rows[0].id;
   }
 
   async insert(manager: EntityManager, input: ConnectionInsert): Promise<string> {
@@ -100,13 +78,13 @@ export class ConnectionRepository {
     return (await manager.getRepository(ConnectionEntity).save(row)).id;
   }
 
-  /** raw SQL: joins the vendors module's table for the vendor's name (cross-module, see SELECT). */
+  /** raw SQL: the row in its stored snake_case form, as the services read it (ConnectionRow). */
   async find(id: string, manager?: EntityManager): Promise<ConnectionRow | null> {
     const rows = await this.query<ConnectionRow[]>(`${SELECT} WHERE c.id = $1`, [id], manager);
     return rows[0] ?? null;
   }
 
-  /** raw SQL: joins the vendors module's table for the vendor's name (cross-module, see SELECT). */
+  /** raw SQL: rows in their stored snake_case form (ConnectionRow), optional filters in one statement. */
   list(filter: { type?: ConnectionType; status?: ConnectionStatus }): Promise<ConnectionRow[]> {
     return this.query(
       `${SELECT} WHERE ($1::text IS NULL OR c.type = $1) AND ($2::text IS NULL OR c.status = $2) ORDER BY c.created_at`,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
+import { VendorService } from '../vendors/vendor.service';
 import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
 import { ConnectionRecordRepository } from './connection-record.repository';
 import { ConnectionRepository, type ConnectionRow } from './connection.repository';
@@ -45,11 +46,12 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 const MAX_REFRESHES = 5;
 const REFRESH_WINDOW_MS = 10 * 60_000;
 
-export function view(row: ConnectionRow) {
+/** A connection as the API shows it; `vendorName` comes from the vendors module. */
+export function view(row: ConnectionRow, vendorName: string) {
   return {
     id: row.id,
     vendor_id: row.vendor_id,
-    vendor_name: row.vendor_name,
+    vendor_name: vendorName,
     type: row.type,
     name: row.name,
     status: row.status,
@@ -84,6 +86,7 @@ export class ConnectionService {
     private readonly records: ConnectionRecordRepository,
     private readonly crypto: CryptoService,
     private readonly guard: OutboundGuard,
+    private readonly vendors: VendorService,
   ) {}
 
   /** A base_url or login_url is accepted only for allow-listed hosts (sandboxes, test doubles). */
@@ -131,7 +134,10 @@ export class ConnectionService {
     name: string,
   ): Promise<string> {
     const vendorName = type === 'webhook' ? name : VENDOR_DEFAULTS[type].vendorName;
-    const id = await this.rows.vendorFor(manager, vendorId ?? null, vendorName);
+    const id = await this.vendors.ensureForConnection(manager, {
+      vendorId: vendorId ?? null,
+      name: vendorName,
+    });
     if (!id)
       throw new ConnectionInvalidError('No such vendor', [
         { field: 'vendor_id', message: 'names no vendor' },
@@ -168,11 +174,18 @@ export class ConnectionService {
   }
 
   async get(id: string): Promise<ConnectionView> {
-    return view(await this.row(id));
+    return (await this.views([await this.row(id)]))[0];
   }
 
   async list(filter: { type?: ConnectionType; status?: ConnectionStatus } = {}): Promise<ConnectionView[]> {
-    return (await this.rows.list(filter)).map(view);
+    return this.views(await this.rows.list(filter));
+  }
+
+  /** The API's view of these rows, with their vendors' names (one read of the vendors module for all). */
+  private async views(rows: readonly ConnectionRow[]): Promise<ConnectionView[]> {
+    if (rows.length === 0) return [];
+    const names = await this.vendors.namesOf(rows.map((r) => r.vendor_id));
+    return rows.map((r) => view(r, names.get(r.vendor_id)!));
   }
 
   async update(id: string, patch: ConnectionPatch): Promise<ConnectionView> {

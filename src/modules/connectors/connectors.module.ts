@@ -4,6 +4,7 @@ import { OutboundGuard } from '../../platform/http/outbound-guard';
 import { AuthModule } from '../auth/auth.module';
 import { InboxModule } from '../inbox/inbox.module';
 import { LedgerModule } from '../ledger/ledger.module';
+import { VendorsModule } from '../vendors/vendors.module';
 import { BackfillRunRepository } from './backfill-run.repository';
 import { BackfillService } from './backfill.service';
 import { ChangePollService } from './change-poll.service';
@@ -29,6 +30,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
     LedgerModule,
     InboxModule,
     AuthModule,
+    VendorsModule,
   ],
   controllers: [ConnectionsController, OAuthCallbackController, HubspotWebhookController],
   providers: [

@@ -1,8 +1,8 @@
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import type { IdentityService } from '../ledger/identity.service';
+import type { LedgerReader } from '../ledger/ledger.reader';
 import type { LedgerService, RecordConsentInput } from '../ledger/ledger.service';
 import type { IdentityInput } from '../ledger/ledger.types';
-import type { ConnectionRecordRepository } from './connection-record.repository';
 import type { ConnectionService } from './connection.service';
 import {
   CrmContactImporter,
@@ -46,10 +46,10 @@ function setup() {
     saveRemote: async (c: string, s: string, r: string) => void links.set(`${c}/${r}`, s),
     lastPushed: async (c: string, s: string) => pushed.get(`${c}/${s}`) ?? null,
   } as unknown as ConnectionService;
-  const records = {
-    ledgerEventStatus: async (_m: EntityManager, id: string) => events.get(id) ?? null,
-  } as unknown as ConnectionRecordRepository;
-  const importer = new CrmContactImporter(ledger, identities, connections, records);
+  const ledgerReader = {
+    eventStatus: async (id: string) => events.get(id) ?? null,
+  } as unknown as LedgerReader;
+  const importer = new CrmContactImporter(ledger, identities, connections, ledgerReader);
   const manager = {} as EntityManager;
   const observe = (over: Partial<CrmContactObservation> = {}): CrmContactObservation => ({
     connectionId: 'c1',

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { IdentityService } from '../ledger/identity.service';
+import { LedgerReader } from '../ledger/ledger.reader';
 import { LedgerService, type EvidenceValue } from '../ledger/ledger.service';
 import type { ConsentStatus, IdentityInput } from '../ledger/ledger.types';
-import { ConnectionRecordRepository } from './connection-record.repository';
 import { ConnectionService } from './connection.service';
 
 export type CrmSource = 'hubspot' | 'salesforce';
@@ -73,7 +73,7 @@ export class CrmContactImporter {
     private readonly ledger: LedgerService,
     private readonly identities: IdentityService,
     private readonly connections: ConnectionService,
-    private readonly records: ConnectionRecordRepository,
+    private readonly ledgerReader: LedgerReader,
   ) {}
 
   async import(manager: EntityManager, observation: CrmContactObservation): Promise<CrmImportOutcome> {
@@ -158,7 +158,7 @@ export class CrmContactImporter {
   ): Promise<boolean> {
     const consent = o.consent!;
     if (consent.ownWriteEventId) {
-      const status = await this.records.ledgerEventStatus(manager, consent.ownWriteEventId);
+      const status = await this.ledgerReader.eventStatus(consent.ownWriteEventId, manager);
       if (status === consent.status) return true;
     }
     if (consent.lastPushedValue && linked) {

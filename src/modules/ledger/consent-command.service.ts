@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { RequestValidationError, type FieldProblem } from '../../platform/http/problem';
+import type { FieldProblem } from '../../platform/http/problem';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import type { ConsentEventDto } from './dto/consent-event.dto';
+import { ConsentRequestInvalidError } from './ledger.errors';
 import { LedgerService, SubjectNotFoundError, type EvidenceValue } from './ledger.service';
 import type { IdentityInput } from './ledger.types';
 
@@ -57,7 +58,7 @@ export class ConsentCommandService {
       }
     });
     if (problems.length) {
-      throw new RequestValidationError(
+      throw new ConsentRequestInvalidError(
         `Invalid request: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
         problems,
       );
@@ -113,7 +114,7 @@ export class ConsentCommandService {
     } catch (error) {
       if (error instanceof SubjectNotFoundError) {
         const index = events.findIndex((e) => e.subject_id === error.subjectId);
-        throw new RequestValidationError(`No subject ${error.subjectId}`, [
+        throw new ConsentRequestInvalidError(`No subject ${error.subjectId}`, [
           { field: `${fieldPrefix(index)}subject_id`, message: 'names no known subject' },
         ]);
       }

@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { ConsentChangeListener } from './consent-change.listener';
@@ -16,6 +15,7 @@ import { buildConsentReceipt } from './consent-receipt';
 import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
 import { effectiveState, type StateRow } from './conflict-rules';
 import { IdentityService } from './identity.service';
+import { ConsentRequestInvalidError, PersonNotFoundError } from './ledger.errors';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.service';
 import { ALL_SCOPES, type ConsentStatus, type IdentityKind } from './ledger.types';
 import { SubjectRepository } from './subject.repository';
@@ -259,7 +259,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   } {
     const given = (['phone', 'email', 'subject_id'] as const).filter((k) => lookup[k] !== undefined);
     if (given.length !== 1) {
-      throw new RequestValidationError('Give exactly one of phone, email or subject_id.', [
+      throw new ConsentRequestInvalidError('Give exactly one of phone, email or subject_id.', [
         { field: given[1] ?? 'phone', message: 'exactly one of phone, email or subject_id is required' },
       ]);
     }
@@ -267,7 +267,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     const kind = lookup.phone !== undefined ? 'phone' : 'email';
     const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string);
     if (!found)
-      throw new RequestValidationError(`Invalid ${kind}.`, [
+      throw new ConsentRequestInvalidError(`Invalid ${kind}.`, [
         { field: kind, message: `is not a valid ${kind}` },
       ]);
     return { kind, hash: found.hash, key: found.key };
@@ -354,7 +354,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
 
   async states(lookup: SubjectLookup) {
     const subject = await this.resolve(lookup);
-    if (!subject.subjectId) throw new NotFoundError('No person is known by that identifier.');
+    if (!subject.subjectId) throw new PersonNotFoundError('No person is known by that identifier.');
     return {
       subject_id: subject.subjectId,
       states: subject.rows
@@ -376,7 +376,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
 
   async timeline(subjectId: string) {
     const subject = await this.subjects.findById(subjectId);
-    if (!subject) throw new NotFoundError(`No subject ${subjectId}`);
+    if (!subject) throw new PersonNotFoundError(`No subject ${subjectId}`);
     const identities = await this.subjects.identityKindsOf(subjectId);
     const events = await this.events.timelineOf(subjectId);
     return {

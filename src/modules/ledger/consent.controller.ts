@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ProblemDto } from '../../platform/http/problem.dto';
-import { createValidationPipe, RequestValidationError, uuidParam } from '../../platform/http/problem';
+import { createValidationPipe, uuidParam } from '../../platform/http/problem';
 import { AuditRead } from '../../platform/http/audit.decorators';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { ConsentCommandService } from './consent-command.service';
@@ -24,6 +24,7 @@ import {
   TimelineResponse,
 } from './dto/ledger.responses';
 import { ConsentCheckDto, SubjectLookupDto } from './dto/lookup.dto';
+import { ConsentRequestInvalidError } from './ledger.errors';
 
 const pipe = createValidationPipe();
 
@@ -55,7 +56,7 @@ export class ConsentController {
   @ApiBadRequestResponse({ type: ProblemDto })
   async record(@Body() body: unknown, @Principal() principal: ApiPrincipal) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new RequestValidationError('The body must be a JSON object.', [
+      throw new ConsentRequestInvalidError('The body must be a JSON object.', [
         { field: 'body', message: 'must be an object' },
       ]);
     }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { utcDay } from './dpa-validity';
 import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
-import { VendorUsageRepository } from './vendor-usage.repository';
+import { VendorUsage } from './vendor-usage.port';
 import { VendorService } from './vendor.service';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +24,7 @@ export function expiryBucket(daysLeft: number): 30 | 60 | 90 | null {
 @Injectable()
 export class AttentionService {
   constructor(
-    private readonly usage: VendorUsageRepository,
+    private readonly usage: VendorUsage,
     private readonly subProcessorRows: VendorSubProcessorRepository,
     private readonly vendors: VendorService,
   ) {}

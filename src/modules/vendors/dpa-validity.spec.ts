@@ -1,11 +1,4 @@
-import {
-  effectiveDpaStatus,
-  governingVersion,
-  isDpaValidOn,
-  needsValidDpa,
-  utcDay,
-  type DpaTerms,
-} from './dpa-validity';
+import { effectiveDpaStatus, governingVersion, isDpaValidOn, utcDay, type DpaTerms } from './dpa-validity';
 
 const signed = (over: Partial<DpaTerms> = {}): DpaTerms => ({
   version: 1,
@@ -58,19 +51,6 @@ describe(governingVersion.name, () => {
       governingVersion([signed({ status: 'draft' }), signed({ version: 2, status: 'draft' })])?.version,
     ).toBe(2);
     expect(governingVersion([])).toBeNull();
-  });
-});
-
-describe(needsValidDpa.name, () => {
-  it('holds a consent update that carries a grant, and rectifications', () => {
-    expect(needsValidDpa('consent_update', [{ status: 'withdrawn' }, { status: 'granted' }])).toBe(true);
-    expect(needsValidDpa('rectification', [])).toBe(true);
-  });
-
-  it('always lets withdrawals, erasures and restrictions through', () => {
-    expect(needsValidDpa('consent_update', [{ status: 'withdrawn' }])).toBe(false);
-    expect(needsValidDpa('erasure', [{ status: 'granted' }])).toBe(false);
-    expect(needsValidDpa('restriction', [{ status: 'granted' }])).toBe(false);
   });
 });
 

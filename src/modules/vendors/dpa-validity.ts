@@ -1,4 +1,3 @@
-import type { DeliveryOperation } from '../propagation/propagation.constants';
 import type { DpaStatus } from './registry.types';
 
 /** The facts of one DPA version that decide whether it is in force. Dates are calendar days, YYYY-MM-DD. */
@@ -65,23 +64,4 @@ export function effectiveDpaStatus(
     if (dpa.effective_from && dpa.effective_from > day) return 'not_yet_effective';
   }
   return dpa.status;
-}
-
-/**
- * Whether a delivery carries personal data beyond what a withdrawal needs, and so must wait for a valid DPA.
- * A push in which any state in force is a grant tells the processor it may use the person's data; a
- * rectification sends new values. Withdrawals, erasures, restrictions (and access requests, which send only
- * identifiers the processor already holds) are the person's rights being honoured: they always go out.
- */
-export function needsValidDpa(operation: DeliveryOperation, states: readonly { status: string }[]): boolean {
-  switch (operation) {
-    case 'consent_update':
-      return states.some((s) => s.status === 'granted');
-    case 'rectification':
-      return true;
-    case 'erasure':
-    case 'restriction':
-    case 'access_export':
-      return false;
-  }
 }

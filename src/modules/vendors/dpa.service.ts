@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DpaGate } from './dpa-gate';
 import { DpaRepository } from './dpa.repository';
 import { isDocumentType, matchesMagicBytes, mediaType } from './dpa-document';
 import { governingVersion, utcDay } from './dpa-validity';
@@ -78,7 +77,6 @@ export class DpaService {
   constructor(
     private readonly dpaRows: DpaRepository,
     private readonly vendorRows: VendorRepository,
-    private readonly gate: DpaGate,
   ) {}
 
   private async row(id: string): Promise<DpaRow> {
@@ -119,7 +117,7 @@ export class DpaService {
     if (!(await this.vendorRows.exists(vendorId))) throw new VendorNotFoundError(`No vendor ${vendorId}`);
   }
 
-  /** Records the next version; the ones before it stay untouched. A valid one releases held deliveries. */
+  /** Records the next version; the ones before it stay untouched. Announces that the vendor's coverage may have changed. */
   async create(vendorId: string, input: CreateDpaDto, createdBy: string | null) {
     const problems: { field: string; message: string }[] = [];
     if (input.status === 'signed' && !input.signed_at)
@@ -150,7 +148,6 @@ export class DpaService {
         created_by: createdBy,
       });
     });
-    await this.gate.release(vendorId);
     await this.announceCoverage(vendorId);
     return this.get(id);
   }
@@ -189,7 +186,6 @@ export class DpaService {
       reason: input.reason ?? null,
       review_due_at: input.review_due_at ?? null,
     });
-    await this.gate.release(row.vendor_id);
     await this.announceCoverage(row.vendor_id);
     return this.get(id);
   }

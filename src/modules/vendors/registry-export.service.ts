@@ -6,7 +6,7 @@ import { ProcessingActivityService } from './processing-activity.service';
 import { RegistryInvalidError } from './registry.errors';
 import { dpaView } from './registry.views';
 import { DPA_MISSING, type Transfer } from './registry.types';
-import { VendorUsageRepository } from './vendor-usage.repository';
+import { VendorUsage } from './vendor-usage.port';
 import { VendorService } from './vendor.service';
 
 /** Most deliveries one evidence pack lists; a longer period is asked for in parts. */
@@ -70,7 +70,7 @@ const VENDOR_CSV_COLUMNS = [
 @Injectable()
 export class RegistryExportService {
   constructor(
-    private readonly usage: VendorUsageRepository,
+    private readonly usage: VendorUsage,
     private readonly vendors: VendorService,
     private readonly dpas: DpaService,
     private readonly activities: ProcessingActivityService,

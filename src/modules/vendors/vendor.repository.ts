@@ -63,6 +63,31 @@ export class VendorRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Each of these vendors' names, by id (ids that name no vendor are left out). */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.repo.find({ select: { id: true, name: true }, where: { id: In([...ids]) } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Whether the vendor exists, read in the caller's transaction. */
+  async existsIn(manager: EntityManager, id: string): Promise<boolean> {
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM vendor WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
+  /**
+   * The vendor of this name, created when there is none, in the caller's transaction. raw SQL: an
+   * ON CONFLICT ON CONSTRAINT upsert that returns the id whether the row was new or not.
+   */
+  async upsertByName(manager: EntityManager, name: string): Promise<string> {
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO UPDATE SET updated_at = vendor.updated_at RETURNING id`,
+      [name],
+    );
+    return rows[0].id;
+  }
+
   async insert(values: VendorWrite): Promise<string> {
     const result = await this.repo.createQueryBuilder().insert().values(values).returning(['id']).execute();
     return (result.raw as { id: string }[])[0].id;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { DpaService } from './dpa.service';
 import { utcDay } from './dpa-validity';
 import { checkTransfers, transfersArray } from './dto/registry-common.dto';
@@ -11,7 +12,7 @@ import {
 } from './registry.errors';
 import { dpaPosition, dpaView, vendorView, type VendorRow } from './registry.views';
 import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
-import { VendorUsageRepository } from './vendor-usage.repository';
+import { VendorUsage } from './vendor-usage.port';
 import { VendorRepository, type VendorWrite } from './vendor.repository';
 
 /** Columns a create or a patch may write, and how each value is stored. */
@@ -41,7 +42,7 @@ export class VendorService {
   constructor(
     private readonly vendorRows: VendorRepository,
     private readonly subProcessorRows: VendorSubProcessorRepository,
-    private readonly usage: VendorUsageRepository,
+    private readonly usage: VendorUsage,
     private readonly dpas: DpaService,
   ) {}
 
@@ -128,6 +129,26 @@ export class VendorService {
       processor_of: processorOf,
       connections: await this.connectionStats(id),
     };
+  }
+
+  // ---- for the connectors module, which records a vendor for every connection ----
+
+  /**
+   * The vendor a new connection is for, in the caller's transaction: the one `vendorId` names (null when
+   * there is no such vendor), else the vendor called `name`, created when there is none.
+   */
+  async ensureForConnection(
+    manager: EntityManager,
+    vendor: { vendorId: string | null; name: string },
+  ): Promise<string | null> {
+    if (vendor.vendorId)
+      return (await this.vendorRows.existsIn(manager, vendor.vendorId)) ? vendor.vendorId : null;
+    return this.vendorRows.upsertByName(manager, vendor.name);
+  }
+
+  /** The names of these vendors, by id (ids that name no vendor are left out). */
+  namesOf(vendorIds: readonly string[]): Promise<Map<string, string>> {
+    return this.vendorRows.namesOf([...new Set(vendorIds)]);
   }
 
   async subProcessorsOf(vendorIds: readonly string[]) {

@@ -11,21 +11,22 @@ import { ProcessingActivityRecipientEntity } from './entities/processing-activit
 import { ProcessingActivityEntity } from './entities/processing-activity.entity';
 import { VendorSubProcessorEntity } from './entities/vendor-sub-processor.entity';
 import { VendorEntity } from './entities/vendor.entity';
-import { HeldDeliveryRepository } from './held-delivery.repository';
 import { DpasController } from './dpas.controller';
 import { ProcessingActivitiesController } from './processing-activities.controller';
 import { ProcessingActivityRepository } from './processing-activity.repository';
 import { ProcessingActivityService } from './processing-activity.service';
 import { RegistryExportService } from './registry-export.service';
 import { RegistryController } from './registry.controller';
-import { RegistryWorker } from './registry.worker';
 import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
-import { VendorUsageRepository } from './vendor-usage.repository';
 import { VendorRepository } from './vendor.repository';
 import { VendorService } from './vendor.service';
 import { VendorsController } from './vendors.controller';
 
-/** The vendor and DPA registry, the Art. 30 record, its exports, and the DPA gate propagation consults. */
+/**
+ * The vendor and DPA registry, the Art. 30 record, its exports, and the DPA gate propagation consults.
+ * How vendors are used (connections, deliveries) comes through the VendorUsage port, which a module above
+ * the registry binds globally; the registry never imports it.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -43,8 +44,6 @@ import { VendorsController } from './vendors.controller';
     VendorSubProcessorRepository,
     DpaRepository,
     ProcessingActivityRepository,
-    VendorUsageRepository,
-    HeldDeliveryRepository,
     DpaGate,
     DpaService,
     VendorService,
@@ -52,7 +51,6 @@ import { VendorsController } from './vendors.controller';
     RegistryExportService,
     AttentionService,
     DpaDocumentParser,
-    RegistryWorker,
   ],
   exports: [DpaGate, VendorService, DpaService, AttentionService],
 })

@@ -9,28 +9,13 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { AppError } from '../../platform/http/problem';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { Public } from '../../platform/http/auth.decorators';
 import { WebhookAckResponse } from '../inbox/inbox.responses';
 import { InboxWriter } from '../inbox/inbox.writer';
 import { ProblemDto } from '../../platform/http/problem.dto';
+import { WebhookBodyError, WebhookSignatureError, WebhookVerificationError } from './whatsapp.errors';
 import { verifyWhatsAppSignature } from './whatsapp-signature';
-
-class WebhookSignatureError extends AppError {
-  readonly status = 401;
-  readonly code = 'invalid_signature';
-}
-
-class WebhookVerificationError extends AppError {
-  readonly status = 403;
-  readonly code = 'verification_failed';
-}
-
-class WebhookBodyError extends AppError {
-  readonly status = 400;
-  readonly code = 'invalid_body';
-}
 
 type RawRequest = FastifyRequest & { rawBody?: Buffer };
 

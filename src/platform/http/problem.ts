@@ -61,11 +61,11 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorKind, number>> = {
 
 /**
  * Base of the modules' error classes: each carries a code of its module's error-code enum and declares
- * `readonly kind = ErrorKind.X`; the filter maps the kind to HTTP once (`httpStatusOf`). Classes not yet
- * moved to kinds (connectors, ledger, whatsapp) still declare `readonly status = <HTTP status>`.
+ * `readonly kind = ErrorKind.X`; the filter maps the kind to HTTP once (`httpStatusOf`).
  */
 export abstract class AppError extends Error {
   abstract readonly code: string;
+  abstract readonly kind: ErrorKind;
   readonly errors?: FieldProblem[];
   constructor(message: string, errors?: FieldProblem[]) {
     super(message);
@@ -74,16 +74,9 @@ export abstract class AppError extends Error {
   }
 }
 
-/** What an error class declares about its failure: its kind, or (not yet moved over) an HTTP status. */
-interface Classified {
-  kind?: ErrorKind;
-  status?: number;
-}
-
-/** The HTTP status of a module error: from its kind, else the status it declares, else 500. */
+/** The HTTP status of a module error, from its kind. */
 export function httpStatusOf(error: AppError): number {
-  const { kind, status } = error as AppError & Classified;
-  return kind ? HTTP_STATUS_OF[kind] : (status ?? 500);
+  return HTTP_STATUS_OF[error.kind];
 }
 
 /** Codes of the platform's own errors. */

@@ -3,23 +3,13 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse 
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { CryptoService } from '../../../platform/crypto/crypto.service';
-import { AppError } from '../../../platform/http/problem';
 import { MetricsService } from '../../../platform/metrics/metrics.service';
 import { Public } from '../../../platform/http/auth.decorators';
 import { WebhookAckResponse } from '../../inbox/inbox.responses';
 import { InboxWriter } from '../../inbox/inbox.writer';
 import { ProblemDto } from '../../../platform/http/problem.dto';
+import { CrmWebhookBodyError, CrmWebhookSignatureError } from '../connection.errors';
 import { verifyHubspotSignatureV3 } from './hubspot-webhook';
-
-class HubspotSignatureError extends AppError {
-  readonly status = 401;
-  readonly code = 'invalid_signature';
-}
-
-class HubspotWebhookBodyError extends AppError {
-  readonly status = 400;
-  readonly code = 'invalid_body';
-}
 
 type RawRequest = FastifyRequest & { rawBody?: Buffer };
 
@@ -68,12 +58,12 @@ export class HubspotWebhookController {
       });
     if (!valid) {
       this.metrics.webhookDeliveries.inc({ provider: 'hubspot', outcome: 'rejected_signature' });
-      throw new HubspotSignatureError('X-HubSpot-Signature-v3 is missing, stale or does not match.', [
+      throw new CrmWebhookSignatureError('X-HubSpot-Signature-v3 is missing, stale or does not match.', [
         { field: 'x-hubspot-signature-v3', message: 'missing, stale or invalid' },
       ]);
     }
     if (!Array.isArray(request.body)) {
-      throw new HubspotWebhookBodyError('HubSpot sends a JSON array of events.', [
+      throw new CrmWebhookBodyError('HubSpot sends a JSON array of events.', [
         { field: 'body', message: 'must be an array' },
       ]);
     }
