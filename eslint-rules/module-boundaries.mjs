@@ -9,8 +9,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 export const MODULE_DEPENDENCIES = {
   audit: [],
   auth: ['audit'],
-  ledger: ['auth', 'audit'],
-  inbox: ['ledger', 'auth'],
+  inbox: [],
+  ledger: ['inbox', 'auth', 'audit'],
   whatsapp: ['inbox', 'ledger'],
   vendors: ['ledger', 'audit', 'auth'],
   connectors: ['vendors', 'inbox', 'ledger', 'audit', 'auth'],
@@ -23,7 +23,8 @@ function assertAcyclic(graph) {
   const state = new Map();
   const visit = (node, path) => {
     if (state.get(node) === 'done') return;
-    if (state.get(node) === 'open') throw new Error(`module-boundaries: cycle ${[...path, node].join(' -> ')}`);
+    if (state.get(node) === 'open')
+      throw new Error(`module-boundaries: cycle ${[...path, node].join(' -> ')}`);
     state.set(node, 'open');
     for (const next of graph[node] ?? []) visit(next, [...path, node]);
     state.set(node, 'done');
@@ -36,7 +37,8 @@ assertAcyclic(MODULE_DEPENDENCIES);
 function place(srcRoot, file) {
   const parts = relative(srcRoot, file).split(sep);
   if (parts[0] === '..') return null;
-  if (parts[0] === 'modules' && parts.length >= 2) return { kind: 'module', name: parts[1], rest: parts.slice(2) };
+  if (parts[0] === 'modules' && parts.length >= 2)
+    return { kind: 'module', name: parts[1], rest: parts.slice(2) };
   if (LIBRARIES.has(parts[0])) return { kind: 'library', name: parts[0] };
   return { kind: 'entry' };
 }
@@ -48,7 +50,8 @@ const rule = {
     schema: [],
     messages: {
       libraryImportsModule: '{{from}} is a library and must not import the {{to}} module.',
-      notAllowed: 'The {{from}} module may not depend on {{to}} (see MODULE_DEPENDENCIES in eslint-rules/module-boundaries.mjs).',
+      notAllowed:
+        'The {{from}} module may not depend on {{to}} (see MODULE_DEPENDENCIES in eslint-rules/module-boundaries.mjs).',
       deepImport: "Import {{to}} through its public entry ('{{entry}}'), not its internals.",
     },
   },
@@ -63,7 +66,11 @@ const rule = {
       if (target?.kind !== 'module') return;
       if (from.kind === 'module' && target.name === from.name) return;
       if (from.kind === 'library') {
-        context.report({ node, messageId: 'libraryImportsModule', data: { from: from.name, to: target.name } });
+        context.report({
+          node,
+          messageId: 'libraryImportsModule',
+          data: { from: from.name, to: target.name },
+        });
         return;
       }
       if (!(MODULE_DEPENDENCIES[from.name] ?? []).includes(target.name)) {
@@ -73,7 +80,9 @@ const rule = {
       const [first] = target.rest;
       const isEntry = target.rest.length === 0 || (target.rest.length === 1 && first === 'index');
       if (!isEntry && first !== 'entities') {
-        const entry = relative(dirname(filename), resolve(srcRoot, 'modules', target.name)).split(sep).join('/');
+        const entry = relative(dirname(filename), resolve(srcRoot, 'modules', target.name))
+          .split(sep)
+          .join('/');
         context.report({ node, messageId: 'deepImport', data: { to: target.name, entry } });
       }
     };

@@ -18,7 +18,7 @@ const files = [];
 
 const moduleOf = (file) => {
   const parts = relative(src, file).split(sep);
-  if (parts[0] === 'modules') return parts[1];
+  if (parts[0] === 'modules') return parts[1].replace(/\.ts$/, '');
   if (parts.length === 1) return '(entry)';
   return parts[0];
 };
@@ -35,7 +35,11 @@ for (const file of files) {
     const key = `${from} -> ${to}`;
     edges.set(key, (edges.get(key) ?? 0) + 1);
     const rel = relative(src, target).split(sep);
-    if (rel[0] === 'modules' && from !== '(entry)' && !(rel.length === 2 || rel[2] === 'index' || rel[2] === 'entities'))
+    if (
+      rel[0] === 'modules' &&
+      from !== '(entry)' &&
+      !(rel.length === 2 || rel[2] === 'index' || rel[2] === 'entities')
+    )
       deep.push(`${relative(root, file)} -> ${relative(root, target)}`);
   }
 }
@@ -47,17 +51,31 @@ for (const key of edges.keys()) {
 }
 // Cycles: strongly connected components with more than one module.
 let index = 0;
-const idx = new Map(), low = new Map(), onStack = new Set(), stack = [], sccs = [];
+const idx = new Map(),
+  low = new Map(),
+  onStack = new Set(),
+  stack = [],
+  sccs = [];
 function strong(v) {
-  idx.set(v, index); low.set(v, index); index++; stack.push(v); onStack.add(v);
+  idx.set(v, index);
+  low.set(v, index);
+  index++;
+  stack.push(v);
+  onStack.add(v);
   for (const w of graph.get(v) ?? []) {
-    if (!idx.has(w)) { strong(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    if (!idx.has(w)) {
+      strong(w);
+      low.set(v, Math.min(low.get(v), low.get(w)));
+    } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
   }
   if (low.get(v) === idx.get(v)) {
     const comp = [];
     let w;
-    do { w = stack.pop(); onStack.delete(w); comp.push(w); } while (w !== v);
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      comp.push(w);
+    } while (w !== v);
     if (comp.length > 1) sccs.push(comp.sort());
   }
 }

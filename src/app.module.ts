@@ -1,15 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuditModule } from './modules/audit/audit.module';
-import { AuthModule } from './modules/auth/auth.module';
-import { ConsoleModule } from './modules/console/console.module';
-import { ConnectorsModule } from './modules/connectors/connectors.module';
-import { PropagationModule } from './modules/propagation/propagation.module';
-import { VendorUsageModule } from './modules/propagation/vendor-usage.provider';
-import { InboxModule } from './modules/inbox/inbox.module';
-import { LedgerModule } from './modules/ledger/ledger.module';
-import { VendorsModule } from './modules/vendors/vendors.module';
-import { WhatsAppModule } from './modules/whatsapp/whatsapp.module';
+import { AuditModule } from './modules/audit';
+import { AuthModule } from './modules/auth';
+import { ConsoleModule } from './modules/console';
+import { ConnectorsModule } from './modules/connectors';
+import { PropagationModule } from './modules/propagation';
+import { VendorUsageModule } from './modules/propagation';
+import { InboxModule } from './modules/inbox';
+import { LedgerModule } from './modules/ledger';
+import { VendorsModule } from './modules/vendors';
+import { WhatsAppModule } from './modules/whatsapp';
 import { ProblemFilter } from './platform/http/problem';
 import { PlatformModule, type PlatformOptions } from './platform/platform.module';
 

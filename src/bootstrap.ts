@@ -1,4 +1,4 @@
-import { type INestApplication, type INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,8 +10,8 @@ import { EmbeddedDatabase, EmbeddedDatabaseError } from './platform/database/emb
 import { ConfigError } from './config/app-config';
 import { createValidationPipe } from './platform/http/problem';
 import type { RuntimeRoles } from './platform/runtime';
-import { ApiKeyService } from './modules/auth/api-key.service';
-import { serveConsentCheckDirectly } from './modules/ledger/consent-check.route';
+import { ApiKeyService } from './modules/auth';
+import { serveConsentCheckDirectly } from './modules/ledger';
 
 export interface Database {
   url: string;
@@ -138,5 +138,3 @@ export function describeStartFailure(
   const verbose = config?.logLevel === 'debug' || config?.logLevel === 'trace';
   return verbose ? `${line}\n${(error as Error)?.stack ?? ''}` : `${line} (LOG_LEVEL=debug shows where)`;
 }
-
-export type { INestApplication };

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { loadConfig } from './config/app-config';
 import { createWorkerContext, describeStartFailure, openDatabase } from './bootstrap';
 import { runMigrations } from './platform/database/data-source';
-import { ApiKeyService } from './modules/auth/api-key.service';
+import { ApiKeyService } from './modules/auth';
 import { isScope, SCOPES, type Scope } from './platform/http/scopes';
-import { InboxService } from './modules/inbox/inbox.service';
-import { UserService } from './modules/auth/user.service';
+import { InboxService } from './modules/inbox';
+import { UserService } from './modules/auth';
 import { randomBytes } from 'node:crypto';
 
 const USAGE = `Usage: npm run cli -- <command> [options]

@@ -6,6 +6,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CryptoService } from './crypto/crypto.service';
 import { MIGRATIONS } from './database/data-source';
 import { DATABASE_URL } from './database/database.tokens';
+import { NotificationListener } from './database/notification-listener';
+import { Notifications } from './database/notifications';
 import { HealthController } from './health/health.controller';
 import { loggerParams } from './logging/logging';
 import { MetricsController } from './metrics/metrics.controller';
@@ -50,8 +52,19 @@ export class PlatformModule {
         CryptoService,
         MetricsService,
         QueueService,
+        Notifications,
+        NotificationListener,
       ],
-      exports: [APP_CONFIG, DATABASE_URL, RUNTIME_ROLES, CryptoService, MetricsService, QueueService],
+      exports: [
+        APP_CONFIG,
+        DATABASE_URL,
+        RUNTIME_ROLES,
+        CryptoService,
+        MetricsService,
+        QueueService,
+        Notifications,
+        NotificationListener,
+      ],
     };
   }
 }

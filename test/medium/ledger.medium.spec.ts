@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
-import { ConsentChangeListener } from '../../src/modules/ledger/consent-change.listener';
+import { NotificationListener } from '../../src/platform/database/notification-listener';
 import { ConsentQueryService } from '../../src/modules/ledger/consent-query.service';
 import {
   CONSENT_CHANGED_CHANNEL,
@@ -76,7 +76,7 @@ describe('the consent ledger against PostgreSQL', () => {
     ctx = await startTestContext(db.url, config);
     ledger = ctx.get(LedgerService);
     query = ctx.get(ConsentQueryService);
-    const listener = ctx.get(ConsentChangeListener);
+    const listener = ctx.get(NotificationListener);
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => announced.add(subjectId));
     await listener.waitUntilLive();
   });
@@ -587,7 +587,7 @@ describe('the consent ledger against PostgreSQL', () => {
       );
       await announcedChange(subjectId);
       expect((await query.check({ phone: `+${waId}`, scope: NUMBER_A })).allowed).toBe(true);
-      const listener = ctx.get(ConsentChangeListener);
+      const listener = ctx.get(NotificationListener);
       listener.live = false;
       try {
         // Behind the ledger's back: no NOTIFY; with the listener down the change must still be seen.

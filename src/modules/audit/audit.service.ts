@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { GENESIS_HASH, verifyChain, type ActorType } from './audit-chain';
 import { AuditEventRepository } from './audit-event.repository';
 
-export { auditHash, GENESIS_HASH, type ActorType } from './audit-chain';
+export type { ActorType } from './audit-chain';
 
 /** Entries verified per read while walking the chain. */
 const VERIFY_BATCH = 5000;

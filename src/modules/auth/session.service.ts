@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { AuditService } from '../audit/audit.service';
+import { AuditService } from '../audit';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import { AccountLockedError, LoginFailedError } from './auth.errors';
 import { ConsoleSessionRepository } from './console-session.repository';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In, Not, type Repository } from 'typeorm';
 import { ConnectionEntity } from './entities/connection.entity';
 
 /** Reads of the connection table for other modules, and the propagation worker's drain lease. */
@@ -37,17 +37,20 @@ export class ConnectionDirectoryRepository {
     });
   }
 
-  /** Every connection not disconnected, with its vendor's name. */
-  live(): Promise<
-    { id: string; name: string; type: string; status: string; vendor_id: string; vendor_name: string }[]
-  > {
-    // cross-module: the vendor's name comes from the vendors module's table; raw SQL for the join until
-    // the vendors module offers names by id.
-    return this.repo.query(
-      `SELECT c.id, c.name, c.type, c.status, c.vendor_id, v.name AS vendor_name
-         FROM connection c JOIN vendor v ON v.id = c.vendor_id
-        WHERE c.status <> 'disconnected' ORDER BY c.name, c.id`,
-    );
+  /** Every connection not disconnected, ordered by name. */
+  async live(): Promise<{ id: string; name: string; type: string; status: string; vendor_id: string }[]> {
+    const rows = await this.repo.find({
+      select: { id: true, name: true, type: true, status: true, vendorId: true },
+      where: { status: Not('disconnected') },
+      order: { name: 'ASC', id: 'ASC' },
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      type: r.type,
+      status: r.status,
+      vendor_id: r.vendorId,
+    }));
   }
 
   // ---- the propagation worker's drain lease: one drainer per connection across processes ----

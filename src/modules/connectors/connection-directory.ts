@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { VendorService } from '../vendors';
 import { ConnectionDirectoryRepository } from './connection-directory.repository';
 import type { ConnectionType } from './connector.port';
 import type { ConnectionStatus } from './entities/connection.entity';
@@ -29,7 +30,10 @@ const summary = (c: ConnectionSummary): ConnectionSummary => ({
  */
 @Injectable()
 export class ConnectionDirectory {
-  constructor(private readonly rows: ConnectionDirectoryRepository) {}
+  constructor(
+    private readonly rows: ConnectionDirectoryRepository,
+    private readonly vendors: VendorService,
+  ) {}
 
   /** Connections not disconnected, counted per vendor (vendors absent from the map have none). */
   async liveCountsByVendor(vendorIds: readonly string[]): Promise<Map<string, number>> {
@@ -56,10 +60,11 @@ export class ConnectionDirectory {
   /** Every connection not disconnected, with its vendor's name, ordered by name (the console's overview). */
   async live(): Promise<(Omit<ConnectionSummary, 'createdAt'> & { vendorName: string })[]> {
     const rows = await this.rows.live();
+    const names = await this.vendors.namesOf(rows.map((r) => r.vendor_id));
     return rows.map((r) => ({
       id: r.id,
       vendorId: r.vendor_id,
-      vendorName: r.vendor_name,
+      vendorName: names.get(r.vendor_id) ?? '',
       name: r.name,
       type: r.type as ConnectionType,
       status: r.status as ConnectionStatus,

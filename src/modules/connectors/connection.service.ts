@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
-import { VendorService } from '../vendors/vendor.service';
+import { VendorService } from '../vendors';
 import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
 import { ConnectionRecordRepository } from './connection-record.repository';
 import { ConnectionRepository, type ConnectionRow } from './connection.repository';

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ProblemDto } from '../../platform/http/problem.dto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { readCookie, SESSION_COOKIE, SessionService } from '../auth/session.service';
+import { readCookie, SESSION_COOKIE, SessionService } from '../auth';
 import { uuidParam } from '../../platform/http/problem';
 import { Public, RequireScopes } from '../../platform/http/auth.decorators';
 import { BackfillService } from './backfill.service';

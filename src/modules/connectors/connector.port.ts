@@ -1,4 +1,4 @@
-import type { ConsentStatus } from '../ledger/ledger.types';
+import type { ConsentStatus } from '../ledger';
 
 export type ConnectionType = 'hubspot' | 'salesforce' | 'webhook';
 export type ErasureMode = 'vendor_gdpr_delete' | 'hard_delete' | 'mask_fields';

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboundGuard } from '../../platform/http/outbound-guard';
-import { AuthModule } from '../auth/auth.module';
-import { InboxModule } from '../inbox/inbox.module';
-import { LedgerModule } from '../ledger/ledger.module';
-import { VendorsModule } from '../vendors/vendors.module';
+import { AuthModule } from '../auth';
+import { InboxModule } from '../inbox';
+import { LedgerModule } from '../ledger';
+import { VendorsModule } from '../vendors';
 import { BackfillRunRepository } from './backfill-run.repository';
 import { BackfillService } from './backfill.service';
 import { ChangePollService } from './change-poll.service';

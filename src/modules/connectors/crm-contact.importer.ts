@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import { IdentityService } from '../ledger/identity.service';
-import { LedgerReader } from '../ledger/ledger.reader';
-import { LedgerService, type EvidenceValue } from '../ledger/ledger.service';
-import type { ConsentStatus, IdentityInput } from '../ledger/ledger.types';
+import { IdentityService } from '../ledger';
+import { LedgerReader } from '../ledger';
+import { LedgerService, type EvidenceValue } from '../ledger';
+import type { ConsentStatus, IdentityInput } from '../ledger';
 import { ConnectionService } from './connection.service';
 
 export type CrmSource = 'hubspot' | 'salesforce';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConnectorsModule } from '../connectors/connectors.module';
-import { LedgerModule } from '../ledger/ledger.module';
-import { PropagationModule } from '../propagation/propagation.module';
+import { ConnectorsModule } from '../connectors';
+import { LedgerModule } from '../ledger';
+import { PropagationModule } from '../propagation';
 import { ConsoleStatic } from './console-static';
 import { OverviewController } from './overview.controller';
 import { OverviewService } from './overview.service';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ConnectionDirectory } from '../connectors/connection-directory';
-import { LedgerReader } from '../ledger/ledger.reader';
-import { DeliveryStats } from '../propagation/delivery-stats.service';
+import { ConnectionDirectory } from '../connectors';
+import { LedgerReader } from '../ledger';
+import { DeliveryStats } from '../propagation';
 
 /** Days of history the overview chart shows. */
 export const OVERVIEW_DAYS = 14;

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LedgerModule } from '../ledger/ledger.module';
 import { InboxEntity } from './entities/inbox.entity';
 import { InboxController } from './inbox.controller';
 import { InboxRepository } from './inbox.repository';
@@ -9,7 +8,7 @@ import { InboxWorker } from './inbox.worker';
 import { InboxWriter } from './inbox.writer';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([InboxEntity]), LedgerModule],
+  imports: [TypeOrmModule.forFeature([InboxEntity])],
   controllers: [InboxController],
   providers: [InboxRepository, InboxWriter, InboxService, InboxWorker],
   exports: [InboxWriter, InboxService],

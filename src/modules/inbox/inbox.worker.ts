@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { QueueService } from '../../platform/queue/queue.service';
-import { ConsentChangeListener } from '../ledger/consent-change.listener';
+import { NotificationListener } from '../../platform/database/notification-listener';
 import {
   INBOX_CHANNEL,
   INBOX_MAINTENANCE_QUEUE,
@@ -21,7 +21,7 @@ export class InboxWorker implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly inbox: InboxService,
     private readonly jobs: QueueService,
-    private readonly listener: ConsentChangeListener,
+    private readonly listener: NotificationListener,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {}
 

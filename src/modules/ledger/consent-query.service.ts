@@ -9,7 +9,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
-import { ConsentChangeListener } from './consent-change.listener';
+import { NotificationListener } from '../../platform/database/notification-listener';
 import { ConsentEventRepository } from './consent-event.repository';
 import { buildConsentReceipt } from './consent-receipt';
 import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
@@ -111,7 +111,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     private readonly identities: IdentityService,
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
-    private readonly listener: ConsentChangeListener,
+    private readonly listener: NotificationListener,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConsentChangeListener } from './consent-change.listener';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentEventRepository } from './consent-event.repository';
 import { ConsentQueryService } from './consent-query.service';
@@ -13,7 +12,6 @@ import { SubjectEntity } from './entities/subject.entity';
 import { IdentityService } from './identity.service';
 import { LedgerReader } from './ledger.reader';
 import { LedgerService } from './ledger.service';
-import { NotificationRepository } from './notification.repository';
 import { SubjectRepository } from './subject.repository';
 
 @Module({
@@ -25,14 +23,12 @@ import { SubjectRepository } from './subject.repository';
     SubjectRepository,
     ConsentEventRepository,
     ConsentStateRepository,
-    NotificationRepository,
     IdentityService,
     LedgerService,
     LedgerReader,
     ConsentCommandService,
     ConsentQueryService,
-    ConsentChangeListener,
   ],
-  exports: [LedgerService, LedgerReader, IdentityService, ConsentQueryService, ConsentChangeListener],
+  exports: [LedgerService, LedgerReader, IdentityService, ConsentQueryService],
 })
 export class LedgerModule {}

@@ -14,7 +14,7 @@ import {
   type EventEffect,
   type IdentityInput,
 } from './ledger.types';
-import { NotificationRepository } from './notification.repository';
+import { Notifications } from '../../platform/database/notifications';
 import { SubjectRepository } from './subject.repository';
 
 export type EvidenceValue = string | number | boolean | null;
@@ -89,7 +89,7 @@ export class LedgerService {
     private readonly subjects: SubjectRepository,
     private readonly events: ConsentEventRepository,
     private readonly states: ConsentStateRepository,
-    private readonly notifications: NotificationRepository,
+    private readonly notifications: Notifications,
     private readonly identities: IdentityService,
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,

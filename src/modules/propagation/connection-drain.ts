@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { pacedMax, pacerFor, type SlidingWindowPacer } from '../../platform/pacing/pacer';
-import { ConnectionLeases } from '../connectors/connection-directory';
-import { ConnectionService } from '../connectors/connection.service';
-import { ConnectorFactory } from '../connectors/connector.factory';
+import { ConnectionLeases } from '../connectors';
+import { ConnectionService } from '../connectors';
+import { ConnectorFactory } from '../connectors';
 import {
   AuthFailedError,
   ConnectorError,
@@ -12,7 +12,7 @@ import {
   type PushOutcome,
   RateLimitedError,
   TransientError,
-} from '../connectors/connector.port';
+} from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { DPA_MISSING } from './dpa-hold';
 import { HeldDeliveries } from './held-deliveries.service';

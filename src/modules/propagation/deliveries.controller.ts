@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { actorOf } from '../audit/audit.interceptor';
-import { AuditService } from '../audit/audit.service';
+import { actorOf } from '../audit';
+import { AuditService } from '../audit';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,

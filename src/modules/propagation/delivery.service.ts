@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
-import { ConnectionDirectory } from '../connectors/connection-directory';
+import { ConnectionDirectory } from '../connectors';
 import { DeliveryStats } from './delivery-stats.service';
 import { type DeliveryFilter, DeliveryRepository, type DeliveryRow } from './delivery.repository';
 import { PropagationKicker } from './propagation.kicker';

@@ -1,7 +1,7 @@
 import type { DeliveryOperation } from './propagation.constants';
 
 /** Why a delivery was held (skipped), and the flag on one that went out anyway: the vendor has no valid DPA. */
-export { DPA_MISSING } from '../vendors/registry.types';
+export { DPA_MISSING } from '../vendors';
 
 /**
  * Whether a delivery carries personal data beyond what a withdrawal needs, and so must wait for a valid DPA.

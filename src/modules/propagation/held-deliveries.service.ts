@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { QueueService } from '../../platform/queue/queue.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
-import { ConnectionDirectory } from '../connectors/connection-directory';
-import { DpaGate } from '../vendors/dpa-gate';
-import { DpaService } from '../vendors/dpa.service';
+import { ConnectionDirectory } from '../connectors';
+import { DpaGate } from '../vendors';
+import { DpaService } from '../vendors';
 import { needsValidDpa } from './dpa-hold';
 import { HeldDeliveryRepository } from './held-delivery.repository';
 import { PropagationKicker } from './propagation.kicker';

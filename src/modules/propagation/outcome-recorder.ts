@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { ConnectionService } from '../connectors/connection.service';
-import type { ConsentPush, PushOutcome } from '../connectors/connector.port';
+import { ConnectionService } from '../connectors';
+import type { ConsentPush, PushOutcome } from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
 

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock, SystemClock } from '../../platform/clock/clock';
-import { ConnectorsModule } from '../connectors/connectors.module';
-import { LedgerModule } from '../ledger/ledger.module';
-import { VendorsModule } from '../vendors/vendors.module';
+import { ConnectorsModule } from '../connectors';
+import { LedgerModule } from '../ledger';
+import { VendorsModule } from '../vendors';
 import { ConnectionDrain } from './connection-drain';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveryStatsRepository } from './delivery-stats.repository';

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConnectionService } from '../connectors/connection.service';
-import { LedgerService } from '../ledger/ledger.service';
+import { ConnectionService } from '../connectors';
+import { LedgerService } from '../ledger';
 import { DeliveryRepository } from './delivery.repository';
 import { PropagationKicker } from './propagation.kicker';
 import type { DeliveryOperation } from './propagation.constants';

@@ -12,9 +12,9 @@ import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { QueueService } from '../../platform/queue/queue.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
-import { ConnectionAdminService } from '../connectors/connection-admin.service';
-import { ConnectionLeases } from '../connectors/connection-directory';
-import { ConsentChangeListener } from '../ledger/consent-change.listener';
+import { ConnectionAdminService } from '../connectors';
+import { ConnectionLeases } from '../connectors';
+import { NotificationListener } from '../../platform/database/notification-listener';
 import { ConnectionDrain } from './connection-drain';
 import { DeliveryRepository } from './delivery.repository';
 import { PropagationKicker } from './propagation.kicker';
@@ -49,7 +49,7 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
     private readonly kicker: PropagationKicker,
     private readonly jobs: QueueService,
     private readonly metrics: MetricsService,
-    private readonly listener: ConsentChangeListener,
+    private readonly listener: NotificationListener,
     private readonly clock: Clock,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ConnectionService } from '../connectors/connection.service';
-import type { ConsentPush } from '../connectors/connector.port';
-import { LedgerReader } from '../ledger/ledger.reader';
+import { ConnectionService } from '../connectors';
+import type { ConsentPush } from '../connectors';
+import { LedgerReader } from '../ledger';
 import type { ClaimedDelivery } from './record-outcomes';
 
 /**

@@ -1,4 +1,4 @@
-import { type ConsentPush, type PushOutcome, RateLimitedError } from '../connectors/connector.port';
+import { type ConsentPush, type PushOutcome, RateLimitedError } from '../connectors';
 import type { DeliveryOperation } from './propagation.constants';
 import { decideRetry, NO_OUTCOME_RETRY_MS } from './retry-policy';
 

@@ -1,4 +1,4 @@
-import type { ConnectorErrorClass } from '../connectors/connector.port';
+import type { ConnectorErrorClass } from '../connectors';
 
 export const MAX_ATTEMPTS = 12;
 const BASE_DELAY_MS = 2_000;

@@ -1,7 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import { ConnectionDirectory } from '../connectors/connection-directory';
-import { ConnectorsModule } from '../connectors/connectors.module';
-import { type ConnectionStatsRow, type EvidenceDeliveryRow, VendorUsage } from '../vendors/vendor-usage.port';
+import { ConnectionDirectory } from '../connectors';
+import { ConnectorsModule } from '../connectors';
+import { type ConnectionStatsRow, type EvidenceDeliveryRow, VendorUsage } from '../vendors';
 import { type ConnectionDeliveryFigures, DeliveryStats } from './delivery-stats.service';
 import { PropagationModule } from './propagation.module';
 

@@ -116,8 +116,6 @@ export function dpaView(row: DpaRow, day: string) {
   };
 }
 
-export type DpaView = ReturnType<typeof dpaView>;
-
 /** Where a vendor stands: the governing version, and whether personal data may flow to it today. */
 export function dpaPosition(versions: readonly DpaRow[], day: string) {
   const governing = governingVersion(versions);
@@ -157,5 +155,3 @@ export function vendorView(
     updated_at: iso(row.updated_at),
   };
 }
-
-export type VendorView = ReturnType<typeof vendorView>;

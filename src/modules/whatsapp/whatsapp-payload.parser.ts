@@ -1,4 +1,4 @@
-import type { ConsentMethod, IdentityInput, IdentityKind } from '../ledger/ledger.types';
+import type { ConsentMethod, IdentityInput, IdentityKind } from '../ledger';
 import {
   matchButtonPayload,
   matchButtonText,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { InboxModule } from '../inbox/inbox.module';
-import { LedgerModule } from '../ledger/ledger.module';
+import { InboxModule } from '../inbox';
+import { LedgerModule } from '../ledger';
 import { WhatsAppController } from './whatsapp.controller';
 import { WhatsAppInboxHandler } from './whatsapp-inbox.handler';
 

@@ -1,4 +1,4 @@
-import type { ConsentMethod, IdentityInput } from '../ledger/ledger.types';
+import type { ConsentMethod, IdentityInput } from '../ledger';
 
 /** What one webhook item means for consent. */
 export type WhatsAppSignal =

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../../inbox/inbox.service';
+import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../../inbox';
 import { ConnectionRepository } from '../connection.repository';
 import { CrmContactImporter } from '../crm-contact.importer';
 import { HUBSPOT_PROPERTIES } from './hubspot.constants';

@@ -18,7 +18,6 @@ export const HUBSPOT_PROPERTIES = {
 } as const;
 
 export type HubspotConsentValue = 'OPTED_IN' | 'OPTED_OUT' | 'UNKNOWN';
-export const HUBSPOT_CONSENT_VALUES: readonly HubspotConsentValue[] = ['OPTED_IN', 'OPTED_OUT', 'UNKNOWN'];
 
 /**
  * HubSpot's built-in contact group. A custom group would need `POST /crm/v3/properties/contacts/groups`

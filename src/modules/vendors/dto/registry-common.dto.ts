@@ -10,13 +10,8 @@ import {
   MaxLength,
   Min,
   ValidateIf,
-  type ValidationOptions,
 } from 'class-validator';
 import { TRANSFER_MECHANISMS, type Transfer, type TransferMechanism } from '../registry.types';
-
-/** Optional, but when present it may not be null (a required column being patched). */
-export const PresentNotNull = (options?: ValidationOptions) =>
-  ValidateIf((_o, value) => value !== undefined, options);
 
 export const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 /** A calendar day, YYYY-MM-DD. */

@@ -3,11 +3,11 @@ import type { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 
 /**
- * LISTEN/NOTIFY, how the ledger and the inbox announce commits to every process (cache invalidation,
- * worker wake-up). TypeORM has no API for either, so both stay raw SQL here.
+ * LISTEN/NOTIFY, how modules announce commits to every process (cache invalidation, worker wake-up).
+ * TypeORM has no API for either, so both stay raw SQL here. Platform infrastructure: it owns no table.
  */
 @Injectable()
-export class NotificationRepository {
+export class Notifications {
   /** raw SQL: pg_notify in the caller's transaction, so the notification is delivered only on commit. */
   async notify(manager: EntityManager, channel: string, payload: string): Promise<void> {
     await manager.query(`SELECT pg_notify($1, $2)`, [channel, payload]);

@@ -1,17 +1,18 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
-import { DATABASE_URL } from '../../platform/database/database.tokens';
-import { NotificationRepository } from './notification.repository';
+import { DATABASE_URL } from './database.tokens';
+import { Notifications } from './notifications';
 
 type Handler = (payload: string) => void;
 
 /**
- * One LISTEN connection per process for the ledger's notification channels. While it is down, `live` is
+ * One LISTEN connection per process, shared by every channel (the ledger's consent changes, the inbox's and
+ * propagation's wake-ups). While it is down, `live` is
  * false and readers must not trust anything cached from notifications.
  */
 @Injectable()
-export class ConsentChangeListener implements OnModuleDestroy {
-  private readonly logger = new Logger(ConsentChangeListener.name);
+export class NotificationListener implements OnModuleDestroy {
+  private readonly logger = new Logger(NotificationListener.name);
   private client: Client | null = null;
   private readonly handlers = new Map<string, Handler[]>();
   private readonly lostHandlers: (() => void)[] = [];
@@ -21,7 +22,7 @@ export class ConsentChangeListener implements OnModuleDestroy {
 
   constructor(
     @Inject(DATABASE_URL) private readonly url: string,
-    private readonly notifications: NotificationRepository,
+    private readonly notifications: Notifications,
   ) {}
 
   on(channel: string, handler: Handler): void {

@@ -1,0 +1,8 @@
+// The connectors module's public API: what other modules may use. Everything else is internal.
+export { ConnectionAdminService } from './connection-admin.service';
+export { ConnectionDirectory, ConnectionLeases } from './connection-directory';
+export { ConnectionService } from './connection.service';
+export { ConnectorFactory } from './connector.factory';
+export { AuthFailedError, ConnectorError, RateLimitedError, TransientError } from './connector.port';
+export type { ConnectionType, ConnectorErrorClass, ConsentPush, PushOutcome } from './connector.port';
+export { ConnectorsModule } from './connectors.module';

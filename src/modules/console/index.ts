@@ -1,0 +1,2 @@
+// The console module's public API: what other modules may use. Everything else is internal.
+export { ConsoleModule } from './console.module';

@@ -1,0 +1,6 @@
+// The inbox module's public API: what other modules may use. Everything else is internal.
+export { InboxModule } from './inbox.module';
+export { WebhookAckResponse } from './inbox.responses';
+export { InboxService } from './inbox.service';
+export type { InboxHandler, StoredInboxDelivery } from './inbox.service';
+export { InboxWriter } from './inbox.writer';

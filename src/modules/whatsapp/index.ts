@@ -1,0 +1,2 @@
+// The whatsapp module's public API: what other modules may use. Everything else is internal.
+export { WhatsAppModule } from './whatsapp.module';
