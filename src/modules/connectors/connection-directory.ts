@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { VendorService } from '../vendors';
+import { VendorDirectory } from '../vendors';
 import { ConnectionDirectoryRepository } from './connection-directory.repository';
 import type { ConnectionType } from './connector.port';
 import type { ConnectionStatus } from './entities/connection.entity';
@@ -32,7 +32,7 @@ const summary = (c: ConnectionSummary): ConnectionSummary => ({
 export class ConnectionDirectory {
   constructor(
     private readonly rows: ConnectionDirectoryRepository,
-    private readonly vendors: VendorService,
+    private readonly vendors: VendorDirectory,
   ) {}
 
   /** Connections not disconnected, counted per vendor (vendors absent from the map have none). */

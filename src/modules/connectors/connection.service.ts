@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
-import { VendorService } from '../vendors';
+import { VendorDirectory } from '../vendors';
 import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
 import { ConnectionRecordRepository } from './connection-record.repository';
 import { ConnectionRepository, type ConnectionRow } from './connection.repository';
@@ -86,7 +86,7 @@ export class ConnectionService {
     private readonly records: ConnectionRecordRepository,
     private readonly crypto: CryptoService,
     private readonly guard: OutboundGuard,
-    private readonly vendors: VendorService,
+    private readonly vendors: VendorDirectory,
   ) {}
 
   /** A base_url or login_url is accepted only for allow-listed hosts (sandboxes, test doubles). */

@@ -3,6 +3,6 @@ export { DpaGate } from './dpa-gate';
 export { DpaService } from './dpa.service';
 export { VendorUsage } from './vendor-usage.port';
 export type { ConnectionStatsRow, EvidenceDeliveryRow } from './vendor-usage.port';
-export { VendorService } from './vendor.service';
+export { VendorDirectory } from './vendor-directory';
 export { VendorsModule } from './vendors.module';
 export { DPA_MISSING } from './registry.types';

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { DpaService } from './dpa.service';
 import { utcDay } from './dpa-validity';
 import { checkTransfers, transfersArray } from './dto/registry-common.dto';
@@ -132,24 +131,6 @@ export class VendorService {
   }
 
   // ---- for the connectors module, which records a vendor for every connection ----
-
-  /**
-   * The vendor a new connection is for, in the caller's transaction: the one `vendorId` names (null when
-   * there is no such vendor), else the vendor called `name`, created when there is none.
-   */
-  async ensureForConnection(
-    manager: EntityManager,
-    vendor: { vendorId: string | null; name: string },
-  ): Promise<string | null> {
-    if (vendor.vendorId)
-      return (await this.vendorRows.existsIn(manager, vendor.vendorId)) ? vendor.vendorId : null;
-    return this.vendorRows.upsertByName(manager, vendor.name);
-  }
-
-  /** The names of these vendors, by id (ids that name no vendor are left out). */
-  namesOf(vendorIds: readonly string[]): Promise<Map<string, string>> {
-    return this.vendorRows.namesOf([...new Set(vendorIds)]);
-  }
 
   async subProcessorsOf(vendorIds: readonly string[]) {
     const rows = await this.subProcessorRows.subProcessorsOf(vendorIds);

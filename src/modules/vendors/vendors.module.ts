@@ -19,6 +19,7 @@ import { RegistryExportService } from './registry-export.service';
 import { RegistryController } from './registry.controller';
 import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
 import { VendorRepository } from './vendor.repository';
+import { VendorDirectory } from './vendor-directory';
 import { VendorService } from './vendor.service';
 import { VendorsController } from './vendors.controller';
 
@@ -40,6 +41,7 @@ import { VendorsController } from './vendors.controller';
   ],
   controllers: [VendorsController, DpasController, ProcessingActivitiesController, RegistryController],
   providers: [
+    VendorDirectory,
     VendorRepository,
     VendorSubProcessorRepository,
     DpaRepository,
@@ -52,6 +54,6 @@ import { VendorsController } from './vendors.controller';
     AttentionService,
     DpaDocumentParser,
   ],
-  exports: [DpaGate, VendorService, DpaService, AttentionService],
+  exports: [VendorDirectory, DpaGate, DpaService, AttentionService],
 })
 export class VendorsModule {}
