@@ -1,4 +1,4 @@
-import type { ConsentStatus } from '../ledger';
+import type { ConsentStateInForce, ConsentStatus } from '../ledger';
 
 export type ConnectionType = 'hubspot' | 'salesforce' | 'webhook';
 export type ErasureMode = 'vendor_gdpr_delete' | 'hard_delete' | 'mask_fields';
@@ -30,18 +30,8 @@ export interface ConnectionContext {
   credentials: ConnectionCredentials;
 }
 
-/** One consent state of the person, as the connector must apply it. */
-export interface ConsentStateSnapshot {
-  purpose: string;
-  channel: string;
-  scope: string;
-  status: ConsentStatus;
-  capturedAt: string;
-  source: string;
-  eventId: string;
-  method: string | null;
-  legalBasis: string | null;
-}
+/** One consent state of the person, as the connector must apply it: the ledger's state in force. */
+export type ConsentStateSnapshot = ConsentStateInForce;
 
 /** One person's current state, to be applied at the connection (state, not deltas: idempotent). */
 export interface ConsentPush {

@@ -3,6 +3,7 @@ export { serveConsentCheckDirectly } from './consent-check.route';
 export { IdentityService } from './identity.service';
 export { LedgerModule } from './ledger.module';
 export { LedgerReader } from './ledger.reader';
+export type { ConsentStateInForce } from './ledger.reader';
 export { LedgerService } from './ledger.service';
 export type { EvidenceValue } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';

@@ -7,7 +7,7 @@ import { ConsentStateRepository } from './consent-state.repository';
 import type { ConsentStatus } from './ledger.types';
 import { SubjectRepository } from './subject.repository';
 
-/** One consent state of a person as a connector must apply it (the shape of connectors' ConsentStateSnapshot). */
+/** One consent state of a person as a connector must apply it (connectors call it ConsentStateSnapshot). */
 export interface ConsentStateInForce {
   purpose: string;
   channel: string;

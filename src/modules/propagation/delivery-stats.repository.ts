@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import type { EvidenceDeliveryRow } from '../vendors';
 import { DPA_MISSING } from './dpa-hold';
 import { DeliveryEntity } from './entities/delivery.entity';
 
@@ -32,20 +33,7 @@ export interface ConnectionDeliveryCounts {
 }
 
 /** One delivery as an evidence pack lists it (the connection's name is added by the caller). */
-export interface EvidenceDelivery {
-  id: string;
-  connection_id: string;
-  subject_id: string;
-  operation: string;
-  status: string;
-  reason: string | null;
-  flags: string[];
-  attempts: number;
-  last_error_class: string | null;
-  vendor_reference: string | null;
-  created_at: Date;
-  completed_at: Date | null;
-}
+export type EvidenceDelivery = Omit<EvidenceDeliveryRow, 'connection_name'>;
 
 /**
  * Aggregate reads of `delivery` for dashboards, the registry and metrics, per connection id: which
