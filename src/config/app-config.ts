@@ -61,6 +61,8 @@ export interface AppConfig {
   hubspot: { clientId: string | null; clientSecret: string | null; appId: string | null };
   /** A vendor call that has not answered after this long is abandoned and retried (transient). */
   connectorTimeoutMs: number;
+  /** The first backoff after a transient vendor failure; each further one doubles (with jitter), up to an hour. */
+  retryBaseDelayMs: number;
   /** Roles `npm start` runs: the HTTP API, the worker, or both (default). */
   roles: { api: boolean; worker: boolean };
   salesforce: { clientId: string | null; clientSecret: string | null };
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       appId: env.HUBSPOT_APP_ID || null,
     },
     connectorTimeoutMs: parseInteger(env, 'CONNECTOR_TIMEOUT_MS', 20_000, 100, 600_000),
+    retryBaseDelayMs: parseInteger(env, 'RETRY_BASE_DELAY_MS', 2_000, 10, 600_000),
     roles: parseRoles(env.GATEWAY_ROLES),
     salesforce: {
       clientId: env.SALESFORCE_CLIENT_ID || null,

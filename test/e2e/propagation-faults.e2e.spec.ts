@@ -46,7 +46,11 @@ describe('propagation under vendor faults', () => {
     const port = await freePort();
     gw = await startTestApp({
       databaseUrl: db.url,
-      config: testConfig(db.url, sandboxEnv(port, { CONNECTOR_TIMEOUT_MS: '1000' })),
+      // A short backoff schedule: the retries this test provokes follow each other in tenths of a second.
+      config: testConfig(
+        db.url,
+        sandboxEnv(port, { CONNECTOR_TIMEOUT_MS: '1000', RETRY_BASE_DELAY_MS: '100' }),
+      ),
     });
     ids.hubspot = await connectByOAuth(gw.api, 'hubspot', hubspotUrl);
     ids.salesforce = await connectByOAuth(gw.api, 'salesforce', salesforceUrl);

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { ConnectionService } from '../connectors';
@@ -14,6 +15,7 @@ export class OutcomeRecorder {
     private readonly connections: ConnectionService,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async record(
@@ -22,7 +24,13 @@ export class OutcomeRecorder {
     outcomes: readonly PushOutcome[],
     pushes: readonly ConsentPush[] = [],
   ): Promise<void> {
-    const batch = recordOutcomes({ claimed, outcomes, pushes, now: this.clock.now() });
+    const batch = recordOutcomes({
+      claimed,
+      outcomes,
+      pushes,
+      now: this.clock.now(),
+      baseDelayMs: this.config.retryBaseDelayMs,
+    });
     await this.deliveries.apply(batch.updates);
     for (const seconds of batch.latencies)
       this.metrics.deliveryLatency.observe({ connection: connection.name }, seconds);

@@ -64,8 +64,10 @@ export function recordOutcomes(input: {
   pushes?: readonly Pick<ConsentPush, 'deliveryId' | 'subjectId'>[];
   now: number;
   random?: () => number;
+  /** The retry policy's first transient backoff (configuration); the policy's default when absent. */
+  baseDelayMs?: number;
 }): RecordedBatch {
-  const { claimed, outcomes, pushes = [], now, random } = input;
+  const { claimed, outcomes, pushes = [], now, random, baseDelayMs } = input;
   const byId = new Map(claimed.map((c) => [c.id, c]));
   const subjectOf = new Map(pushes.map((p) => [p.deliveryId, p.subjectId]));
   const updates = new Map<string, DeliveryUpdate>();
@@ -93,6 +95,7 @@ export function recordOutcomes(input: {
         const decision = decideRetry(error.errorClass, delivery.attempts, error.message, {
           now,
           random,
+          baseDelayMs,
           retryAfterMs: error instanceof RateLimitedError ? error.retryAfterMs : undefined,
         });
         const failed = {

@@ -13,6 +13,14 @@ describe('decideRetry', () => {
     expect(delayOf(decideRetry('transient', 3, 'x', { now: NOW, random: () => 0.5 }))).toBe(6_000);
   });
 
+  it('starts the backoff from the configured base delay (RETRY_BASE_DELAY_MS) and doubles it', () => {
+    const at = (attempts: number) =>
+      delayOf(decideRetry('transient', attempts, 'x', { now: NOW, random: () => 0, baseDelayMs: 100 }));
+    expect(at(1)).toBe(50);
+    expect(at(2)).toBe(100);
+    expect(at(4)).toBe(400);
+  });
+
   it('spends the attempt on a transient failure', () => {
     expect(decideRetry('transient', 2, 'x', { now: NOW })).toMatchObject({ refundAttempt: false });
   });

@@ -1,7 +1,7 @@
 import type { ConnectorErrorClass } from '../connectors';
 
 export const MAX_ATTEMPTS = 12;
-const BASE_DELAY_MS = 2_000;
+export const BASE_DELAY_MS = 2_000;
 const MAX_DELAY_MS = 60 * 60_000;
 /** A vendor that names no wait after a 429 gets this one. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
@@ -18,6 +18,8 @@ export interface RetryContext {
   retryAfterMs?: number;
   /** The jitter source, [0, 1). */
   random?: () => number;
+  /** The first transient backoff (RETRY_BASE_DELAY_MS); each further attempt doubles it. */
+  baseDelayMs?: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export function decideRetry(
   errorClass: ConnectorErrorClass,
   attempts: number,
   message: string,
-  { now, retryAfterMs, random = Math.random }: RetryContext,
+  { now, retryAfterMs, random = Math.random, baseDelayMs = BASE_DELAY_MS }: RetryContext,
 ): RetryDecision {
   switch (errorClass) {
     case 'rate_limited':
@@ -42,7 +44,7 @@ export function decideRetry(
     case 'transient': {
       if (attempts >= MAX_ATTEMPTS)
         return { status: 'dead', reason: `gave up after ${attempts} attempts: ${message}` };
-      const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+      const ceiling = Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** Math.max(0, attempts - 1));
       const delay = ceiling / 2 + random() * (ceiling / 2);
       return { status: 'retrying', nextAttemptAt: new Date(now + delay), refundAttempt: false };
     }
