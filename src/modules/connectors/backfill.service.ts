@@ -132,11 +132,18 @@ export class BackfillService {
     return this.runs.transaction(async (manager) => {
       const counts: Partial<Record<CrmImportKind, number>> = {};
       let recorded = 0;
+      // One query for the page's existing links, instead of one per contact.
+      const links = await this.connections.subjectsForRemotes(
+        connectionId,
+        contacts.map((c) => c.remoteId),
+        manager,
+      );
       for (const contact of contacts) {
         const result = await this.importer.import(manager, {
           connectionId,
           source,
           remoteId: contact.remoteId,
+          linkedSubjectId: links.get(contact.remoteId) ?? null,
           phone: contact.phone,
           email: contact.email,
           consent: contact.consent,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
 import { ConnectionRecordEntity } from './entities/connection-record.entity';
 
 /** The connection_record table: which remote record stands for which person. Values arrive sealed/hashed. */
@@ -38,6 +38,19 @@ export class ConnectionRecordRepository {
       where: { connectionId, remoteIdHash },
     });
     return row?.subjectId ?? null;
+  }
+
+  /** The people linked to any of these remote records of one connection (one query for a page of records). */
+  async subjectsByRemoteHashes(
+    connectionId: string,
+    remoteIdHashes: readonly Buffer[],
+    manager?: EntityManager,
+  ): Promise<{ subjectId: string; remoteIdHash: Buffer }[]> {
+    if (remoteIdHashes.length === 0) return [];
+    return this.of(manager).find({
+      select: { subjectId: true, remoteIdHash: true },
+      where: { connectionId, remoteIdHash: In([...remoteIdHashes]) },
+    });
   }
 
   async lastPushed(

@@ -317,6 +317,26 @@ export class ConnectionService {
     return this.records.subjectByRemoteHash(connectionId, this.remoteHash(connectionId, remoteId), manager);
   }
 
+  /** The people these remote records are linked to, by remote id (a page of a backfill in one query). */
+  async subjectsForRemotes(
+    connectionId: string,
+    remoteIds: readonly string[],
+    manager?: EntityManager,
+  ): Promise<Map<string, string>> {
+    const byHash = new Map(remoteIds.map((id) => [this.remoteHash(connectionId, id).toString('hex'), id]));
+    const rows = await this.records.subjectsByRemoteHashes(
+      connectionId,
+      [...byHash.keys()].map((hex) => Buffer.from(hex, 'hex')),
+      manager,
+    );
+    const out = new Map<string, string>();
+    for (const row of rows) {
+      const remoteId = byHash.get(Buffer.from(row.remoteIdHash).toString('hex'));
+      if (remoteId !== undefined) out.set(remoteId, row.subjectId);
+    }
+    return out;
+  }
+
   private remoteHash(connectionId: string, remoteId: string): Buffer {
     return this.crypto.blindIndex(`remote:${connectionId}`, remoteId);
   }

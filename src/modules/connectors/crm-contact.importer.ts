@@ -14,6 +14,11 @@ export interface CrmContactObservation {
   source: CrmSource;
   /** The record at the vendor (contact, Individual): linked to the person in connection_record. */
   remoteId: string;
+  /**
+   * The person the record is already linked to (null: not linked), when the caller looked it up for a whole
+   * page at once; absent, the importer looks it up itself.
+   */
+  linkedSubjectId?: string | null;
   phone: string | null;
   email: string | null;
   /** How to know a record that carries neither phone nor email (a HubSpot webhook names only its id). */
@@ -90,7 +95,10 @@ export class CrmContactImporter {
     if (capturedAt && Number.isNaN(capturedAt.getTime()))
       return { outcome: 'invalid_value', reason: 'capture time' };
 
-    let subjectId = await this.connections.subjectForRemote(o.connectionId, o.remoteId, manager);
+    let subjectId =
+      o.linkedSubjectId !== undefined
+        ? o.linkedSubjectId
+        : await this.connections.subjectForRemote(o.connectionId, o.remoteId, manager);
     const linked = subjectId !== null;
     if (!subjectId) {
       const resolved = await this.resolve(manager, o);
