@@ -26,6 +26,9 @@ function setup() {
   const ledger = {
     resolveSubject: async (_m: EntityManager, inputs: readonly IdentityInput[]) =>
       `subject:${inputs.map((i) => i.value).join('+')}`,
+    // This fake's prepare() hands back the usable inputs themselves.
+    resolvePreparedSubject: async (_m: EntityManager, prepared: readonly IdentityInput[]) =>
+      `subject:${prepared.map((i) => i.value).join('+')}`,
     recordConsent: async (_m: EntityManager, input: RecordConsentInput) => {
       if (failNext) {
         const error = failNext;

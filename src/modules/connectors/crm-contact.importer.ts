@@ -144,8 +144,9 @@ export class CrmContactImporter {
     if (o.phone) given.push({ kind: 'phone', value: o.phone });
     if (o.email) given.push({ kind: 'email', value: o.email });
     // The ledger's normalisation decides what is usable (one rule for every source).
-    const usable = given.filter((i) => this.identities.prepare([i]).length > 0);
-    if (usable.length > 0) return { subjectId: await this.ledger.resolveSubject(manager, usable) };
+    const prepared = this.identities.prepare(given);
+    if (prepared.length > 0)
+      return { subjectId: await this.ledger.resolvePreparedSubject(manager, prepared) };
     if (o.fallbackIdentity)
       return { subjectId: await this.ledger.resolveSubject(manager, [o.fallbackIdentity]) };
     return given.length > 0

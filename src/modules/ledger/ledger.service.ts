@@ -119,7 +119,14 @@ export class LedgerService {
    * not yet known. Concurrent resolutions of the same identifiers are serialised on advisory locks.
    */
   async resolveSubject(manager: EntityManager, inputs: readonly IdentityInput[]): Promise<string> {
-    const prepared = this.identities.prepare(inputs);
+    return this.resolvePreparedSubject(manager, this.identities.prepare(inputs));
+  }
+
+  /** resolveSubject for identities the caller has already prepared (normalised and hashed only once). */
+  async resolvePreparedSubject(
+    manager: EntityManager,
+    prepared: readonly PreparedIdentity[],
+  ): Promise<string> {
     if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
     const keys = [...new Set(prepared.map((p) => lockKey(p.hash)))].sort();
     await this.subjects.lockIdentityKeys(manager, keys);
