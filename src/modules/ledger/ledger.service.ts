@@ -13,9 +13,10 @@ import {
   type ConsentStatus,
   type EventEffect,
   type IdentityInput,
+  type IdentityKind,
 } from './ledger.types';
 import { Notifications } from '../../platform/database/notifications';
-import { SubjectRepository } from './subject.repository';
+import { SubjectRepository, type SealedIdentityRows } from './subject.repository';
 
 export type EvidenceValue = string | number | boolean | null;
 
@@ -130,27 +131,43 @@ export class LedgerService {
     if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
     const keys = [...new Set(prepared.map((p) => lockKey(p.hash)))].sort();
     await this.subjects.lockIdentityKeys(manager, keys);
-    const subjectId = (await this.findSubjectId(manager, prepared)) ?? (await this.subjects.create(manager));
-    await this.attachIdentities(manager, subjectId, prepared);
-    return subjectId;
+    const existing = await this.findSubjectId(manager, prepared);
+    if (existing) {
+      await this.attachIdentities(manager, existing, prepared);
+      return existing;
+    }
+    const created = await this.subjects.createWithIdentities(manager, this.seal(prepared));
+    await this.announceIdentities(manager, created.added);
+    return created.id;
   }
 
   async attachIdentities(manager: EntityManager, subjectId: string, prepared: readonly PreparedIdentity[]) {
     if (prepared.length === 0) return;
+    const added = await this.subjects.attachIdentities(manager, subjectId, this.seal(prepared));
+    await this.announceIdentities(manager, added);
+  }
+
+  private seal(prepared: readonly PreparedIdentity[]): SealedIdentityRows {
     const sealed = prepared.map((p) => this.crypto.seal(p.normalised));
-    const added = await this.subjects.attachIdentities(manager, subjectId, {
+    return {
       kinds: prepared.map((p) => p.kind),
       hashes: prepared.map((p) => p.hash),
       ciphertexts: sealed.map((s) => s.ciphertext),
       keyIds: sealed.map((s) => s.keyId),
-    });
-    if (added.length) {
-      await this.notifications.notifyEach(
-        manager,
-        IDENTITY_ADDED_CHANNEL,
-        added.map((a) => IdentityService.cacheKey(a.kind, a.value_hash)),
-      );
-    }
+    };
+  }
+
+  /** Tells readers that may have cached "nobody is known by this" that someone now is. */
+  private async announceIdentities(
+    manager: EntityManager,
+    added: readonly { kind: IdentityKind; value_hash: Buffer }[],
+  ): Promise<void> {
+    if (!added.length) return;
+    await this.notifications.notifyEach(
+      manager,
+      IDENTITY_ADDED_CHANNEL,
+      added.map((a) => IdentityService.cacheKey(a.kind, a.value_hash)),
+    );
   }
 
   /**
@@ -183,19 +200,17 @@ export class LedgerService {
       };
     }
 
+    // One writer per person at a time, so the conflict rules see a stable state.
     let subjectId: string;
     if (input.subjectId) {
-      if (!(await this.subjects.exists(manager, input.subjectId)))
-        throw new SubjectNotFoundError(input.subjectId);
       subjectId = input.subjectId;
+      if (!(await this.subjects.lockWriter(manager, subjectId))) throw new SubjectNotFoundError(subjectId);
       if (input.identities?.length)
         await this.attachIdentities(manager, subjectId, this.identities.prepare(input.identities));
     } else {
       subjectId = await this.resolveSubject(manager, input.identities ?? []);
+      await this.subjects.lockWriter(manager, subjectId);
     }
-
-    // One writer per person at a time, so the conflict rules see a stable state.
-    await this.subjects.lockWriter(manager, subjectId);
 
     const scope = input.scope && input.scope.trim() ? input.scope : ALL_SCOPES;
     const stateRows = await this.states.scopesOf(manager, subjectId, input.purpose, input.channel);
