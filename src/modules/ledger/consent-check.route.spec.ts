@@ -1,5 +1,5 @@
 import { plainCheckQuery } from './consent-check.route';
-import { BoundedMemo } from './identity.service';
+import { BoundedMemo } from './phone-number';
 
 describe(plainCheckQuery.name, () => {
   const id = '3f2b1c8e-8a4b-4c3e-9f1a-2b3c4d5e6f70';

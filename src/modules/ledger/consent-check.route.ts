@@ -8,7 +8,7 @@ import { ApiKeyService } from '../auth';
 import type { Scope } from '../../platform/http/scopes';
 import { ConsentQueryService, type CheckQuery } from './consent-query.service';
 import { CHANNELS } from './dto/consent-event.dto';
-import { normalisePhone } from './identity.service';
+import { normalisePhone } from './phone-number';
 
 export const CONSENT_CHECK_PATH = '/v1/consents/check';
 const REQUIRED: Scope = 'consent:read';

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import type { IdentityInput, IdentityKind } from './ledger.types';
+import { BoundedMemo, normalisePhone } from './phone-number';
+
+export { BoundedMemo, normalisePhone } from './phone-number';
 
 export interface PreparedIdentity {
   kind: IdentityKind;
@@ -9,71 +11,13 @@ export interface PreparedIdentity {
   hash: Buffer;
 }
 
-/**
- * A bounded memo: a Map kept in insertion order, the oldest entries dropped once it is full (refreshing an
- * entry on a hit would cost a delete+set per hit; insertion order is a good enough approximation of LRU for
- * values that are asked about repeatedly).
- */
-export class BoundedMemo<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-
-  get(key: K): V | undefined {
-    return this.map.get(key);
-  }
-
-  has(key: K): boolean {
-    return this.map.has(key);
-  }
-
-  set(key: K, value: V): void {
-    if (this.map.size >= this.max && !this.map.has(key)) {
-      // Drop the oldest tenth at once, so a full memo does not pay an eviction on every insert.
-      let drop = Math.max(1, Math.floor(this.max / 10));
-      for (const k of this.map.keys()) {
-        this.map.delete(k);
-        if (--drop === 0) break;
-      }
-    }
-    this.map.set(key, value);
-  }
-
-  clear(): void {
-    this.map.clear();
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-}
-
-const PHONE_MEMO_MAX = 50_000;
-/** Parsing with libphonenumber dominates a lookup by phone; the same raw values come back again and again. */
-const phoneMemo = new BoundedMemo<string, string | null>(PHONE_MEMO_MAX);
-
-/** E.164 form of a phone number, or null when it is not a valid number. Accepts WhatsApp's digits-only form. */
-export function normalisePhone(value: string): string | null {
-  const memo = phoneMemo.get(value);
-  if (memo !== undefined) return memo;
-  const normalised = parsePhone(value);
-  phoneMemo.set(value, normalised);
-  return normalised;
-}
-
-function parsePhone(value: string): string | null {
-  const trimmed = value.trim();
-  if (!trimmed || trimmed.length > 32) return null;
-  const candidate = trimmed.startsWith('+') ? trimmed : `+${trimmed.replace(/^00/, '')}`;
-  const parsed = parsePhoneNumberFromString(candidate);
-  return parsed && parsed.isValid() ? parsed.number : null;
-}
-
-export function normaliseIdentity(kind: IdentityKind, value: string): string | null {
+/** The normalised form of an identifier (null: not usable); a national phone number needs its region. */
+export function normaliseIdentity(kind: IdentityKind, value: string, region?: string | null): string | null {
   const trimmed = value.trim();
   if (!trimmed) return null;
   switch (kind) {
     case 'phone':
-      return normalisePhone(trimmed);
+      return normalisePhone(trimmed, region);
     case 'wa_id':
       // A wa_id is kept as sent (digits), valid phone number or not: it is still the person's WhatsApp key.
       return trimmed.replace(/^\+/, '');
@@ -117,7 +61,7 @@ export class IdentityService {
       out.push({ kind, normalised, hash: this.hash(kind, normalised) });
     };
     for (const input of inputs) {
-      const normalised = normaliseIdentity(input.kind, input.value);
+      const normalised = normaliseIdentity(input.kind, input.value, input.region);
       add(input.kind, normalised);
       if (input.kind === 'wa_id' && normalised) add('phone', normalisePhone(normalised));
     }

@@ -7,3 +7,4 @@ export type { ConsentStateInForce } from './ledger.reader';
 export { LedgerService } from './ledger.service';
 export type { EvidenceValue } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';
+export { normalisePhone, toCountry } from './phone-number';

@@ -14,6 +14,8 @@ export interface IdentityInput {
   kind: IdentityKind;
   /** As received; the ledger normalises it (E.164 for phones, lower case for emails). */
   value: string;
+  /** For a phone typed in national form: the region it was typed in (ISO 3166 alpha-2). */
+  region?: string | null;
 }
 
 export type ConsentStatus = 'granted' | 'withdrawn';

@@ -1,5 +1,5 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
-import { normalisePhone } from '../identity.service';
+import { normalisePhone } from '../phone-number';
 
 /** A phone number libphonenumber-js accepts as valid, in international form (+ and country code). */
 export function IsPhoneNumber(options?: ValidationOptions) {
