@@ -4,6 +4,7 @@ import { QueueService } from '../../platform/queue/queue.service';
 import { pacerFor } from '../../platform/pacing/pacer';
 import { BackfillRunRepository } from './backfill-run.repository';
 import { ConnectionService } from './connection.service';
+import { RecordLinks } from './record-links.service';
 import { ConnectorFactory } from './connector.factory';
 import type { RemoteContact } from './connector.port';
 import {
@@ -50,6 +51,7 @@ export class BackfillService {
   constructor(
     private readonly runs: BackfillRunRepository,
     private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly factory: ConnectorFactory,
     private readonly importer: CrmContactImporter,
     private readonly jobs: QueueService,
@@ -133,7 +135,7 @@ export class BackfillService {
       const counts: Partial<Record<CrmImportKind, number>> = {};
       let recorded = 0;
       // One query for the page's existing links, instead of one per contact.
-      const links = await this.connections.subjectsForRemotes(
+      const known = await this.links.known(
         connectionId,
         contacts.map((c) => c.remoteId),
         manager,
@@ -143,12 +145,12 @@ export class BackfillService {
           connectionId,
           source,
           remoteId: contact.remoteId,
-          linkedSubjectId: links.get(contact.remoteId) ?? null,
-          phone: contact.phone,
+          linkedSubjectId: known.get(contact.remoteId)?.subjectId ?? null,
+          phone: contact.phones[0]?.value ?? null,
           email: contact.email,
           consent: contact.consent,
           receivedAt,
-          sourceEventId: `backfill:${connectionId}:${this.connections.remoteKey(connectionId, contact.remoteId)}:${contact.consent?.capturedAt ?? ''}`,
+          sourceEventId: `backfill:${connectionId}:${this.links.remoteKey(connectionId, contact.remoteId)}:${contact.consent?.capturedAt ?? ''}`,
           method: 'import',
           evidence: { connection_id: connectionId, backfill_run_id: run.id },
         });

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { pacerFor } from '../../platform/pacing/pacer';
 import { ConnectionRepository } from './connection.repository';
 import { ConnectionService } from './connection.service';
+import { RecordLinks } from './record-links.service';
 import { canPollChanges } from './connector.port';
 import { ConnectorFactory } from './connector.factory';
 import {
@@ -23,6 +24,7 @@ export class ChangePollService {
 
   constructor(
     private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly rows: ConnectionRepository,
     private readonly factory: ConnectorFactory,
     private readonly importer: CrmContactImporter,
@@ -62,11 +64,11 @@ export class ChangePollService {
           connectionId,
           source,
           remoteId: change.remoteId,
-          phone: change.phone,
+          phone: change.phones[0]?.value ?? null,
           email: change.email,
           consent: change.consent,
           receivedAt,
-          sourceEventId: `${connectionId}:${this.connections.remoteKey(connectionId, change.remoteId)}:${change.consent.capturedAt}:${change.consent.status}`,
+          sourceEventId: `${connectionId}:${this.links.remoteKey(connectionId, change.remoteId)}:${change.consent.capturedAt}:${change.consent.status}`,
           method: 'crm_sync',
           evidence: { connection_id: connectionId, remote_id_kind: connector.changeRecordKind },
         });

@@ -3,7 +3,7 @@ import type { IdentityService } from '../ledger/identity.service';
 import type { LedgerReader } from '../ledger/ledger.reader';
 import type { LedgerService, RecordConsentInput } from '../ledger/ledger.service';
 import type { IdentityInput } from '../ledger/ledger.types';
-import type { ConnectionService } from './connection.service';
+import type { RecordLinks } from './record-links.service';
 import {
   CrmContactImporter,
   tally,
@@ -45,10 +45,19 @@ function setup() {
     prepare: (inputs: readonly IdentityInput[]) => inputs.filter(usable),
   } as unknown as IdentityService;
   const connections = {
-    subjectForRemote: async (c: string, r: string) => links.get(`${c}/${r}`) ?? null,
-    saveRemote: async (c: string, s: string, r: string) => void links.set(`${c}/${r}`, s),
-    lastPushed: async (c: string, s: string) => pushed.get(`${c}/${s}`) ?? null,
-  } as unknown as ConnectionService;
+    known: async (c: string, ids: string[]) =>
+      new Map(
+        ids
+          .filter((r) => links.has(`${c}/${r}`))
+          .map((r) => {
+            const subjectId = links.get(`${c}/${r}`)!;
+            return [r, { subjectId, lastPushed: pushed.get(`${c}/${subjectId}`) ?? null }];
+          }),
+      ),
+    link: async (_m: unknown, c: string, ls: { subjectId: string; remoteId: string }[]) => {
+      for (const l of ls) links.set(`${c}/${l.remoteId}`, l.subjectId);
+    },
+  } as unknown as RecordLinks;
   const ledgerReader = {
     eventStatus: async (id: string) => events.get(id) ?? null,
   } as unknown as LedgerReader;

@@ -4,7 +4,7 @@ import { IdentityService } from '../ledger';
 import { LedgerReader } from '../ledger';
 import { LedgerService, type EvidenceValue } from '../ledger';
 import type { ConsentStatus, IdentityInput } from '../ledger';
-import { ConnectionService } from './connection.service';
+import { RecordLinks } from './record-links.service';
 
 export type CrmSource = 'hubspot' | 'salesforce';
 
@@ -77,7 +77,7 @@ export class CrmContactImporter {
   constructor(
     private readonly ledger: LedgerService,
     private readonly identities: IdentityService,
-    private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly ledgerReader: LedgerReader,
   ) {}
 
@@ -98,16 +98,19 @@ export class CrmContactImporter {
     let subjectId =
       o.linkedSubjectId !== undefined
         ? o.linkedSubjectId
-        : await this.connections.subjectForRemote(o.connectionId, o.remoteId, manager);
+        : ((await this.links.known(o.connectionId, [o.remoteId], manager)).get(o.remoteId)?.subjectId ??
+          null);
     const linked = subjectId !== null;
     if (!subjectId) {
       const resolved = await this.resolve(manager, o);
       if ('outcome' in resolved) return resolved;
       subjectId = resolved.subjectId;
-      await this.connections.saveRemote(o.connectionId, subjectId, o.remoteId, null, manager);
+      await this.links.link(manager, o.connectionId, [
+        { subjectId, remoteId: o.remoteId, recordType: 'contact', pushed: null },
+      ]);
     }
     if (!o.consent || !capturedAt) return { outcome: 'linked', subjectId };
-    if (await this.isOwnWrite(manager, o, subjectId, linked)) return { outcome: 'own_write', subjectId };
+    if (await this.isOwnWrite(manager, o, linked)) return { outcome: 'own_write', subjectId };
 
     const result = await this.ledger.recordConsent(manager, {
       source: o.source,
@@ -162,7 +165,6 @@ export class CrmContactImporter {
   private async isOwnWrite(
     manager: EntityManager,
     o: CrmContactObservation,
-    subjectId: string,
     linked: boolean,
   ): Promise<boolean> {
     const consent = o.consent!;
@@ -171,7 +173,9 @@ export class CrmContactImporter {
       if (status === consent.status) return true;
     }
     if (consent.lastPushedValue && linked) {
-      const pushed = await this.connections.lastPushed(o.connectionId, subjectId, manager);
+      const pushed = (await this.links.known(o.connectionId, [o.remoteId], manager)).get(
+        o.remoteId,
+      )?.lastPushed;
       if (pushed && pushed[consent.lastPushedValue.key] === consent.lastPushedValue.value) return true;
     }
     return false;

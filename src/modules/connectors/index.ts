@@ -2,6 +2,7 @@
 export { ConnectionAdminService } from './connection-admin.service';
 export { ConnectionDirectory, ConnectionLeases } from './connection-directory';
 export { ConnectionService } from './connection.service';
+export { RecordLinks } from './record-links.service';
 export { ConnectorFactory } from './connector.factory';
 export { AuthFailedError, ConnectorError, RateLimitedError, TransientError } from './connector.port';
 export type { ConnectionType, ConnectorErrorClass, ConsentPush, PushOutcome } from './connector.port';

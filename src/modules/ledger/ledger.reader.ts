@@ -23,9 +23,10 @@ export interface ConsentStateInForce {
 
 /** A person as a push to a vendor needs them: contact identifiers (decrypted for this call) and states in force. */
 export interface PersonForPush {
-  phone: string | null;
+  /** Every phone number and email the person is known by, oldest first. */
+  phones: string[];
   waId: string | null;
-  email: string | null;
+  emails: string[];
   states: ConsentStateInForce[];
 }
 
@@ -86,13 +87,13 @@ export class LedgerReader {
       this.subjects.contactIdentitiesOf(ids),
     ]);
     const people = new Map<string, PersonForPush>();
-    for (const id of ids) people.set(id, { phone: null, waId: null, email: null, states: [] });
+    for (const id of ids) people.set(id, { phones: [], waId: null, emails: [], states: [] });
     for (const row of identities) {
       const person = people.get(row.subject_id)!;
       const value = this.crypto.openText({ ciphertext: row.value_ciphertext, keyId: row.key_id });
-      if (row.kind === 'phone') person.phone ??= value;
+      if (row.kind === 'phone') person.phones.push(value);
       if (row.kind === 'wa_id') person.waId ??= value;
-      if (row.kind === 'email') person.email ??= value;
+      if (row.kind === 'email') person.emails.push(value);
     }
     for (const s of states) {
       people.get(s.subject_id)!.states.push({

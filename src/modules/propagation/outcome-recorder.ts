@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { ConnectionService } from '../connectors';
+import { RecordLinks } from '../connectors';
 import type { ConsentPush, PushOutcome } from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
@@ -12,7 +12,7 @@ import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
 export class OutcomeRecorder {
   constructor(
     private readonly deliveries: DeliveryRepository,
-    private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,7 +36,7 @@ export class OutcomeRecorder {
       this.metrics.deliveryLatency.observe({ connection: connection.name }, seconds);
     for (const u of batch.updates)
       this.metrics.deliveries.inc({ connection: connection.name, outcome: u.status });
-    for (const r of batch.remotes)
-      await this.connections.saveRemote(connection.id, r.subjectId, r.remoteId, r.pushed);
+    // The records a push found and wrote are linked, so later pushes go to them first.
+    await this.links.link(undefined, connection.id, batch.remotes);
   }
 }

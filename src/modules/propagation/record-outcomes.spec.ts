@@ -36,7 +36,14 @@ describe('recordOutcomes', () => {
   it("remembers the vendor's id for the person a push created or found", () => {
     const batch = recordOutcomes({
       claimed: [claimed('a', 1, 'subject-1')],
-      outcomes: [{ deliveryId: 'a', outcome: 'succeeded', remoteId: 'crm-9', pushed: { x: 1 } }],
+      outcomes: [
+        {
+          deliveryId: 'a',
+          outcome: 'succeeded',
+          records: [{ remoteId: 'crm-9', recordType: 'contact' }],
+          pushed: { x: 1 },
+        },
+      ],
       pushes: [{ deliveryId: 'a', subjectId: 'subject-1' }],
       now: NOW,
     });

@@ -24,10 +24,11 @@ export interface DeliveryUpdate {
   vendorReference: string | null;
 }
 
-/** A vendor's id for a person, learnt from a successful push. */
+/** A vendor's record of a person, learnt from a successful push. */
 export interface LearntRemote {
   subjectId: string;
   remoteId: string;
+  recordType: string;
   pushed: Record<string, unknown> | null;
 }
 
@@ -79,10 +80,11 @@ export function recordOutcomes(input: {
     switch (outcome.outcome) {
       case 'succeeded':
         updates.set(delivery.id, ended(delivery.id, 'succeeded', null, outcome.vendorReference ?? null));
-        if (outcome.remoteId)
+        for (const record of outcome.records ?? [])
           remotes.push({
             subjectId: subjectOf.get(delivery.id) ?? delivery.subject_id,
-            remoteId: outcome.remoteId,
+            remoteId: record.remoteId,
+            recordType: record.recordType,
             pushed: outcome.pushed ?? null,
           });
         latencies.push((now - new Date(delivery.created_at).getTime()) / 1000);
