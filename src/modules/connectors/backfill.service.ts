@@ -12,7 +12,7 @@ import {
   tally,
   wroteEvent,
   type CrmImportKind,
-  type CrmSource,
+  type CrmConnectionRef,
 } from './crm-contact.importer';
 import type { BackfillRunEntity } from './entities/backfill-run.entity';
 
@@ -102,7 +102,12 @@ export class BackfillService {
       for (;;) {
         const page = await next;
         if (page.next) next = fetchPage(page.next);
-        const outcomes = await this.importPage(run, context.type, page.contacts, page.next);
+        const outcomes = await this.importPage(
+          run,
+          { id: run.connectionId, source: context.type, phoneRegion: context.phoneRegion },
+          page.contacts,
+          page.next,
+        );
         cursor = page.next;
         this.logger.log(
           { runId, connectionId: run.connectionId, contacts: page.contacts.length, outcomes, done: !cursor },
@@ -125,7 +130,7 @@ export class BackfillService {
   /** One page in one transaction with the cursor after it; returns the page's outcomes, counted. */
   private async importPage(
     run: BackfillRunEntity,
-    source: CrmSource,
+    connection: CrmConnectionRef,
     contacts: RemoteContact[],
     next: string | null,
   ): Promise<Partial<Record<CrmImportKind, number>>> {
@@ -134,26 +139,18 @@ export class BackfillService {
     return this.runs.transaction(async (manager) => {
       const counts: Partial<Record<CrmImportKind, number>> = {};
       let recorded = 0;
-      // One query for the page's existing links, instead of one per contact.
-      const known = await this.links.known(
-        connectionId,
-        contacts.map((c) => c.remoteId),
+      const outcomes = await this.importer.importPage(
         manager,
-      );
-      for (const contact of contacts) {
-        const result = await this.importer.import(manager, {
-          connectionId,
-          source,
-          remoteId: contact.remoteId,
-          linkedSubjectId: known.get(contact.remoteId)?.subjectId ?? null,
-          phone: contact.phones[0]?.value ?? null,
-          email: contact.email,
-          consent: contact.consent,
+        connection,
+        contacts.map((contact) => ({
+          record: contact,
           receivedAt,
           sourceEventId: `backfill:${connectionId}:${this.links.remoteKey(connectionId, contact.remoteId)}:${contact.consent?.capturedAt ?? ''}`,
-          method: 'import',
+          method: 'import' as const,
           evidence: { connection_id: connectionId, backfill_run_id: run.id },
-        });
+        })),
+      );
+      for (const result of outcomes) {
         tally(counts, result);
         if (wroteEvent(result)) recorded++;
       }

@@ -62,6 +62,12 @@ export interface RemoteRecordRef {
   recordType: string;
 }
 
+/**
+ * The skip reason of a push that found no record of the person at the vendor. Such a delivery waits while a
+ * backfill of the connection runs, and is re-opened when a matching record appears.
+ */
+export const NOT_FOUND_AT_VENDOR = 'not_found_at_vendor';
+
 export type PushOutcome =
   | {
       deliveryId: string;

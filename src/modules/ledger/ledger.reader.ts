@@ -112,6 +112,25 @@ export class LedgerReader {
     return people;
   }
 
+  /**
+   * Each person's WhatsApp marketing status in force for every business number (or, with only per-number
+   * states, the latest), read in the caller's transaction; absent: no state. What a CRM record should show.
+   */
+  async marketingStatuses(
+    manager: EntityManager,
+    subjectIds: readonly string[],
+  ): Promise<Map<string, ConsentStatus>> {
+    const rows = await this.states.scopesOfMany(manager, subjectIds, 'marketing', 'whatsapp');
+    const bySubject = new Map<string, typeof rows>();
+    for (const r of rows) bySubject.set(r.subjectId, [...(bySubject.get(r.subjectId) ?? []), r]);
+    const out = new Map<string, ConsentStatus>();
+    for (const [subjectId, states] of bySubject) {
+      const latest = [...states].sort((a, b) => b.capturedAt.getTime() - a.capturedAt.getTime())[0];
+      out.set(subjectId, (effectiveState(states, '*') ?? latest).status);
+    }
+    return out;
+  }
+
   /** The status the event recorded, or null when there is none; in the caller's transaction when given. */
   eventStatus(eventId: string, manager?: EntityManager): Promise<ConsentStatus | null> {
     return this.events.statusOf(eventId, manager);
