@@ -1,10 +1,12 @@
+import { isValidPhoneNumber } from 'libphonenumber-js';
+
 /**
  * Contacts and Leads whose phone numbers look the way people type them into Salesforce (which stores phone fields
  * as typed): US formats "(650) 253-0000", "650.253.0000", "+1 650-253-0000", German "+49 1511 2345678" and
  * "0151 2345678" (with the country on the record), E.164, digits only, extensions, malformed values ("n/a", "123"),
  * records with an email and no phone, and the same person as both a Contact and a Lead with the number written
  * differently. Deterministic for a given seed. Every well-formed number is a valid number (built from ranges that
- * libphonenumber-js accepts; the spec checks each one), and each record comes with the E.164 number a correct
+ * libphonenumber-js accepts, drawn again when it does not; the spec checks each one), and each record comes with the E.164 number a correct
  * normaliser must derive from it, or null when no number can be derived.
  */
 
@@ -130,7 +132,7 @@ interface Person {
   first: string;
   last: string;
   email: string;
-  /** National significant number and country calling code of the person's phone. */
+  /** National significant numbers of the person's US and German phones, and a third country's number in E.164. */
   us: string;
   de: string;
   intl: { e164: string; country: string };
@@ -139,17 +141,28 @@ interface Person {
 function makePerson(n: number, rnd: () => number): Person {
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   const digits = (len: number) => Array.from({ length: len }, () => Math.floor(rnd() * 10)).join('');
-  let exchange = '';
-  while (!/^[2-9]\d\d$/.test(exchange) || /^.11$/.test(exchange) || exchange === '555')
-    exchange = String(200 + Math.floor(rnd() * 800));
-  const us = `${pick(US_AREAS)}${exchange}${digits(4)}`;
-  const mobile = pick(DE_MOBILE);
-  const de = `${mobile.prefix}${digits(mobile.rest)}`;
-  // Other countries appear only in E.164: UK mobiles 7[4-9]xx xxxxxx, French mobiles 6xx xx xx xx.
+  // Drawn until libphonenumber-js accepts the number: allocation holes (some UK 7911 blocks, pager ranges) are
+  // not worth encoding here, and a seed must never yield a number the gateway may rightly refuse as invalid.
+  const draw = (make: () => string) => {
+    for (;;) {
+      const e164 = make();
+      if (isValidPhoneNumber(e164)) return e164;
+    }
+  };
+  const us = draw(() => {
+    let exchange = '';
+    while (/^.11$|^555$|^$/.test(exchange)) exchange = String(200 + Math.floor(rnd() * 800));
+    return `+1${pick(US_AREAS)}${exchange}${digits(4)}`;
+  }).slice(2);
+  const de = draw(() => {
+    const mobile = pick(DE_MOBILE);
+    return `+49${mobile.prefix}${digits(mobile.rest)}`;
+  }).slice(3);
+  // Other countries appear only in E.164: UK mobiles 7[45789]xx xxxxxx (76 is pagers), French mobiles 6xx xx xx xx.
   const intl =
     rnd() < 0.5
-      ? { e164: `+447${4 + Math.floor(rnd() * 6)}${digits(8)}`, country: 'GB' }
-      : { e164: `+336${digits(8)}`, country: 'FR' };
+      ? { e164: draw(() => `+44${pick(['74', '75', '77', '78', '79'])}${digits(8)}`), country: 'GB' }
+      : { e164: draw(() => `+336${digits(8)}`), country: 'FR' };
   const first = pick(FIRST);
   const last = pick(LAST);
   const local = `${first}.${last}`
@@ -244,6 +257,7 @@ export function generateRealisticRecords(options: RealisticSeedOptions): Generat
     people.push(person);
     out.push(record('Contact', person, FORMS[(offset + i) % FORMS.length], rnd));
   }
+  let fresh = 0;
   for (let i = 0; i < options.leads; i++) {
     const duplicate = i % 5 === 4 && options.contacts > 0;
     const person = duplicate
@@ -254,7 +268,7 @@ export function generateRealisticRecords(options: RealisticSeedOptions): Generat
     // A duplicate is typed in a form that yields a number, and another one than its first record's.
     const form = duplicate
       ? FORMS.slice(0, 8)[(FORMS.indexOf(out[owner.n - 1]?.form ?? 'e164') + 1 + i) % 8]
-      : FORMS[(offset + 3 + i) % FORMS.length];
+      : FORMS[(offset + 3 + fresh++) % FORMS.length];
     out.push(record('Lead', owner, form, rnd));
   }
   return out;
