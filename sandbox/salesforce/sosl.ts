@@ -80,7 +80,7 @@ function tokenizeSearch(query: string, offset: number): SearchToken[] {
     malformed(
       `Invalid search query at column ${offset + at + 1}: reserved character '${ch}' must be escaped with a backslash`,
     );
-  // Reads one escaped or plain character; wildcards are kept as \u0000-prefixed markers so that an escaped `*`
+  // Reads one escaped or plain character; wildcards are kept as \uE000-prefixed markers so that an escaped `*`
   // stays a literal star.
   const readChar = (): string => {
     const ch = query.charAt(i);
@@ -92,7 +92,7 @@ function tokenizeSearch(query: string, offset: number): SearchToken[] {
     }
     if (ch === '*' || ch === '?') {
       i++;
-      return `\u0000${ch}`;
+      return `\uE000${ch}`;
     }
     if (RESERVED.has(ch)) throw reservedAt(i, ch);
     i++;
@@ -131,13 +131,13 @@ function tokenizeSearch(query: string, offset: number): SearchToken[] {
 
 /** The digits-only pattern of a term: digits literal, wildcards over digits, everything else dropped. */
 function termPattern(text: string, column: number): RegExp | null {
-  const visible = text.replace(/\u0000[*?]/g, '');
+  const visible = text.replace(/\uE000[*?]/g, '');
   if (visible.replace(/\s/g, '').length < 2)
     throw malformed(`Invalid search term at column ${column}: search term must be longer than one character`);
   let source = '';
   for (let i = 0; i < text.length; i++) {
     const ch = text.charAt(i);
-    if (ch === '\u0000') {
+    if (ch === '\uE000') {
       source += text.charAt(++i) === '*' ? '\\d*' : '\\d';
     } else if (/\d/.test(ch)) {
       source += ch;
