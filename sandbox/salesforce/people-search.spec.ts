@@ -199,6 +199,31 @@ describe('SOSL through jsforce (conn.search)', () => {
     }
   });
 
+  it('drops a deleted record from search results at once', async () => {
+    const { id } = await conn
+      .sobject('Lead')
+      .create({ LastName: 'Kowalski', Company: 'K', Phone: '650.253.0000' });
+    expect((await conn.search(PEOPLE_SOSL('6502530000'))).searchRecords.map((r) => r.Id)).toEqual([id]);
+    await conn.sobject('Lead').destroy(id!);
+    expect((await conn.search(PEOPLE_SOSL('6502530000'))).searchRecords).toEqual([]);
+  });
+
+  it('offers the realistic seed and the index lag on the admin API', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${sim.url}/__admin/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const seeded = await post('seed-realistic', { contacts: 3, leads: 2, seed: 4 });
+    expect(seeded.status).toBe(201);
+    const { records } = (await seeded.json()) as { records: Array<{ id: string; type: string }> };
+    expect(records.map((r) => r.type)).toEqual(['Contact', 'Contact', 'Contact', 'Lead', 'Lead']);
+    expect(records.every((r) => sim.state.records[r.type].has(r.id))).toBe(true);
+    const lag = await post('search-index', { lagMs: 5000 });
+    expect(await lag.json()).toEqual({ lagMs: 5000 });
+  });
+
   it('finds seeded records at once even with an index lag (seeded data predates the test)', async () => {
     sim.setSearchIndexLag(60_000);
     const [first] = sim.seedRealistic({ contacts: 1, leads: 0, seed: 9 }).filter((r) => r.typed);
