@@ -67,7 +67,11 @@ export class DeliveryRepository {
    * skipped because the vendor had no record, is re-opened; else a new one is planned.
    * raw SQL: three data-modifying steps in one statement (CTEs), for a page of people at once.
    */
-  async reopenOrPlan(manager: EntityManager, connectionId: string, subjectIds: readonly string[]): Promise<void> {
+  async reopenOrPlan(
+    manager: EntityManager,
+    connectionId: string,
+    subjectIds: readonly string[],
+  ): Promise<void> {
     await manager.query(
       `WITH open AS (
          UPDATE delivery SET next_attempt_at = now(), updated_at = now()

@@ -1,4 +1,7 @@
-import { type ConsentPush, type PushOutcome, RateLimitedError } from '../connectors';
+import { type ConsentPush, NOT_FOUND_AT_VENDOR, type PushOutcome, RateLimitedError } from '../connectors';
+
+/** Why a delivery whose person was not found is retried later: a backfill may still link them. */
+export const WAITING_FOR_BACKFILL = 'waiting_for_backfill';
 import type { DeliveryOperation } from './propagation.constants';
 import { decideRetry, NO_OUTCOME_RETRY_MS } from './retry-policy';
 
@@ -67,8 +70,13 @@ export function recordOutcomes(input: {
   random?: () => number;
   /** The retry policy's first transient backoff (configuration); the policy's default when absent. */
   baseDelayMs?: number;
+  /**
+   * A backfill of the connection is running: a person not found yet may be linked by it, so their delivery waits
+   * this long and tries again instead of ending skipped.
+   */
+  waitForBackfillMs?: number;
 }): RecordedBatch {
-  const { claimed, outcomes, pushes = [], now, random, baseDelayMs } = input;
+  const { claimed, outcomes, pushes = [], now, random, baseDelayMs, waitForBackfillMs } = input;
   const byId = new Map(claimed.map((c) => [c.id, c]));
   const subjectOf = new Map(pushes.map((p) => [p.deliveryId, p.subjectId]));
   const updates = new Map<string, DeliveryUpdate>();
@@ -90,6 +98,16 @@ export function recordOutcomes(input: {
         latencies.push((now - new Date(delivery.created_at).getTime()) / 1000);
         break;
       case 'skipped':
+        if (waitForBackfillMs !== undefined && outcome.reason === NOT_FOUND_AT_VENDOR) {
+          // Not an attempt that failed: the claim's increment is taken back.
+          updates.set(delivery.id, {
+            ...ended(delivery.id, 'skipped', WAITING_FOR_BACKFILL),
+            status: 'retrying',
+            nextAttemptAt: new Date(now + waitForBackfillMs),
+            refund: true,
+          });
+          break;
+        }
         updates.set(delivery.id, ended(delivery.id, 'skipped', outcome.reason));
         break;
       case 'failed': {
