@@ -38,6 +38,8 @@ export interface ConnectionPatch {
   mapping?: Record<string, unknown>;
   erasureMode?: ErasureMode;
   rateLimit?: { max: number; windowMs: number };
+  /** Region of national numbers at this account; null clears it (DEFAULT_PHONE_REGION applies). */
+  phoneRegion?: string | null;
 }
 
 /** A token is refreshed this long before it expires. */
@@ -61,6 +63,7 @@ export function view(row: ConnectionRow, vendorName: string) {
     mapping: row.mapping,
     erasure_mode: row.erasure_mode,
     rate_limit: { ...DEFAULT_RATE_LIMITS[row.type], ...row.rate_limit },
+    phone_region: row.phone_region,
     token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
     last_error: row.last_error,
     last_test_at: row.last_test_at ? new Date(row.last_test_at).toISOString() : null,
@@ -201,6 +204,7 @@ export class ConnectionService {
       mapping: patch.mapping ? { ...row.mapping, ...patch.mapping } : null,
       erasureMode: patch.erasureMode ?? null,
       rateLimit: patch.rateLimit ?? null,
+      phoneRegion: patch.phoneRegion,
     });
     return this.get(id);
   }
