@@ -119,7 +119,10 @@ describe('email uniqueness', () => {
     const { id } = create(crm, { email: 'jane@example.com' });
     const err = rejection(() => createContact(crm.ctx({ properties: { email: 'JANE@Example.COM' } })));
     expect(err.status).toBe(409);
-    expect(err.body).toMatchObject({ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${id}` });
+    expect(err.body).toMatchObject({
+      category: 'CONFLICT',
+      message: `Contact already exists. Existing ID: ${id}`,
+    });
   });
 
   it('reports an existing email per item in batch create and creates the other inputs', () => {

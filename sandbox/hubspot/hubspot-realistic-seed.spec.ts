@@ -43,7 +43,9 @@ describe('seedRealisticContacts', () => {
       const found = new Set(searchE164(crm, e164));
       for (const { id, person } of records) {
         if (found.has(id) !== person.expectedMatchable) {
-          disagreements.push(`${person.format} in ${person.property} (country ${person.country}): ${person.typed}`);
+          disagreements.push(
+            `${person.format} in ${person.property} (country ${person.country}): ${person.typed}`,
+          );
         }
       }
       // Nobody else's record answers for this number.
@@ -54,8 +56,17 @@ describe('seedRealisticContacts', () => {
 
   it('lets a portal default country make national numbers without a country matchable', () => {
     const crm = testCrm({ defaultCountry: 'DE' });
-    const { contacts } = seedRealisticContacts(crm.portal, NOW, { count: 1_000, seed: 2, regionShare: { DE: 1, US: 0, GB: 0 } });
-    const national = contacts.find((c) => c.person.format === 'national' && c.person.country === null && c.person.property !== 'hs_whatsapp_phone_number')!;
+    const { contacts } = seedRealisticContacts(crm.portal, NOW, {
+      count: 1_000,
+      seed: 2,
+      regionShare: { DE: 1, US: 0, GB: 0 },
+    });
+    const national = contacts.find(
+      (c) =>
+        c.person.format === 'national' &&
+        c.person.country === null &&
+        c.person.property !== 'hs_whatsapp_phone_number',
+    )!;
     expect(national.person.expectedMatchable).toBe(false);
     expect(searchE164(crm, national.person.e164!)).toContain(national.id);
   });

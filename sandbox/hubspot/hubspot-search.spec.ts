@@ -41,10 +41,9 @@ describe('search on string properties compares the stored string', () => {
   });
 
   it('finds the formatted phone through the calculated international property', () => {
-    expect(ids(search(crm, eq('hs_searchable_calculated_international_phone_number', '+4915112345678')))).toEqual([
-      formatted,
-      e164,
-    ]);
+    expect(
+      ids(search(crm, eq('hs_searchable_calculated_international_phone_number', '+4915112345678'))),
+    ).toEqual([formatted, e164]);
     expect(ids(search(crm, eq('hs_searchable_calculated_phone_number', '15112345678')))).toEqual([
       formatted,
       e164,
@@ -57,7 +56,9 @@ describe('search on string properties compares the stored string', () => {
     });
     expect(ids(search(crm, inFilter('IN')))).toEqual([formatted]);
     expect(ids(search(crm, inFilter('NOT_IN')))).toEqual([e164, whatsapp]);
-    const neq = { filterGroups: [{ filters: [{ propertyName: 'phone', operator: 'NEQ', value: '+4915112345678' }] }] };
+    const neq = {
+      filterGroups: [{ filters: [{ propertyName: 'phone', operator: 'NEQ', value: '+4915112345678' }] }],
+    };
     expect(ids(search(crm, neq))).toEqual([formatted, whatsapp]);
   });
 
@@ -77,12 +78,20 @@ describe('search limits', () => {
   const refused = (body: Record<string, unknown>) => rejection(() => search(crm, body));
 
   it('refuses more than 5 groups, 10 filters in a group or 25 filters in all', () => {
-    expect(refused({ filterGroups: Array.from({ length: 6 }, () => ({ filters: [filter] })) }).status).toBe(400);
-    expect(refused({ filterGroups: [{ filters: Array.from({ length: 11 }, () => filter) }] }).status).toBe(400);
+    expect(refused({ filterGroups: Array.from({ length: 6 }, () => ({ filters: [filter] })) }).status).toBe(
+      400,
+    );
+    expect(refused({ filterGroups: [{ filters: Array.from({ length: 11 }, () => filter) }] }).status).toBe(
+      400,
+    );
     const tooMany = Array.from({ length: 3 }, () => ({ filters: Array.from({ length: 9 }, () => filter) }));
     expect(refused({ filterGroups: tooMany }).body.category).toBe('VALIDATION_ERROR');
-    const enough = [...Array.from({ length: 2 }, () => ({ filters: Array.from({ length: 10 }, () => filter) }))];
-    expect(search(crm, { filterGroups: [...enough, { filters: Array.from({ length: 5 }, () => filter) }] }).total).toBe(0);
+    const enough = [
+      ...Array.from({ length: 2 }, () => ({ filters: Array.from({ length: 10 }, () => filter) })),
+    ];
+    expect(
+      search(crm, { filterGroups: [...enough, { filters: Array.from({ length: 5 }, () => filter) }] }).total,
+    ).toBe(0);
   });
 
   it('refuses a page size above 200 and paging past 10,000 results', () => {
@@ -135,13 +144,23 @@ describe('polling on lastmodifieddate', () => {
 
   it('filters createdate the same way', () => {
     const { crm, a } = portalWithHistory();
-    const body = { filterGroups: [{ filters: [{ propertyName: 'createdate', operator: 'LT', value: Date.parse('2025-01-02T10:00:01.000Z') }] }] };
+    const body = {
+      filterGroups: [
+        {
+          filters: [
+            { propertyName: 'createdate', operator: 'LT', value: Date.parse('2025-01-02T10:00:01.000Z') },
+          ],
+        },
+      ],
+    };
     expect(ids(search(crm, body))).toEqual([a]);
   });
 
   it('sorts descending', () => {
     const { crm, a, b } = portalWithHistory();
-    expect(ids(search(crm, { sorts: [{ propertyName: 'lastmodifieddate', direction: 'DESCENDING' }] }))).toEqual([a, b]);
+    expect(
+      ids(search(crm, { sorts: [{ propertyName: 'lastmodifieddate', direction: 'DESCENDING' }] })),
+    ).toEqual([a, b]);
   });
 
   it('refuses a date it cannot read', () => {

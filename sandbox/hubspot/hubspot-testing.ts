@@ -1,6 +1,7 @@
 import type { CrmContext } from './hubspot-contacts';
 import type { SimResponse } from './hubspot-http';
-import { newPortal, type PortalState, type WebhookEvent } from './hubspot-state';
+import { newPortal, type PortalState } from './hubspot-state';
+import type { WebhookEventInput } from './hubspot-webhooks';
 
 /**
  * For the simulator's unit specs: one portal and a hand-driven clock, and request contexts for calling the
@@ -13,14 +14,16 @@ export interface TestCrm {
   advance: (ms: number) => void;
   /** A request context with this JSON body and query. */
   ctx: (body?: unknown, query?: Record<string, string>) => CrmContext;
-  events: Array<Partial<WebhookEvent>>;
+  events: WebhookEventInput[];
 }
 
-export function testCrm(options: { defaultCountry?: string; searchLagMs?: number; startMs?: number } = {}): TestCrm {
+export function testCrm(
+  options: { defaultCountry?: string; searchLagMs?: number; startMs?: number } = {},
+): TestCrm {
   let clock = options.startMs ?? Date.parse('2025-01-02T10:00:00.000Z');
   const portal = newPortal(1_000_001, 5_000_001, new Date(clock).toISOString(), true);
   portal.defaultCountry = options.defaultCountry;
-  const events: Array<Partial<WebhookEvent>> = [];
+  const events: WebhookEventInput[] = [];
   return {
     portal,
     now: () => clock,
