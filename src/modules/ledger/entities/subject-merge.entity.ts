@@ -37,7 +37,7 @@ export class SubjectMergeEntity {
 
   /** Where the join was seen (source, connection, record type): never an identifier's value. */
   @Column({ type: 'jsonb', default: {} })
-  evidence!: Record<string, unknown>;
+  evidence!: Record<string, string | number | boolean | null>;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
