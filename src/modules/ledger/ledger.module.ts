@@ -16,6 +16,7 @@ import { LedgerService } from './ledger.service';
 import { SubjectRepository } from './subject.repository';
 import { SubjectMergeRepository } from './subject-merge.repository';
 import { SubjectMergeService } from './subject-merge.service';
+import { SubjectTimelineService } from './subject-timeline.service';
 
 @Module({
   imports: [
@@ -39,6 +40,7 @@ import { SubjectMergeService } from './subject-merge.service';
     LedgerReader,
     ConsentCommandService,
     ConsentQueryService,
+    SubjectTimelineService,
   ],
   exports: [LedgerService, LedgerReader, IdentityService, ConsentQueryService],
 })
