@@ -75,7 +75,11 @@ export class SubjectMergeRepository {
     mergedIds: readonly string[],
   ): Promise<{ kind: IdentityKind; value_hash: Buffer }[]> {
     return manager.query(
-      `UPDATE subject_identity SET subject_id = $1 WHERE subject_id = ANY($2::uuid[]) RETURNING kind, value_hash`,
+      // As a CTE read by a SELECT: TypeORM answers a bare UPDATE … RETURNING as [rows, count].
+      `WITH moved AS (
+         UPDATE subject_identity SET subject_id = $1 WHERE subject_id = ANY($2::uuid[]) RETURNING kind, value_hash
+       )
+       SELECT kind, value_hash FROM moved`,
       [survivorId, mergedIds],
     );
   }
