@@ -353,7 +353,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     const asked = lookup.subject_id?.toLowerCase();
     return {
       subject_id: subject.subjectId,
-      redirected_from: asked && asked !== subject.subjectId ? asked : null,
+      // Only when the id asked about was merged into this person (the answer of everyone else is unchanged).
+      ...(asked && asked !== subject.subjectId ? { redirected_from: asked } : {}),
       states: subject.rows
         .slice()
         .sort((a, b) =>

@@ -49,12 +49,12 @@ export class ConsentStatesResponse {
   @ApiProperty({ format: 'uuid' }) subject_id!: string;
   @ApiProperty({
     format: 'uuid',
-    nullable: true,
+    required: false,
     type: String,
     description:
-      'The subject id asked about when that person was merged into this one (subject_id): the answer is for the person they became.',
+      'The subject id asked about when that person was merged into this one (subject_id): the answer is for the person they became. Absent otherwise.',
   })
-  redirected_from!: string | null;
+  redirected_from?: string;
   @ApiProperty({ type: [ConsentStateResponse] }) states!: ConsentStateResponse[];
 }
 
