@@ -322,7 +322,7 @@ describe('merging the people a CRM record joins', () => {
 
       const pushed = (await reader.personsForPush([newest])).get(newest);
 
-      expect(pushed).toMatchObject({ email: person.email, phone: person.phone, waId: person.waId });
+      expect(pushed).toMatchObject({ emails: [person.email], phones: [person.phone], waId: person.waId });
       expect(pushed?.states.map((s) => [s.scope, s.status])).toEqual([
         [ALL_SCOPES, 'granted'],
         [NUMBER_A, 'withdrawn'],

@@ -21,6 +21,7 @@ export interface ConnectionRow {
   erasure_mode: ErasureMode;
   rate_limit: { max?: number; windowMs?: number };
   last_error: string | null;
+  phone_region: string | null;
   last_test_at: Date | null;
   last_test_result: unknown;
   refresh_history: Date[];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ConsentStateEntity } from './entities/consent-state.entity';
 import type { ConsentStatus } from './ledger.types';
@@ -87,6 +87,26 @@ export class ConsentStateRepository {
         .filter((r) => r.merged_into === null)
         .map((r) => ({ scope: r.scope, status: r.status, capturedAt: r.captured_at })),
     };
+  }
+
+  /** Every scope's state of these people for one purpose and channel, read in the caller's transaction. */
+  async scopesOfMany(
+    manager: EntityManager,
+    subjectIds: readonly string[],
+    purpose: string,
+    channel: string,
+  ): Promise<{ subjectId: string; scope: string; status: ConsentStatus; capturedAt: Date }[]> {
+    if (subjectIds.length === 0) return [];
+    const rows = await manager.getRepository(ConsentStateEntity).find({
+      select: { subjectId: true, scope: true, status: true, capturedAt: true },
+      where: { subjectId: In([...subjectIds]), purpose, channel },
+    });
+    return rows.map((r) => ({
+      subjectId: r.subjectId,
+      scope: r.scope,
+      status: r.status,
+      capturedAt: new Date(r.capturedAt),
+    }));
   }
 
   /**

@@ -1,6 +1,7 @@
 // The ledger module's public API: what other modules may use. Everything else is internal.
 export { serveConsentCheckDirectly } from './consent-check.route';
 export { IdentityService } from './identity.service';
+export type { PreparedIdentity } from './identity.service';
 export { LedgerModule } from './ledger.module';
 export { LedgerReader } from './ledger.reader';
 export type { ConsentStateInForce } from './ledger.reader';

@@ -141,6 +141,22 @@ export class LedgerService {
   }
 
   /**
+   * Who already owns each of these identifiers, by IdentityService.cacheKey (a read without locks: a hint that
+   * lets a caller skip resolving identifiers that are all known; resolvePreparedSubject decides under lock).
+   */
+  async ownersOf(
+    manager: EntityManager,
+    prepared: readonly PreparedIdentity[],
+  ): Promise<Map<string, string>> {
+    const rows = await this.subjects.ownersOf(
+      manager,
+      prepared.map((p) => p.kind),
+      prepared.map((p) => p.hash),
+    );
+    return new Map(rows.map((r) => [IdentityService.cacheKey(r.kind, r.value_hash), r.subject_id]));
+  }
+
+  /**
    * Finds the person any of these identifiers belongs to, or creates them, and attaches the identifiers
    * not yet known. Concurrent resolutions of the same identifiers are serialised on advisory locks.
    */

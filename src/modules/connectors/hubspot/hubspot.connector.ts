@@ -254,29 +254,29 @@ export class HubspotConnector implements Connector {
     const emailSubscriptionId = this.emailSubscriptionId();
     for (const item of items) {
       const properties = toHubspotProperties(item.states);
-      const email = item.email && emailSubscriptionId ? toHubspotEmailStatus(item.states) : null;
+      const email = item.emails[0] && emailSubscriptionId ? toHubspotEmailStatus(item.states) : null;
       if (!properties && !email) {
         outcomes.push({
           deliveryId: item.deliveryId,
           outcome: 'skipped',
           reason: HUBSPOT_SKIP_REASONS.nothingToApply,
         });
-      } else if (!item.remoteId && !item.phone) {
+      } else if (!item.remoteIds[0] && !item.phones[0]) {
         outcomes.push({
           deliveryId: item.deliveryId,
           outcome: 'skipped',
           reason: HUBSPOT_SKIP_REASONS.missingIdentity,
         });
       } else {
-        plans.push({ item, properties, email, contactIds: item.remoteId ? [item.remoteId] : [] });
+        plans.push({ item, properties, email, contactIds: item.remoteIds[0] ? [item.remoteIds[0]] : [] });
       }
     }
 
-    const phones = [...new Set(plans.filter((p) => !p.item.remoteId).map((p) => p.item.phone!))];
+    const phones = [...new Set(plans.filter((p) => !p.item.remoteIds[0]).map((p) => p.item.phones[0]))];
     const found = phones.length > 0 ? await this.findContactsByPhone(phones) : new Map<string, string[]>();
     const located: Plan[] = [];
     for (const plan of plans) {
-      if (!plan.item.remoteId) plan.contactIds = found.get(plan.item.phone!) ?? [];
+      if (!plan.item.remoteIds[0]) plan.contactIds = found.get(plan.item.phones[0]) ?? [];
       if (plan.contactIds.length === 0) {
         outcomes.push({
           deliveryId: plan.item.deliveryId,
@@ -305,7 +305,7 @@ export class HubspotConnector implements Connector {
       outcomes.push({
         deliveryId: plan.item.deliveryId,
         outcome: 'succeeded',
-        remoteId: plan.contactIds[0],
+        records: plan.contactIds.map((remoteId) => ({ remoteId, recordType: 'contact' })),
         // A person with several HubSpot contacts (duplicates sharing the phone) is written on all of them.
         vendorReference: plan.contactIds.join(','),
         pushed: plan.properties ? { ...plan.properties } : undefined,
@@ -405,7 +405,7 @@ export class HubspotConnector implements Connector {
     if (!subscriptionId) return failures;
     for (const batch of chunk(plans, HUBSPOT_BATCH_LIMIT)) {
       const inputs = batch.map((p) => ({
-        subscriberIdString: p.item.email!,
+        subscriberIdString: p.item.emails[0],
         channel: 'EMAIL',
         statusState: p.email!.statusState,
         subscriptionId: Number(subscriptionId),
@@ -420,7 +420,7 @@ export class HubspotConnector implements Connector {
       for (const error of body?.errors ?? []) {
         const refused = new Set((error.context?.emails ?? []).map((e) => e.toLowerCase()));
         for (const plan of batch) {
-          if (refused.has(plan.item.email!.toLowerCase())) {
+          if (refused.has(plan.item.emails[0].toLowerCase())) {
             failures.set(
               plan.item.deliveryId,
               new PermanentError(

@@ -114,7 +114,10 @@ describe(fromHubspotContact.name, () => {
       updatedAt,
       properties: { phone: '+1', hs_whatsapp_phone_number: '+4915199', wa_marketing_consent: 'OPTED_IN' },
     });
-    expect(contact.phone).toBe('+4915199');
+    expect(contact.phones).toEqual([
+      { field: 'phone', value: '+1' },
+      { field: 'hs_whatsapp_phone_number', value: '+4915199' },
+    ]);
     expect(contact.consent).toEqual({
       status: 'granted',
       capturedAt: updatedAt.toISOString(),

@@ -100,7 +100,10 @@ function nonEmpty(value: string | null | undefined): string | null {
  */
 export function fromHubspotContact(contact: HubspotContactLike): RemoteContact {
   const p = contact.properties;
-  const phone = HUBSPOT_PHONE_PROPERTIES.map((name) => nonEmpty(p[name])).find((v) => v !== null) ?? null;
+  const phones = HUBSPOT_PHONE_PROPERTIES.flatMap((field) => {
+    const value = nonEmpty(p[field]);
+    return value ? [{ field, value }] : [];
+  });
   const raw = p[HUBSPOT_PROPERTIES.consent];
   const status = raw === 'OPTED_IN' ? 'granted' : raw === 'OPTED_OUT' ? 'withdrawn' : null;
   const updatedAt =
@@ -108,8 +111,12 @@ export function fromHubspotContact(contact: HubspotContactLike): RemoteContact {
   const capturedAt = parseHubspotTime(p[HUBSPOT_PROPERTIES.updatedAt]) ?? updatedAt;
   return {
     remoteId: contact.id,
-    phone,
+    recordType: 'contact',
+    phones,
     email: nonEmpty(p.email),
+    region: null,
+    observedAt: updatedAt,
+    unreadable: [],
     consent:
       status && capturedAt
         ? {

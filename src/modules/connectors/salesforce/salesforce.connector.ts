@@ -200,10 +200,10 @@ export class SalesforceConnector implements Connector, ChangePoller {
           outcome: 'skipped',
           reason: 'no_whatsapp_marketing_state',
         };
-      } else if (!item.phone && !item.remoteId) {
+      } else if (!item.phones[0] && !item.remoteIds[0]) {
         outcomes[i] = { deliveryId: item.deliveryId, outcome: 'skipped', reason: 'missing_identity' };
       } else {
-        works.set(i, { item, consent, individuals: [], unlinked: [], byPhone: !item.remoteId });
+        works.set(i, { item, consent, individuals: [], unlinked: [], byPhone: !item.remoteIds[0] });
       }
     });
 
@@ -211,7 +211,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
     await this.resolvePhones(
       client,
       mapping,
-      [...works.values()].filter((w) => w.byPhone && w.item.phone),
+      [...works.values()].filter((w) => w.byPhone && w.item.phones[0]),
     );
     for (const [i, w] of works) {
       if (w.individuals.length === 0 && w.unlinked.length === 0) {
@@ -236,7 +236,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
       outcomes[i] = {
         deliveryId,
         outcome: 'succeeded',
-        remoteId: primary,
+        records: [{ remoteId: primary, recordType: 'Individual' }],
         vendorReference: result?.recordIds[0] ?? null,
         pushed: {
           PrivacyConsentStatus: result?.consent.status,
@@ -262,9 +262,9 @@ export class SalesforceConnector implements Connector, ChangePoller {
    * stores for a record without an Individual) is read back. When the record is gone, the phone is looked up instead.
    */
   private async resolveRemoteIds(client: SalesforceClient, mapping: SalesforceMapping, works: Work[]) {
-    const withId = works.filter((w) => w.item.remoteId && isId(w.item.remoteId));
-    for (const w of works) if (w.item.remoteId && !isId(w.item.remoteId)) w.byPhone = true;
-    const individualIds = withId.map((w) => w.item.remoteId!).filter((id) => id.startsWith('0PK'));
+    const withId = works.filter((w) => w.item.remoteIds[0] && isId(w.item.remoteIds[0]));
+    for (const w of works) if (w.item.remoteIds[0] && !isId(w.item.remoteIds[0])) w.byPhone = true;
+    const individualIds = withId.map((w) => w.item.remoteIds[0]).filter((id) => id.startsWith('0PK'));
     const existing = new Set<string>();
     for (const ids of chunks([...new Set(individualIds)])) {
       const rows = await client.queryAll<{ Id: string }>(
@@ -275,7 +275,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
     const people = new Map<string, Person>();
     for (const type of mapping.targets) {
       const prefix = type === 'Contact' ? '003' : '00Q';
-      const ids = [...new Set(withId.map((w) => w.item.remoteId!).filter((id) => id.startsWith(prefix)))];
+      const ids = [...new Set(withId.map((w) => w.item.remoteIds[0]).filter((id) => id.startsWith(prefix)))];
       for (const part of chunks(ids)) {
         const rows = await client.queryAll<PersonRow>(
           `SELECT ${PERSON_FIELDS} FROM ${type} WHERE Id IN ${soqlList(part)}`,
@@ -284,7 +284,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
       }
     }
     for (const w of withId) {
-      const id = w.item.remoteId!;
+      const id = w.item.remoteIds[0];
       const key = id.slice(0, 15);
       const person = people.get(key);
       if (id.startsWith('0PK') && existing.has(key)) {
@@ -299,7 +299,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
 
   /** Contacts (and Leads, when targeted) whose MobilePhone or Phone is the person's number: one query a type. */
   private async resolvePhones(client: SalesforceClient, mapping: SalesforceMapping, works: Work[]) {
-    const phones = [...new Set(works.map((w) => w.item.phone!))];
+    const phones = [...new Set(works.map((w) => w.item.phones[0]))];
     if (phones.length === 0) return;
     const byPhone = new Map<string, Map<string, Person>>();
     const note = (phone: string | null, person: Person) => {
@@ -322,7 +322,9 @@ export class SalesforceConnector implements Connector, ChangePoller {
       }
     }
     for (const w of works) {
-      const found = [...(byPhone.get(w.item.phone!)?.values() ?? [])].sort((a, b) => (a.Id < b.Id ? -1 : 1));
+      const found = [...(byPhone.get(w.item.phones[0])?.values() ?? [])].sort((a, b) =>
+        a.Id < b.Id ? -1 : 1,
+      );
       addPeople(w, found);
     }
   }
@@ -332,7 +334,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
     const needing = new Map<string, Work[]>();
     for (const w of works) {
       if (w.individuals.length > 0 || w.unlinked.length === 0) continue;
-      const key = w.item.phone ?? w.unlinked[0].Id;
+      const key = w.item.phones[0] ?? w.unlinked[0].Id;
       needing.set(key, [...(needing.get(key) ?? []), w]);
     }
     if (needing.size === 0) return;
@@ -592,10 +594,8 @@ export class SalesforceConnector implements Connector, ChangePoller {
     return useful.map((r) => {
       const person = people.get(r.PartyId!.slice(0, 15));
       return {
+        ...remoteContact(person ?? ({ Id: r.PartyId! } as PersonRow), r),
         remoteId: r.PartyId!,
-        phone: person ? (person.MobilePhone ?? person.Phone ?? null) : null,
-        email: person?.Email ?? null,
-        consent: remoteConsent(r),
       };
     });
   }

@@ -137,8 +137,15 @@ export function remoteConsent(row: ConsentRow | null | undefined): RemoteContact
 export function remoteContact(person: PersonRow, consent: ConsentRow | null | undefined): RemoteContact {
   return {
     remoteId: person.IndividualId ?? person.Id,
-    phone: person.MobilePhone ?? person.Phone ?? null,
+    recordType: 'Individual',
+    phones: [
+      ...(person.MobilePhone ? [{ field: 'MobilePhone', value: person.MobilePhone }] : []),
+      ...(person.Phone ? [{ field: 'Phone', value: person.Phone }] : []),
+    ],
     email: person.Email ?? null,
+    region: null,
+    observedAt: null,
+    unreadable: [],
     consent: remoteConsent(consent),
   };
 }
