@@ -12,7 +12,9 @@ export class SubjectMerge1765000001000 implements MigrationInterface {
       ALTER TABLE subject
         ADD COLUMN merged_into uuid NULL CONSTRAINT fk_subject_merged_into REFERENCES subject(id) ON DELETE RESTRICT`);
     // Few people are ever merged: the index holds only them (a survivor's timeline looks them up).
-    await q.query(`CREATE INDEX ix_subject_merged_into ON subject (merged_into) WHERE merged_into IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX ix_subject_merged_into ON subject (merged_into) WHERE merged_into IS NOT NULL`,
+    );
 
     await q.query(`
       CREATE TABLE subject_merge (
