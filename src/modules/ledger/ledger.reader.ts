@@ -6,6 +6,7 @@ import { ConsentEventRepository, type EventsPerDay } from './consent-event.repos
 import { ConsentStateRepository } from './consent-state.repository';
 import type { ConsentStatus } from './ledger.types';
 import { SubjectRepository } from './subject.repository';
+import { SubjectMergeRepository } from './subject-merge.repository';
 
 /** One consent state of a person as a connector must apply it (connectors call it ConsentStateSnapshot). */
 export interface ConsentStateInForce {
@@ -73,15 +74,18 @@ export class LedgerReader {
     private readonly events: ConsentEventRepository,
     private readonly states: ConsentStateRepository,
     private readonly crypto: CryptoService,
+    private readonly merges: SubjectMergeRepository,
   ) {}
 
   /**
-   * Each of these people (every id given has an entry, empty when unknown): their first phone, wa_id and
-   * email by when they were added, decrypted, and their consent states in force, ordered by purpose,
-   * channel and scope.
+   * Each of these people (every id given has an entry, empty when unknown): their phones, first wa_id and
+   * emails by when they were added, decrypted, and their consent states in force, ordered by purpose,
+   * channel and scope. An id merged into another person has that person's identifiers and states.
    */
   async personsForPush(subjectIds: readonly string[]): Promise<Map<string, PersonForPush>> {
-    const ids = [...new Set(subjectIds)];
+    const asked = [...new Set(subjectIds)];
+    const survivors = await this.merges.survivorsOf(asked);
+    const ids = [...new Set(asked.map((id) => survivors.get(id) ?? id))];
     const [states, identities] = await Promise.all([
       this.states.statesWithEventOf(ids),
       this.subjects.contactIdentitiesOf(ids),
@@ -109,7 +113,7 @@ export class LedgerReader {
       });
     }
     for (const person of people.values()) person.states = inForce(person.states);
-    return people;
+    return new Map(asked.map((id) => [id, people.get(survivors.get(id) ?? id)!]));
   }
 
   /**
