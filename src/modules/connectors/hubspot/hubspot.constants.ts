@@ -100,8 +100,8 @@ export const HUBSPOT_SEARCH_MAX_RESULTS = 10_000;
  * (reference §3, polling), so a contact changed just before the last poll may only now be searchable.
  */
 export const HUBSPOT_POLL_OVERLAP_MS = 30_000;
-/** Search pages (of HUBSPOT_SEARCH_PAGE_SIZE) read by one pollChanges call; the next call resumes. */
-export const HUBSPOT_POLL_MAX_PAGES = 50;
+/** Changes newer than its cursor that one pollChanges call reports at most; the next call resumes. */
+export const HUBSPOT_POLL_MAX_CHANGES = 10_000;
 /** Search page size (reference: up to 200, unconfirmed; the sandbox enforces 200). */
 export const HUBSPOT_SEARCH_PAGE_SIZE = 200;
 /** CRM search: 5 requests per second per portal (reference §7). */
