@@ -38,7 +38,6 @@ function context(
     mapping,
     erasureMode: 'vendor_gdpr_delete',
     credentials,
-    phoneRegion: null,
   };
 }
 
@@ -66,24 +65,16 @@ function withdrawal(overrides: Partial<ConsentStateSnapshot> = {}): ConsentState
   };
 }
 
-/** A push for one person, given by their (single) phone, email and record id. */
-type PushOf = Partial<Omit<ConsentPush, 'phones' | 'emails' | 'remoteIds'>> & {
-  phone?: string | null;
-  email?: string | null;
-  remoteId?: string | null;
-};
-
-function push(n: number, overrides: PushOf = {}): ConsentPush {
-  const { phone = null, email = null, remoteId = null, ...rest } = overrides;
+function push(n: number, overrides: Partial<ConsentPush> = {}): ConsentPush {
   return {
     deliveryId: `delivery-${n}`,
     subjectId: `subject-${n}`,
-    phones: phone ? [phone] : [],
+    phone: null,
     waId: null,
-    emails: email ? [email] : [],
-    remoteIds: remoteId ? [remoteId] : [],
+    email: null,
+    remoteId: null,
     states: [withdrawal({ eventId: `evt-${n}` })],
-    ...rest,
+    ...overrides,
   };
 }
 

@@ -71,7 +71,6 @@ function contextFor(
     mapping,
     erasureMode: 'hard_delete',
     credentials,
-    phoneRegion: null,
   };
 }
 
@@ -117,24 +116,16 @@ function state(
   };
 }
 
-/** A push for one person, given by their (single) phone, email and record id. */
-type PushOf = Partial<Omit<ConsentPush, 'phones' | 'emails' | 'remoteIds'>> & {
-  phone?: string | null;
-  email?: string | null;
-  remoteId?: string | null;
-};
-
-function push(overrides: PushOf = {}): ConsentPush {
-  const { phone = '+16505550101', email = null, remoteId = null, ...rest } = overrides;
+function push(overrides: Partial<ConsentPush> = {}): ConsentPush {
   return {
     deliveryId: randomUUID(),
     subjectId: randomUUID(),
-    phones: phone ? [phone] : [],
+    phone: '+16505550101',
     waId: null,
-    emails: email ? [email] : [],
-    remoteIds: remoteId ? [remoteId] : [],
+    email: null,
+    remoteId: null,
     states: [state('withdrawn', '2026-03-01T10:00:00.000Z', 'evt-stop')],
-    ...rest,
+    ...overrides,
   };
 }
 
@@ -246,7 +237,7 @@ describe(SalesforceConnector.name, () => {
 
       const grant = push({ states: [state('granted', '2026-03-02T09:00:00.000Z', 'evt-start')] });
       const byPhone = succeeded((await c.pushConsent([grant]))[0]);
-      expect(byPhone.records?.[0]?.remoteId).toBe(first.records?.[0]?.remoteId);
+      expect(byPhone.remoteId).toBe(first.remoteId);
       expect(records('ContactPointTypeConsent')).toEqual([
         expect.objectContaining({
           Id: consentId,
@@ -258,7 +249,7 @@ describe(SalesforceConnector.name, () => {
       // With the stored remoteId (the Individual) the Contact lookup is skipped.
       const again = push({
         phone: null,
-        remoteId: first.records![0].remoteId,
+        remoteId: first.remoteId!,
         states: [state('withdrawn', '2026-03-03T09:00:00.000Z', 'evt-stop-2')],
       });
       const before = apiCalls().length;
@@ -477,7 +468,7 @@ describe(SalesforceConnector.name, () => {
         const page = await c.listContacts(cursor, 200);
         pages.push(page.contacts.length);
         seen.push(...page.contacts.map((p) => p.remoteId));
-        const withConsent = page.contacts.find((p) => p.phones.some((ph) => ph.value === '+16505559999'));
+        const withConsent = page.contacts.find((p) => p.phone === '+16505559999');
         if (withConsent) {
           expect(withConsent).toMatchObject({
             remoteId: records('Individual')[0].Id,

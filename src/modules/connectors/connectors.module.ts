@@ -21,19 +21,12 @@ import { CrmContactImporter } from './crm-contact.importer';
 import { BackfillRunEntity } from './entities/backfill-run.entity';
 import { ConnectionRecordEntity } from './entities/connection-record.entity';
 import { ConnectionEntity } from './entities/connection.entity';
-import { ConnectionUnmatchedEntity } from './entities/connection-unmatched.entity';
-import { RecordLinks } from './record-links.service';
 import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
 import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([
-      ConnectionEntity,
-      ConnectionRecordEntity,
-      ConnectionUnmatchedEntity,
-      BackfillRunEntity,
-    ]),
+    TypeOrmModule.forFeature([ConnectionEntity, ConnectionRecordEntity, BackfillRunEntity]),
     LedgerModule,
     InboxModule,
     AuthModule,
@@ -47,7 +40,6 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
     ConnectionDirectoryRepository,
     BackfillRunRepository,
     ConnectionService,
-    RecordLinks,
     ConnectionDirectory,
     ConnectionLeases,
     ConnectionAdminService,
@@ -60,7 +52,6 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
   ],
   exports: [
     ConnectionService,
-    RecordLinks,
     ConnectionAdminService,
     ConnectionDirectory,
     ConnectionLeases,

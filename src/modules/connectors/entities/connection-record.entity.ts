@@ -1,27 +1,22 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
 import { SubjectEntity } from '../../ledger/entities/subject.entity';
 import { ConnectionEntity } from './connection.entity';
 
 /**
- * A remote record that stands for a person at a connection; a person may have several (duplicates, a Salesforce
- * Contact and Lead). The remote id is an identifier: encrypted, and found by its blind index (remote_id_hash).
- * Migrations 1764500000000, 1765000000000.
+ * Which remote record stands for a person at a connection. The remote id is an identifier: encrypted, and
+ * found by its blind index (remote_id_hash).
  */
 @Entity({ name: 'connection_record' })
-@Index('ix_connection_record_subject', ['connectionId', 'subjectId'])
+@Unique('uq_connection_record_remote', ['connectionId', 'remoteIdHash'])
 export class ConnectionRecordEntity {
   @PrimaryColumn({ name: 'connection_id', type: 'uuid', primaryKeyConstraintName: 'pk_connection_record' })
   connectionId!: string;
 
-  @PrimaryColumn({ name: 'remote_id_hash', type: 'bytea', primaryKeyConstraintName: 'pk_connection_record' })
-  remoteIdHash!: Buffer;
-
-  @Column({ name: 'subject_id', type: 'uuid' })
+  @PrimaryColumn({ name: 'subject_id', type: 'uuid', primaryKeyConstraintName: 'pk_connection_record' })
   subjectId!: string;
 
-  /** 'contact' (HubSpot), 'Contact' or 'Lead' (Salesforce); 'record' for links made before it was kept. */
-  @Column({ name: 'record_type', type: 'text' })
-  recordType!: string;
+  @Column({ name: 'remote_id_hash', type: 'bytea' })
+  remoteIdHash!: Buffer;
 
   @Column({ name: 'remote_id_ciphertext', type: 'bytea' })
   remoteIdCiphertext!: Buffer;
