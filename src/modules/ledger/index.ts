@@ -7,4 +7,3 @@ export type { ConsentStateInForce } from './ledger.reader';
 export { LedgerService } from './ledger.service';
 export type { EvidenceValue } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';
-export { normalisePhone, toCountry } from './phone-number';
