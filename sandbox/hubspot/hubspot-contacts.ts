@@ -1,10 +1,6 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import {
-  asArray,
   asRecord,
   conflict,
-  errorBody,
-  HubSpotHttpError,
   notFound,
   optNumber,
   optString,
@@ -13,12 +9,15 @@ import {
   validationError,
   type SimResponse,
 } from './hubspot-http';
-import type { ContactRecord, PortalState, PropertyDefinition } from './hubspot-state';
+import { calculatedPhoneValues, isCalculatedPhoneProperty } from './hubspot-phone';
+import type { ContactRecord, PortalState } from './hubspot-state';
 import type { WebhookEventInput } from './hubspot-webhooks';
 
 /**
- * CRM contacts, contact properties and GDPR delete, as `/crm/v3/objects/contacts/*` and
- * `/crm/v3/properties/contacts/*` answer them (shapes per the 13.5.0 SDK models and the reference).
+ * CRM contacts (basic API, list, GDPR delete) and the record helpers search and batch share, as
+ * `/crm/v3/objects/contacts/*` answers them (shapes per the 13.5.0 SDK models and the reference). Every
+ * property keeps exactly the string written (reference §3 "Phones are stored as typed"); only the calculated
+ * `hs_searchable_calculated_*` phone properties are derived (hubspot-phone.ts).
  */
 
 export interface CrmContext {
@@ -30,14 +29,13 @@ export interface CrmContext {
   emit: (event: WebhookEventInput) => void;
   /** changeSource/sourceId for propertyChange events caused by this request. */
   changeSource: { changeSource: string; sourceId: string };
+  /** The simulator clock (ms epoch); defaults to `Date.parse(nowIso())`. */
+  nowMs?: () => number;
+  /** Search does not see contacts written less than this long ago (the index lags writes); default 0. */
+  searchLagMs?: number;
 }
 
-export const BATCH_LIMIT = 100;
 export const LIST_LIMIT = 100;
-/** Page size cap for search (reference: 200, unconfirmed). */
-export const SEARCH_LIMIT = 200;
-/** Search never pages past 10,000 results (reference: third-party connector docs). */
-export const SEARCH_MAX_RESULTS = 10_000;
 
 const DEFAULT_PROPERTIES = [
   'createdate',
@@ -48,20 +46,13 @@ const DEFAULT_PROPERTIES = [
   'lastname',
 ];
 const ALWAYS_PROPERTIES = ['createdate', 'hs_object_id', 'lastmodifieddate'];
-const OBJECT_NOT_FOUND_MESSAGE =
-  'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.';
 
 // ---------------------------------------------------------------- values and serialisation
 
-/** Digits-only national / E.164 forms for the calculated `hs_searchable_*` properties (format unconfirmed). */
-function calculatedPhone(raw: string | undefined, international: boolean): string | null {
-  if (!raw) return null;
-  const parsed = parsePhoneNumberFromString(raw.startsWith('+') ? raw : `+${raw.replace(/\D/g, '')}`);
-  if (!parsed) return raw.replace(/\D/g, '') || null;
-  return international ? parsed.number : parsed.nationalNumber;
-}
-
-export function contactValue(contact: ContactRecord, name: string): string | null {
+export function contactValue(portal: PortalState, contact: ContactRecord, name: string): string | null {
+  if (isCalculatedPhoneProperty(name)) {
+    return calculatedPhoneValues(contact, portal.defaultCountry)[name] ?? null;
+  }
   switch (name) {
     case 'hs_object_id':
       return contact.id;
@@ -69,14 +60,6 @@ export function contactValue(contact: ContactRecord, name: string): string | nul
       return contact.createdAt;
     case 'lastmodifieddate':
       return contact.updatedAt;
-    case 'hs_searchable_calculated_phone_number':
-      return calculatedPhone(contact.properties.phone, false);
-    case 'hs_searchable_calculated_mobile_number':
-      return calculatedPhone(contact.properties.mobilephone, false);
-    case 'hs_searchable_calculated_international_phone_number':
-      return calculatedPhone(contact.properties.phone, true);
-    case 'hs_searchable_calculated_international_mobile_number':
-      return calculatedPhone(contact.properties.mobilephone, true);
     default:
       return contact.properties[name] ?? null;
   }
@@ -86,10 +69,14 @@ export function contactValue(contact: ContactRecord, name: string): string | nul
  * SimplePublicObject: requested properties come back as `null` when empty; `hs_object_id`, `createdate`
  * and `lastmodifieddate` always; the six defaults when nothing was requested.
  */
-export function serializeContact(contact: ContactRecord, requested?: string[]): Record<string, unknown> {
+export function serializeContact(
+  portal: PortalState,
+  contact: ContactRecord,
+  requested?: string[],
+): Record<string, unknown> {
   const names = requested && requested.length > 0 ? [...requested, ...ALWAYS_PROPERTIES] : DEFAULT_PROPERTIES;
   const properties: Record<string, string | null> = {};
-  for (const name of names) properties[name] = contactValue(contact, name);
+  for (const name of names) properties[name] = contactValue(portal, contact, name);
   const out: Record<string, unknown> = {
     id: contact.id,
     properties,
@@ -111,7 +98,7 @@ export function queryList(query: URLSearchParams, name: string): string[] | unde
     .filter(Boolean);
 }
 
-function bodyList(value: unknown): string[] | undefined {
+export function bodyList(value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value.map((v) => optString(v)).filter((v): v is string => !!v);
 }
@@ -179,17 +166,35 @@ export function validateProperties(
   return values;
 }
 
-function assertEmailFree(portal: PortalState, email: string | null | undefined, selfId?: string) {
-  if (!email) return;
-  const key = email.toLowerCase();
-  if (portal.gdprBlocklist.has(key)) {
-    // HubSpot blocklists GDPR-deleted emails; the exact API response to re-adding one is unconfirmed.
-    throw validationError(
-      `Cannot use email address ${email}: it belongs to a contact that was permanently deleted (GDPR) and is blocked.`,
-    );
-  }
-  const existing = portal.emailIndex.get(key);
-  if (existing && existing !== selfId) throw conflict(`Contact already exists. Existing ID: ${existing}`);
+/** GDPR-deleted emails are blocklisted: they cannot be used again. */
+export function assertEmailAllowed(portal: PortalState, email: string | null | undefined) {
+  if (!email || !portal.gdprBlocklist.has(email.toLowerCase())) return;
+  // HubSpot's exact API response to re-adding one is unconfirmed. The address stays out of the message:
+  // error texts end up in logs.
+  throw validationError(
+    'Cannot use this email address: it belongs to a contact that was permanently deleted (GDPR) and is blocked.',
+  );
+}
+
+/** The id of another contact that already has this email (case-insensitive), if any. */
+export function emailOwner(
+  portal: PortalState,
+  email: string | null | undefined,
+  selfId?: string,
+): string | undefined {
+  if (!email) return undefined;
+  const existing = portal.emailIndex.get(email.toLowerCase());
+  return existing && existing !== selfId ? existing : undefined;
+}
+
+/**
+ * HubSpot's email uniqueness: 409 CONFLICT `Contact already exists. Existing ID: <id>`. Phones are not
+ * unique: several contacts may share one (duplicates are normal in real portals).
+ */
+export function assertEmailFree(portal: PortalState, email: string | null | undefined, selfId?: string) {
+  assertEmailAllowed(portal, email);
+  const existing = emailOwner(portal, email, selfId);
+  if (existing) throw conflict(`Contact already exists. Existing ID: ${existing}`);
 }
 
 export function createContactRecord(
@@ -199,34 +204,35 @@ export function createContactRecord(
 ): ContactRecord {
   const id = String(portal.nextContactId++);
   const properties: Record<string, string> = {};
+  // Stored exactly as written: no trimming, no case folding, no phone formatting (reference §3).
   for (const [k, v] of Object.entries(values)) if (v !== null && v !== '') properties[k] = v;
-  if (properties.email) properties.email = properties.email.toLowerCase();
   const contact: ContactRecord = { id, properties, createdAt: nowIso, updatedAt: nowIso, archived: false };
   portal.contacts.set(id, contact);
-  if (properties.email) portal.emailIndex.set(properties.email, id);
+  if (properties.email) portal.emailIndex.set(properties.email.toLowerCase(), id);
   portal.sortedIds = null;
   return contact;
 }
 
-/** Applies already-validated values; emits `contact.propertyChange` for every value that changed. */
+/**
+ * Applies already-validated values; emits `contact.propertyChange` for every value that changed. Every
+ * write moves `lastmodifieddate`/`updatedAt`, even one that changes nothing (the stricter reading for
+ * pollers: a cursor on `lastmodifieddate` sees every write).
+ */
 export function applyProperties(
   ctx: CrmContext,
   contact: ContactRecord,
   values: Record<string, string | null>,
 ) {
-  const now = ctx.nowIso();
-  let changed = false;
   for (const [name, raw] of Object.entries(values)) {
-    const value = raw === null || raw === '' ? undefined : name === 'email' ? raw.toLowerCase() : raw;
+    const value = raw === null || raw === '' ? undefined : raw;
     const before = contact.properties[name];
     if (before === value) continue;
     if (name === 'email') {
-      if (before) ctx.portal.emailIndex.delete(before);
-      if (value) ctx.portal.emailIndex.set(value, contact.id);
+      if (before) ctx.portal.emailIndex.delete(before.toLowerCase());
+      if (value) ctx.portal.emailIndex.set(value.toLowerCase(), contact.id);
     }
     if (value === undefined) delete contact.properties[name];
     else contact.properties[name] = value;
-    changed = true;
     ctx.emit({
       subscriptionType: 'contact.propertyChange',
       objectId: Number(contact.id),
@@ -235,12 +241,12 @@ export function applyProperties(
       ...ctx.changeSource,
     });
   }
-  if (changed) contact.updatedAt = now;
+  contact.updatedAt = ctx.nowIso();
 }
 
 // ---------------------------------------------------------------- lookups
 
-function findContact(portal: PortalState, id: string, idProperty?: string, archived = false) {
+export function findContact(portal: PortalState, id: string, idProperty?: string, archived = false) {
   let contact: ContactRecord | undefined;
   if (!idProperty || idProperty === 'hs_object_id') contact = portal.contacts.get(id);
   else if (idProperty === 'email') {
@@ -267,7 +273,7 @@ function requireContact(ctx: CrmContext, id: string, idProperty?: string) {
 
 export function getContact(ctx: CrmContext, id: string): SimResponse {
   const contact = requireContact(ctx, id, ctx.query.get('idProperty') ?? undefined);
-  return { status: 200, body: serializeContact(contact, queryList(ctx.query, 'properties')) };
+  return { status: 200, body: serializeContact(ctx.portal, contact, queryList(ctx.query, 'properties')) };
 }
 
 export function createContact(ctx: CrmContext): SimResponse {
@@ -276,7 +282,7 @@ export function createContact(ctx: CrmContext): SimResponse {
   assertEmailFree(ctx.portal, values.email);
   const contact = createContactRecord(ctx.portal, values, ctx.nowIso());
   ctx.emit({ subscriptionType: 'contact.creation', objectId: Number(contact.id), ...ctx.changeSource });
-  return { status: 201, body: serializeContact(contact, Object.keys(values)) };
+  return { status: 201, body: serializeContact(ctx.portal, contact, Object.keys(values)) };
 }
 
 export function updateContact(ctx: CrmContext, id: string): SimResponse {
@@ -285,7 +291,7 @@ export function updateContact(ctx: CrmContext, id: string): SimResponse {
   const values = validateProperties(ctx.portal, body.properties);
   if (values.email !== undefined) assertEmailFree(ctx.portal, values.email, contact.id);
   applyProperties(ctx, contact, values);
-  return { status: 200, body: serializeContact(contact, Object.keys(values)) };
+  return { status: 200, body: serializeContact(ctx.portal, contact, Object.keys(values)) };
 }
 
 export function archiveContact(ctx: CrmContext, id: string): SimResponse {
@@ -294,7 +300,7 @@ export function archiveContact(ctx: CrmContext, id: string): SimResponse {
   if (contact && !contact.archived) {
     contact.archived = true;
     contact.archivedAt = ctx.nowIso();
-    if (contact.properties.email) ctx.portal.emailIndex.delete(contact.properties.email);
+    if (contact.properties.email) ctx.portal.emailIndex.delete(contact.properties.email.toLowerCase());
     ctx.emit({ subscriptionType: 'contact.deletion', objectId: Number(id), ...ctx.changeSource });
   }
   return { status: 204 };
@@ -330,7 +336,7 @@ export function listContacts(ctx: CrmContext, baseUrl: string): SimResponse {
       nextAfter = ids[i];
       break;
     }
-    results.push(serializeContact(contact, requested));
+    results.push(serializeContact(ctx.portal, contact, requested));
   }
   const body: Record<string, unknown> = { results };
   if (nextAfter !== undefined) {
@@ -342,354 +348,6 @@ export function listContacts(ctx: CrmContext, baseUrl: string): SimResponse {
     };
   }
   return { status: 200, body };
-}
-
-// ---------------------------------------------------------------- search
-
-interface Filter {
-  propertyName: string;
-  operator: string;
-  value?: string;
-  highValue?: string;
-  values?: string[];
-}
-
-const OPERATORS = new Set([
-  'EQ',
-  'NEQ',
-  'LT',
-  'LTE',
-  'GT',
-  'GTE',
-  'BETWEEN',
-  'IN',
-  'NOT_IN',
-  'HAS_PROPERTY',
-  'NOT_HAS_PROPERTY',
-  'CONTAINS_TOKEN',
-  'NOT_CONTAINS_TOKEN',
-]);
-
-function parseFilter(raw: unknown): Filter {
-  const f = asRecord(raw, 'filter');
-  const operator = reqString(f.operator, 'filter.operator');
-  if (!OPERATORS.has(operator)) throw validationError(`Unknown filter operator ${operator}`);
-  return {
-    propertyName: reqString(f.propertyName, 'filter.propertyName'),
-    operator,
-    value: optString(f.value),
-    highValue: optString(f.highValue),
-    values: bodyList(f.values),
-  };
-}
-
-function comparable(value: string): number | string {
-  const n = Number(value);
-  if (value.trim() !== '' && Number.isFinite(n)) return n;
-  const t = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(t)) return t;
-  return value.toLowerCase();
-}
-
-function compare(a: string, b: string): number {
-  const x = comparable(a);
-  const y = comparable(b);
-  if (typeof x === 'number' && typeof y === 'number') return x - y;
-  return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
-}
-
-function matches(contact: ContactRecord, f: Filter): boolean {
-  const actual = contactValue(contact, f.propertyName);
-  const eq = (v: string | undefined) =>
-    actual !== null && v !== undefined && actual.toLowerCase() === v.toLowerCase();
-  switch (f.operator) {
-    case 'EQ':
-      return eq(f.value);
-    case 'NEQ':
-      return !eq(f.value);
-    case 'LT':
-      return actual !== null && f.value !== undefined && compare(actual, f.value) < 0;
-    case 'LTE':
-      return actual !== null && f.value !== undefined && compare(actual, f.value) <= 0;
-    case 'GT':
-      return actual !== null && f.value !== undefined && compare(actual, f.value) > 0;
-    case 'GTE':
-      return actual !== null && f.value !== undefined && compare(actual, f.value) >= 0;
-    case 'BETWEEN':
-      return (
-        actual !== null &&
-        f.value !== undefined &&
-        f.highValue !== undefined &&
-        compare(actual, f.value) >= 0 &&
-        compare(actual, f.highValue) <= 0
-      );
-    case 'IN':
-      return (f.values ?? []).some((v) => eq(v));
-    case 'NOT_IN':
-      return !(f.values ?? []).some((v) => eq(v));
-    case 'HAS_PROPERTY':
-      return actual !== null && actual !== '';
-    case 'NOT_HAS_PROPERTY':
-      return actual === null || actual === '';
-    case 'CONTAINS_TOKEN':
-    case 'NOT_CONTAINS_TOKEN': {
-      const pattern = (f.value ?? '').toLowerCase();
-      const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-      const found =
-        actual !== null &&
-        actual
-          .toLowerCase()
-          .split(/[\s@.,;]+/)
-          .some((t) => re.test(t) || t === pattern);
-      return f.operator === 'CONTAINS_TOKEN'
-        ? found || (actual !== null && re.test(actual.toLowerCase()))
-        : !found;
-    }
-    default:
-      return false;
-  }
-}
-
-interface Sort {
-  propertyName: string;
-  direction: 'ASCENDING' | 'DESCENDING';
-}
-
-function parseSorts(raw: unknown): Sort[] {
-  if (raw === undefined || raw === null) return [];
-  return asArray(raw, 'sorts').map((s) => {
-    // The SDK types sorts as string[] ("createdate" / "-createdate"); HubSpot documents objects.
-    if (typeof s === 'string') {
-      return s.startsWith('-')
-        ? { propertyName: s.slice(1), direction: 'DESCENDING' as const }
-        : { propertyName: s, direction: 'ASCENDING' as const };
-    }
-    const r = asRecord(s, 'sort');
-    return {
-      propertyName: reqString(r.propertyName, 'sort.propertyName'),
-      direction: r.direction === 'DESCENDING' ? ('DESCENDING' as const) : ('ASCENDING' as const),
-    };
-  });
-}
-
-export function searchContacts(ctx: CrmContext, baseUrl: string): SimResponse {
-  const body = asRecord(ctx.body ?? {}, 'body');
-  const groups = body.filterGroups === undefined ? [] : asArray(body.filterGroups, 'filterGroups');
-  const parsed = groups.map((g) => {
-    const filters = asRecord(g, 'filterGroup').filters;
-    return filters === undefined ? [] : asArray(filters, 'filters').map(parseFilter);
-  });
-  // Limits from HubSpot's changelog "expanded filtering capabilities": 5 groups, 10 per group, 25 total.
-  const total = parsed.reduce((n, g) => n + g.length, 0);
-  if (parsed.length > 5)
-    throw validationError(`Too many filter groups (${parsed.length}). The maximum is 5.`);
-  if (parsed.some((g) => g.length > 10))
-    throw validationError('Too many filters in a filter group. The maximum is 10.');
-  if (total > 25) throw validationError(`Too many filters (${total}). The maximum is 25.`);
-  for (const f of parsed.flat()) {
-    if (!ctx.portal.properties.has(f.propertyName)) {
-      throw validationError(
-        `There was a problem with the request. Property "${f.propertyName}" does not exist`,
-      );
-    }
-  }
-  const limit = optNumber(body.limit) ?? 10;
-  if (limit < 0 || limit > SEARCH_LIMIT) {
-    throw validationError(`Limit must be between 0 and ${SEARCH_LIMIT}, but was ${limit}`);
-  }
-  const after = optNumber(body.after) ?? 0;
-  if (after + limit > SEARCH_MAX_RESULTS) {
-    throw validationError(`Paging beyond ${SEARCH_MAX_RESULTS} results is not supported (after=${after}).`);
-  }
-  const query = optString(body.query)?.toLowerCase();
-  const sorts = parseSorts(body.sorts);
-  const hits: ContactRecord[] = [];
-  for (const contact of ctx.portal.contacts.values()) {
-    if (contact.archived) continue;
-    if (parsed.length > 0 && !parsed.some((g) => g.every((f) => matches(contact, f)))) continue;
-    if (query) {
-      const text = ['email', 'firstname', 'lastname', 'phone', 'mobilephone', 'company']
-        .map((p) => contact.properties[p] ?? '')
-        .join(' ')
-        .toLowerCase();
-      if (!text.includes(query)) continue;
-    }
-    hits.push(contact);
-  }
-  hits.sort((a, b) => {
-    for (const s of sorts) {
-      const x = contactValue(a, s.propertyName) ?? '';
-      const y = contactValue(b, s.propertyName) ?? '';
-      const c = compare(x, y);
-      if (c !== 0) return s.direction === 'DESCENDING' ? -c : c;
-    }
-    return Number(a.id) - Number(b.id);
-  });
-  const requested = bodyList(body.properties);
-  const page = hits.slice(after, after + limit);
-  const out: Record<string, unknown> = {
-    total: hits.length,
-    results: page.map((c) => serializeContact(c, requested)),
-  };
-  if (after + limit < hits.length && after + limit < SEARCH_MAX_RESULTS) {
-    out.paging = {
-      next: {
-        after: String(after + limit),
-        link: `${baseUrl}/crm/v3/objects/contacts/search?after=${after + limit}`,
-      },
-    };
-  }
-  return { status: 200, body: out };
-}
-
-// ---------------------------------------------------------------- batch
-
-function batchInputs(body: unknown): unknown[] {
-  const inputs = asArray(asRecord(body, 'body').inputs, 'inputs');
-  if (inputs.length > BATCH_LIMIT) {
-    // Exact wording unconfirmed; category and status as HubSpot answers oversized batches.
-    throw validationError(`Batch input limit is ${BATCH_LIMIT}, but ${inputs.length} inputs were provided.`, {
-      context: { inputs: [String(inputs.length)] },
-    });
-  }
-  return inputs;
-}
-
-function batchResponse(
-  ctx: CrmContext,
-  startedAt: string,
-  results: Record<string, unknown>[],
-  notFoundIds: string[],
-  okStatus: number,
-): SimResponse {
-  const body: Record<string, unknown> = {
-    status: 'COMPLETE',
-    results,
-    requestedAt: startedAt,
-    startedAt,
-    completedAt: ctx.nowIso(),
-    links: {},
-  };
-  if (notFoundIds.length === 0) return { status: okStatus, body };
-  body.numErrors = 1;
-  body.errors = [
-    {
-      status: 'error',
-      category: 'OBJECT_NOT_FOUND',
-      message: OBJECT_NOT_FOUND_MESSAGE,
-      context: { ids: notFoundIds },
-      errors: [],
-      links: {},
-    },
-  ];
-  return { status: 207, body };
-}
-
-export function batchRead(ctx: CrmContext): SimResponse {
-  const startedAt = ctx.nowIso();
-  const inputs = batchInputs(ctx.body);
-  const body = asRecord(ctx.body, 'body');
-  const idProperty = optString(body.idProperty);
-  const requested = bodyList(body.properties);
-  const archived = ctx.query.get('archived') === 'true';
-  const results: Record<string, unknown>[] = [];
-  const missing: string[] = [];
-  for (const raw of inputs) {
-    const id = reqString(asRecord(raw, 'input').id, 'id');
-    const contact = findContact(ctx.portal, id, idProperty, archived);
-    if (contact) results.push(serializeContact(contact, requested));
-    else missing.push(id);
-  }
-  return batchResponse(ctx, startedAt, results, missing, 200);
-}
-
-export function batchUpdate(ctx: CrmContext): SimResponse {
-  const startedAt = ctx.nowIso();
-  const inputs = batchInputs(ctx.body).map((raw) => {
-    const r = asRecord(raw, 'input');
-    return {
-      id: reqString(r.id, 'id'),
-      idProperty: optString(r.idProperty),
-      values: validateProperties(ctx.portal, r.properties),
-    };
-  });
-  const seen = new Set<string>();
-  const duplicates = inputs.filter((i) => seen.size === seen.add(i.id).size).map((i) => i.id);
-  if (duplicates.length > 0)
-    throw validationError(
-      `Duplicate IDs found in batch input: [${duplicates.join(', ')}]. IDs must be unique`,
-    );
-  if (inputs.some((i) => i.idProperty === 'email')) {
-    // hubspot-api-nodejs #548: batch update keyed by email is refused.
-    throw validationError('Unable to perform update/upsert by non-unique 0-1 property email');
-  }
-  const results: Record<string, unknown>[] = [];
-  const missing: string[] = [];
-  for (const input of inputs) {
-    const contact = findContact(ctx.portal, input.id, input.idProperty);
-    if (!contact) {
-      missing.push(input.id);
-      continue;
-    }
-    if (input.values.email !== undefined) assertEmailFree(ctx.portal, input.values.email, contact.id);
-    applyProperties(ctx, contact, input.values);
-    results.push(serializeContact(contact, Object.keys(input.values)));
-  }
-  return batchResponse(ctx, startedAt, results, missing, 200);
-}
-
-export function batchCreate(ctx: CrmContext): SimResponse {
-  const startedAt = ctx.nowIso();
-  const inputs = batchInputs(ctx.body).map((raw) =>
-    validateProperties(ctx.portal, asRecord(raw, 'input').properties),
-  );
-  const emails = new Set<string>();
-  for (const values of inputs) {
-    assertEmailFree(ctx.portal, values.email);
-    if (values.email) {
-      const key = values.email.toLowerCase();
-      if (emails.has(key)) throw conflict(`Duplicate email ${values.email} in batch input`);
-      emails.add(key);
-    }
-  }
-  const results = inputs.map((values) => {
-    const contact = createContactRecord(ctx.portal, values, ctx.nowIso());
-    ctx.emit({ subscriptionType: 'contact.creation', objectId: Number(contact.id), ...ctx.changeSource });
-    return serializeContact(contact, Object.keys(values));
-  });
-  return batchResponse(ctx, startedAt, results, [], 201);
-}
-
-export function batchUpsert(ctx: CrmContext): SimResponse {
-  const startedAt = ctx.nowIso();
-  const inputs = batchInputs(ctx.body).map((raw) => {
-    const r = asRecord(raw, 'input');
-    const idProperty = reqString(r.idProperty, 'idProperty');
-    const def = ctx.portal.properties.get(idProperty);
-    if (!def) throw validationError(`Property "${idProperty}" does not exist`);
-    if (idProperty !== 'email' && !def.hasUniqueValue) {
-      throw validationError(`Unable to perform update/upsert by non-unique 0-1 property ${idProperty}`);
-    }
-    return { id: reqString(r.id, 'id'), idProperty, values: validateProperties(ctx.portal, r.properties) };
-  });
-  const results = inputs.map((input) => {
-    const existing = findContact(ctx.portal, input.id, input.idProperty);
-    if (existing) {
-      applyProperties(ctx, existing, input.values);
-      return { ...serializeContact(existing, Object.keys(input.values)), new: false };
-    }
-    const values = { ...input.values, [input.idProperty]: input.id };
-    assertEmailFree(ctx.portal, values.email);
-    const contact = createContactRecord(ctx.portal, values, ctx.nowIso());
-    ctx.emit({ subscriptionType: 'contact.creation', objectId: Number(contact.id), ...ctx.changeSource });
-    return { ...serializeContact(contact, Object.keys(values)), new: true };
-  });
-  return batchResponse(ctx, startedAt, results, [], 200);
-}
-
-export function batchArchive(ctx: CrmContext): SimResponse {
-  for (const raw of batchInputs(ctx.body)) archiveContact(ctx, reqString(asRecord(raw, 'input').id, 'id'));
-  return { status: 204 };
 }
 
 // ---------------------------------------------------------------- GDPR delete
@@ -727,91 +385,4 @@ function forgetEmail(portal: PortalState, email: string) {
     portal.preferences.delete(`${channel}:${key}`);
     portal.unsubscribedFromAll.delete(`${channel}:${key}`);
   }
-}
-
-// ---------------------------------------------------------------- properties
-
-export function serializeProperty(def: PropertyDefinition): Record<string, unknown> {
-  const { readOnly, ...rest } = def;
-  return {
-    ...rest,
-    modificationMetadata: {
-      archivable: !def.hubspotDefined,
-      readOnlyDefinition: def.hubspotDefined,
-      readOnlyValue: readOnly,
-    },
-  };
-}
-
-export function getProperty(ctx: CrmContext, name: string): SimResponse {
-  const def = ctx.portal.properties.get(name);
-  if (!def) throw new HubSpotHttpError(404, errorBody('OBJECT_NOT_FOUND', `Unable to find property ${name}`));
-  return { status: 200, body: serializeProperty(def) };
-}
-
-export function listProperties(ctx: CrmContext): SimResponse {
-  return { status: 200, body: { results: [...ctx.portal.properties.values()].map(serializeProperty) } };
-}
-
-const PROPERTY_TYPES = new Set([
-  'string',
-  'number',
-  'date',
-  'datetime',
-  'enumeration',
-  'bool',
-  'phone_number',
-]);
-
-export function createProperty(ctx: CrmContext): SimResponse {
-  const body = asRecord(ctx.body, 'body');
-  const name = reqString(body.name, 'name');
-  const type = reqString(body.type, 'type');
-  const fieldType = reqString(body.fieldType, 'fieldType');
-  const label = reqString(body.label, 'label');
-  const groupName = reqString(body.groupName, 'groupName');
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw validationError(`Property name ${name} is invalid`);
-  if (!PROPERTY_TYPES.has(type)) throw validationError(`Invalid property type ${type}`);
-  if (ctx.portal.properties.has(name)) {
-    // Category as seen for duplicate properties (exact body unconfirmed).
-    throw new HubSpotHttpError(
-      409,
-      errorBody('OBJECT_ALREADY_EXISTS', `Property named '${name}' already exists.`),
-    );
-  }
-  const options = (body.options === undefined ? [] : asArray(body.options, 'options')).map((o, i) => {
-    const r = asRecord(o, 'option');
-    return {
-      label: reqString(r.label, 'option.label'),
-      value: reqString(r.value, 'option.value'),
-      description: optString(r.description),
-      displayOrder: optNumber(r.displayOrder) ?? i,
-      hidden: r.hidden === true,
-    };
-  });
-  if (type === 'enumeration' && options.length === 0 && fieldType !== 'booleancheckbox') {
-    throw validationError('Enumeration properties need at least one option');
-  }
-  const now = ctx.nowIso();
-  const def: PropertyDefinition = {
-    name,
-    label,
-    type,
-    fieldType,
-    groupName,
-    description: optString(body.description) ?? '',
-    options,
-    hasUniqueValue: body.hasUniqueValue === true,
-    hubspotDefined: false,
-    readOnly: false,
-    createdAt: now,
-    updatedAt: now,
-    displayOrder: optNumber(body.displayOrder) ?? -1,
-    hidden: body.hidden === true,
-    formField: body.formField === true,
-    calculated: false,
-    externalOptions: false,
-  };
-  ctx.portal.properties.set(name, def);
-  return { status: 201, body: serializeProperty(def) };
 }

@@ -1,22 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { batchArchive, batchCreate, batchRead, batchUpdate, batchUpsert } from './hubspot-batch';
 import {
   archiveContact,
-  batchArchive,
-  batchCreate,
-  batchRead,
-  batchUpdate,
-  batchUpsert,
   createContact,
   createContactRecord,
-  createProperty,
   gdprDelete,
   getContact,
-  getProperty,
   listContacts,
-  listProperties,
-  searchContacts,
   updateContact,
   validateProperties,
   applyProperties,
@@ -52,6 +44,13 @@ import {
   v4PostUnsubscribeAll,
   type PreferencesContext,
 } from './hubspot-preferences';
+import { createProperty, getProperty, listProperties } from './hubspot-properties';
+import {
+  seedRealisticContacts,
+  type SeedRealisticContactsInput,
+  type SeedRealisticContactsResult,
+} from './hubspot-realistic-seed';
+import { searchContacts } from './hubspot-search';
 import {
   DEFAULT_SCOPES,
   FAULT_KINDS,
@@ -81,6 +80,11 @@ import {
  * with HubSpot's 429 bodies and headers, HubSpot's 401 bodies, fault injection, latency, and a signed
  * webhook sender. Control it in-process through its methods or over HTTP under `/__admin/`.
  *
+ * Phones are stored as typed (reference §3): every property keeps exactly the string written; search
+ * compares stored strings (trimmed, case-insensitive), so an E.164 search on `phone` misses "+49 1511 …";
+ * the `hs_searchable_calculated_*` properties (hubspot-phone.ts) are what finds them.
+ * `seedRealisticContacts()` fills a portal with people typed the way real portals hold them.
+ *
  * Facts follow /work/shared/reference/hubspot.md; every place where that reference (or HubSpot) leaves a
  * detail unconfirmed is marked "unconfirmed" next to the assumption made.
  */
@@ -108,6 +112,16 @@ export interface HubSpotSimulatorOptions {
   timeoutFaultMs?: number;
   /** Clock source (ms epoch); default `Date.now`. `advanceClock()` adds to it. */
   now?: () => number;
+  /**
+   * Search does not see a contact created or updated less than this long ago (reference §3: "the search
+   * index lags writes by a few seconds"); list and get by id see it at once. Default 0 (no lag).
+   */
+  searchLagMs?: number;
+  /**
+   * Portal default country (ISO alpha-2) for reading national phone numbers of contacts without
+   * `hs_country_region_code` into the calculated phone properties. Default none: such numbers get none.
+   */
+  defaultCountry?: string;
 }
 
 export interface SimulatorState {
@@ -250,9 +264,12 @@ interface ParsedRequest {
 
 export class HubSpotSimulator {
   readonly state: SimulatorState;
-  private readonly options: Required<Omit<HubSpotSimulatorOptions, 'searchRateLimit' | 'now'>> & {
+  private readonly options: Required<
+    Omit<HubSpotSimulatorOptions, 'searchRateLimit' | 'now' | 'defaultCountry'>
+  > & {
     searchRateLimit: { max: number; windowMs: number } | null;
     now: () => number;
+    defaultCountry?: string;
   };
   private server?: Server;
   private baseUrl = '';
@@ -275,6 +292,8 @@ export class HubSpotSimulator {
       allowWhatsAppChannel: options.allowWhatsAppChannel ?? false,
       timeoutFaultMs: options.timeoutFaultMs ?? 30_000,
       now: options.now ?? Date.now,
+      searchLagMs: options.searchLagMs ?? 0,
+      defaultCountry: options.defaultCountry,
     };
     this.state = {
       portals: new Map(),
@@ -353,6 +372,7 @@ export class HubSpotSimulator {
       new Date(this.now()).toISOString(),
       this.options.whatsappPhoneProperty,
     );
+    portal.defaultCountry = this.options.defaultCountry;
     this.state.portals.set(portalId, portal);
     const token = input.token ?? `pat-na1-${randomUUID()}`;
     if (this.state.tokens.has(token))
@@ -393,8 +413,12 @@ export class HubSpotSimulator {
     };
     for (const properties of input.contacts ?? []) {
       const values = validateProperties(portal, properties, true);
-      if (values.email && portal.emailIndex.has(values.email.toLowerCase())) {
-        throw new HubSpotHttpError(409, errorBody('CONFLICT', `Contact already exists: ${values.email}`));
+      const existing = values.email ? portal.emailIndex.get(values.email.toLowerCase()) : undefined;
+      if (existing) {
+        throw new HubSpotHttpError(
+          409,
+          errorBody('CONFLICT', `Contact already exists. Existing ID: ${existing}`),
+        );
       }
       note(createContactRecord(portal, values, nowIso).id);
     }
@@ -414,6 +438,16 @@ export class HubSpotSimulator {
       note(createContactRecord(portal, values, nowIso).id);
     }
     return { portalId: portal.portalId, created, firstId, lastId };
+  }
+
+  /**
+   * Seeds people as real portals hold them (sandbox/seed/realistic-people.ts): phones typed in many formats
+   * in `phone` / `mobilephone` / `hs_whatsapp_phone_number`, `hs_country_region_code`, duplicates,
+   * email-only and malformed records. Direct writes (no webhooks). Returns each contact's id with the
+   * generated person (its `e164` and `expectedMatchable` are the truth to assert against).
+   */
+  seedRealisticContacts(input: SeedRealisticContactsInput): SeedRealisticContactsResult {
+    return seedRealisticContacts(this.portal(input.portalId), new Date(this.now()).toISOString(), input);
   }
 
   /** The phone number `seedContacts({count})` generated for a contact id. */
@@ -709,6 +743,8 @@ export class HubSpotSimulator {
       query,
       body,
       nowIso: () => new Date(this.now()).toISOString(),
+      nowMs: () => this.now(),
+      searchLagMs: this.options.searchLagMs,
       emit: (event) =>
         portal.webhookOutbox.push(
           completeWebhookEvent(
@@ -1092,6 +1128,16 @@ export class HubSpotSimulator {
           whatsapp: body.whatsapp === true,
           mobile: body.mobile === true,
           properties: isRecord(body.properties) ? (body.properties as Record<string, string>) : undefined,
+        }),
+      };
+    }
+    if (method === 'POST' && path === '/__admin/contacts/realistic') {
+      return {
+        status: 201,
+        body: this.seedRealisticContacts({
+          portalId: optNumber(body.portalId),
+          count: optNumber(body.count) ?? 0,
+          seed: optNumber(body.seed),
         }),
       };
     }

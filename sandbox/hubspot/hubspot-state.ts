@@ -72,7 +72,12 @@ export interface PortalState {
   hubDomain: string;
   appId: number;
   contacts: Map<string, ContactRecord>;
-  /** Lower-cased email → contact id (emails are unique per portal). */
+  /**
+   * Country (ISO alpha-2) HubSpot reads national phone numbers in when a contact has no
+   * `hs_country_region_code`; undefined = none (such numbers get no calculated phone values).
+   */
+  defaultCountry?: string;
+  /** Lower-cased email → contact id (emails are unique per portal, case-insensitively). */
   emailIndex: Map<string, string>;
   nextContactId: number;
   /** Numeric contact ids ascending, rebuilt lazily after creates/deletes (list paging). */
@@ -233,6 +238,8 @@ export function defaultProperties(includeWhatsAppPhone: boolean): PropertyDefini
     property('phone', 'Phone Number', 'string', 'phonenumber'),
     property('mobilephone', 'Mobile Phone Number', 'string', 'phonenumber'),
     property('company', 'Company Name', 'string', 'text'),
+    // ISO alpha-2; HubSpot reads national-form phone numbers of the contact in this country.
+    property('hs_country_region_code', 'Country/Region Code', 'string', 'text'),
     property('hs_object_id', 'Record ID', 'number', 'number', { readOnly: true, hasUniqueValue: true }),
     property('createdate', 'Create Date', 'datetime', 'date', { readOnly: true }),
     property('lastmodifieddate', 'Last Modified Date', 'datetime', 'date', { readOnly: true }),

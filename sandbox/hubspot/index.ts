@@ -29,3 +29,33 @@ export {
   type WebhookDelivery,
   type WebhookEventInput,
 } from './hubspot-webhooks';
+export {
+  calculatePhone,
+  CALCULATED_PHONE_PROPERTIES,
+  COUNTRY_PROPERTY,
+  type CalculatedPhone,
+  type CalculatedPhoneProperty,
+} from './hubspot-phone';
+export {
+  MAX_FILTER_GROUPS,
+  MAX_FILTERS,
+  MAX_FILTERS_PER_GROUP,
+  SEARCH_LIMIT,
+  SEARCH_MAX_RESULTS,
+} from './hubspot-search';
+export { BATCH_LIMIT } from './hubspot-batch';
+export {
+  personProperties,
+  type SeededRealisticContact,
+  type SeedRealisticContactsInput,
+  type SeedRealisticContactsResult,
+} from './hubspot-realistic-seed';
+export {
+  realisticPeople,
+  typePhone,
+  type PhoneFormat,
+  type PhoneProperty,
+  type PhoneRegion,
+  type RealisticPeopleOptions,
+  type RealisticPerson,
+} from '../seed/realistic-people';

@@ -1,7 +1,8 @@
 /**
  * A local, in-memory Salesforce org that answers exactly what `jsforce` 3.10.16 sends: OAuth2 web-server flow and
  * refresh, REST sObject CRUD, sObject Collections, SOQL (the gateway's subset) with query locators, getUpdated /
- * getDeleted, limits, and Salesforce's error shapes and headers. Fault injection, latency and seeding are exposed
+ * getDeleted, SOSL phone search (sosl.ts, with a lagging search index), limits, and Salesforce's error shapes and
+ * headers. Fault injection, latency and seeding are exposed
  * under `/__admin/` (and as methods) so tests can script outages. Plain `node:http`, no framework.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -17,7 +18,10 @@ import {
   type FieldDef,
   type ObjectDef,
 } from './schema';
+import { seedRealisticRecords, type RealisticRecord, type RealisticSeedOptions } from './realistic-seed';
+import { SearchIndex } from './search-index';
 import { parseSoql, runSoql, SalesforceApiError } from './soql';
+import { parseSosl, runSosl } from './sosl';
 
 export interface SalesforceSimulatorOptions {
   /** Delay added to every non-admin request. */
@@ -31,6 +35,11 @@ export interface SalesforceSimulatorOptions {
   clientSecret?: string;
   /** Records per query batch before a nextRecordsUrl is returned (default 2000, Salesforce's default). */
   queryBatchSize?: number;
+  /**
+   * How long a write takes to reach the SOSL search index (default 0): records written less than this long ago are
+   * not yet found by SOSL (updated ones are found under their previous values); SOQL sees them at once.
+   */
+  searchIndexLagMs?: number;
 }
 
 export type FaultKind =
@@ -136,8 +145,12 @@ export class SalesforceSimulator {
   private baseUrl = '';
   private readonly sockets = new Set<Socket>();
   private readonly hangTimers = new Set<NodeJS.Timeout>();
+  private readonly searchIndex: SearchIndex;
+  /** While seeding, writes enter the search index as long indexed (seeded data predates the test). */
+  private seeding = false;
 
   constructor(private readonly options: SalesforceSimulatorOptions = {}) {
+    this.searchIndex = new SearchIndex(options.searchIndexLagMs ?? 0);
     this.state = this.freshState();
     this.seedMetadata();
   }
@@ -182,6 +195,8 @@ export class SalesforceSimulator {
   /** Clears records, tokens, faults, usage and the request log; re-seeds the WhatsApp/Marketing metadata. */
   reset(): void {
     Object.assign(this.state, this.freshState());
+    this.searchIndex.clear();
+    this.searchIndex.lagMs = this.options.searchIndexLagMs ?? 0;
     this.seedMetadata();
   }
 
@@ -214,8 +229,30 @@ export class SalesforceSimulator {
     this.state.latencyMs = ms;
   }
 
+  /** Changes the SOSL index lag (see `searchIndexLagMs`); reset() restores the constructor's value. */
+  setSearchIndexLag(ms: number): void {
+    this.searchIndex.lagMs = ms;
+  }
+
+  /**
+   * Seeds Contacts and Leads with phone numbers as people type them (realistic-seed.ts), deterministic per `seed`;
+   * returns each record with its id and the E.164 number a correct normaliser must derive (null when malformed).
+   */
+  seedRealistic(options: RealisticSeedOptions): RealisticRecord[] {
+    return seedRealisticRecords(this, options);
+  }
+
   /** Inserts records directly (no API usage). Numbers generate that many synthetic records. */
   seed(input: SeedInput): Record<string, string[]> {
+    this.seeding = true;
+    try {
+      return this.seedRecords(input);
+    } finally {
+      this.seeding = false;
+    }
+  }
+
+  private seedRecords(input: SeedInput): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     const groups: Array<[string, Array<Record<string, unknown>> | number | undefined]> = [
       ['Individual', input.individuals],
@@ -417,6 +454,13 @@ export class SalesforceSimulator {
           return;
         case 'POST /__admin/seed':
           this.sendJson(res, 201, { ids: this.seed(body as SeedInput) });
+          return;
+        case 'POST /__admin/seed-realistic':
+          this.sendJson(res, 201, { records: this.seedRealistic(body as RealisticSeedOptions) });
+          return;
+        case 'POST /__admin/search-index':
+          this.setSearchIndexLag(Number((body as { lagMs?: number }).lagMs ?? 0));
+          this.sendJson(res, 200, { lagMs: this.searchIndex.lagMs });
           return;
         case 'POST /__admin/faults': {
           const specs = (Array.isArray(body) ? body : [body]) as FaultSpec[];
@@ -646,6 +690,7 @@ export class SalesforceSimulator {
         body: {
           sobjects: `${apiPrefix}/sobjects`,
           query: `${apiPrefix}/query`,
+          search: `${apiPrefix}/search`,
           limits: `${apiPrefix}/limits`,
           composite: `${apiPrefix}/composite`,
         },
@@ -669,6 +714,16 @@ export class SalesforceSimulator {
           body: this.query(url.searchParams.get('q'), version, apiPrefix, seg[0] === 'queryAll', req),
         };
       if (seg.length === 2) return { status: 200, body: this.queryMore(seg[1], apiPrefix) };
+    }
+    if (seg[0] === 'search' && seg.length === 1 && method === 'GET') {
+      const q = url.searchParams.get('q');
+      if (!q)
+        throw new SalesforceApiError(
+          400,
+          'MALFORMED_SEARCH',
+          'No search term found. The search term must be enclosed in braces.',
+        );
+      return { status: 200, body: this.search(q, version, apiPrefix) };
     }
     if (seg[0] === 'composite' && seg[1] === 'sobjects') {
       if (seg.length === 2) {
@@ -743,6 +798,20 @@ export class SalesforceSimulator {
     const rows = runSoql(parsed, source, apiPrefix);
     const batchSize = queryBatchSize(req, this.options.queryBatchSize);
     return this.page(rows, batchSize, 0, apiPrefix, undefined);
+  }
+
+  private search(sosl: string, version: number, apiPrefix: string): Record<string, unknown> {
+    const parsed = parseSosl(sosl, version);
+    const now = Date.now();
+    return runSosl(
+      parsed,
+      (object) =>
+        [...this.state.records[object.name].values()].flatMap((current) => {
+          const indexed = this.searchIndex.indexed(current.Id, now);
+          return indexed ? [{ indexed, current }] : [];
+        }),
+      apiPrefix,
+    );
   }
 
   private queryMore(locator: string, apiPrefix: string): Record<string, unknown> {
@@ -1009,6 +1078,7 @@ export class SalesforceSimulator {
         };
         object.derive?.(record);
         this.state.records[object.name].set(id, record);
+        this.searchIndex.written(id, record, this.seeding ? Number.NEGATIVE_INFINITY : Date.now());
         return id;
       },
     };
@@ -1046,9 +1116,12 @@ export class SalesforceSimulator {
       ok: true,
       id,
       apply: () => {
-        const now = formatSfDateTime(Date.now());
+        // SystemModstamp moves on every write, even two within one millisecond, so a poller's cursor sees both.
+        const previous = parseSfDateTime(String(existing.SystemModstamp));
+        const now = formatSfDateTime(Math.max(Date.now(), previous + 1));
         Object.assign(existing, values.values, { LastModifiedDate: now, SystemModstamp: now });
         object.derive?.(existing);
+        this.searchIndex.written(id, existing, Date.now());
         return id;
       },
     };
@@ -1068,6 +1141,7 @@ export class SalesforceSimulator {
       apply: () => {
         const now = formatSfDateTime(Date.now());
         this.state.records[object.name].delete(id);
+        this.searchIndex.removed(id);
         this.state.deleted[object.name].set(id, {
           ...record,
           IsDeleted: true,

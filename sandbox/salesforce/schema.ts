@@ -1,7 +1,10 @@
 /**
  * The slice of org metadata the simulator knows: the consent objects of Data Protection and Privacy plus Contact and
  * Lead. Key prefixes for Individual (0PK), Contact (003), Lead (00Q) and ContactPointTypeConsent (0ZY) follow the
- * reference; those of DataUsePurpose and EngagementChannelType are assumptions.
+ * reference; those of DataUsePurpose, EngagementChannelType and ContactPointPhone are assumptions.
+ *
+ * Phone fields are stored exactly as written (Salesforce does not normalise them; only the US-locale UI formats
+ * what a person types), so the simulator never rewrites a stored value.
  */
 
 export type FieldType =
@@ -70,6 +73,14 @@ const LEGACY_OPT_OUTS: FieldDef[] = [
   { name: 'IndividualId', type: 'reference', referenceTo: ['Individual'] },
 ];
 
+/**
+ * ISO codes the simulated org's state-and-country picklists offer (a subset of Salesforce's default list). With the
+ * picklists enabled, Salesforce refuses a code outside the list; the simulator keeps the code and the text field
+ * (Country / MailingCountry) independent and stores both exactly as written (stricter than an org that fills one
+ * from the other: a reader must not rely on both being set).
+ */
+export const COUNTRY_CODES = 'AT AU BE BR CA CH DE DK ES FR GB IE IN IT JP MX NL NO PL PT SE US'.split(' ');
+
 const PERSON: FieldDef[] = [
   { name: 'FirstName', type: 'string' },
   { name: 'LastName', type: 'string', required: true },
@@ -114,6 +125,8 @@ export const OBJECTS: Record<string, ObjectDef> = {
       ...PERSON,
       ...LEGACY_OPT_OUTS,
       { name: 'AccountId', type: 'reference', referenceTo: ['Account'] },
+      { name: 'MailingCountry', type: 'string' },
+      { name: 'MailingCountryCode', type: 'picklist', values: COUNTRY_CODES, restricted: true },
     ],
   },
   Lead: {
@@ -127,6 +140,10 @@ export const OBJECTS: Record<string, ObjectDef> = {
       ...PERSON,
       ...LEGACY_OPT_OUTS,
       { name: 'Company', type: 'string', required: true },
+      { name: 'Country', type: 'string' },
+      { name: 'CountryCode', type: 'picklist', values: COUNTRY_CODES, restricted: true },
+      // Set by lead conversion in a real org; writable here so tests can seed converted leads.
+      { name: 'IsConverted', type: 'boolean' },
       {
         name: 'Status',
         type: 'picklist',
@@ -159,6 +176,29 @@ export const OBJECTS: Record<string, ObjectDef> = {
       { name: 'DoubleConsentCaptureDate', type: 'datetime' },
       { name: 'EngagementChannelTypeId', type: 'reference', referenceTo: ['EngagementChannelType'] },
       { name: 'BusinessBrandId', type: 'reference', referenceTo: ['BusinessBrand'], minVersion: 53 },
+    ],
+  },
+  ContactPointPhone: {
+    name: 'ContactPointPhone',
+    keyPrefix: '0OP',
+    minVersion: 48,
+    fields: [
+      ...SYSTEM_FIELDS,
+      ...OWNED,
+      // Salesforce also allows a Person Account as parent; the simulator models Individuals only.
+      { name: 'ParentId', type: 'reference', referenceTo: ['Individual'], required: true },
+      { name: 'TelephoneNumber', type: 'phone' },
+      { name: 'FormattedInternationalPhoneNumber', type: 'string', readonly: true },
+      { name: 'AreaCode', type: 'string' },
+      { name: 'ExtensionNumber', type: 'string' },
+      { name: 'IsSmsCapable', type: 'boolean' },
+      { name: 'IsPersonalPhone', type: 'boolean' },
+      { name: 'IsPrimary', type: 'boolean' },
+      // Values unconfirmed against a real org's describe.
+      { name: 'PhoneType', type: 'picklist', values: ['Home', 'Mobile', 'Work', 'Fax', 'Other'] },
+      { name: 'ActiveFromDate', type: 'date' },
+      { name: 'ActiveToDate', type: 'date' },
+      { name: 'UsageType', type: 'string' },
     ],
   },
   DataUsePurpose: {

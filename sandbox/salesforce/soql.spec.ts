@@ -61,6 +61,27 @@ describe('SOQL subset', () => {
     expect(run("select id from contact where id = '003xx0000000002'")).toHaveLength(1);
   });
 
+  it('compares phone fields as stored, exactly (case too), while other text compares case-insensitively', () => {
+    const typed = [
+      { Id: toId18('00Qxx0000000001')!, Phone: '(650) 253-0000', LastName: 'Lee' },
+      { Id: toId18('00Qxx0000000002')!, Phone: '650-253-0000 X12', LastName: 'Lee' },
+    ];
+    const leads = (soql: string) =>
+      runSoql(parseSoql(soql, 62), typed, '/services/data/v62.0').map((r) => r.Phone);
+    expect(leads("SELECT Phone FROM Lead WHERE Phone IN ('+16502530000', '6502530000')")).toEqual([]);
+    expect(leads("SELECT Phone FROM Lead WHERE Phone = '(650) 253-0000'")).toEqual(['(650) 253-0000']);
+    expect(leads("SELECT Phone FROM Lead WHERE Phone = '650-253-0000 x12'")).toEqual([]);
+    expect(leads("SELECT Phone FROM Lead WHERE LastName = 'LEE' AND Phone != '(650) 253-0000'")).toEqual([
+      '650-253-0000 X12',
+    ]);
+    expect(codeOf('SELECT Id, CountryCode, IsConverted FROM Lead')).toBe('OK');
+    expect(codeOf('SELECT Id, MailingCountryCode FROM Contact')).toBe('OK');
+    expect(codeOf('SELECT Id, CountryCode FROM Contact')).toBe('INVALID_FIELD');
+    expect(codeOf('SELECT Id, TelephoneNumber, IsPrimary, PhoneType, ParentId FROM ContactPointPhone')).toBe(
+      'OK',
+    );
+  });
+
   it('orders, limits and projects with attributes', () => {
     const rows = run('SELECT Id, MobilePhone FROM Contact ORDER BY MobilePhone DESC NULLS LAST LIMIT 2');
     expect(rows.map((r) => r.MobilePhone)).toEqual(['+3', '+1']);

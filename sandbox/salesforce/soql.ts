@@ -423,9 +423,12 @@ function compare(a: unknown, b: Literal, type: FieldDef['type']): number | undef
       return Number(a) - b.value;
     case 'date':
     case 'string': {
-      // SOQL text comparisons are case-insensitive; ids are compared in their 18-character form.
-      const left = type === 'id' || type === 'reference' ? text(a) : text(a).toLowerCase();
-      const right = type === 'id' || type === 'reference' ? b.value : b.value.toLowerCase();
+      // SOQL text comparisons are case-insensitive; ids are compared in their 18-character form. Phone fields
+      // compare the stored string exactly as typed (the reference: "SOQL =/IN compare the stored string"), so
+      // '+16505551234' does not find '(650) 555-1234'; exact case too (' x12' vs ' X12'), the stricter reading.
+      const exact = type === 'id' || type === 'reference' || type === 'phone';
+      const left = exact ? text(a) : text(a).toLowerCase();
+      const right = exact ? b.value : b.value.toLowerCase();
       return left < right ? -1 : left > right ? 1 : 0;
     }
   }

@@ -66,6 +66,10 @@ export interface AppConfig {
   /** Roles `npm start` runs: the HTTP API, the worker, or both (default). */
   roles: { api: boolean; worker: boolean };
   salesforce: { clientId: string | null; clientSecret: string | null };
+  /** Region (ISO 3166 alpha-2) of numbers typed in national form when neither record nor connection says. */
+  defaultPhoneRegion: string | null;
+  /** How often CRMs are asked for records created or changed since the last poll (CRM_POLL_INTERVAL_SECONDS). */
+  crmPollIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -229,7 +233,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
       clientId: env.SALESFORCE_CLIENT_ID || null,
       clientSecret: env.SALESFORCE_CLIENT_SECRET || null,
     },
+    defaultPhoneRegion: parseRegion(env.DEFAULT_PHONE_REGION),
+    crmPollIntervalMs: parseInteger(env, 'CRM_POLL_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
   };
+}
+
+/** An ISO 3166 alpha-2 code, upper case; unset is null, anything else stops the start with a clear line. */
+function parseRegion(raw: string | undefined): string | null {
+  const value = raw?.trim().toUpperCase();
+  if (!value) return null;
+  if (!/^[A-Z]{2}$/.test(value))
+    throw new ConfigError(
+      'DEFAULT_PHONE_REGION',
+      `must be an ISO 3166 alpha-2 code such as DE or US, got "${raw}"`,
+    );
+  return value;
 }
 
 function parseRoles(raw: string | undefined): { api: boolean; worker: boolean } {

@@ -78,6 +78,7 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'POST /v1/connections/:id/test': 'connections:admin',
   'POST /v1/connections/:id/backfill': 'connections:admin',
   'GET /v1/connections/:id/backfill': 'connections:read',
+  'GET /v1/connections/:id/unmatched': 'connections:read',
   'POST /v1/users': 'users:admin',
   'GET /v1/users': 'users:admin',
   'PATCH /v1/users/:id': 'users:admin',

@@ -38,6 +38,7 @@ function context(
     mapping,
     erasureMode: 'vendor_gdpr_delete',
     credentials,
+    phoneRegion: null,
   };
 }
 
@@ -65,16 +66,24 @@ function withdrawal(overrides: Partial<ConsentStateSnapshot> = {}): ConsentState
   };
 }
 
-function push(n: number, overrides: Partial<ConsentPush> = {}): ConsentPush {
+/** A push for one person, given by their (single) phone, email and record id. */
+type PushOf = Partial<Omit<ConsentPush, 'phones' | 'emails' | 'remoteIds'>> & {
+  phone?: string | null;
+  email?: string | null;
+  remoteId?: string | null;
+};
+
+function push(n: number, overrides: PushOf = {}): ConsentPush {
+  const { phone = null, email = null, remoteId = null, ...rest } = overrides;
   return {
     deliveryId: `delivery-${n}`,
     subjectId: `subject-${n}`,
-    phone: null,
+    phones: phone ? [phone] : [],
     waId: null,
-    email: null,
-    remoteId: null,
+    emails: email ? [email] : [],
+    remoteIds: remoteId ? [remoteId] : [],
     states: [withdrawal({ eventId: `evt-${n}` })],
-    ...overrides,
+    ...rest,
   };
 }
 

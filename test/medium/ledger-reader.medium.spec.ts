@@ -60,10 +60,10 @@ describe(LedgerReader.name, () => {
       const people = await reader.personsForPush([unknown]);
 
       expect([...people.keys()]).toEqual([unknown]);
-      expect(people.get(unknown)).toEqual({ phone: null, waId: null, email: null, states: [] });
+      expect(people.get(unknown)).toEqual({ phones: [], waId: null, emails: [], states: [] });
     });
 
-    it("gives the person's first phone, wa_id and email, decrypted", async () => {
+    it('gives every phone and email of the person, oldest first, and their wa_id, decrypted', async () => {
       const waId = newWaId();
       const first = await record(
         consentInput({
@@ -83,7 +83,11 @@ describe(LedgerReader.name, () => {
 
       const person = (await reader.personsForPush([first.subjectId])).get(first.subjectId);
 
-      expect(person).toMatchObject({ phone: `+${waId}`, waId, email: 'first@example.com' });
+      expect(person).toMatchObject({
+        phones: [`+${waId}`],
+        waId,
+        emails: ['first@example.com', 'second@example.com'],
+      });
     });
 
     it('gives the states in force, with how and on what basis the event that set them was expressed', async () => {

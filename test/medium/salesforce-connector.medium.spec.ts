@@ -71,6 +71,7 @@ function contextFor(
     mapping,
     erasureMode: 'hard_delete',
     credentials,
+    phoneRegion: null,
   };
 }
 
@@ -116,16 +117,24 @@ function state(
   };
 }
 
-function push(overrides: Partial<ConsentPush> = {}): ConsentPush {
+/** A push for one person, given by their (single) phone, email and record id. */
+type PushOf = Partial<Omit<ConsentPush, 'phones' | 'emails' | 'remoteIds'>> & {
+  phone?: string | null;
+  email?: string | null;
+  remoteId?: string | null;
+};
+
+function push(overrides: PushOf = {}): ConsentPush {
+  const { phone = '+16505550101', email = null, remoteId = null, ...rest } = overrides;
   return {
     deliveryId: randomUUID(),
     subjectId: randomUUID(),
-    phone: '+16505550101',
+    phones: phone ? [phone] : [],
     waId: null,
-    email: null,
-    remoteId: null,
+    emails: email ? [email] : [],
+    remoteIds: remoteId ? [remoteId] : [],
     states: [state('withdrawn', '2026-03-01T10:00:00.000Z', 'evt-stop')],
-    ...overrides,
+    ...rest,
   };
 }
 
@@ -237,7 +246,7 @@ describe(SalesforceConnector.name, () => {
 
       const grant = push({ states: [state('granted', '2026-03-02T09:00:00.000Z', 'evt-start')] });
       const byPhone = succeeded((await c.pushConsent([grant]))[0]);
-      expect(byPhone.remoteId).toBe(first.remoteId);
+      expect(byPhone.records?.[0]?.remoteId).toBe(first.records?.[0]?.remoteId);
       expect(records('ContactPointTypeConsent')).toEqual([
         expect.objectContaining({
           Id: consentId,
@@ -249,7 +258,7 @@ describe(SalesforceConnector.name, () => {
       // With the stored remoteId (the Individual) the Contact lookup is skipped.
       const again = push({
         phone: null,
-        remoteId: first.remoteId!,
+        remoteId: first.records![0].remoteId,
         states: [state('withdrawn', '2026-03-03T09:00:00.000Z', 'evt-stop-2')],
       });
       const before = apiCalls().length;
@@ -468,7 +477,7 @@ describe(SalesforceConnector.name, () => {
         const page = await c.listContacts(cursor, 200);
         pages.push(page.contacts.length);
         seen.push(...page.contacts.map((p) => p.remoteId));
-        const withConsent = page.contacts.find((p) => p.phone === '+16505559999');
+        const withConsent = page.contacts.find((p) => p.phones.some((ph) => ph.value === '+16505559999'));
         if (withConsent) {
           expect(withConsent).toMatchObject({
             remoteId: records('Individual')[0].Id,

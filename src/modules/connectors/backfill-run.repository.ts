@@ -16,8 +16,9 @@ export class BackfillRunRepository {
     return this.repo.findOneBy({ id });
   }
 
-  running(manager: EntityManager, connectionId: string): Promise<BackfillRunEntity | null> {
-    return manager.getRepository(BackfillRunEntity).findOneBy({ connectionId, status: 'running' });
+  running(manager: EntityManager | undefined, connectionId: string): Promise<BackfillRunEntity | null> {
+    const runs = manager ? manager.getRepository(BackfillRunEntity) : this.repo;
+    return runs.findOneBy({ connectionId, status: 'running' });
   }
 
   async start(manager: EntityManager, connectionId: string): Promise<BackfillRunEntity> {

@@ -4,6 +4,7 @@ import { QueueService } from '../../platform/queue/queue.service';
 import { pacerFor } from '../../platform/pacing/pacer';
 import { BackfillRunRepository } from './backfill-run.repository';
 import { ConnectionService } from './connection.service';
+import { RecordLinks } from './record-links.service';
 import { ConnectorFactory } from './connector.factory';
 import type { RemoteContact } from './connector.port';
 import {
@@ -11,7 +12,7 @@ import {
   tally,
   wroteEvent,
   type CrmImportKind,
-  type CrmSource,
+  type CrmConnectionRef,
 } from './crm-contact.importer';
 import type { BackfillRunEntity } from './entities/backfill-run.entity';
 
@@ -50,6 +51,7 @@ export class BackfillService {
   constructor(
     private readonly runs: BackfillRunRepository,
     private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly factory: ConnectorFactory,
     private readonly importer: CrmContactImporter,
     private readonly jobs: QueueService,
@@ -100,7 +102,12 @@ export class BackfillService {
       for (;;) {
         const page = await next;
         if (page.next) next = fetchPage(page.next);
-        const outcomes = await this.importPage(run, context.type, page.contacts, page.next);
+        const outcomes = await this.importPage(
+          run,
+          { id: run.connectionId, source: context.type, phoneRegion: context.phoneRegion },
+          page.contacts,
+          page.next,
+        );
         cursor = page.next;
         this.logger.log(
           { runId, connectionId: run.connectionId, contacts: page.contacts.length, outcomes, done: !cursor },
@@ -123,7 +130,7 @@ export class BackfillService {
   /** One page in one transaction with the cursor after it; returns the page's outcomes, counted. */
   private async importPage(
     run: BackfillRunEntity,
-    source: CrmSource,
+    connection: CrmConnectionRef,
     contacts: RemoteContact[],
     next: string | null,
   ): Promise<Partial<Record<CrmImportKind, number>>> {
@@ -132,26 +139,18 @@ export class BackfillService {
     return this.runs.transaction(async (manager) => {
       const counts: Partial<Record<CrmImportKind, number>> = {};
       let recorded = 0;
-      // One query for the page's existing links, instead of one per contact.
-      const links = await this.connections.subjectsForRemotes(
-        connectionId,
-        contacts.map((c) => c.remoteId),
+      const outcomes = await this.importer.importPage(
         manager,
-      );
-      for (const contact of contacts) {
-        const result = await this.importer.import(manager, {
-          connectionId,
-          source,
-          remoteId: contact.remoteId,
-          linkedSubjectId: links.get(contact.remoteId) ?? null,
-          phone: contact.phone,
-          email: contact.email,
-          consent: contact.consent,
+        connection,
+        contacts.map((contact) => ({
+          record: contact,
           receivedAt,
-          sourceEventId: `backfill:${connectionId}:${this.connections.remoteKey(connectionId, contact.remoteId)}:${contact.consent?.capturedAt ?? ''}`,
-          method: 'import',
+          sourceEventId: `backfill:${connectionId}:${this.links.remoteKey(connectionId, contact.remoteId)}:${contact.consent?.capturedAt ?? ''}`,
+          method: 'import' as const,
           evidence: { connection_id: connectionId, backfill_run_id: run.id },
-        });
+        })),
+      );
+      for (const result of outcomes) {
         tally(counts, result);
         if (wroteEvent(result)) recorded++;
       }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { pacerFor } from '../../platform/pacing/pacer';
 import { ConnectionRepository } from './connection.repository';
 import { ConnectionService } from './connection.service';
+import { RecordLinks } from './record-links.service';
 import { canPollChanges } from './connector.port';
 import { ConnectorFactory } from './connector.factory';
 import {
@@ -13,9 +14,11 @@ import {
 } from './crm-contact.importer';
 
 /**
- * Consent edits made in a CRM that offers a change poll (Salesforce) become ledger events. Changes are polled
- * rather than streamed (Salesforce CometD replay ids fail silently: jsforce #1061, #1700); the gateway's own
- * writes are recognised by the importer, so nothing loops. The cursor moves with the page's ledger writes.
+ * Records created or changed in a CRM since the last poll (Salesforce; HubSpot, whose webhooks an app may not have)
+ * go through the one import path: new records are linked to their person (and get the person's current state
+ * pushed), consent edits become ledger events. Changes are polled rather than streamed (Salesforce CometD replay ids
+ * fail silently: jsforce #1061, #1700); the gateway's own writes are recognised by the importer, so nothing loops.
+ * The cursor moves with the page's ledger writes.
  */
 @Injectable()
 export class ChangePollService {
@@ -23,6 +26,7 @@ export class ChangePollService {
 
   constructor(
     private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly rows: ConnectionRepository,
     private readonly factory: ConnectorFactory,
     private readonly importer: CrmContactImporter,
@@ -56,26 +60,24 @@ export class ChangePollService {
     const counts: Partial<Record<CrmImportKind, number>> = {};
     let recorded = 0;
     await this.rows.transaction(async (manager) => {
-      for (const change of changes) {
-        if (!change.consent) continue; // a poll reports consent edits; one without a value is not a change
-        const result = await this.importer.import(manager, {
-          connectionId,
-          source,
-          remoteId: change.remoteId,
-          phone: change.phone,
-          email: change.email,
-          consent: change.consent,
+      const outcomes = await this.importer.importPage(
+        manager,
+        { id: connectionId, source, phoneRegion: context.phoneRegion },
+        changes.map((change) => ({
+          record: change,
           receivedAt,
-          sourceEventId: `${connectionId}:${this.connections.remoteKey(connectionId, change.remoteId)}:${change.consent.capturedAt}:${change.consent.status}`,
-          method: 'crm_sync',
+          sourceEventId: `${connectionId}:${this.links.remoteKey(connectionId, change.remoteId)}:${change.consent?.capturedAt ?? ''}:${change.consent?.status ?? ''}`,
+          method: 'crm_sync' as const,
           evidence: { connection_id: connectionId, remote_id_kind: connector.changeRecordKind },
-        });
+        })),
+      );
+      for (const result of outcomes) {
         tally(counts, result);
         if (wroteEvent(result)) recorded++;
       }
       await this.connections.saveCursor(connectionId, { [source]: next }, manager);
     });
-    if (changes.length) this.logger.log({ connectionId, outcomes: counts }, 'CRM consent changes polled');
+    if (changes.length) this.logger.log({ connectionId, outcomes: counts }, 'CRM changes polled');
     return recorded;
   }
 }

@@ -126,6 +126,7 @@ export class ConnectionAdminService {
       mapping: dto.mapping,
       erasureMode: dto.erasure_mode,
       rateLimit: dto.rate_limit ? { max: dto.rate_limit.max, windowMs: dto.rate_limit.window_ms } : undefined,
+      phoneRegion: dto.phone_region === undefined ? undefined : (dto.phone_region?.toUpperCase() ?? null),
     });
     if (dto.status === 'active') {
       for (const hook of this.resumedHooks) await hook(id);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { VendorDirectory } from '../vendors';
+import { BackfillRunRepository } from './backfill-run.repository';
 import { ConnectionDirectoryRepository } from './connection-directory.repository';
 import type { ConnectionType } from './connector.port';
 import type { ConnectionStatus } from './entities/connection.entity';
@@ -33,7 +34,13 @@ export class ConnectionDirectory {
   constructor(
     private readonly rows: ConnectionDirectoryRepository,
     private readonly vendors: VendorDirectory,
+    private readonly backfills: BackfillRunRepository,
   ) {}
+
+  /** Whether a backfill of the connection is running (people not found yet may still be linked by it). */
+  async backfillRunning(connectionId: string): Promise<boolean> {
+    return (await this.backfills.running(undefined, connectionId)) !== null;
+  }
 
   /** Connections not disconnected, counted per vendor (vendors absent from the map have none). */
   async liveCountsByVendor(vendorIds: readonly string[]): Promise<Map<string, number>> {

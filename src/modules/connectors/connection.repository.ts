@@ -21,6 +21,7 @@ export interface ConnectionRow {
   erasure_mode: ErasureMode;
   rate_limit: { max?: number; windowMs?: number };
   last_error: string | null;
+  phone_region: string | null;
   last_test_at: Date | null;
   last_test_result: unknown;
   refresh_history: Date[];
@@ -101,12 +102,16 @@ export class ConnectionRepository {
       mapping: Record<string, unknown> | null;
       erasureMode: string | null;
       rateLimit: Record<string, unknown> | null;
+      /** undefined: unchanged; null: cleared (the gateway default applies). */
+      phoneRegion?: string | null;
     },
   ): Promise<void> {
     await this.query(
       `UPDATE connection SET name = coalesce($2, name), status = coalesce($3, status),
               mapping = coalesce($4::jsonb, mapping), erasure_mode = coalesce($5, erasure_mode),
-              rate_limit = coalesce($6::jsonb, rate_limit), updated_at = now() WHERE id = $1`,
+              rate_limit = coalesce($6::jsonb, rate_limit),
+              phone_region = CASE WHEN $7::boolean THEN $8::text ELSE phone_region END,
+              updated_at = now() WHERE id = $1`,
       [
         id,
         patch.name,
@@ -114,6 +119,8 @@ export class ConnectionRepository {
         patch.mapping ? JSON.stringify(patch.mapping) : null,
         patch.erasureMode,
         patch.rateLimit ? JSON.stringify(patch.rateLimit) : null,
+        patch.phoneRegion !== undefined,
+        patch.phoneRegion ?? null,
       ],
     );
   }

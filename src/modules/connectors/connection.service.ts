@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
 import { VendorDirectory } from '../vendors';
 import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
-import { ConnectionRecordRepository } from './connection-record.repository';
 import { ConnectionRepository, type ConnectionRow } from './connection.repository';
 import {
   AuthFailedError,
@@ -38,6 +38,8 @@ export interface ConnectionPatch {
   mapping?: Record<string, unknown>;
   erasureMode?: ErasureMode;
   rateLimit?: { max: number; windowMs: number };
+  /** Region of national numbers at this account; null clears it (DEFAULT_PHONE_REGION applies). */
+  phoneRegion?: string | null;
 }
 
 /** A token is refreshed this long before it expires. */
@@ -61,6 +63,7 @@ export function view(row: ConnectionRow, vendorName: string) {
     mapping: row.mapping,
     erasure_mode: row.erasure_mode,
     rate_limit: { ...DEFAULT_RATE_LIMITS[row.type], ...row.rate_limit },
+    phone_region: row.phone_region,
     token_expires_at: row.token_expires_at ? new Date(row.token_expires_at).toISOString() : null,
     last_error: row.last_error,
     last_test_at: row.last_test_at ? new Date(row.last_test_at).toISOString() : null,
@@ -74,8 +77,8 @@ export function view(row: ConnectionRow, vendorName: string) {
 export type ConnectionView = ReturnType<typeof view>;
 
 /**
- * Connected accounts: their encrypted credentials, where they point, and the record of which remote
- * record stands for which person. The only place credentials are decrypted.
+ * Connected accounts: their encrypted credentials and where they point. The only place credentials are
+ * decrypted (which record stands for which person: RecordLinks).
  */
 @Injectable()
 export class ConnectionService {
@@ -83,10 +86,10 @@ export class ConnectionService {
 
   constructor(
     private readonly rows: ConnectionRepository,
-    private readonly records: ConnectionRecordRepository,
     private readonly crypto: CryptoService,
     private readonly guard: OutboundGuard,
     private readonly vendors: VendorDirectory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A base_url or login_url is accepted only for allow-listed hosts (sandboxes, test doubles). */
@@ -201,6 +204,7 @@ export class ConnectionService {
       mapping: patch.mapping ? { ...row.mapping, ...patch.mapping } : null,
       erasureMode: patch.erasureMode ?? null,
       rateLimit: patch.rateLimit ?? null,
+      phoneRegion: patch.phoneRegion,
     });
     return this.get(id);
   }
@@ -276,6 +280,7 @@ export class ConnectionService {
       mapping: row.mapping,
       erasureMode: row.erasure_mode,
       credentials,
+      phoneRegion: row.phone_region ?? this.config.defaultPhoneRegion,
       rateLimit: { ...DEFAULT_RATE_LIMITS[row.type], ...row.rate_limit },
     };
   }
@@ -289,85 +294,6 @@ export class ConnectionService {
   /** Connections that must hear of a person's changes: every one not disconnected. */
   propagationTargets(manager: EntityManager): Promise<{ id: string; status: ConnectionStatus }[]> {
     return this.rows.propagationTargets(manager);
-  }
-
-  // ---- which remote record stands for which person ----
-
-  async remoteIds(connectionId: string, subjectIds: readonly string[]): Promise<Map<string, string>> {
-    if (subjectIds.length === 0) return new Map();
-    const rows = await this.records.sealedRemoteIds(connectionId, subjectIds);
-    return new Map(
-      rows.map((r) => [
-        r.subject_id,
-        this.crypto.openText({ ciphertext: r.remote_id_ciphertext, keyId: r.key_id }),
-      ]),
-    );
-  }
-
-  /** A stable, non-identifying key for a remote record (its blind index), for idempotency keys. */
-  remoteKey(connectionId: string, remoteId: string): string {
-    return this.crypto.blindIndex(`remote:${connectionId}`, remoteId).toString('hex').slice(0, 32);
-  }
-
-  async subjectForRemote(
-    connectionId: string,
-    remoteId: string,
-    manager?: EntityManager,
-  ): Promise<string | null> {
-    return this.records.subjectByRemoteHash(connectionId, this.remoteHash(connectionId, remoteId), manager);
-  }
-
-  /** The people these remote records are linked to, by remote id (a page of a backfill in one query). */
-  async subjectsForRemotes(
-    connectionId: string,
-    remoteIds: readonly string[],
-    manager?: EntityManager,
-  ): Promise<Map<string, string>> {
-    const byHash = new Map(remoteIds.map((id) => [this.remoteHash(connectionId, id).toString('hex'), id]));
-    const rows = await this.records.subjectsByRemoteHashes(
-      connectionId,
-      [...byHash.keys()].map((hex) => Buffer.from(hex, 'hex')),
-      manager,
-    );
-    const out = new Map<string, string>();
-    for (const row of rows) {
-      const remoteId = byHash.get(Buffer.from(row.remoteIdHash).toString('hex'));
-      if (remoteId !== undefined) out.set(remoteId, row.subjectId);
-    }
-    return out;
-  }
-
-  private remoteHash(connectionId: string, remoteId: string): Buffer {
-    return this.crypto.blindIndex(`remote:${connectionId}`, remoteId);
-  }
-
-  async lastPushed(
-    connectionId: string,
-    subjectId: string,
-    manager?: EntityManager,
-  ): Promise<Record<string, unknown> | null> {
-    return this.records.lastPushed(connectionId, subjectId, manager);
-  }
-
-  async saveRemote(
-    connectionId: string,
-    subjectId: string,
-    remoteId: string,
-    pushed: Record<string, unknown> | null,
-    manager?: EntityManager,
-  ): Promise<void> {
-    const sealed = this.crypto.seal(remoteId);
-    await this.records.upsert(
-      {
-        connectionId,
-        subjectId,
-        remoteIdHash: this.remoteHash(connectionId, remoteId),
-        remoteIdCiphertext: sealed.ciphertext,
-        keyId: sealed.keyId,
-        lastPushed: pushed,
-      },
-      manager,
-    );
   }
 
   /** A Standard Webhooks secret: whsec_ + base64 of 32 random bytes. */

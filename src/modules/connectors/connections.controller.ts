@@ -32,7 +32,9 @@ import {
   ConnectionResponse,
   CreatedConnectionResponse,
   TestedConnectionResponse,
+  UnmatchedRecordsResponse,
 } from './dto/connectors.responses';
+import { RecordLinks } from './record-links.service';
 
 function oauthType(raw: string): 'hubspot' | 'salesforce' {
   if (raw === 'hubspot' || raw === 'salesforce') return raw;
@@ -49,6 +51,7 @@ export class ConnectionsController {
     private readonly admin: ConnectionAdminService,
     private readonly connections: ConnectionService,
     private readonly backfills: BackfillService,
+    private readonly links: RecordLinks,
   ) {}
 
   /** Connects an account with tokens (HubSpot private app, Salesforce) or a webhook URL. Secrets are never returned, except a new webhook's signing secret, once. */
@@ -137,6 +140,16 @@ export class ConnectionsController {
   async backfillProgress(@Param('id', uuidParam('id')) id: string) {
     await this.connections.get(id);
     return { backfill: await this.backfills.latest(id) };
+  }
+
+  /** Records we could not match: which field of which record, and why (never the value). */
+  @Get(':id/unmatched')
+  @RequireScopes('connections:read')
+  @ApiOkResponse({ type: UnmatchedRecordsResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  async unmatched(@Param('id', uuidParam('id')) id: string) {
+    await this.connections.get(id);
+    return this.links.unmatched(id);
   }
 }
 

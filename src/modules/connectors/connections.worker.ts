@@ -7,15 +7,16 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { QueueService } from '../../platform/queue/queue.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { BACKFILL_QUEUE, BackfillService, type BackfillJob } from './backfill.service';
 import { ChangePollService } from './change-poll.service';
 
-export const SALESFORCE_POLL_QUEUE = 'connections.salesforce-poll';
-const POLL_EVERY_MS = 30_000;
+/** One queue for every CRM's poll (it was Salesforce's alone, as connections.salesforce-poll). */
+export const CRM_POLL_QUEUE = 'connections.crm-poll';
 
-/** Worker side of connections: backfill runs and the Salesforce change poll. */
+/** Worker side of connections: backfill runs and the CRM change polls (every CRM_POLL_INTERVAL_SECONDS). */
 @Injectable()
 export class ConnectionsWorker implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ConnectionsWorker.name);
@@ -26,12 +27,13 @@ export class ConnectionsWorker implements OnModuleInit, OnApplicationBootstrap, 
     private readonly backfills: BackfillService,
     private readonly polls: ChangePollService,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.jobs.start([
       { name: BACKFILL_QUEUE, retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 3600 },
-      { name: SALESFORCE_POLL_QUEUE, retryLimit: 0, expireInSeconds: 300, policy: 'short' },
+      { name: CRM_POLL_QUEUE, retryLimit: 0, expireInSeconds: 300, policy: 'short' },
     ]);
   }
 
@@ -51,15 +53,15 @@ export class ConnectionsWorker implements OnModuleInit, OnApplicationBootstrap, 
         }
       },
     );
-    await this.jobs.work(SALESFORCE_POLL_QUEUE, { pollingIntervalSeconds: 5 }, () => this.polls.pollAll());
+    await this.jobs.work(CRM_POLL_QUEUE, { pollingIntervalSeconds: 5 }, () => this.polls.pollAll());
     // A short-policy queue keeps at most one poll waiting, however many processes tick.
     this.timer = setInterval(() => {
       this.jobs
-        .send(SALESFORCE_POLL_QUEUE, {}, { singletonKey: 'poll' })
+        .send(CRM_POLL_QUEUE, {}, { singletonKey: 'poll' })
         .catch((error: Error) =>
-          this.logger.warn({ err: { message: error.message } }, 'cannot schedule the Salesforce poll'),
+          this.logger.warn({ err: { message: error.message } }, 'cannot schedule the CRM poll'),
         );
-    }, POLL_EVERY_MS);
+    }, this.config.crmPollIntervalMs);
     this.timer.unref();
   }
 

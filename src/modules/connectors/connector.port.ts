@@ -28,6 +28,11 @@ export interface ConnectionContext {
   mapping: Record<string, unknown>;
   erasureMode: ErasureMode;
   credentials: ConnectionCredentials;
+  /**
+   * Region (ISO 3166 alpha-2) in which this account's national numbers ("0151 2345678") were typed, when
+   * the record has no country of its own: the connection's setting, else DEFAULT_PHONE_REGION; null: none.
+   */
+  phoneRegion: string | null;
 }
 
 /** One consent state of the person, as the connector must apply it: the ledger's state in force. */
@@ -37,30 +42,65 @@ export type ConsentStateSnapshot = ConsentStateInForce;
 export interface ConsentPush {
   deliveryId: string;
   subjectId: string;
-  phone: string | null;
+  /** Every phone number the person is known by (E.164), oldest first. */
+  phones: string[];
   waId: string | null;
-  email: string | null;
-  /** The record that stands for this person at this connection, when known. */
-  remoteId: string | null;
+  /** Every email address the person is known by (lower case), oldest first. */
+  emails: string[];
+  /**
+   * The records known to stand for this person at this connection (links learnt by backfill, polls and earlier
+   * pushes). Used first; a connector still looks the person up by phone and email to find records not yet linked.
+   */
+  remoteIds: string[];
   states: ConsentStateSnapshot[];
 }
+
+/** A record at the vendor that a push found and wrote: the gateway links it to the person. */
+export interface RemoteRecordRef {
+  remoteId: string;
+  /** What the record is at the vendor ('contact' at HubSpot; 'Contact' or 'Lead' at Salesforce). */
+  recordType: string;
+}
+
+/**
+ * The skip reason of a push that found no record of the person at the vendor. Such a delivery waits while a
+ * backfill of the connection runs, and is re-opened when a matching record appears.
+ */
+export const NOT_FOUND_AT_VENDOR = 'not_found_at_vendor';
 
 export type PushOutcome =
   | {
       deliveryId: string;
       outcome: 'succeeded';
-      remoteId?: string | null;
+      /** Every record of the person written by this push (duplicates included). */
+      records?: RemoteRecordRef[];
       vendorReference?: string | null;
       pushed?: Record<string, unknown>;
     }
   | { deliveryId: string; outcome: 'skipped'; reason: string }
   | { deliveryId: string; outcome: 'failed'; error: ConnectorError };
 
-/** A record the vendor holds, as read for a backfill or a sync. */
+/** A phone value exactly as the record holds it, and the field it is in. */
+export interface RemotePhone {
+  field: string;
+  value: string;
+}
+
+/** A record the vendor holds, as read for a backfill or a sync. Values are as typed: the gateway normalises. */
 export interface RemoteContact {
   remoteId: string;
-  phone: string | null;
+  /** What the record is at the vendor ('contact' at HubSpot; 'Contact' or 'Lead' at Salesforce). */
+  recordType: string;
+  /** Every non-empty phone field of the record, as typed. */
+  phones: RemotePhone[];
   email: string | null;
+  /** The record's own country (ISO 3166 alpha-2), for numbers typed in national form; null: none. */
+  region: string | null;
+  /**
+   * When the vendor last saw the record change (HubSpot lastmodifieddate, Salesforce SystemModstamp; ISO). A
+   * consent the record claims to have been captured later than this (or in the future) is clamped to it.
+   */
+  observedAt: string | null;
   /** The consent the vendor shows for WhatsApp marketing, if any. */
   consent: {
     status: ConsentStatus;
@@ -68,6 +108,8 @@ export interface RemoteContact {
     scope: string | null;
     ownWriteEventId: string | null;
   } | null;
+  /** Fields whose values could not be read (an unparseable timestamp): skipped and counted, never stalling. */
+  unreadable: { field: string; reason: string }[];
 }
 
 export interface RemotePage {

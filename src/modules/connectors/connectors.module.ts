@@ -21,12 +21,19 @@ import { CrmContactImporter } from './crm-contact.importer';
 import { BackfillRunEntity } from './entities/backfill-run.entity';
 import { ConnectionRecordEntity } from './entities/connection-record.entity';
 import { ConnectionEntity } from './entities/connection.entity';
+import { ConnectionUnmatchedEntity } from './entities/connection-unmatched.entity';
+import { RecordLinks } from './record-links.service';
 import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
 import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ConnectionEntity, ConnectionRecordEntity, BackfillRunEntity]),
+    TypeOrmModule.forFeature([
+      ConnectionEntity,
+      ConnectionRecordEntity,
+      ConnectionUnmatchedEntity,
+      BackfillRunEntity,
+    ]),
     LedgerModule,
     InboxModule,
     AuthModule,
@@ -40,6 +47,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
     ConnectionDirectoryRepository,
     BackfillRunRepository,
     ConnectionService,
+    RecordLinks,
     ConnectionDirectory,
     ConnectionLeases,
     ConnectionAdminService,
@@ -52,6 +60,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
   ],
   exports: [
     ConnectionService,
+    RecordLinks,
     ConnectionAdminService,
     ConnectionDirectory,
     ConnectionLeases,

@@ -1,43 +1,39 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import { IdentityService } from '../ledger';
-import { LedgerReader } from '../ledger';
-import { LedgerService, type EvidenceValue } from '../ledger';
-import type { ConsentStatus, IdentityInput } from '../ledger';
-import { ConnectionService } from './connection.service';
+import { IdentityService, LedgerReader, LedgerService } from '../ledger';
+import type { ConsentStatus, EvidenceValue, IdentityInput, PreparedIdentity } from '../ledger';
+import type { RemoteContact } from './connector.port';
+import { clampCapture, recordProblems } from './crm-record-values';
+import { RecordLinks, type KnownRecord, type RecordLinkInput } from './record-links.service';
 
 export type CrmSource = 'hubspot' | 'salesforce';
 
+/** The connection a page of CRM records comes from. */
+export interface CrmConnectionRef {
+  id: string;
+  source: CrmSource;
+  /** Region of national numbers when a record has no country of its own (ConnectionContext.phoneRegion). */
+  phoneRegion: string | null;
+}
+
 /** One observation of a CRM record: what a backfill page, a change poll or a CRM webhook saw. */
 export interface CrmContactObservation {
-  connectionId: string;
-  source: CrmSource;
-  /** The record at the vendor (contact, Individual): linked to the person in connection_record. */
-  remoteId: string;
-  /**
-   * The person the record is already linked to (null: not linked), when the caller looked it up for a whole
-   * page at once; absent, the importer looks it up itself.
-   */
-  linkedSubjectId?: string | null;
-  phone: string | null;
-  email: string | null;
-  /** How to know a record that carries neither phone nor email (a HubSpot webhook names only its id). */
-  fallbackIdentity?: IdentityInput;
-  /** The consent the record shows; null: nothing to record, the record is only linked. */
-  consent: {
-    status: ConsentStatus;
-    capturedAt: string;
-    scope: string | null;
-    /** The gateway event id the record carries when the gateway wrote it (Salesforce CaptureSource). */
-    ownWriteEventId: string | null;
-    /** The vendor's raw value, compared with what the gateway last pushed to this record (HubSpot). */
-    lastPushedValue?: { key: string; value: unknown };
-  } | null;
+  record: RemoteContact;
+  /** When the gateway read the record: the latest a consent it shows can have been captured. */
   receivedAt: Date;
   sourceEventId: string;
   method: 'import' | 'crm_sync';
   evidence: Record<string, EvidenceValue>;
   inbox?: { id: string; digest: string };
+  /** How to know a record that carries neither phone nor email (a HubSpot webhook names only its id). */
+  fallbackIdentity?: IdentityInput;
+  /** The vendor's raw value, compared with what the gateway last pushed to this record (HubSpot webhooks). */
+  lastPushedValue?: { key: string; value: unknown };
+  /**
+   * The observation names only some of the record's fields (a webhook names the changed value): what is known
+   * to be wrong with the record's other values stays listed.
+   */
+  partial?: boolean;
 }
 
 /** What became of one observation. Every caller counts every outcome; none is dropped unseen. */
@@ -51,7 +47,7 @@ export type CrmImportOutcome =
   | { outcome: 'linked'; subjectId: string }
   /** Neither phone, email nor another identifier: the record cannot be tied to a person. */
   | { outcome: 'no_identifier' }
-  /** Identifiers or values the ledger cannot use (a malformed phone, an unreadable capture time). */
+  /** Identifiers the ledger cannot use (only malformed phones or emails): listed as unmatched. */
   | { outcome: 'invalid_value'; reason: string }
   /** The ledger refused the record for another reason (named by its error class, never its values). */
   | { outcome: 'failed'; reason: string };
@@ -66,92 +62,178 @@ export function tally(counts: Partial<Record<CrmImportKind, number>>, result: Cr
 /** Whether the ledger gained an event (a stale one included: it is history, though not the current state). */
 export const wroteEvent = (r: CrmImportOutcome) => r.outcome === 'recorded' || r.outcome === 'stale';
 
+interface Prepared {
+  o: CrmContactObservation;
+  identities: PreparedIdentity[];
+  problems: { field: string; reason: string }[];
+  known: KnownRecord | undefined;
+}
+
 /**
- * The one path from a CRM record to ledger facts, for the backfill, change polls and CRM webhooks alike: finds
- * the person (by the record's link, else its identifiers), links the record, recognises the gateway's own
- * writes, and records the consent it shows. Runs inside the caller's transaction; database errors are thrown
- * (that transaction is lost, the caller's unit retries), everything else becomes an outcome.
+ * The one path from CRM records to ledger facts, for the backfill, change polls and CRM webhooks alike, a page at a
+ * time: normalises every phone and email (the record's own region first), finds the person (the record's link,
+ * else its identifiers; a record that joins two known people merges them), links every record, lists what could not
+ * be matched, recognises the gateway's own writes, records the consent the record shows (never later than the
+ * gateway saw it), and tells propagation which records do not show the person's current state. Runs inside the
+ * caller's transaction; database errors are thrown (the caller's unit retries), everything else is an outcome.
  */
 @Injectable()
 export class CrmContactImporter {
   constructor(
     private readonly ledger: LedgerService,
     private readonly identities: IdentityService,
-    private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly ledgerReader: LedgerReader,
   ) {}
 
-  async import(manager: EntityManager, observation: CrmContactObservation): Promise<CrmImportOutcome> {
+  async importPage(
+    manager: EntityManager,
+    connection: CrmConnectionRef,
+    observations: readonly CrmContactObservation[],
+  ): Promise<CrmImportOutcome[]> {
+    if (observations.length === 0) return [];
+    const remoteIds = observations.map((o) => o.record.remoteId);
+    const known = await this.links.known(connection.id, remoteIds, manager);
+    const page: Prepared[] = observations.map((o) => ({
+      o,
+      ...this.prepare(o.record, connection.phoneRegion),
+      known: known.get(o.record.remoteId),
+    }));
+    const owners = await this.ledger.ownersOf(
+      manager,
+      page.flatMap((p) => p.identities),
+    );
+
+    const outcomes: CrmImportOutcome[] = [];
+    const newLinks: RecordLinkInput[] = [];
+    for (const p of page) {
+      const result = await this.importOne(manager, connection, p, owners, newLinks);
+      outcomes.push(result);
+    }
+    await this.links.link(manager, connection.id, newLinks);
+    const complete = page.flatMap((p, i) => (p.o.partial ? [] : [{ p, outcome: outcomes[i] }]));
+    await this.links.recordProblems(
+      manager,
+      connection.id,
+      complete.map(({ p }) => p.o.record.remoteId),
+      complete.map(({ p, outcome }) => ({
+        remoteId: p.o.record.remoteId,
+        recordType: p.o.record.recordType,
+        problems: outcome.outcome === 'no_identifier' ? [...p.problems, NO_IDENTIFIER] : p.problems,
+      })),
+    );
+    await this.flagRecordsBehind(manager, connection.id, page, outcomes);
+    return outcomes;
+  }
+
+  /** Every usable identifier of the record, and a problem for every value that is not one. */
+  private prepare(record: RemoteContact, fallbackRegion: string | null) {
+    const region = record.region ?? fallbackRegion;
+    const identities: PreparedIdentity[] = [];
+    const problems = recordProblems(record);
+    for (const phone of record.phones) {
+      const prepared = this.identities.prepare([{ kind: 'phone', value: phone.value, region }]);
+      if (prepared.length === 0) problems.push({ field: phone.field, reason: 'invalid_phone' });
+      identities.push(...prepared);
+    }
+    if (record.email) {
+      const prepared = this.identities.prepare([{ kind: 'email', value: record.email }]);
+      if (prepared.length === 0) problems.push({ field: 'email', reason: 'invalid_email' });
+      identities.push(...prepared);
+    }
+    return { identities: dedupe(identities), problems };
+  }
+
+  private async importOne(
+    manager: EntityManager,
+    connection: CrmConnectionRef,
+    p: Prepared,
+    owners: ReadonlyMap<string, string>,
+    newLinks: RecordLinkInput[],
+  ): Promise<CrmImportOutcome> {
     try {
-      return await this.importOne(manager, observation);
+      const subject = await this.subjectOf(manager, p, owners);
+      if ('outcome' in subject) return subject;
+      const { subjectId } = subject;
+      if (p.known?.subjectId !== subjectId)
+        newLinks.push({
+          subjectId,
+          remoteId: p.o.record.remoteId,
+          recordType: p.o.record.recordType,
+          pushed: null,
+        });
+      return await this.recordConsent(manager, connection, p, subjectId);
     } catch (error) {
       if (error instanceof QueryFailedError) throw error;
       return { outcome: 'failed', reason: (error as Error).name || 'Error' };
     }
   }
 
-  private async importOne(manager: EntityManager, o: CrmContactObservation): Promise<CrmImportOutcome> {
-    const capturedAt = o.consent ? new Date(o.consent.capturedAt) : null;
-    if (capturedAt && Number.isNaN(capturedAt.getTime()))
-      return { outcome: 'invalid_value', reason: 'capture time' };
-
-    let subjectId =
-      o.linkedSubjectId !== undefined
-        ? o.linkedSubjectId
-        : await this.connections.subjectForRemote(o.connectionId, o.remoteId, manager);
-    const linked = subjectId !== null;
-    if (!subjectId) {
-      const resolved = await this.resolve(manager, o);
-      if ('outcome' in resolved) return resolved;
-      subjectId = resolved.subjectId;
-      await this.connections.saveRemote(o.connectionId, subjectId, o.remoteId, null, manager);
+  /**
+   * The person the record stands for. When its identifiers all belong to the person it is linked to (the common
+   * case on a second look), nothing is written; otherwise the ledger resolves them under its locks, attaching new
+   * identifiers and merging people the record shows to be one.
+   */
+  private async subjectOf(
+    manager: EntityManager,
+    p: Prepared,
+    owners: ReadonlyMap<string, string>,
+  ): Promise<{ subjectId: string } | CrmImportOutcome> {
+    const ownerIds = new Set(p.identities.map((i) => owners.get(IdentityService.cacheKey(i.kind, i.hash))));
+    if (p.identities.length > 0) {
+      const [only] = ownerIds;
+      if (ownerIds.size === 1 && only !== undefined && (!p.known || p.known.subjectId === only))
+        return { subjectId: only };
+      return { subjectId: await this.ledger.resolvePreparedSubject(manager, p.identities) };
     }
-    if (!o.consent || !capturedAt) return { outcome: 'linked', subjectId };
-    if (await this.isOwnWrite(manager, o, subjectId, linked)) return { outcome: 'own_write', subjectId };
+    if (p.known) return { subjectId: p.known.subjectId };
+    if (p.o.fallbackIdentity)
+      return { subjectId: await this.ledger.resolveSubject(manager, [p.o.fallbackIdentity]) };
+    return p.o.record.phones.length > 0 || p.o.record.email
+      ? { outcome: 'invalid_value', reason: 'no usable identifier' }
+      : { outcome: 'no_identifier' };
+  }
+
+  private async recordConsent(
+    manager: EntityManager,
+    connection: CrmConnectionRef,
+    p: Prepared,
+    subjectId: string,
+  ): Promise<CrmImportOutcome> {
+    const { o } = p;
+    const consent = o.record.consent;
+    if (!consent) return { outcome: 'linked', subjectId };
+    const capture = clampCapture(consent.capturedAt, o.record.observedAt, o.receivedAt);
+    if (!capture) return { outcome: 'invalid_value', reason: 'capture time' };
+    if (await this.isOwnWrite(manager, o, p.known)) return { outcome: 'own_write', subjectId };
 
     const result = await this.ledger.recordConsent(manager, {
-      source: o.source,
+      source: connection.source,
       sourceEventId: o.sourceEventId,
       subjectId,
       purpose: 'marketing',
       channel: 'whatsapp',
-      scope: o.consent.scope,
-      status: o.consent.status,
+      scope: consent.scope,
+      status: consent.status,
       method: o.method,
       actor: 'crm',
-      capturedAt,
+      capturedAt: capture.at,
       receivedAt: o.receivedAt,
       legalBasis: 'consent',
-      evidence: o.evidence,
-      originConnectionId: o.connectionId,
+      // A capture time the CRM claimed beyond what the gateway saw is kept as evidence, flagged.
+      evidence: capture.clampedFrom
+        ? { ...o.evidence, capture_clamped: true, claimed_captured_at: capture.clampedFrom }
+        : o.evidence,
+      originConnectionId: connection.id,
       ...(o.inbox ? { payloadDigest: o.inbox.digest, inboxId: o.inbox.id } : {}),
     });
-    if (result.duplicate) return { outcome: 'unchanged', status: o.consent.status, subjectId };
+    if (result.duplicate) return { outcome: 'unchanged', status: consent.status, subjectId };
     return {
       outcome: result.effect === 'stale' ? 'stale' : 'recorded',
-      status: o.consent.status,
+      status: consent.status,
       subjectId,
       eventId: result.eventId,
     };
-  }
-
-  /** The person by the record's identifiers: a malformed phone is dropped when an email still names them. */
-  private async resolve(
-    manager: EntityManager,
-    o: CrmContactObservation,
-  ): Promise<{ subjectId: string } | CrmImportOutcome> {
-    const given: IdentityInput[] = [];
-    if (o.phone) given.push({ kind: 'phone', value: o.phone });
-    if (o.email) given.push({ kind: 'email', value: o.email });
-    // The ledger's normalisation decides what is usable (one rule for every source).
-    const prepared = this.identities.prepare(given);
-    if (prepared.length > 0)
-      return { subjectId: await this.ledger.resolvePreparedSubject(manager, prepared) };
-    if (o.fallbackIdentity)
-      return { subjectId: await this.ledger.resolveSubject(manager, [o.fallbackIdentity]) };
-    return given.length > 0
-      ? { outcome: 'invalid_value', reason: 'no usable identifier' }
-      : { outcome: 'no_identifier' };
   }
 
   /**
@@ -162,18 +244,57 @@ export class CrmContactImporter {
   private async isOwnWrite(
     manager: EntityManager,
     o: CrmContactObservation,
-    subjectId: string,
-    linked: boolean,
+    known: KnownRecord | undefined,
   ): Promise<boolean> {
-    const consent = o.consent!;
+    const consent = o.record.consent!;
     if (consent.ownWriteEventId) {
       const status = await this.ledgerReader.eventStatus(consent.ownWriteEventId, manager);
       if (status === consent.status) return true;
     }
-    if (consent.lastPushedValue && linked) {
-      const pushed = await this.connections.lastPushed(o.connectionId, subjectId, manager);
-      if (pushed && pushed[consent.lastPushedValue.key] === consent.lastPushedValue.value) return true;
-    }
-    return false;
+    const pushed = known?.lastPushed;
+    return !!(o.lastPushedValue && pushed && pushed[o.lastPushedValue.key] === o.lastPushedValue.value);
   }
+
+  /**
+   * Records that do not show the person's current state (one that appeared after a STOP, a duplicate, one showing an
+   * older value the ledger kept as stale) get it pushed: the CRM never outranks what the person said.
+   */
+  private async flagRecordsBehind(
+    manager: EntityManager,
+    connectionId: string,
+    page: readonly Prepared[],
+    outcomes: readonly CrmImportOutcome[],
+  ): Promise<void> {
+    const shown = new Map<string, Set<ConsentStatus | null>>();
+    outcomes.forEach((r, i) => {
+      if (!('subjectId' in r) || r.outcome === 'own_write') return;
+      const statuses = shown.get(r.subjectId) ?? new Set();
+      statuses.add(page[i].o.record.consent?.status ?? null);
+      shown.set(r.subjectId, statuses);
+    });
+    if (shown.size === 0) return;
+    const current = await this.ledgerReader.marketingStatuses(manager, [...shown.keys()]);
+    // Any record of the person showing something else (or nothing) is behind.
+    const behind = [...shown].filter(([subjectId, statuses]) => {
+      const inForce = current.get(subjectId);
+      return inForce !== undefined && [...statuses].some((s) => s !== inForce);
+    });
+    await this.links.recordsBehind(
+      manager,
+      connectionId,
+      behind.map(([subjectId]) => subjectId),
+    );
+  }
+}
+
+const NO_IDENTIFIER = { field: '*', reason: 'no_identifier' };
+
+function dedupe(identities: PreparedIdentity[]): PreparedIdentity[] {
+  const seen = new Set<string>();
+  return identities.filter((i) => {
+    const key = IdentityService.cacheKey(i.kind, i.hash);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

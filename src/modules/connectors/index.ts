@@ -2,7 +2,14 @@
 export { ConnectionAdminService } from './connection-admin.service';
 export { ConnectionDirectory, ConnectionLeases } from './connection-directory';
 export { ConnectionService } from './connection.service';
+export { RecordLinks } from './record-links.service';
 export { ConnectorFactory } from './connector.factory';
-export { AuthFailedError, ConnectorError, RateLimitedError, TransientError } from './connector.port';
+export {
+  AuthFailedError,
+  ConnectorError,
+  NOT_FOUND_AT_VENDOR,
+  RateLimitedError,
+  TransientError,
+} from './connector.port';
 export type { ConnectionType, ConnectorErrorClass, ConsentPush, PushOutcome } from './connector.port';
 export { ConnectorsModule } from './connectors.module';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
 import { ConsentEventEntity } from './entities/consent-event.entity';
 import type { ConsentStatus, EventEffect } from './ledger.types';
 
@@ -87,9 +87,15 @@ export class ConsentEventRepository {
     return inserted[0]?.id ?? null;
   }
 
-  /** A person's events in the order they happened (then in the order they were recorded). */
-  timelineOf(subjectId: string): Promise<ConsentEventEntity[]> {
-    return this.events.find({ where: { subjectId }, order: { capturedAt: 'ASC', recordedAt: 'ASC' } });
+  /**
+   * The events of these people (one person and everyone merged into them) in the order they happened
+   * (then in the order they were recorded).
+   */
+  timelineOf(subjectIds: readonly string[]): Promise<ConsentEventEntity[]> {
+    return this.events.find({
+      where: { subjectId: In([...subjectIds]) },
+      order: { capturedAt: 'ASC', recordedAt: 'ASC' },
+    });
   }
 
   /**

@@ -5,20 +5,15 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { CryptoService } from '../../platform/crypto/crypto.service';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { NotificationListener } from '../../platform/database/notification-listener';
-import { ConsentEventRepository } from './consent-event.repository';
-import { buildConsentReceipt } from './consent-receipt';
 import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
 import { effectiveState, type StateRow } from './conflict-rules';
 import { IdentityService } from './identity.service';
 import { ConsentRequestInvalidError, PersonNotFoundError } from './ledger.errors';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.service';
 import { ALL_SCOPES, type ConsentStatus, type IdentityKind } from './ledger.types';
-import { SubjectRepository } from './subject.repository';
 
 export interface SubjectLookup {
   phone?: string;
@@ -77,8 +72,8 @@ const REBUILD_POLL_MS = 1_000;
 const LOOKUP_KINDS = ['phone', 'email'];
 
 /**
- * The read side of the ledger: who a lookup names, their current states, "may I message?", and the
- * timeline with receipts.
+ * The read side of the ledger: who a lookup names, their current states and "may I message?" (the
+ * timeline is SubjectTimelineService's).
  *
  * Checks are answered from an in-memory copy of the consent projection (blind-index key → person → state
  * rows), loaded in batches at boot and kept current by the ledger's NOTIFY, sent on commit of every state
@@ -87,6 +82,10 @@ const LOOKUP_KINDS = ['phone', 'email'];
  * change) is read from the database and kept, unless a notification arrived while reading (the read may
  * predate the change). While the LISTEN connection is down nothing in memory is trusted: every check reads
  * the database, and the copy is emptied and loaded again once the connection is back.
+ *
+ * A merge of people notifies a state change of every person involved and a new identity for every
+ * identifier moved, so nothing cached of either side survives it. People merged into another are not
+ * loaded; a lookup by their subject id reads the database and answers for the person they became.
  */
 @Injectable()
 export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -105,14 +104,10 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private rebuildTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly subjects: SubjectRepository,
-    private readonly events: ConsentEventRepository,
     private readonly projection: ConsentStateRepository,
     private readonly identities: IdentityService,
-    private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
     private readonly listener: NotificationListener,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
@@ -355,8 +350,11 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   async states(lookup: SubjectLookup) {
     const subject = await this.resolve(lookup);
     if (!subject.subjectId) throw new PersonNotFoundError('No person is known by that identifier.');
+    const asked = lookup.subject_id?.toLowerCase();
     return {
       subject_id: subject.subjectId,
+      // Only when the id asked about was merged into this person (the answer of everyone else is unchanged).
+      ...(asked && asked !== subject.subjectId ? { redirected_from: asked } : {}),
       states: subject.rows
         .slice()
         .sort((a, b) =>
@@ -371,68 +369,6 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
           source: r.source,
           event_id: r.eventId,
         })),
-    };
-  }
-
-  async timeline(subjectId: string) {
-    const subject = await this.subjects.findById(subjectId);
-    if (!subject) throw new PersonNotFoundError(`No subject ${subjectId}`);
-    const identities = await this.subjects.identityKindsOf(subjectId);
-    const events = await this.events.timelineOf(subjectId);
-    return {
-      subject_id: subjectId,
-      created_at: new Date(subject.createdAt).toISOString(),
-      erased_at: subject.erasedAt ? new Date(subject.erasedAt).toISOString() : null,
-      identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.createdAt).toISOString() })),
-      events: events.map((e) => ({
-        id: e.id,
-        purpose: e.purpose,
-        channel: e.channel,
-        scope: e.scope,
-        status: e.status,
-        effect: e.effect,
-        source: e.source,
-        source_event_id: e.sourceEventId,
-        evidence: {
-          method: e.method,
-          actor: e.actor,
-          captured_at: new Date(e.capturedAt).toISOString(),
-          received_at: new Date(e.receivedAt).toISOString(),
-          recorded_at: new Date(e.recordedAt).toISOString(),
-          legal_basis: e.legalBasis,
-          notice_version: e.noticeVersion,
-          policy_url: e.policyUrl,
-          language: e.language,
-          payload_digest: e.payloadDigest,
-          inbox_id: e.inboxId,
-          details: e.evidence,
-          personal:
-            e.sealedEvidence && e.keyId
-              ? (JSON.parse(
-                  this.crypto.openText({ ciphertext: e.sealedEvidence, keyId: e.keyId }),
-                ) as unknown)
-              : null,
-        },
-        receipt: buildConsentReceipt(
-          {
-            id: e.id,
-            subject_id: e.subjectId,
-            purpose: e.purpose,
-            channel: e.channel,
-            scope: e.scope,
-            status: e.status,
-            method: e.method,
-            source: e.source,
-            actor: e.actor,
-            captured_at: new Date(e.capturedAt),
-            legal_basis: e.legalBasis,
-            notice_version: e.noticeVersion,
-            policy_url: e.policyUrl,
-            language: e.language,
-          },
-          this.config,
-        ),
-      })),
     };
   }
 }

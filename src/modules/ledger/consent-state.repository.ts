@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ConsentStateEntity } from './entities/consent-state.entity';
 import type { ConsentStatus } from './ledger.types';
@@ -57,20 +57,56 @@ export class ConsentStateRepository {
   }
 
   /**
-   * A person's states for one purpose and channel, every scope, read in the ledger transaction.
-   * raw SQL: ledger write path (inbox processing); the Repository API measured more CPU per event.
+   * A person's states for one purpose and channel, every scope, read in the ledger transaction, and the
+   * person they were merged into, if they were (a merge may have committed while the caller waited for the
+   * writer lock: this statement, run after it, sees it).
+   * raw SQL: ledger write path (inbox processing); the Repository API measured more CPU per event, and the
+   * merge check rides on the same round trip.
    */
   async scopesOf(
     manager: EntityManager,
     subjectId: string,
     purpose: string,
     channel: string,
-  ): Promise<Pick<ConsentStateEntity, 'scope' | 'status' | 'capturedAt'>[]> {
-    const rows: { scope: string; status: ConsentStatus; captured_at: Date }[] = await manager.query(
-      `SELECT scope, status, captured_at FROM consent_state WHERE subject_id = $1 AND purpose = $2 AND channel = $3`,
-      [subjectId, purpose, channel],
-    );
-    return rows.map((r) => ({ scope: r.scope, status: r.status, capturedAt: r.captured_at }));
+  ): Promise<{
+    mergedInto: string | null;
+    rows: Pick<ConsentStateEntity, 'scope' | 'status' | 'capturedAt'>[];
+  }> {
+    const rows: { scope: string; status: ConsentStatus; captured_at: Date; merged_into: string | null }[] =
+      await manager.query(
+        `SELECT scope, status, captured_at, NULL::uuid AS merged_into FROM consent_state
+          WHERE subject_id = $1 AND purpose = $2 AND channel = $3
+         UNION ALL
+         SELECT NULL, NULL, NULL, merged_into FROM subject WHERE id = $1 AND merged_into IS NOT NULL`,
+        [subjectId, purpose, channel],
+      );
+    const merged = rows.find((r) => r.merged_into !== null);
+    return {
+      mergedInto: merged?.merged_into ?? null,
+      rows: rows
+        .filter((r) => r.merged_into === null)
+        .map((r) => ({ scope: r.scope, status: r.status, capturedAt: r.captured_at })),
+    };
+  }
+
+  /** Every scope's state of these people for one purpose and channel, read in the caller's transaction. */
+  async scopesOfMany(
+    manager: EntityManager,
+    subjectIds: readonly string[],
+    purpose: string,
+    channel: string,
+  ): Promise<{ subjectId: string; scope: string; status: ConsentStatus; capturedAt: Date }[]> {
+    if (subjectIds.length === 0) return [];
+    const rows = await manager.getRepository(ConsentStateEntity).find({
+      select: { subjectId: true, scope: true, status: true, capturedAt: true },
+      where: { subjectId: In([...subjectIds]), purpose, channel },
+    });
+    return rows.map((r) => ({
+      subjectId: r.subjectId,
+      scope: r.scope,
+      status: r.status,
+      capturedAt: new Date(r.capturedAt),
+    }));
   }
 
   /**
@@ -102,7 +138,7 @@ export class ConsentStateRepository {
   async loadBatch(after: string, limit: number, kinds: readonly string[]): Promise<ProjectionLoadRow[]> {
     const { rows } = await this.pool.query<ProjectionLoadRow>(
       `WITH b AS (
-         SELECT id FROM subject WHERE id > $1 AND erased_at IS NULL ORDER BY id LIMIT $2
+         SELECT id FROM subject WHERE id > $1 AND erased_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT $2
        )
        SELECT b.id AS subject_id, NULL::text AS kind, NULL::bytea AS value_hash, cs.purpose, cs.channel,
               cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
@@ -116,12 +152,17 @@ export class ConsentStateRepository {
     return rows;
   }
 
-  /** raw SQL, kept verbatim: the consent check's read of a person not in memory (hot path, one round trip). */
+  /**
+   * raw SQL: the consent check's read of a person not in memory (hot path, one round trip). An id merged
+   * into another person answers for that person (subject_id is theirs).
+   */
   statesOfSubject(subjectId: string): Promise<SubjectStateRow[]> {
     return this.dataSource.query(
-      `SELECT s.id AS subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
-         FROM subject s LEFT JOIN consent_state cs ON cs.subject_id = s.id
-        WHERE s.id = $1 AND s.erased_at IS NULL`,
+      `SELECT t.id AS subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
+         FROM subject s
+         JOIN subject t ON t.id = coalesce(s.merged_into, s.id) AND t.erased_at IS NULL
+         LEFT JOIN consent_state cs ON cs.subject_id = t.id
+        WHERE s.id = $1`,
       [subjectId],
     );
   }

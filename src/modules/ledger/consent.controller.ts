@@ -25,6 +25,7 @@ import {
 } from './dto/ledger.responses';
 import { ConsentCheckDto, SubjectLookupDto } from './dto/lookup.dto';
 import { ConsentRequestInvalidError } from './ledger.errors';
+import { SubjectTimelineService } from './subject-timeline.service';
 
 const pipe = createValidationPipe();
 
@@ -36,6 +37,7 @@ export class ConsentController {
   constructor(
     private readonly commands: ConsentCommandService,
     private readonly queries: ConsentQueryService,
+    private readonly timelines: SubjectTimelineService,
   ) {}
 
   /** One event, or `{ "events": [...] }` with up to 1000; idempotent by each event's event_id. */
@@ -97,6 +99,6 @@ export class ConsentController {
   @ApiOkResponse({ type: TimelineResponse })
   @ApiNotFoundResponse({ type: ProblemDto })
   timeline(@Param('id', uuidParam('id')) id: string) {
-    return this.queries.timeline(id);
+    return this.timelines.timeline(id);
   }
 }

@@ -8,19 +8,31 @@ import { ConsentController } from './consent.controller';
 import { ConsentEventEntity } from './entities/consent-event.entity';
 import { ConsentStateEntity } from './entities/consent-state.entity';
 import { SubjectIdentityEntity } from './entities/subject-identity.entity';
+import { SubjectMergeEntity } from './entities/subject-merge.entity';
 import { SubjectEntity } from './entities/subject.entity';
 import { IdentityService } from './identity.service';
 import { LedgerReader } from './ledger.reader';
 import { LedgerService } from './ledger.service';
 import { SubjectRepository } from './subject.repository';
+import { SubjectMergeRepository } from './subject-merge.repository';
+import { SubjectMergeService } from './subject-merge.service';
+import { SubjectTimelineService } from './subject-timeline.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SubjectEntity, SubjectIdentityEntity, ConsentEventEntity, ConsentStateEntity]),
+    TypeOrmModule.forFeature([
+      SubjectEntity,
+      SubjectIdentityEntity,
+      ConsentEventEntity,
+      ConsentStateEntity,
+      SubjectMergeEntity,
+    ]),
   ],
   controllers: [ConsentController],
   providers: [
     SubjectRepository,
+    SubjectMergeRepository,
+    SubjectMergeService,
     ConsentEventRepository,
     ConsentStateRepository,
     IdentityService,
@@ -28,6 +40,7 @@ import { SubjectRepository } from './subject.repository';
     LedgerReader,
     ConsentCommandService,
     ConsentQueryService,
+    SubjectTimelineService,
   ],
   exports: [LedgerService, LedgerReader, IdentityService, ConsentQueryService],
 })

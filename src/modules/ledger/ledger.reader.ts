@@ -6,6 +6,7 @@ import { ConsentEventRepository, type EventsPerDay } from './consent-event.repos
 import { ConsentStateRepository } from './consent-state.repository';
 import type { ConsentStatus } from './ledger.types';
 import { SubjectRepository } from './subject.repository';
+import { SubjectMergeRepository } from './subject-merge.repository';
 
 /** One consent state of a person as a connector must apply it (connectors call it ConsentStateSnapshot). */
 export interface ConsentStateInForce {
@@ -23,9 +24,10 @@ export interface ConsentStateInForce {
 
 /** A person as a push to a vendor needs them: contact identifiers (decrypted for this call) and states in force. */
 export interface PersonForPush {
-  phone: string | null;
+  /** Every phone number and email the person is known by, oldest first. */
+  phones: string[];
   waId: string | null;
-  email: string | null;
+  emails: string[];
   states: ConsentStateInForce[];
 }
 
@@ -72,27 +74,30 @@ export class LedgerReader {
     private readonly events: ConsentEventRepository,
     private readonly states: ConsentStateRepository,
     private readonly crypto: CryptoService,
+    private readonly merges: SubjectMergeRepository,
   ) {}
 
   /**
-   * Each of these people (every id given has an entry, empty when unknown): their first phone, wa_id and
-   * email by when they were added, decrypted, and their consent states in force, ordered by purpose,
-   * channel and scope.
+   * Each of these people (every id given has an entry, empty when unknown): their phones, first wa_id and
+   * emails by when they were added, decrypted, and their consent states in force, ordered by purpose,
+   * channel and scope. An id merged into another person has that person's identifiers and states.
    */
   async personsForPush(subjectIds: readonly string[]): Promise<Map<string, PersonForPush>> {
-    const ids = [...new Set(subjectIds)];
+    const asked = [...new Set(subjectIds)];
+    const survivors = await this.merges.survivorsOf(asked);
+    const ids = [...new Set(asked.map((id) => survivors.get(id) ?? id))];
     const [states, identities] = await Promise.all([
       this.states.statesWithEventOf(ids),
       this.subjects.contactIdentitiesOf(ids),
     ]);
     const people = new Map<string, PersonForPush>();
-    for (const id of ids) people.set(id, { phone: null, waId: null, email: null, states: [] });
+    for (const id of ids) people.set(id, { phones: [], waId: null, emails: [], states: [] });
     for (const row of identities) {
       const person = people.get(row.subject_id)!;
       const value = this.crypto.openText({ ciphertext: row.value_ciphertext, keyId: row.key_id });
-      if (row.kind === 'phone') person.phone ??= value;
+      if (row.kind === 'phone') person.phones.push(value);
       if (row.kind === 'wa_id') person.waId ??= value;
-      if (row.kind === 'email') person.email ??= value;
+      if (row.kind === 'email') person.emails.push(value);
     }
     for (const s of states) {
       people.get(s.subject_id)!.states.push({
@@ -108,7 +113,26 @@ export class LedgerReader {
       });
     }
     for (const person of people.values()) person.states = inForce(person.states);
-    return people;
+    return new Map(asked.map((id) => [id, people.get(survivors.get(id) ?? id)!]));
+  }
+
+  /**
+   * Each person's WhatsApp marketing status in force for every business number (or, with only per-number
+   * states, the latest), read in the caller's transaction; absent: no state. What a CRM record should show.
+   */
+  async marketingStatuses(
+    manager: EntityManager,
+    subjectIds: readonly string[],
+  ): Promise<Map<string, ConsentStatus>> {
+    const rows = await this.states.scopesOfMany(manager, subjectIds, 'marketing', 'whatsapp');
+    const bySubject = new Map<string, typeof rows>();
+    for (const r of rows) bySubject.set(r.subjectId, [...(bySubject.get(r.subjectId) ?? []), r]);
+    const out = new Map<string, ConsentStatus>();
+    for (const [subjectId, states] of bySubject) {
+      const latest = [...states].sort((a, b) => b.capturedAt.getTime() - a.capturedAt.getTime())[0];
+      out.set(subjectId, (effectiveState(states, '*') ?? latest).status);
+    }
+    return out;
   }
 
   /** The status the event recorded, or null when there is none; in the caller's transaction when given. */

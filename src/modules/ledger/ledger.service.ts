@@ -17,6 +17,10 @@ import {
 } from './ledger.types';
 import { Notifications } from '../../platform/database/notifications';
 import { SubjectRepository, type SealedIdentityRows } from './subject.repository';
+import { SubjectMergeService } from './subject-merge.service';
+import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
+
+export { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
 
 export type EvidenceValue = string | number | boolean | null;
 
@@ -67,10 +71,24 @@ export type StateChangedHook = (
   change: { subjectId: string; eventId: string; source: ConsentSource; originConnectionId: string | null },
 ) => Promise<void>;
 
-/** Channel on which consent-state changes are announced (cache invalidation, propagation wake-up). */
-export const CONSENT_CHANGED_CHANNEL = 'cg_consent_changed';
-/** Channel on which new identities are announced (a reader may have cached "nobody is known by this"). */
-export const IDENTITY_ADDED_CHANNEL = 'cg_identity_added';
+/**
+ * Runs inside the ledger transaction when people were merged (modules holding rows per person repoint
+ * them to the survivor here), before the state-changed hooks of the merge.
+ */
+export type SubjectsMergedHook = (
+  manager: EntityManager,
+  merge: { survivorId: string; mergedIds: string[] },
+) => Promise<void>;
+
+/** Why the identifiers being resolved are one person, and where that was seen (never identifier values). */
+export interface MergeEvidence {
+  source: ConsentSource;
+  reason: 'crm_record_joined_identifiers';
+  evidence: Record<string, EvidenceValue>;
+}
+
+/** Hops followed from an absorbed person to the one they became (merges keep it to one). */
+const MAX_MERGE_HOPS = 4;
 
 /** Folds a 32-byte hash into a signed 64-bit advisory-lock key. */
 function lockKey(hash: Buffer): string {
@@ -85,6 +103,7 @@ function lockKey(hash: Buffer): string {
 export class LedgerService {
   private readonly logger = new Logger(LedgerService.name);
   private readonly stateChangedHooks: StateChangedHook[] = [];
+  private readonly subjectsMergedHooks: SubjectsMergedHook[] = [];
 
   constructor(
     private readonly subjects: SubjectRepository,
@@ -94,11 +113,17 @@ export class LedgerService {
     private readonly identities: IdentityService,
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
+    private readonly merger: SubjectMergeService,
   ) {}
 
   /** Registers work that must commit with every change of state (deliveries and their jobs). */
   onStateChanged(hook: StateChangedHook): void {
     this.stateChangedHooks.push(hook);
+  }
+
+  /** Registers work that must commit with every merge of people (repointing rows held per person). */
+  onSubjectsMerged(hook: SubjectsMergedHook): void {
+    this.subjectsMergedHooks.push(hook);
   }
 
   /** Runs fn in one transaction (the unit in which events, state and follow-up jobs commit together). */
@@ -116,6 +141,22 @@ export class LedgerService {
   }
 
   /**
+   * Who already owns each of these identifiers, by IdentityService.cacheKey (a read without locks: a hint that
+   * lets a caller skip resolving identifiers that are all known; resolvePreparedSubject decides under lock).
+   */
+  async ownersOf(
+    manager: EntityManager,
+    prepared: readonly PreparedIdentity[],
+  ): Promise<Map<string, string>> {
+    const rows = await this.subjects.ownersOf(
+      manager,
+      prepared.map((p) => p.kind),
+      prepared.map((p) => p.hash),
+    );
+    return new Map(rows.map((r) => [IdentityService.cacheKey(r.kind, r.value_hash), r.subject_id]));
+  }
+
+  /**
    * Finds the person any of these identifiers belongs to, or creates them, and attaches the identifiers
    * not yet known. Concurrent resolutions of the same identifiers are serialised on advisory locks.
    */
@@ -123,14 +164,27 @@ export class LedgerService {
     return this.resolvePreparedSubject(manager, this.identities.prepare(inputs));
   }
 
-  /** resolveSubject for identities the caller has already prepared (normalised and hashed only once). */
+  /**
+   * resolveSubject for identities the caller has already prepared (normalised and hashed only once).
+   * With merge evidence (a CRM record shows these identifiers belong together), people found by different
+   * identifiers become one: the oldest absorbs the others (see mergeOwners). Without it, an identifier that
+   * belongs to someone else stays with them.
+   */
   async resolvePreparedSubject(
     manager: EntityManager,
     prepared: readonly PreparedIdentity[],
+    merge?: MergeEvidence,
   ): Promise<string> {
     if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
     const keys = [...new Set(prepared.map((p) => lockKey(p.hash)))].sort();
     await this.subjects.lockIdentityKeys(manager, keys);
+    if (merge) {
+      const survivorId = await this.mergeOwners(manager, prepared, merge);
+      if (survivorId) {
+        await this.attachIdentities(manager, survivorId, prepared);
+        return survivorId;
+      }
+    }
     const existing = await this.findSubjectId(manager, prepared);
     if (existing) {
       await this.attachIdentities(manager, existing, prepared);
@@ -139,6 +193,38 @@ export class LedgerService {
     const created = await this.subjects.createWithIdentities(manager, this.seal(prepared));
     await this.announceIdentities(manager, created.added);
     return created.id;
+  }
+
+  /**
+   * Merges every person (not erased) who owns one of these identifiers into the oldest, under their writer
+   * locks: identifiers move, the absorbed are marked merged_into and a subject_merge row records each, and
+   * their states are folded into the survivor's by the conflict rules. The merge hooks run, then the
+   * state-changed hooks for each state in force the merge changed. Null when fewer than two people own them.
+   */
+  private async mergeOwners(
+    manager: EntityManager,
+    prepared: readonly PreparedIdentity[],
+    merge: MergeEvidence,
+  ): Promise<string | null> {
+    const owners = await this.merger.lockOwners(manager, prepared);
+    if (owners.length < 2) return null;
+    const [survivorId, ...mergedIds] = owners.map((o) => o.id);
+    const changed = await this.merger.merge(manager, survivorId, mergedIds, merge.reason, {
+      ...merge.evidence,
+      source: merge.source,
+    });
+    // cross-module: connectors and propagation repoint their rows per person before deliveries are planned.
+    for (const hook of this.subjectsMergedHooks) await hook(manager, { survivorId, mergedIds });
+    for (const change of changed)
+      for (const hook of this.stateChangedHooks)
+        await hook(manager, {
+          subjectId: survivorId,
+          eventId: change.eventId,
+          source: change.source as ConsentSource,
+          // The change comes from another person's history: every connection may be behind on it.
+          originConnectionId: null,
+        });
+    return survivorId;
   }
 
   async attachIdentities(manager: EntityManager, subjectId: string, prepared: readonly PreparedIdentity[]) {
@@ -205,15 +291,33 @@ export class LedgerService {
     if (input.subjectId) {
       subjectId = input.subjectId;
       if (!(await this.subjects.lockWriter(manager, subjectId))) throw new SubjectNotFoundError(subjectId);
-      if (input.identities?.length)
-        await this.attachIdentities(manager, subjectId, this.identities.prepare(input.identities));
     } else {
       subjectId = await this.resolveSubject(manager, input.identities ?? []);
       await this.subjects.lockWriter(manager, subjectId);
     }
 
+    // A person merged into another (before, or while this waited for the lock) is written as that person.
+    let { mergedInto, rows: stateRows } = await this.states.scopesOf(
+      manager,
+      subjectId,
+      input.purpose,
+      input.channel,
+    );
+    for (let hops = 0; mergedInto; hops++) {
+      if (hops >= MAX_MERGE_HOPS) throw new Error(`Subject ${subjectId} is merged too many times over`);
+      subjectId = mergedInto;
+      await this.subjects.lockWriter(manager, subjectId);
+      ({ mergedInto, rows: stateRows } = await this.states.scopesOf(
+        manager,
+        subjectId,
+        input.purpose,
+        input.channel,
+      ));
+    }
+    if (input.subjectId && input.identities?.length)
+      await this.attachIdentities(manager, subjectId, this.identities.prepare(input.identities));
+
     const scope = input.scope && input.scope.trim() ? input.scope : ALL_SCOPES;
-    const stateRows = await this.states.scopesOf(manager, subjectId, input.purpose, input.channel);
     const rows: StateRow[] = stateRows.map((r) => ({
       scope: r.scope,
       status: r.status,

@@ -37,6 +37,12 @@ function parsePhone(value: string, region: CountryCode | null): string | null {
   if (text.startsWith('+')) text = text.replace(/\(\s*0\s*\)/, '');
   if (text.startsWith('+')) return valid(text, undefined);
   if (region) {
+    // Digits only without a trunk "0" ("4915112345678") is an international number missing its "+" more often
+    // than a national one: read as national in DE it would be another valid German number.
+    if (/^[1-9]\d+$/.test(text)) {
+      const international = valid(`+${text}`, undefined);
+      if (international) return international;
+    }
     const national = valid(text, region);
     if (national) return national;
   }

@@ -62,6 +62,20 @@ export class SubjectRepository {
     return rows[0]?.subject_id ?? null;
   }
 
+  /** Who owns each of these identifiers (one query for a page of CRM records); unowned ones are absent. */
+  async ownersOf(
+    manager: EntityManager,
+    kinds: readonly IdentityKind[],
+    hashes: readonly Buffer[],
+  ): Promise<{ kind: IdentityKind; value_hash: Buffer; subject_id: string }[]> {
+    if (kinds.length === 0) return [];
+    return manager.query(
+      `SELECT si.kind, si.value_hash, si.subject_id FROM subject_identity si
+         JOIN unnest($1::text[], $2::bytea[]) AS x(kind, hash) ON si.kind = x.kind AND si.value_hash = x.hash`,
+      [kinds, hashes],
+    );
+  }
+
   /**
    * A new person known by these identifiers, in one round trip; returns their id and the identities added
    * (an identifier another person took meanwhile stays with them).

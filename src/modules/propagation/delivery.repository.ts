@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { NOT_FOUND_AT_VENDOR } from '../connectors';
 import { type EntityManager, In, Not, Repository } from 'typeorm';
 import { DeliveryEntity } from './entities/delivery.entity';
 import type { DeliveryOperation, DeliveryStatus } from './propagation.constants';
@@ -57,6 +58,42 @@ export class DeliveryRepository {
        ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying')
        DO UPDATE SET trigger_event_id = EXCLUDED.trigger_event_id, coalesced = delivery.coalesced + 1, updated_at = now()`,
       [connectionIds, subjectId, operation, triggerEventId],
+    );
+  }
+
+  /**
+   * These people's records at the connection need their current state (a record appeared, or shows an older value):
+   * an open delivery is made due now (one waiting for a backfill included); else the latest delivery, when it was
+   * skipped because the vendor had no record, is re-opened; else a new one is planned.
+   * raw SQL: three data-modifying steps in one statement (CTEs), for a page of people at once.
+   */
+  async reopenOrPlan(
+    manager: EntityManager,
+    connectionId: string,
+    subjectIds: readonly string[],
+  ): Promise<void> {
+    await manager.query(
+      `WITH open AS (
+         UPDATE delivery SET next_attempt_at = now(), updated_at = now()
+          WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
+            AND status IN ('pending','retrying')
+         RETURNING subject_id),
+       latest AS (
+         SELECT DISTINCT ON (subject_id) id, subject_id, status, reason FROM delivery
+          WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
+          ORDER BY subject_id, created_at DESC),
+       reopened AS (
+         UPDATE delivery d SET status = 'pending', reason = NULL, attempts = 0, next_attempt_at = now(),
+                completed_at = NULL, updated_at = now()
+           FROM latest l
+          WHERE d.id = l.id AND l.status = 'skipped' AND l.reason = '${NOT_FOUND_AT_VENDOR}'
+            AND l.subject_id NOT IN (SELECT subject_id FROM open)
+         RETURNING d.subject_id)
+       INSERT INTO delivery (connection_id, subject_id, operation, trigger_event_id)
+       SELECT $1, s, 'consent_update', NULL FROM unnest($2::uuid[]) AS s
+        WHERE s NOT IN (SELECT subject_id FROM open) AND s NOT IN (SELECT subject_id FROM reopened)
+       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') DO NOTHING`,
+      [connectionId, subjectIds],
     );
   }
 

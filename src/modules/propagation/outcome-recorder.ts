@@ -2,17 +2,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { ConnectionService } from '../connectors';
+import { ConnectionDirectory, NOT_FOUND_AT_VENDOR, RecordLinks } from '../connectors';
 import type { ConsentPush, PushOutcome } from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
+
+/**
+ * How long a delivery whose person was not found waits while a backfill runs; a record the backfill links makes it
+ * due at once (RecordLinks' records-behind hook), so this is only the fallback.
+ */
+const BACKFILL_WAIT_MS = 30_000;
 
 /** Writes a batch's outcomes: the row updates in one statement, then metrics and learnt vendor ids. */
 @Injectable()
 export class OutcomeRecorder {
   constructor(
     private readonly deliveries: DeliveryRepository,
-    private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
+    private readonly directory: ConnectionDirectory,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -24,19 +31,22 @@ export class OutcomeRecorder {
     outcomes: readonly PushOutcome[],
     pushes: readonly ConsentPush[] = [],
   ): Promise<void> {
+    const notFound = outcomes.some((o) => o.outcome === 'skipped' && o.reason === NOT_FOUND_AT_VENDOR);
+    const waiting = notFound && (await this.directory.backfillRunning(connection.id));
     const batch = recordOutcomes({
       claimed,
       outcomes,
       pushes,
       now: this.clock.now(),
       baseDelayMs: this.config.retryBaseDelayMs,
+      waitForBackfillMs: waiting ? BACKFILL_WAIT_MS : undefined,
     });
     await this.deliveries.apply(batch.updates);
     for (const seconds of batch.latencies)
       this.metrics.deliveryLatency.observe({ connection: connection.name }, seconds);
     for (const u of batch.updates)
       this.metrics.deliveries.inc({ connection: connection.name, outcome: u.status });
-    for (const r of batch.remotes)
-      await this.connections.saveRemote(connection.id, r.subjectId, r.remoteId, r.pushed);
+    // The records a push found and wrote are linked, so later pushes go to them first.
+    await this.links.link(undefined, connection.id, batch.remotes);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConnectionService } from '../connectors';
+import { ConnectionService, RecordLinks } from '../connectors';
 import { LedgerService } from '../ledger';
 import { DeliveryRepository } from './delivery.repository';
 import { PropagationKicker } from './propagation.kicker';
@@ -17,6 +17,7 @@ export class PropagationPlanner implements OnModuleInit {
   constructor(
     private readonly ledger: LedgerService,
     private readonly connections: ConnectionService,
+    private readonly links: RecordLinks,
     private readonly deliveries: DeliveryRepository,
     private readonly kicker: PropagationKicker,
   ) {}
@@ -24,6 +25,11 @@ export class PropagationPlanner implements OnModuleInit {
   onModuleInit(): void {
     this.ledger.onStateChanged(async (manager, change) => {
       await this.plan(manager, change.subjectId, 'consent_update', change.eventId, change.originConnectionId);
+    });
+    // A record of a known person appeared at a CRM, or shows an older value: push the person's current state.
+    this.links.onRecordsBehind(async (manager, connectionId, subjectIds) => {
+      await this.deliveries.reopenOrPlan(manager, connectionId, subjectIds);
+      await this.kicker.kickWithin(manager, [connectionId]);
     });
   }
 

@@ -36,11 +36,20 @@ describe('recordOutcomes', () => {
   it("remembers the vendor's id for the person a push created or found", () => {
     const batch = recordOutcomes({
       claimed: [claimed('a', 1, 'subject-1')],
-      outcomes: [{ deliveryId: 'a', outcome: 'succeeded', remoteId: 'crm-9', pushed: { x: 1 } }],
+      outcomes: [
+        {
+          deliveryId: 'a',
+          outcome: 'succeeded',
+          records: [{ remoteId: 'crm-9', recordType: 'contact' }],
+          pushed: { x: 1 },
+        },
+      ],
       pushes: [{ deliveryId: 'a', subjectId: 'subject-1' }],
       now: NOW,
     });
-    expect(batch.remotes).toEqual([{ subjectId: 'subject-1', remoteId: 'crm-9', pushed: { x: 1 } }]);
+    expect(batch.remotes).toEqual([
+      { subjectId: 'subject-1', remoteId: 'crm-9', recordType: 'contact', pushed: { x: 1 } },
+    ]);
   });
 
   it('ends a skipped push skipped with its reason', () => {
@@ -51,6 +60,39 @@ describe('recordOutcomes', () => {
     });
     expect(batch.updates[0]).toMatchObject({ status: 'skipped', reason: 'dpa_missing', nextAttemptAt: null });
     expect(batch.latencies).toEqual([]);
+  });
+
+  it('lets a person not found wait while a backfill runs, without spending an attempt; other skips still end', () => {
+    const batch = recordOutcomes({
+      claimed: [claimed('a', 1), claimed('b', 1)],
+      outcomes: [
+        { deliveryId: 'a', outcome: 'skipped', reason: 'not_found_at_vendor' },
+        { deliveryId: 'b', outcome: 'skipped', reason: 'missing_identity' },
+      ],
+      now: NOW,
+      waitForBackfillMs: 30_000,
+    });
+    expect(batch.updates).toEqual([
+      expect.objectContaining({
+        id: 'a',
+        status: 'retrying',
+        reason: 'waiting_for_backfill',
+        nextAttemptAt: new Date(NOW + 30_000),
+        refund: true,
+      }),
+      expect.objectContaining({ id: 'b', status: 'skipped', reason: 'missing_identity' }),
+    ]);
+  });
+
+  it('ends a person not found skipped when no backfill is running', () => {
+    const batch = recordOutcomes({
+      claimed: [claimed('a', 1)],
+      outcomes: [{ deliveryId: 'a', outcome: 'skipped', reason: 'not_found_at_vendor' }],
+      now: NOW,
+    });
+    expect(batch.updates).toEqual([
+      expect.objectContaining({ status: 'skipped', reason: 'not_found_at_vendor' }),
+    ]);
   });
 
   it('retries a transient failure with backoff and jitter, keeping the error', () => {

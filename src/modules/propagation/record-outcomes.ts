@@ -1,4 +1,7 @@
-import { type ConsentPush, type PushOutcome, RateLimitedError } from '../connectors';
+import { type ConsentPush, NOT_FOUND_AT_VENDOR, type PushOutcome, RateLimitedError } from '../connectors';
+
+/** Why a delivery whose person was not found is retried later: a backfill may still link them. */
+export const WAITING_FOR_BACKFILL = 'waiting_for_backfill';
 import type { DeliveryOperation } from './propagation.constants';
 import { decideRetry, NO_OUTCOME_RETRY_MS } from './retry-policy';
 
@@ -24,10 +27,11 @@ export interface DeliveryUpdate {
   vendorReference: string | null;
 }
 
-/** A vendor's id for a person, learnt from a successful push. */
+/** A vendor's record of a person, learnt from a successful push. */
 export interface LearntRemote {
   subjectId: string;
   remoteId: string;
+  recordType: string;
   pushed: Record<string, unknown> | null;
 }
 
@@ -66,8 +70,13 @@ export function recordOutcomes(input: {
   random?: () => number;
   /** The retry policy's first transient backoff (configuration); the policy's default when absent. */
   baseDelayMs?: number;
+  /**
+   * A backfill of the connection is running: a person not found yet may be linked by it, so their delivery waits
+   * this long and tries again instead of ending skipped.
+   */
+  waitForBackfillMs?: number;
 }): RecordedBatch {
-  const { claimed, outcomes, pushes = [], now, random, baseDelayMs } = input;
+  const { claimed, outcomes, pushes = [], now, random, baseDelayMs, waitForBackfillMs } = input;
   const byId = new Map(claimed.map((c) => [c.id, c]));
   const subjectOf = new Map(pushes.map((p) => [p.deliveryId, p.subjectId]));
   const updates = new Map<string, DeliveryUpdate>();
@@ -79,15 +88,26 @@ export function recordOutcomes(input: {
     switch (outcome.outcome) {
       case 'succeeded':
         updates.set(delivery.id, ended(delivery.id, 'succeeded', null, outcome.vendorReference ?? null));
-        if (outcome.remoteId)
+        for (const record of outcome.records ?? [])
           remotes.push({
             subjectId: subjectOf.get(delivery.id) ?? delivery.subject_id,
-            remoteId: outcome.remoteId,
+            remoteId: record.remoteId,
+            recordType: record.recordType,
             pushed: outcome.pushed ?? null,
           });
         latencies.push((now - new Date(delivery.created_at).getTime()) / 1000);
         break;
       case 'skipped':
+        if (waitForBackfillMs !== undefined && outcome.reason === NOT_FOUND_AT_VENDOR) {
+          // Not an attempt that failed: the claim's increment is taken back.
+          updates.set(delivery.id, {
+            ...ended(delivery.id, 'skipped', WAITING_FOR_BACKFILL),
+            status: 'retrying',
+            nextAttemptAt: new Date(now + waitForBackfillMs),
+            refund: true,
+          });
+          break;
+        }
         updates.set(delivery.id, ended(delivery.id, 'skipped', outcome.reason));
         break;
       case 'failed': {

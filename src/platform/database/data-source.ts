@@ -3,6 +3,8 @@ import { InitialLedger1764400000000 } from './migrations/1764400000000-initial-l
 import { ConnectionsPropagation1764500000000 } from './migrations/1764500000000-connections-propagation';
 import { Registry1764600000000 } from './migrations/1764600000000-registry';
 import { ConsoleAuthAudit1764600001000 } from './migrations/1764600001000-console-auth-audit';
+import { CrmRecords1765000000000 } from './migrations/1765000000000-crm-records';
+import { SubjectMerge1765000001000 } from './migrations/1765000001000-subject-merge';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -10,6 +12,8 @@ export const MIGRATIONS = [
   ConnectionsPropagation1764500000000,
   Registry1764600000000,
   ConsoleAuthAudit1764600001000,
+  CrmRecords1765000000000,
+  SubjectMerge1765000001000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

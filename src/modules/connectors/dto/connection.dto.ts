@@ -11,9 +11,25 @@ import {
   Length,
   Max,
   MaxLength,
+  Matches,
   Min,
+  Validate,
   ValidateNested,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
+import { toCountry } from '../../ledger';
+
+/** A region libphonenumber knows (two letters alone are not enough: "ZZ" is not a country). */
+@ValidatorConstraint({ name: 'isPhoneRegion' })
+class IsPhoneRegion implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return value === null || (typeof value === 'string' && toCountry(value) !== null);
+  }
+  defaultMessage(): string {
+    return 'phone_region must be a country libphonenumber knows, as ISO 3166 alpha-2 (e.g. DE, US)';
+  }
+}
 
 export const CONNECTION_TYPES = ['hubspot', 'salesforce', 'webhook'] as const;
 export const ERASURE_MODES = ['vendor_gdpr_delete', 'hard_delete', 'mask_fields'] as const;
@@ -139,6 +155,16 @@ export class UpdateConnectionDto {
   @ValidateNested()
   @Type(() => RateLimitDto)
   rate_limit?: RateLimitDto;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      "Region (ISO 3166 alpha-2) in which this account's national numbers were typed, e.g. DE; null clears it (DEFAULT_PHONE_REGION applies).",
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z]{2}$/, { message: 'phone_region must be an ISO 3166 alpha-2 code such as DE' })
+  @Validate(IsPhoneRegion)
+  phone_region?: string | null;
 }
 
 export class AuthorizeQueryDto {

@@ -36,6 +36,8 @@ export class ConnectionResponse {
   mapping!: Record<string, unknown>;
   @ApiProperty({ enum: ERASURE_MODES }) erasure_mode!: string;
   @ApiProperty({ type: RateLimitResponse }) rate_limit!: RateLimitResponse;
+  @ApiProperty({ ...text, description: 'Region of national numbers at this account (ISO 3166 alpha-2).' })
+  phone_region!: string | null;
   @ApiProperty(time) token_expires_at!: string | null;
   @ApiProperty(text) last_error!: string | null;
   @ApiProperty(time) last_test_at!: string | null;
@@ -82,4 +84,30 @@ export class BackfillProgressResponse {
 /** What the OAuth callback answers a console session, alongside its redirect to the console. */
 export class ConnectedRefResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
+}
+
+export class UnmatchedRecordResponse {
+  @ApiProperty({ description: "The record's id at the vendor, to open it there." }) remote_id!: string;
+  @ApiProperty({ description: "'contact' (HubSpot), 'Contact' or 'Lead' (Salesforce)." })
+  record_type!: string;
+  @ApiProperty({ description: "The field whose value could not be used; '*' for the record as a whole." })
+  field!: string;
+  @ApiProperty({ description: 'invalid_phone, invalid_email, no_identifier, unreadable_timestamp, …' })
+  reason!: string;
+  @ApiProperty({ format: 'date-time' }) first_seen_at!: string;
+  @ApiProperty({ format: 'date-time' }) last_seen_at!: string;
+}
+
+/** "Records we could not match": never the values, only where they are and why they could not be used. */
+export class UnmatchedRecordsResponse {
+  @ApiProperty({
+    description: 'How many problems there are per reason.',
+    additionalProperties: { type: 'number' },
+  })
+  counts!: Record<string, number>;
+  @ApiProperty({
+    type: [UnmatchedRecordResponse],
+    description: 'The most recently seen first (at most 200).',
+  })
+  records!: UnmatchedRecordResponse[];
 }

@@ -1,22 +1,27 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { SubjectEntity } from '../../ledger/entities/subject.entity';
 import { ConnectionEntity } from './connection.entity';
 
 /**
- * Which remote record stands for a person at a connection. The remote id is an identifier: encrypted, and
- * found by its blind index (remote_id_hash).
+ * A remote record that stands for a person at a connection; a person may have several (duplicates, a Salesforce
+ * Contact and Lead). The remote id is an identifier: encrypted, and found by its blind index (remote_id_hash).
+ * Migrations 1764500000000, 1765000000000.
  */
 @Entity({ name: 'connection_record' })
-@Unique('uq_connection_record_remote', ['connectionId', 'remoteIdHash'])
+@Index('ix_connection_record_subject', ['connectionId', 'subjectId'])
 export class ConnectionRecordEntity {
   @PrimaryColumn({ name: 'connection_id', type: 'uuid', primaryKeyConstraintName: 'pk_connection_record' })
   connectionId!: string;
 
-  @PrimaryColumn({ name: 'subject_id', type: 'uuid', primaryKeyConstraintName: 'pk_connection_record' })
+  @PrimaryColumn({ name: 'remote_id_hash', type: 'bytea', primaryKeyConstraintName: 'pk_connection_record' })
+  remoteIdHash!: Buffer;
+
+  @Column({ name: 'subject_id', type: 'uuid' })
   subjectId!: string;
 
-  @Column({ name: 'remote_id_hash', type: 'bytea' })
-  remoteIdHash!: Buffer;
+  /** 'contact' (HubSpot), 'Contact' or 'Lead' (Salesforce); 'record' for links made before it was kept. */
+  @Column({ name: 'record_type', type: 'text' })
+  recordType!: string;
 
   @Column({ name: 'remote_id_ciphertext', type: 'bytea' })
   remoteIdCiphertext!: Buffer;

@@ -12,6 +12,7 @@ export type ConnectionStatus = 'active' | 'paused' | 'auth_failed' | 'disconnect
 @Index('ix_connection_vendor', ['vendorId'])
 @Check('ck_connection_type', `type IN ('hubspot','salesforce','webhook')`)
 @Check('ck_connection_status', `status IN ('active','paused','auth_failed','disconnected')`)
+@Check('ck_connection_phone_region', `phone_region ~ '^[A-Z]{2}$'`)
 @Check('ck_connection_erasure_mode', `erasure_mode IN ('vendor_gdpr_delete','hard_delete','mask_fields')`)
 export class ConnectionEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -58,6 +59,10 @@ export class ConnectionEntity {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** Region of numbers typed in national form at this account (ISO 3166 alpha-2); null: the gateway default. */
+  @Column({ name: 'phone_region', type: 'text', nullable: true })
+  phoneRegion!: string | null;
 
   @Column({ name: 'last_test_at', type: 'timestamptz', nullable: true })
   lastTestAt!: Date | null;

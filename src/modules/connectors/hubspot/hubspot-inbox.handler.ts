@@ -73,32 +73,39 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
         continue;
       }
       const remoteId = String(event.objectId);
-      const result = await this.importer.import(manager, {
-        connectionId,
-        source: 'hubspot',
-        remoteId,
-        phone: null,
-        email: null,
-        // A contact the gateway has not met: known by its HubSpot id until a backfill or push links it.
-        fallbackIdentity: { kind: 'hubspot_id', value: `${portal}:${remoteId}` },
-        consent: {
-          status,
-          capturedAt: event.occurredAt,
-          scope: null,
-          ownWriteEventId: null,
-          lastPushedValue: { key: HUBSPOT_PROPERTIES.consent, value: event.propertyValue },
-        },
-        receivedAt: delivery.receivedAt,
-        sourceEventId: `${portal}:${event.eventId}`,
-        method: 'crm_sync',
-        evidence: {
-          connection_id: connectionId,
-          hubspot_event_id: String(event.eventId),
-          change_source: event.changeSource ?? null,
-          property: event.propertyName ?? null,
-        },
-        inbox: { id: delivery.id, digest: delivery.digest },
-      });
+      const [result] = await this.importer.importPage(
+        manager,
+        { id: connectionId, source: 'hubspot', phoneRegion: null },
+        [
+          {
+            // The event names the record and its new value only: its phones and email stay as last seen.
+            record: {
+              remoteId,
+              recordType: 'contact',
+              phones: [],
+              email: null,
+              region: null,
+              observedAt: event.occurredAt,
+              consent: { status, capturedAt: event.occurredAt, scope: null, ownWriteEventId: null },
+              unreadable: [],
+            },
+            partial: true,
+            // A contact the gateway has not met: known by its HubSpot id until a backfill, poll or push links it.
+            fallbackIdentity: { kind: 'hubspot_id', value: `${portal}:${remoteId}` },
+            lastPushedValue: { key: HUBSPOT_PROPERTIES.consent, value: event.propertyValue },
+            receivedAt: delivery.receivedAt,
+            sourceEventId: `${portal}:${event.eventId}`,
+            method: 'crm_sync',
+            evidence: {
+              connection_id: connectionId,
+              hubspot_event_id: String(event.eventId),
+              change_source: event.changeSource ?? null,
+              property: event.propertyName ?? null,
+            },
+            inbox: { id: delivery.id, digest: delivery.digest },
+          },
+        ],
+      );
       // Summary keys as before: the status for a new event, 'duplicate' for one already recorded.
       const key =
         result.outcome === 'recorded' || result.outcome === 'stale'

@@ -7,12 +7,13 @@ import {
   PropertyCreateTypeEnum,
 } from '@hubspot/api-client/lib/codegen/crm/properties';
 import {
+  type ChangeBatch,
+  type ChangePoller,
   type ConnectionContext,
   type Connector,
   type ConnectorDeps,
   type ConnectorError,
   type ConsentPush,
-  PermanentError,
   type PushOutcome,
   type RemotePage,
   type TestResult,
@@ -26,15 +27,28 @@ import {
   HUBSPOT_PROPERTIES,
   HUBSPOT_PROPERTY_DEFINITIONS,
   HUBSPOT_PROPERTY_GROUP,
-  HUBSPOT_SEARCH_IN_LIMIT,
-  HUBSPOT_SEARCH_MAX_GROUPS,
   HUBSPOT_SEARCH_PAGE_SIZE,
   type HubspotPropertyDefinition,
 } from './hubspot.constants';
 import { HubspotClient, type HubspotClientOptions } from './hubspot.client';
-import { fromHubspotContact, toHubspotEmailStatus, toHubspotProperties } from './hubspot.mapper';
+import { type ChangeSearch, pollHubspotChanges } from './hubspot-changes';
+import {
+  CandidateIndex,
+  lookupFilters,
+  lookupProperties,
+  type LookupWanted,
+  packFilters,
+} from './hubspot-lookup';
+import {
+  fromHubspotContact,
+  HUBSPOT_MODIFIED_PROPERTY,
+  HUBSPOT_RECORD_TYPE,
+  toHubspotEmailStatus,
+  toHubspotProperties,
+} from './hubspot.mapper';
 import { HubspotPermanentError } from './hubspot.sdk';
-import type { HubspotConsentProperties, HubspotEmailStatus, HubspotMapping } from './hubspot.types';
+import { updateProperties, type WritePlan, writeEmailStatuses } from './hubspot-writes';
+import type { HubspotMapping } from './hubspot.types';
 
 export type HubspotConnectorOptions = HubspotClientOptions;
 
@@ -45,18 +59,7 @@ export const HUBSPOT_SKIP_REASONS = {
   nothingToApply: 'no_applicable_consent_state',
 } as const;
 
-interface Plan {
-  item: ConsentPush;
-  properties: HubspotConsentProperties | null;
-  email: HubspotEmailStatus | null;
-  contactIds: string[];
-}
-
-interface BatchError {
-  category?: string;
-  message?: string;
-  context?: Record<string, string[] | undefined>;
-}
+type Plan = WritePlan;
 
 interface V4Definition {
   id?: string | number;
@@ -87,13 +90,15 @@ function isNotFound(error: unknown): boolean {
  * properties (HubSpot has no API for WhatsApp subscriptions); email marketing consent, when the ledger
  * has one and the email is known, to the email subscription through communication preferences v4.
  */
-export class HubspotConnector implements Connector {
+export class HubspotConnector implements Connector, ChangePoller {
+  /** A change names a HubSpot contact. */
+  readonly changeRecordKind = HUBSPOT_RECORD_TYPE;
   private readonly client: HubspotClient;
 
   constructor(
     private readonly context: ConnectionContext,
     deps: ConnectorDeps,
-    options: HubspotConnectorOptions = {},
+    private readonly options: HubspotConnectorOptions = {},
   ) {
     this.client = new HubspotClient(context, deps, options);
   }
@@ -106,7 +111,7 @@ export class HubspotConnector implements Connector {
   private phoneProperties(): string[] {
     const mapped = strings(this.mapping.phoneProperties);
     const list = mapped && mapped.length > 0 ? mapped : [...HUBSPOT_PHONE_PROPERTIES];
-    return list.slice(0, HUBSPOT_SEARCH_MAX_GROUPS);
+    return list;
   }
 
   private emailSubscriptionId(): string | null {
@@ -214,7 +219,7 @@ export class HubspotConnector implements Connector {
   async listContacts(cursor: string | null, pageSize: number): Promise<RemotePage> {
     await this.client.begin();
     const limit = Math.min(HUBSPOT_LIST_LIMIT, Math.max(1, Math.floor(pageSize) || HUBSPOT_LIST_LIMIT));
-    const properties = [...HUBSPOT_PHONE_PROPERTIES, 'email', ...Object.values(HUBSPOT_PROPERTIES)];
+    const properties = [...lookupProperties(HUBSPOT_PHONE_PROPERTIES), ...Object.values(HUBSPOT_PROPERTIES)];
     const page = await this.client.call((c) =>
       c.crm.contacts.basicApi.getPage(limit, cursor ?? undefined, properties),
     );
@@ -254,42 +259,43 @@ export class HubspotConnector implements Connector {
     const emailSubscriptionId = this.emailSubscriptionId();
     for (const item of items) {
       const properties = toHubspotProperties(item.states);
-      const email = item.email && emailSubscriptionId ? toHubspotEmailStatus(item.states) : null;
-      if (!properties && !email) {
+      const email = item.emails[0] && emailSubscriptionId ? toHubspotEmailStatus(item.states) : null;
+      const skip = !properties && !email ? HUBSPOT_SKIP_REASONS.nothingToApply : null;
+      const anonymous = item.remoteIds.length + item.phones.length + item.emails.length === 0;
+      if (skip || anonymous) {
         outcomes.push({
           deliveryId: item.deliveryId,
           outcome: 'skipped',
-          reason: HUBSPOT_SKIP_REASONS.nothingToApply,
-        });
-      } else if (!item.remoteId && !item.phone) {
-        outcomes.push({
-          deliveryId: item.deliveryId,
-          outcome: 'skipped',
-          reason: HUBSPOT_SKIP_REASONS.missingIdentity,
+          reason: skip ?? HUBSPOT_SKIP_REASONS.missingIdentity,
         });
       } else {
-        plans.push({ item, properties, email, contactIds: item.remoteId ? [item.remoteId] : [] });
+        plans.push({ item, properties, email, contactIds: [...new Set(item.remoteIds)] });
       }
     }
 
-    const phones = [...new Set(plans.filter((p) => !p.item.remoteId).map((p) => p.item.phone!))];
-    const found = phones.length > 0 ? await this.findContactsByPhone(phones) : new Map<string, string[]>();
+    // Linked records are used as they are; only people without any are looked up.
+    const unlinked = plans.filter((p) => p.contactIds.length === 0);
+    if (unlinked.length > 0) {
+      const index = await this.findCandidates({
+        phones: unlinked.flatMap((p) => p.item.phones),
+        emails: unlinked.flatMap((p) => p.item.emails.map((e) => e.toLowerCase())),
+      });
+      for (const plan of unlinked) plan.contactIds = index.recordsOf(plan.item.phones, plan.item.emails);
+    }
     const located: Plan[] = [];
     for (const plan of plans) {
-      if (!plan.item.remoteId) plan.contactIds = found.get(plan.item.phone!) ?? [];
-      if (plan.contactIds.length === 0) {
+      if (plan.contactIds.length > 0) located.push(plan);
+      else
         outcomes.push({
           deliveryId: plan.item.deliveryId,
           outcome: 'skipped',
           reason: HUBSPOT_SKIP_REASONS.notFound,
         });
-      } else {
-        located.push(plan);
-      }
     }
 
-    const failures = await this.updateProperties(located);
-    const emailFailures = await this.writeEmailStatuses(
+    const failures = await updateProperties(this.client, located);
+    const emailFailures = await writeEmailStatuses(
+      this.client,
       located.filter((p) => p.email && !p.contactIds.some((id) => failures.has(id))),
       emailSubscriptionId,
     );
@@ -305,8 +311,8 @@ export class HubspotConnector implements Connector {
       outcomes.push({
         deliveryId: plan.item.deliveryId,
         outcome: 'succeeded',
-        remoteId: plan.contactIds[0],
-        // A person with several HubSpot contacts (duplicates sharing the phone) is written on all of them.
+        // A person with several HubSpot contacts (duplicates sharing a phone or email) is written on all.
+        records: plan.contactIds.map((remoteId) => ({ remoteId, recordType: HUBSPOT_RECORD_TYPE })),
         vendorReference: plan.contactIds.join(','),
         pushed: plan.properties ? { ...plan.properties } : undefined,
       });
@@ -314,16 +320,20 @@ export class HubspotConnector implements Connector {
     return outcomes;
   }
 
-  /** Phone (E.164) → contact ids, with one search per 100 phones (each phone property an OR-ed group). */
-  private async findContactsByPhone(phones: string[]): Promise<Map<string, string[]>> {
-    const properties = this.phoneProperties();
-    const found = new Map<string, Set<string>>();
-    for (const values of chunk(phones, HUBSPOT_SEARCH_IN_LIMIT)) {
-      const wanted = new Set(values);
+  /**
+   * Searches the candidates for these phones and emails (calculated and raw phone properties, email; as many
+   * searches as HubSpot's filter limits need) and indexes each by what it verifiably holds.
+   */
+  private async findCandidates(wanted: LookupWanted): Promise<CandidateIndex> {
+    const raw = this.phoneProperties();
+    const properties = lookupProperties(raw);
+    const index = new CandidateIndex(raw, this.context.phoneRegion);
+    const seen = new Set<string>();
+    for (const filters of packFilters(lookupFilters(wanted, raw))) {
       let after: string | undefined = '0';
       while (after !== undefined) {
         const request: PublicObjectSearchRequest = {
-          filterGroups: properties.map((propertyName) => ({
+          filterGroups: filters.map(({ propertyName, values }) => ({
             filters: [{ propertyName, operator: FilterOperatorEnum.In, values }],
           })),
           properties,
@@ -335,102 +345,48 @@ export class HubspotConnector implements Connector {
           search: true,
         });
         for (const contact of page.results) {
-          for (const name of properties) {
-            const value = contact.properties[name]?.trim();
-            if (!value || !wanted.has(value)) continue;
-            const ids = found.get(value) ?? new Set<string>();
-            ids.add(contact.id);
-            found.set(value, ids);
-          }
+          if (seen.has(contact.id)) continue;
+          seen.add(contact.id);
+          index.add(contact);
         }
-        const next: string | undefined = page.paging?.next?.after;
-        after = next;
+        after = page.paging?.next?.after;
       }
     }
-    return new Map([...found].map(([phone, ids]) => [phone, [...ids]]));
+    return index;
   }
 
-  /**
-   * Writes the properties with batch/update (≤100 inputs a call). HubSpot refuses duplicate ids in one
-   * batch, so when two items resolve to the same contact the later one goes in a second round (last wins).
-   * Returns contact id → error for the ids HubSpot reported as failed (207).
-   */
-  private async updateProperties(plans: Plan[]): Promise<Map<string, ConnectorError>> {
-    const rounds: Map<string, HubspotConsentProperties>[] = [];
-    for (const plan of plans) {
-      if (!plan.properties) continue;
-      for (const id of plan.contactIds) {
-        let round = rounds.find((r) => !r.has(id));
-        if (!round) {
-          round = new Map();
-          rounds.push(round);
-        }
-        round.set(id, plan.properties);
-      }
-    }
-    const failures = new Map<string, ConnectorError>();
-    for (const round of rounds) {
-      for (const inputs of chunk([...round], HUBSPOT_BATCH_LIMIT)) {
-        const response = await this.client.call((c) =>
-          c.crm.contacts.batchApi.update({ inputs: inputs.map(([id, properties]) => ({ id, properties })) }),
-        );
-        const errors = ('errors' in response ? (response.errors ?? []) : []) as BatchError[];
-        for (const error of errors) {
-          const failure = new PermanentError(
-            `HubSpot ${error.category ?? 'error'}: ${error.message ?? 'batch update failed'}`,
-          );
-          for (const id of error.context?.ids ?? []) failures.set(id, failure);
-        }
-        const confirmed = new Set(response.results.map((r) => r.id));
-        for (const [id] of inputs) {
-          if (!confirmed.has(id) && !failures.has(id)) {
-            failures.set(id, new TransientError(`HubSpot did not confirm the update of contact ${id}`));
-          }
-        }
-      }
-    }
-    return failures;
-  }
+  // ------------------------------------------------------------------ change poll
 
   /**
-   * Email marketing subscription through v4 batch/write: it is idempotent (v3 refuses a repeated
-   * unsubscribe with a 400) and can resubscribe (v3 cannot), which state-based pushes need. v4 supports
-   * channel EMAIL only; WhatsApp stays in the properties. Returns deliveryId → error for refused items.
+   * Contacts changed at HubSpot since the cursor (hubspot-changes.ts). A null cursor starts from now: the
+   * backfill imports history.
    */
-  private async writeEmailStatuses(
-    plans: Plan[],
-    subscriptionId: string | null,
-  ): Promise<Map<string, ConnectorError>> {
-    const failures = new Map<string, ConnectorError>();
-    if (!subscriptionId) return failures;
-    for (const batch of chunk(plans, HUBSPOT_BATCH_LIMIT)) {
-      const inputs = batch.map((p) => ({
-        subscriberIdString: p.item.email!,
-        channel: 'EMAIL',
-        statusState: p.email!.statusState,
-        subscriptionId: Number(subscriptionId),
-        legalBasis: p.email!.legalBasis,
-        legalBasisExplanation: p.email!.legalBasisExplanation,
-      }));
-      const body = await this.client.request<{ errors?: BatchError[] }>({
-        method: 'POST',
-        path: `${HUBSPOT_PREFERENCES_V4}/statuses/batch/write`,
-        body: { inputs },
-      });
-      for (const error of body?.errors ?? []) {
-        const refused = new Set((error.context?.emails ?? []).map((e) => e.toLowerCase()));
-        for (const plan of batch) {
-          if (refused.has(plan.item.email!.toLowerCase())) {
-            failures.set(
-              plan.item.deliveryId,
-              new PermanentError(
-                `HubSpot ${error.category ?? 'error'} (email subscription): ${error.message ?? 'refused'}`,
-              ),
-            );
-          }
-        }
-      }
-    }
-    return failures;
+  async pollChanges(cursor: string | null): Promise<ChangeBatch> {
+    await this.client.begin();
+    const properties = [
+      ...new Set([...this.phoneProperties(), ...lookupProperties([]), ...Object.values(HUBSPOT_PROPERTIES)]),
+    ];
+    const search: ChangeSearch = async ({ sinceMs, after, limit }) => {
+      const request: PublicObjectSearchRequest = {
+        filterGroups: [
+          {
+            filters: [
+              {
+                propertyName: HUBSPOT_MODIFIED_PROPERTY,
+                operator: FilterOperatorEnum.Gte,
+                value: String(sinceMs),
+              },
+            ],
+          },
+        ],
+        properties,
+        limit,
+        after: String(after),
+        // HubSpot documents sorts as {propertyName, direction} objects; the SDK types them as strings.
+        sorts: [{ propertyName: HUBSPOT_MODIFIED_PROPERTY, direction: 'ASCENDING' }] as unknown as string[],
+      };
+      return this.client.call((c) => c.crm.contacts.searchApi.doSearch(request), { search: true });
+    };
+    return pollHubspotChanges(search, cursor, (this.options.now ?? Date.now)());
   }
 }

@@ -91,6 +91,17 @@ export const HUBSPOT_BATCH_LIMIT = 100;
 export const HUBSPOT_SEARCH_IN_LIMIT = 100;
 /** Search filter groups per request (HubSpot changelog: 5 groups, 10 filters per group, 25 filters). */
 export const HUBSPOT_SEARCH_MAX_GROUPS = 5;
+/** Search filters per request, all groups together (same changelog). */
+export const HUBSPOT_SEARCH_MAX_FILTERS = 25;
+/** A search never pages past 10,000 results (reference §3): a poll then searches again from its last stamp. */
+export const HUBSPOT_SEARCH_MAX_RESULTS = 10_000;
+/**
+ * How far back a change poll re-reads before its cursor: the search index lags writes by a few seconds
+ * (reference §3, polling), so a contact changed just before the last poll may only now be searchable.
+ */
+export const HUBSPOT_POLL_OVERLAP_MS = 30_000;
+/** Changes newer than its cursor that one pollChanges call reports at most; the next call resumes. */
+export const HUBSPOT_POLL_MAX_CHANGES = 10_000;
 /** Search page size (reference: up to 200, unconfirmed; the sandbox enforces 200). */
 export const HUBSPOT_SEARCH_PAGE_SIZE = 200;
 /** CRM search: 5 requests per second per portal (reference §7). */

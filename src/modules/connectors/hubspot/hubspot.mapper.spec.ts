@@ -80,16 +80,18 @@ describe(toHubspotEmailStatus.name, () => {
 describe(fromHubspotContact.name, () => {
   const updatedAt = new Date('2025-04-01T00:00:00.000Z');
 
-  it('reads OPTED_OUT as withdrawn, with the consent time and the gateway event id', () => {
+  it('reads OPTED_OUT as withdrawn, with the consent time, the gateway event id and every field as typed', () => {
     expect(
       fromHubspotContact({
         id: '101',
         updatedAt,
         properties: {
-          phone: '+4915100000101',
+          phone: '0151 2345678',
           mobilephone: '',
-          hs_whatsapp_phone_number: null,
+          hs_whatsapp_phone_number: '+49 1511 2345678',
           email: 'jane@example.com',
+          hs_country_region_code: 'de',
+          lastmodifieddate: '2025-03-02T00:00:00.000Z',
           wa_marketing_consent: 'OPTED_OUT',
           wa_consent_updated_at: '2025-03-01T08:00:00Z',
           cg_consent_event_id: 'evt-9',
@@ -97,8 +99,15 @@ describe(fromHubspotContact.name, () => {
       }),
     ).toEqual({
       remoteId: '101',
-      phone: '+4915100000101',
+      recordType: 'contact',
+      phones: [
+        { field: 'hs_whatsapp_phone_number', value: '+49 1511 2345678' },
+        { field: 'phone', value: '0151 2345678' },
+      ],
       email: 'jane@example.com',
+      region: 'DE',
+      observedAt: '2025-03-02T00:00:00.000Z',
+      unreadable: [],
       consent: {
         status: 'withdrawn',
         capturedAt: '2025-03-01T08:00:00.000Z',
@@ -108,13 +117,14 @@ describe(fromHubspotContact.name, () => {
     });
   });
 
-  it('prefers the WhatsApp phone, falls back to updatedAt, and reads epoch-ms datetimes', () => {
+  it('takes the consent time from the last change when the record has none, and reads epoch-ms datetimes', () => {
     const contact = fromHubspotContact({
       id: '7',
       updatedAt,
-      properties: { phone: '+1', hs_whatsapp_phone_number: '+4915199', wa_marketing_consent: 'OPTED_IN' },
+      properties: { mobilephone: '+1 650 555 1234', wa_marketing_consent: 'OPTED_IN' },
     });
-    expect(contact.phone).toBe('+4915199');
+    expect(contact.phones).toEqual([{ field: 'mobilephone', value: '+1 650 555 1234' }]);
+    expect(contact.observedAt).toBe(updatedAt.toISOString());
     expect(contact.consent).toEqual({
       status: 'granted',
       capturedAt: updatedAt.toISOString(),
@@ -129,15 +139,57 @@ describe(fromHubspotContact.name, () => {
     ).toBe(new Date(1_735_812_000_000).toISOString());
   });
 
-  it('has no consent for UNKNOWN or an empty property', () => {
+  it.each([
+    ['an epoch beyond any date', '99999999999999999'],
+    ['text', 'not a date'],
+    ['a year after 9999', '+010000-01-01T00:00:00.000Z'],
+    ['epoch ms of a year after 9999', '253402300800000'],
+  ])(
+    'reports an unreadable consent time (%s) and keeps the status, captured at the last change',
+    (_, value) => {
+      const read = () =>
+        fromHubspotContact({
+          id: '9',
+          updatedAt,
+          properties: { wa_marketing_consent: 'OPTED_OUT', wa_consent_updated_at: value },
+        });
+      expect(read).not.toThrow();
+      const contact = read();
+      expect(contact.unreadable).toEqual([
+        { field: 'wa_consent_updated_at', reason: 'unreadable_timestamp' },
+      ]);
+      expect(contact.consent).toMatchObject({ status: 'withdrawn', capturedAt: updatedAt.toISOString() });
+    },
+  );
+
+  it('reports an unreadable last-change time and falls back to updatedAt', () => {
+    const contact = fromHubspotContact({ id: '9', updatedAt, properties: { lastmodifieddate: 'soon' } });
+    expect(contact.observedAt).toBe(updatedAt.toISOString());
+    expect(contact.unreadable).toEqual([{ field: 'lastmodifieddate', reason: 'unreadable_timestamp' }]);
+  });
+
+  it('has no region for a country code libphonenumber does not know', () => {
+    for (const code of ['Germany', 'XX', '']) {
+      expect(fromHubspotContact({ id: '1', properties: { hs_country_region_code: code } }).region).toBeNull();
+    }
+  });
+
+  it('has no consent for UNKNOWN or an empty property, and reports a value it does not know', () => {
     expect(
       fromHubspotContact({ id: '1', updatedAt, properties: { wa_marketing_consent: 'UNKNOWN' } }).consent,
     ).toBeNull();
     expect(fromHubspotContact({ id: '1', updatedAt, properties: {} })).toEqual({
       remoteId: '1',
-      phone: null,
+      recordType: 'contact',
+      phones: [],
       email: null,
+      region: null,
+      observedAt: updatedAt.toISOString(),
+      unreadable: [],
       consent: null,
     });
+    const odd = fromHubspotContact({ id: '1', updatedAt, properties: { wa_marketing_consent: 'MAYBE' } });
+    expect(odd.consent).toBeNull();
+    expect(odd.unreadable).toEqual([{ field: 'wa_marketing_consent', reason: 'unknown_consent_value' }]);
   });
 });

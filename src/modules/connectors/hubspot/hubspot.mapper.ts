@@ -1,3 +1,4 @@
+import { toCountry } from '../../ledger';
 import type { ConsentStateSnapshot, RemoteContact } from '../connector.port';
 import { HUBSPOT_PHONE_PROPERTIES, HUBSPOT_PROPERTIES, type HubspotConsentValue } from './hubspot.constants';
 import type { HubspotConsentProperties, HubspotEmailStatus } from './hubspot.types';
@@ -5,6 +6,8 @@ import type { HubspotConsentProperties, HubspotEmailStatus } from './hubspot.typ
 /** The channel and purpose the HubSpot consent properties stand for. */
 export const HUBSPOT_CONSENT_CHANNEL = 'whatsapp';
 export const HUBSPOT_CONSENT_PURPOSE = 'marketing';
+/** What a HubSpot record is (RemoteRecordRef.recordType): the gateway writes and reads contacts only. */
+export const HUBSPOT_RECORD_TYPE = 'contact';
 
 function relevant(states: readonly ConsentStateSnapshot[], channel: string): ConsentStateSnapshot[] {
   return states.filter((s) => s.channel === channel && s.purpose === HUBSPOT_CONSENT_PURPOSE);
@@ -83,10 +86,35 @@ export interface HubspotContactLike {
   updatedAt?: Date | string | null;
 }
 
-function parseHubspotTime(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+/** The contact property holding the record's own country (ISO 3166 alpha-2), for national numbers. */
+export const HUBSPOT_COUNTRY_PROPERTY = 'hs_country_region_code';
+/** HubSpot's own last-change time of a contact (what the change poll filters and sorts on). */
+export const HUBSPOT_MODIFIED_PROPERTY = 'lastmodifieddate';
+
+/** Why a value was skipped (RemoteContact.unreadable). */
+export const HUBSPOT_UNREADABLE = {
+  timestamp: 'unreadable_timestamp',
+  consentValue: 'unknown_consent_value',
+} as const;
+
+/** ISO 8601 can write years 0001-9999 without an expanded sign; anything outside is not a real consent time. */
+const MIN_MS = new Date('0001-01-01T00:00:00.000Z').getTime();
+const MAX_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
+
+/**
+ * A HubSpot datetime (epoch ms, as HubSpot stores datetime properties, or ISO) as ISO; null when it cannot be
+ * read. Never throws: `new Date(1e17).toISOString()` would, and a CRM value must never stall an import.
+ */
+export function parseHubspotTime(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  let ms: number;
+  if (value instanceof Date) ms = value.getTime();
+  else {
+    const text = value.trim();
+    if (!text) return null;
+    ms = /^-?\d+$/.test(text) ? Number(text) : Date.parse(text);
+  }
+  return Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS ? new Date(ms).toISOString() : null;
 }
 
 function nonEmpty(value: string | null | undefined): string | null {
@@ -95,21 +123,46 @@ function nonEmpty(value: string | null | undefined): string | null {
 }
 
 /**
- * A HubSpot contact as the gateway reads it for a backfill or a sync. `consent.scope` is null: the
- * property stands for every business number, and the caller applies its own rule for that.
+ * A HubSpot contact as the gateway reads it for a backfill, a sync or a poll. Values are as typed (the
+ * gateway normalises phones with the record's `region`). `consent.scope` is null: the property stands for
+ * every business number, and the caller applies its own rule for that. A value that cannot be read is
+ * listed in `unreadable`, never thrown: one bad record must not stop a backfill.
  */
 export function fromHubspotContact(contact: HubspotContactLike): RemoteContact {
   const p = contact.properties;
-  const phone = HUBSPOT_PHONE_PROPERTIES.map((name) => nonEmpty(p[name])).find((v) => v !== null) ?? null;
-  const raw = p[HUBSPOT_PROPERTIES.consent];
+  const unreadable: RemoteContact['unreadable'] = [];
+  const unreadableTime = (field: string, value: string | null | undefined): string | null => {
+    const raw = nonEmpty(value);
+    const parsed = parseHubspotTime(raw);
+    if (raw && !parsed) unreadable.push({ field, reason: HUBSPOT_UNREADABLE.timestamp });
+    return parsed;
+  };
+  const phones = HUBSPOT_PHONE_PROPERTIES.flatMap((field) => {
+    const value = nonEmpty(p[field]);
+    return value ? [{ field, value }] : [];
+  });
+  const country = nonEmpty(p[HUBSPOT_COUNTRY_PROPERTY]);
+  const observedAt =
+    unreadableTime(HUBSPOT_MODIFIED_PROPERTY, p[HUBSPOT_MODIFIED_PROPERTY]) ??
+    parseHubspotTime(contact.updatedAt);
+
+  const raw = nonEmpty(p[HUBSPOT_PROPERTIES.consent]);
   const status = raw === 'OPTED_IN' ? 'granted' : raw === 'OPTED_OUT' ? 'withdrawn' : null;
-  const updatedAt =
-    contact.updatedAt instanceof Date ? contact.updatedAt.toISOString() : parseHubspotTime(contact.updatedAt);
-  const capturedAt = parseHubspotTime(p[HUBSPOT_PROPERTIES.updatedAt]) ?? updatedAt;
+  if (raw && !status && raw !== 'UNKNOWN') {
+    unreadable.push({ field: HUBSPOT_PROPERTIES.consent, reason: HUBSPOT_UNREADABLE.consentValue });
+  }
+  // An unreadable consent time still leaves the status readable: it counts as captured when the record was
+  // last seen to change (the importer clamps capture times to observedAt anyway).
+  const capturedAt =
+    unreadableTime(HUBSPOT_PROPERTIES.updatedAt, p[HUBSPOT_PROPERTIES.updatedAt]) ?? observedAt;
   return {
     remoteId: contact.id,
-    phone,
+    recordType: HUBSPOT_RECORD_TYPE,
+    phones,
     email: nonEmpty(p.email),
+    region: country ? toCountry(country) : null,
+    observedAt,
+    unreadable,
     consent:
       status && capturedAt
         ? {

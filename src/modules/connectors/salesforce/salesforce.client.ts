@@ -2,6 +2,7 @@ import { Connection } from 'jsforce';
 import type { TokenResponse } from 'jsforce/lib/oauth2';
 import {
   AuthFailedError,
+  PermanentError,
   TransientError,
   type ConnectionContext,
   type ConnectionCredentials,
@@ -187,6 +188,23 @@ export class SalesforceClient {
       rows.push(...page.records);
     }
     return rows;
+  }
+
+  /** A SOSL search (`GET {base}/search?q=`): the records it returns, each with `attributes.type`. */
+  async search<T>(sosl: string): Promise<Array<T & { attributes?: { type?: string } }>> {
+    const res = await this.call('search', (conn) => conn.search(sosl));
+    return (res.searchRecords ?? []) as unknown as Array<T & { attributes?: { type?: string } }>;
+  }
+
+  /** Whether the org has this object type and holds at least one record of it (INVALID_TYPE: no such object). */
+  async hasRecords(type: string): Promise<boolean> {
+    try {
+      const page = await this.query<{ Id: string }>(`SELECT Id FROM ${type} LIMIT 1`);
+      return page.records.length > 0;
+    } catch (err) {
+      if (err instanceof PermanentError && err.message.startsWith('Salesforce INVALID_TYPE:')) return false;
+      throw err;
+    }
   }
 
   /** sObject Collections create, allOrNone false, in calls of at most 200 records; results in input order. */

@@ -5,6 +5,7 @@ import {
   isUnchanged,
   newConsentRecord,
   ownWriteEventId,
+  readConsent,
   remoteConsent,
   remoteContact,
   soqlList,
@@ -12,7 +13,7 @@ import {
   toIso,
   winningConsent,
 } from './salesforce.mapper';
-import type { ConsentRow } from './salesforce.types';
+import type { ConsentRow, Person } from './salesforce.types';
 
 const state = (overrides: Partial<ConsentStateSnapshot> = {}): ConsentStateSnapshot => ({
   purpose: 'marketing',
@@ -191,31 +192,67 @@ describe('remoteConsent', () => {
   });
 });
 
-describe('remoteContact', () => {
-  const person = {
-    Id: '003xx0000000001AAA',
-    IndividualId: '0PKxx0000000001AAA',
-    MobilePhone: '+16505550101',
-    Phone: '+16505550000',
-    Email: 'ada@example.com',
-  };
-
-  it('stands for the person by the Individual, with the mobile phone first', () => {
-    expect(remoteContact(person, row())).toMatchObject({
-      remoteId: '0PKxx0000000001AAA',
-      phone: '+16505550101',
-      email: 'ada@example.com',
-      consent: { status: 'withdrawn' },
+describe('readConsent', () => {
+  it('reports an unparseable EffectiveFrom and falls back to CaptureDate instead of failing', () => {
+    expect(
+      readConsent(row({ EffectiveFrom: 'yesterday', CaptureDate: '2026-02-01T00:00:00.000+0000' })),
+    ).toEqual({
+      consent: expect.objectContaining({ status: 'withdrawn', capturedAt: '2026-02-01T00:00:00.000Z' }),
+      unreadable: [{ field: 'ContactPointTypeConsent.EffectiveFrom', reason: 'unparseable datetime' }],
     });
   });
 
-  it('falls back to the Contact id and the other phone', () => {
-    expect(remoteContact({ ...person, IndividualId: null, MobilePhone: null }, null)).toEqual({
+  it('has no consent when no capture time can be read at all', () => {
+    const read = readConsent(row({ EffectiveFrom: 'x', CaptureDate: null, SystemModstamp: 'y' }));
+    expect(read.consent).toBeNull();
+    expect(read.unreadable.map((u) => u.field)).toEqual([
+      'ContactPointTypeConsent.EffectiveFrom',
+      'ContactPointTypeConsent.SystemModstamp',
+    ]);
+  });
+});
+
+describe('remoteContact', () => {
+  const person: Person = {
+    type: 'Contact',
+    Id: '003xx0000000001AAA',
+    IndividualId: '0PKxx0000000001AAA',
+    MobilePhone: '+1 650 555 0101',
+    Phone: '(650) 555-0000',
+    Email: 'ada@example.com',
+    MailingCountryCode: 'US',
+    SystemModstamp: '2026-03-02T08:00:00.000+0000',
+  };
+
+  it('stands for the person by the record itself, every phone field as typed, its country and its stamp', () => {
+    expect(remoteContact(person, row())).toEqual({
       remoteId: '003xx0000000001AAA',
-      phone: '+16505550000',
+      recordType: 'Contact',
+      phones: [
+        { field: 'Phone', value: '(650) 555-0000' },
+        { field: 'MobilePhone', value: '+1 650 555 0101' },
+      ],
       email: 'ada@example.com',
-      consent: null,
+      region: 'US',
+      observedAt: '2026-03-02T08:00:00.000Z',
+      unreadable: [],
+      consent: expect.objectContaining({ status: 'withdrawn' }),
     });
+  });
+
+  it("reads a Lead's CountryCode, and has no region for a code libphonenumber does not know", () => {
+    const lead: Person = { ...person, type: 'Lead', MailingCountryCode: undefined, CountryCode: 'de' };
+    expect(remoteContact(lead, null)).toMatchObject({ recordType: 'Lead', region: 'DE', consent: null });
+    expect(remoteContact({ ...lead, CountryCode: 'XX' }, null).region).toBeNull();
+    expect(remoteContact({ ...lead, CountryCode: null }, null).region).toBeNull();
+  });
+
+  it('lists an unparseable consent timestamp as unreadable and keeps the record', () => {
+    const contact = remoteContact(person, row({ EffectiveFrom: '01/03/2026' }));
+    expect(contact.unreadable).toEqual([
+      { field: 'ContactPointTypeConsent.EffectiveFrom', reason: 'unparseable datetime' },
+    ]);
+    expect(contact.consent?.capturedAt).toBe('2026-03-01T10:00:01.000Z');
   });
 });
 

@@ -1,10 +1,11 @@
 import type { ConsentStateSnapshot, RemoteContact } from '../connector.port';
+import { toCountry } from '../../ledger';
 import {
   CAPTURE_SOURCE_PREFIX,
   CONSENT_RECORD_NAME,
   WHATSAPP_CONTACT_POINT_TYPE,
 } from './salesforce.constants';
-import type { ConsentRow, PersonRow, PrivacyConsentStatus } from './salesforce.types';
+import type { ConsentRow, Person, PersonRow, PrivacyConsentStatus } from './salesforce.types';
 
 /** The ledger's channel and purpose that Salesforce's WhatsApp / Marketing consent record stands for. */
 export const LEDGER_CHANNEL = 'whatsapp';
@@ -115,31 +116,72 @@ export function toIso(value: string | null | undefined): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
+/** A field of a record that could not be read, as RemoteContact.unreadable lists it. */
+export type Unreadable = RemoteContact['unreadable'][number];
+
 /**
  * The consent a ContactPointTypeConsent shows, as the ledger reads it. NotSeen / Seen (or no status) carry no
- * consent decision: null. Salesforce's record has no notion of the ledger's scope (business number): null.
+ * consent decision: null. Salesforce's record has no notion of the ledger's scope (business number): null. The
+ * capture time is EffectiveFrom, else CaptureDate, else SystemModstamp; a value present but unparseable is
+ * reported in `unreadable` and the next one is used (one bad field must never stall a backfill or a poll).
  */
-export function remoteConsent(row: ConsentRow | null | undefined): RemoteContact['consent'] {
-  if (!row) return null;
+export function readConsent(row: ConsentRow | null | undefined): {
+  consent: RemoteContact['consent'];
+  unreadable: Unreadable[];
+} {
+  const unreadable: Unreadable[] = [];
+  if (!row) return { consent: null, unreadable };
   const status =
     row.PrivacyConsentStatus === 'OptIn'
       ? 'granted'
       : row.PrivacyConsentStatus === 'OptOut'
         ? 'withdrawn'
         : null;
-  if (!status) return null;
-  const capturedAt = toIso(row.EffectiveFrom) ?? toIso(row.CaptureDate) ?? toIso(row.SystemModstamp);
-  if (!capturedAt) return null;
-  return { status, capturedAt, scope: null, ownWriteEventId: ownWriteEventId(row.CaptureSource) };
+  if (!status) return { consent: null, unreadable };
+  let capturedAt: string | null = null;
+  for (const field of ['EffectiveFrom', 'CaptureDate', 'SystemModstamp'] as const) {
+    const raw = row[field];
+    if (raw === null || raw === undefined || raw === '') continue;
+    capturedAt = toIso(raw);
+    if (capturedAt) break;
+    unreadable.push({ field: `ContactPointTypeConsent.${field}`, reason: 'unparseable datetime' });
+  }
+  if (!capturedAt) return { consent: null, unreadable };
+  return {
+    consent: { status, capturedAt, scope: null, ownWriteEventId: ownWriteEventId(row.CaptureSource) },
+    unreadable,
+  };
 }
 
-/** A Contact or Lead with its consent record as a RemoteContact: the Individual stands for the person when linked. */
-export function remoteContact(person: PersonRow, consent: ConsentRow | null | undefined): RemoteContact {
+export function remoteConsent(row: ConsentRow | null | undefined): RemoteContact['consent'] {
+  return readConsent(row).consent;
+}
+
+/** The record's own country (ISO 3166 alpha-2) for reading national numbers: MailingCountryCode / CountryCode. */
+export function recordRegion(person: PersonRow): string | null {
+  const code = person.MailingCountryCode ?? person.CountryCode ?? null;
+  return code ? toCountry(code) : null;
+}
+
+/** A Contact or Lead with the consent of its Individual, as a RemoteContact: the record stands for the person. */
+export function remoteContact(person: Person, consent: ConsentRow | null | undefined): RemoteContact {
+  const read = readConsent(consent);
+  const unreadable = [...read.unreadable];
+  const observedAt = toIso(person.SystemModstamp);
+  if (person.SystemModstamp && !observedAt)
+    unreadable.push({ field: `${person.type}.SystemModstamp`, reason: 'unparseable datetime' });
   return {
-    remoteId: person.IndividualId ?? person.Id,
-    phone: person.MobilePhone ?? person.Phone ?? null,
+    remoteId: person.Id,
+    recordType: person.type,
+    phones: [
+      ...(person.Phone ? [{ field: 'Phone', value: person.Phone }] : []),
+      ...(person.MobilePhone ? [{ field: 'MobilePhone', value: person.MobilePhone }] : []),
+    ],
     email: person.Email ?? null,
-    consent: remoteConsent(consent),
+    region: recordRegion(person),
+    observedAt,
+    unreadable,
+    consent: read.consent,
   };
 }
 

@@ -12,7 +12,7 @@ export interface SalesforceMapping {
 
 export type PrivacyConsentStatus = 'OptIn' | 'OptOut';
 
-/** A Contact or Lead as the connector reads it. */
+/** A Contact or Lead as the connector reads it (the country field is the type's own: Mailing… on a Contact). */
 export interface PersonRow {
   Id: string;
   IndividualId: string | null;
@@ -21,7 +21,17 @@ export interface PersonRow {
   MobilePhone: string | null;
   Phone: string | null;
   Email?: string | null;
+  /** Contact only. */
+  MailingCountryCode?: string | null;
+  /** Lead only. */
+  CountryCode?: string | null;
+  /** Lead only: a converted Lead's person lives on in the Contact it became. */
+  IsConverted?: boolean | null;
+  SystemModstamp?: string | null;
 }
+
+/** A Contact or Lead with the type it was read from. */
+export type Person = PersonRow & { type: SalesforceTarget };
 
 /** A ContactPointTypeConsent as the connector reads it. */
 export interface ConsentRow {

@@ -125,7 +125,14 @@ export class WebhookConnector implements Connector {
         const item = items[index];
         const data = {
           subject_id: item.subjectId,
-          identities: { phone: item.phone, wa_id: item.waId, email: item.email },
+          // phone/email: the first known (the payload as it has always been); phones/emails: all of them.
+          identities: {
+            phone: item.phones[0] ?? null,
+            phones: item.phones,
+            wa_id: item.waId,
+            email: item.emails[0] ?? null,
+            emails: item.emails,
+          },
           states: item.states.map((s) => ({
             purpose: s.purpose,
             channel: s.channel,
@@ -140,7 +147,6 @@ export class WebhookConnector implements Connector {
           outcomes[index] = {
             deliveryId: item.deliveryId,
             outcome: 'succeeded',
-            remoteId: null,
             pushed: { states: data.states },
           };
         } catch (error) {

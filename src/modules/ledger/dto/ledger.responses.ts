@@ -47,6 +47,14 @@ export class ConsentStateResponse {
 
 export class ConsentStatesResponse {
   @ApiProperty({ format: 'uuid' }) subject_id!: string;
+  @ApiProperty({
+    format: 'uuid',
+    required: false,
+    type: String,
+    description:
+      'The subject id asked about when that person was merged into this one (subject_id): the answer is for the person they became. Absent otherwise.',
+  })
+  redirected_from?: string;
   @ApiProperty({ type: [ConsentStateResponse] }) states!: ConsentStateResponse[];
 }
 
@@ -88,6 +96,12 @@ export class ConsentReceiptResponse {
 
 export class TimelineEventResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({
+    format: 'uuid',
+    description:
+      "The person the event was recorded for: differs from the timeline's for a person merged into it.",
+  })
+  subject_id!: string;
   @ApiProperty() purpose!: string;
   @ApiProperty({ example: 'whatsapp' }) channel!: string;
   @ApiProperty() scope!: string;
@@ -99,11 +113,40 @@ export class TimelineEventResponse {
   @ApiProperty({ type: ConsentReceiptResponse }) receipt!: ConsentReceiptResponse;
 }
 
+/** Another person found to be this one and absorbed into it. */
+export class TimelineMergeResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The person absorbed (their events keep this id).' })
+  merged_subject_id!: string;
+  @ApiProperty({ format: 'uuid', description: 'The person they were merged into then.' })
+  into_subject_id!: string;
+  @ApiProperty({ enum: ['crm_record_joined_identifiers'] }) reason!: string;
+  @ApiProperty({ ...anyObject, description: 'Where the join was seen (source, connection, record type).' })
+  evidence!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) merged_at!: string;
+}
+
 export class TimelineResponse {
   @ApiProperty({ format: 'uuid' }) subject_id!: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      'The subject id asked about when that person was merged into this one (subject_id): the answer is for the person they became.',
+  })
+  redirected_from!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty(time) erased_at!: string | null;
   @ApiProperty({ type: [TimelineIdentityResponse] }) identities!: TimelineIdentityResponse[];
-  @ApiProperty({ type: [TimelineEventResponse], description: 'Oldest first.' })
+  @ApiProperty({
+    type: [TimelineEventResponse],
+    description: 'Oldest first, with the events of every person merged into this one.',
+  })
   events!: TimelineEventResponse[];
+  @ApiProperty({
+    type: [TimelineMergeResponse],
+    description: 'The merges that made this person, oldest first.',
+  })
+  merges!: TimelineMergeResponse[];
 }

@@ -1,7 +1,11 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 
-/** A person, known only by their identities (subject_identity); erased_at marks a completed erasure. */
+/**
+ * A person, known only by their identities (subject_identity); erased_at marks a completed erasure, and
+ * merged_into the person they were found to be (their identities and states now live there).
+ */
 @Entity({ name: 'subject' })
+@Index('ix_subject_merged_into', ['mergedInto'], { where: `merged_into IS NOT NULL` })
 export class SubjectEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -11,4 +15,11 @@ export class SubjectEntity {
 
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
   erasedAt!: Date | null;
+
+  @Column({ name: 'merged_into', type: 'uuid', nullable: true })
+  mergedInto!: string | null;
+
+  @ManyToOne(() => SubjectEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'merged_into', foreignKeyConstraintName: 'fk_subject_merged_into' })
+  survivor?: SubjectEntity | null;
 }

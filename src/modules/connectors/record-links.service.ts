@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CryptoService } from '../../platform/crypto/crypto.service';
+import { ConnectionRecordRepository } from './connection-record.repository';
+
+/** A remote record to link to a person. */
+export interface RecordLinkInput {
+  subjectId: string;
+  remoteId: string;
+  recordType: string;
+  /** What the gateway last wrote to the record (to recognise its own writes coming back); null: unchanged. */
+  pushed: Record<string, unknown> | null;
+}
+
+/** What the gateway knows of a remote record it has seen before. */
+export interface KnownRecord {
+  subjectId: string;
+  lastPushed: Record<string, unknown> | null;
+}
+
+/** A record whose values the gateway could not use, and why (the value is never kept). */
+export interface RecordProblems {
+  remoteId: string;
+  recordType: string;
+  problems: { field: string; reason: string }[];
+}
+
+/**
+ * Runs in the caller's transaction when records at a connection do not show a person's current state (a record
+ * that appeared after a STOP, a duplicate, a record showing an older value): propagation plans the push.
+ */
+export type RecordsBehindHook = (
+  manager: EntityManager,
+  connectionId: string,
+  subjectIds: readonly string[],
+) => Promise<void>;
+
+/**
+ * Which remote records stand for which person at each connection (several per person: duplicates, a Salesforce
+ * Contact and Lead), and the records the gateway could not match. Remote ids are identifiers: sealed at rest, found
+ * by a blind index scoped to the connection.
+ */
+@Injectable()
+export class RecordLinks {
+  private readonly behindHooks: RecordsBehindHook[] = [];
+
+  constructor(
+    private readonly records: ConnectionRecordRepository,
+    private readonly crypto: CryptoService,
+  ) {}
+
+  onRecordsBehind(hook: RecordsBehindHook): void {
+    this.behindHooks.push(hook);
+  }
+
+  /** Tells propagation that these people's records at the connection need their current state. */
+  async recordsBehind(manager: EntityManager, connectionId: string, subjectIds: readonly string[]) {
+    if (subjectIds.length === 0) return;
+    // cross-module: propagation's hook plans deliveries in this transaction.
+    for (const hook of this.behindHooks) await hook(manager, connectionId, subjectIds);
+  }
+
+  /** A stable, non-identifying key for a remote record (its blind index), for idempotency keys. */
+  remoteKey(connectionId: string, remoteId: string): string {
+    return this.hash(connectionId, remoteId).toString('hex').slice(0, 32);
+  }
+
+  private hash(connectionId: string, remoteId: string): Buffer {
+    return this.crypto.blindIndex(`remote:${connectionId}`, remoteId);
+  }
+
+  /** Every record linked to each of these people at the connection, oldest link first. */
+  async remoteIds(connectionId: string, subjectIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (subjectIds.length === 0) return out;
+    for (const row of await this.records.sealedRemoteIds(connectionId, subjectIds)) {
+      const id = this.crypto.openText({ ciphertext: row.remote_id_ciphertext, keyId: row.key_id });
+      const list = out.get(row.subject_id);
+      if (list) list.push(id);
+      else out.set(row.subject_id, [id]);
+    }
+    return out;
+  }
+
+  /** What is known of these records (by remote id; absent: never linked), in one query. */
+  async known(
+    connectionId: string,
+    remoteIds: readonly string[],
+    manager?: EntityManager,
+  ): Promise<Map<string, KnownRecord>> {
+    const byHash = new Map(remoteIds.map((id) => [this.hash(connectionId, id).toString('hex'), id]));
+    const rows = await this.records.byRemoteHashes(
+      connectionId,
+      [...byHash.keys()].map((hex) => Buffer.from(hex, 'hex')),
+      manager,
+    );
+    const out = new Map<string, KnownRecord>();
+    for (const row of rows) {
+      const remoteId = byHash.get(Buffer.from(row.remoteIdHash).toString('hex'));
+      if (remoteId !== undefined)
+        out.set(remoteId, { subjectId: row.subjectId, lastPushed: row.lastPushed ?? null });
+    }
+    return out;
+  }
+
+  /** Links (or re-links) records to people, in one statement. */
+  async link(
+    manager: EntityManager | undefined,
+    connectionId: string,
+    links: readonly RecordLinkInput[],
+  ): Promise<void> {
+    await this.records.upsertMany(
+      manager,
+      connectionId,
+      links.map((l) => {
+        const sealed = this.crypto.seal(l.remoteId);
+        return {
+          subjectId: l.subjectId,
+          remoteIdHash: this.hash(connectionId, l.remoteId),
+          remoteIdCiphertext: sealed.ciphertext,
+          keyId: sealed.keyId,
+          recordType: l.recordType,
+          lastPushed: l.pushed,
+        };
+      }),
+    );
+  }
+
+  /** Moves the records of merged people to the person they became (the ledger merged them). */
+  repoint(manager: EntityManager, survivorId: string, mergedIds: readonly string[]): Promise<void> {
+    return this.records.repoint(manager, survivorId, mergedIds);
+  }
+
+  /**
+   * Records what was wrong with each record seen (`seen`: every record of the page, so that one seen again
+   * without a problem leaves the list).
+   */
+  async recordProblems(
+    manager: EntityManager,
+    connectionId: string,
+    seen: readonly string[],
+    records: readonly RecordProblems[],
+  ): Promise<void> {
+    await this.records.replaceUnmatched(
+      manager,
+      connectionId,
+      seen.map((id) => this.hash(connectionId, id)),
+      records
+        .filter((r) => r.problems.length > 0)
+        .map((r) => {
+          const sealed = this.crypto.seal(r.remoteId);
+          return {
+            remoteIdHash: this.hash(connectionId, r.remoteId),
+            remoteIdCiphertext: sealed.ciphertext,
+            keyId: sealed.keyId,
+            recordType: r.recordType,
+            problems: r.problems,
+          };
+        }),
+    );
+  }
+
+  /**
+   * "Records we could not match": the record ids (so that an admin can open them at the vendor) with the field
+   * and the reason, never the value; and how many there are per reason.
+   */
+  async unmatched(connectionId: string, limit = 200) {
+    const { rows, counts } = await this.records.unmatched(connectionId, limit);
+    return {
+      counts: Object.fromEntries(counts.map((c) => [c.reason, c.count])),
+      records: rows.map((r) => ({
+        remote_id: this.crypto.openText({ ciphertext: r.remoteIdCiphertext, keyId: r.keyId }),
+        record_type: r.recordType,
+        field: r.field,
+        reason: r.reason,
+        first_seen_at: new Date(r.firstSeenAt).toISOString(),
+        last_seen_at: new Date(r.lastSeenAt).toISOString(),
+      })),
+    };
+  }
+}

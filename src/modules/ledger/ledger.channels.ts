@@ -1,0 +1,4 @@
+/** Channel on which consent-state changes are announced (cache invalidation, propagation wake-up). */
+export const CONSENT_CHANGED_CHANNEL = 'cg_consent_changed';
+/** Channel on which new identities are announced (a reader may have cached "nobody is known by this"). */
+export const IDENTITY_ADDED_CHANNEL = 'cg_identity_added';

@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { CryptoService } from '../../platform/crypto/crypto.service';
+import { ConsentEventRepository } from './consent-event.repository';
+import { buildConsentReceipt } from './consent-receipt';
+import type { ConsentEventEntity } from './entities/consent-event.entity';
+import { PersonNotFoundError } from './ledger.errors';
+import { SubjectMergeRepository } from './subject-merge.repository';
+import { SubjectRepository } from './subject.repository';
+
+/**
+ * A person's timeline: their identities (kinds only), every consent event with its evidence and receipt,
+ * the events of everyone merged into them (each under its own subject id) and the merges themselves. An id
+ * merged into another person answers with that person's timeline and says so (redirected_from).
+ */
+@Injectable()
+export class SubjectTimelineService {
+  constructor(
+    private readonly subjects: SubjectRepository,
+    private readonly merges: SubjectMergeRepository,
+    private readonly events: ConsentEventRepository,
+    private readonly crypto: CryptoService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async timeline(id: string) {
+    const subjectId = id.toLowerCase();
+    const personId = (await this.merges.survivorsOf([subjectId])).get(subjectId);
+    const subject = personId ? await this.subjects.findById(personId) : null;
+    if (!personId || !subject) throw new PersonNotFoundError(`No subject ${subjectId}`);
+    const absorbed = await this.merges.mergedInto(personId);
+    const [identities, events, merges] = await Promise.all([
+      this.subjects.identityKindsOf(personId),
+      this.events.timelineOf([personId, ...absorbed]),
+      this.merges.mergesOf(absorbed),
+    ]);
+    return {
+      subject_id: personId,
+      redirected_from: personId === subjectId ? null : subjectId,
+      created_at: new Date(subject.createdAt).toISOString(),
+      erased_at: subject.erasedAt ? new Date(subject.erasedAt).toISOString() : null,
+      identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.createdAt).toISOString() })),
+      events: events.map((e) => this.event(e)),
+      merges: merges.map((m) => ({
+        id: m.id,
+        merged_subject_id: m.mergedId,
+        into_subject_id: m.survivorId,
+        reason: m.reason,
+        evidence: m.evidence,
+        merged_at: new Date(m.createdAt).toISOString(),
+      })),
+    };
+  }
+
+  private event(e: ConsentEventEntity) {
+    return {
+      id: e.id,
+      subject_id: e.subjectId,
+      purpose: e.purpose,
+      channel: e.channel,
+      scope: e.scope,
+      status: e.status,
+      effect: e.effect,
+      source: e.source,
+      source_event_id: e.sourceEventId,
+      evidence: {
+        method: e.method,
+        actor: e.actor,
+        captured_at: new Date(e.capturedAt).toISOString(),
+        received_at: new Date(e.receivedAt).toISOString(),
+        recorded_at: new Date(e.recordedAt).toISOString(),
+        legal_basis: e.legalBasis,
+        notice_version: e.noticeVersion,
+        policy_url: e.policyUrl,
+        language: e.language,
+        payload_digest: e.payloadDigest,
+        inbox_id: e.inboxId,
+        details: e.evidence,
+        personal:
+          e.sealedEvidence && e.keyId
+            ? (JSON.parse(this.crypto.openText({ ciphertext: e.sealedEvidence, keyId: e.keyId })) as unknown)
+            : null,
+      },
+      receipt: buildConsentReceipt(
+        {
+          id: e.id,
+          subject_id: e.subjectId,
+          purpose: e.purpose,
+          channel: e.channel,
+          scope: e.scope,
+          status: e.status,
+          method: e.method,
+          source: e.source,
+          actor: e.actor,
+          captured_at: new Date(e.capturedAt),
+          legal_basis: e.legalBasis,
+          notice_version: e.noticeVersion,
+          policy_url: e.policyUrl,
+          language: e.language,
+        },
+        this.config,
+      ),
+    };
+  }
+}
