@@ -152,7 +152,7 @@ export class CrmContactImporter {
     newLinks: RecordLinkInput[],
   ): Promise<CrmImportOutcome> {
     try {
-      const subject = await this.subjectOf(manager, p, owners);
+      const subject = await this.subjectOf(manager, connection, p, owners);
       if ('outcome' in subject) return subject;
       const { subjectId } = subject;
       if (p.known?.subjectId !== subjectId)
@@ -176,6 +176,7 @@ export class CrmContactImporter {
    */
   private async subjectOf(
     manager: EntityManager,
+    connection: CrmConnectionRef,
     p: Prepared,
     owners: ReadonlyMap<string, string>,
   ): Promise<{ subjectId: string } | CrmImportOutcome> {
@@ -184,7 +185,18 @@ export class CrmContactImporter {
       const [only] = ownerIds;
       if (ownerIds.size === 1 && only !== undefined && (!p.known || p.known.subjectId === only))
         return { subjectId: only };
-      return { subjectId: await this.ledger.resolvePreparedSubject(manager, p.identities) };
+      // The record shows its identifiers belong together: people known by them apart become one.
+      return {
+        subjectId: await this.ledger.resolvePreparedSubject(manager, p.identities, {
+          source: connection.source,
+          reason: 'crm_record_joined_identifiers',
+          evidence: {
+            source: connection.source,
+            connection_id: connection.id,
+            record: p.o.record.recordType,
+          },
+        }),
+      };
     }
     if (p.known) return { subjectId: p.known.subjectId };
     if (p.o.fallbackIdentity)

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { LedgerService } from '../ledger';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { ConnectionRecordRepository } from './connection-record.repository';
@@ -41,13 +42,21 @@ export type RecordsBehindHook = (
  * by a blind index scoped to the connection.
  */
 @Injectable()
-export class RecordLinks {
+export class RecordLinks implements OnModuleInit {
   private readonly behindHooks: RecordsBehindHook[] = [];
 
   constructor(
     private readonly records: ConnectionRecordRepository,
     private readonly crypto: CryptoService,
+    private readonly ledger: LedgerService,
   ) {}
+
+  onModuleInit(): void {
+    // People the ledger merged are one person at every connection too.
+    this.ledger.onSubjectsMerged((manager, merge) =>
+      this.repoint(manager, merge.survivorId, merge.mergedIds),
+    );
+  }
 
   onRecordsBehind(hook: RecordsBehindHook): void {
     this.behindHooks.push(hook);
