@@ -100,6 +100,16 @@ describe('createdate and lastmodifieddate', () => {
     expect(afterSameValue.createdAt).toBe(created.createdAt);
   });
 
+  it('emits propertyChange only for values that changed, although every write moves lastmodifieddate', () => {
+    const crm = testCrm();
+    const { id } = create(crm, { phone: '+4915112345678', firstname: 'Jane' });
+    crm.events.length = 0;
+    updateContact(crm.ctx({ properties: { phone: '+4915112345678', firstname: 'Janet' } }), id);
+    expect(crm.events.map((e) => [e.subscriptionType, e.propertyName])).toEqual([
+      ['contact.propertyChange', 'firstname'],
+    ]);
+  });
+
   it('moves lastmodifieddate on batch upsert of an existing contact', () => {
     const crm = testCrm();
     const created = create(crm, { email: 'up@example.com' });

@@ -80,6 +80,11 @@ import {
  * with HubSpot's 429 bodies and headers, HubSpot's 401 bodies, fault injection, latency, and a signed
  * webhook sender. Control it in-process through its methods or over HTTP under `/__admin/`.
  *
+ * Phones are stored as typed (reference §3): every property keeps exactly the string written; search
+ * compares stored strings (trimmed, case-insensitive), so an E.164 search on `phone` misses "+49 1511 …";
+ * the `hs_searchable_calculated_*` properties (hubspot-phone.ts) are what finds them.
+ * `seedRealisticContacts()` fills a portal with people typed the way real portals hold them.
+ *
  * Facts follow /work/shared/reference/hubspot.md; every place where that reference (or HubSpot) leaves a
  * detail unconfirmed is marked "unconfirmed" next to the assumption made.
  */
