@@ -194,4 +194,29 @@ describe('HubspotConnector: finding a person however the number was typed', () =
     const outcomes = await (await connector(plain, plainUrl)).pushConsent(items);
     expect(outcomes.map((o, i) => written(o)[0] === ids[i])).toEqual(phones.map(() => true));
   });
+
+  it('writes every record HubSpot can find for each of 400 realistically typed people, and only theirs', async () => {
+    const { contacts } = plain.seedRealisticContacts({ count: 400, seed: 8 });
+    const byNumber = new Map<string, typeof contacts>();
+    for (const c of contacts) {
+      if (c.person.e164) byNumber.set(c.person.e164, [...(byNumber.get(c.person.e164) ?? []), c]);
+    }
+    const numbers = [...byNumber.keys()];
+    const items = numbers.map((phone, i) => person({ deliveryId: `delivery-${i}`, phones: [phone] }));
+
+    const outcomes = await (await connector(plain, plainUrl)).pushConsent(items);
+
+    const problems: string[] = [];
+    outcomes.forEach((outcome, i) => {
+      const records = byNumber.get(numbers[i])!;
+      const theirs = new Set(records.map((r) => r.id));
+      const got = outcome.outcome === 'succeeded' ? written(outcome) : [];
+      for (const id of got) if (!theirs.has(id)) problems.push(`record ${id} written for another person`);
+      for (const { id, person: p } of records) {
+        if (p.expectedMatchable && !got.includes(id)) problems.push(`missed ${p.format} in ${p.property}`);
+      }
+    });
+    expect(problems).toEqual([]);
+    expect(contacts.filter((c) => c.person.expectedMatchable).length).toBeGreaterThan(200);
+  });
 });
