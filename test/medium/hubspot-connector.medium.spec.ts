@@ -171,7 +171,7 @@ describe(HubspotConnector.name, () => {
   });
 
   describe('pushConsent', () => {
-    it('finds 50 people by phone with one search and opts them out with one batch update', async () => {
+    it('finds 50 people by phone with two searches (7 phone filters, 5 groups a search) and opts them out with one batch update', async () => {
       const mapping = await setUp();
       const ids = seed(60);
       const items = ids.slice(0, 50).map((id, i) => push(i, { phone: HubSpotSimulator.seededPhone(id) }));
@@ -181,16 +181,16 @@ describe(HubspotConnector.name, () => {
       const outcomes = await new HubspotConnector(context(undefined, mapping), d).pushConsent(items);
 
       const log = calls(since);
-      expect(count(log, 'POST', '/crm/v3/objects/contacts/search')).toBe(1);
+      expect(count(log, 'POST', '/crm/v3/objects/contacts/search')).toBe(2);
       expect(count(log, 'POST', '/crm/v3/objects/contacts/batch/update')).toBe(1);
-      expect(log).toHaveLength(2);
-      expect(d.pace).toHaveBeenCalledTimes(2);
+      expect(log).toHaveLength(3);
+      expect(d.pace).toHaveBeenCalledTimes(3);
       expect(outcomes).toHaveLength(50);
       outcomes.forEach((outcome, i) =>
         expect(outcome).toMatchObject({
           deliveryId: `delivery-${i}`,
           outcome: 'succeeded',
-          remoteId: ids[i],
+          records: [{ remoteId: ids[i], recordType: 'contact' }],
           pushed: { wa_marketing_consent: 'OPTED_OUT', cg_consent_event_id: `evt-${i}` },
         }),
       );
@@ -211,7 +211,10 @@ describe(HubspotConnector.name, () => {
       const [outcome] = await new HubspotConnector(context(undefined, mapping), deps()).pushConsent([
         push(1, { phone: '+4917000000001' }),
       ]);
-      expect(outcome).toMatchObject({ outcome: 'succeeded', remoteId: firstId });
+      expect(outcome).toMatchObject({
+        outcome: 'succeeded',
+        records: [{ remoteId: firstId, recordType: 'contact' }],
+      });
       expect(contact(firstId!).properties.wa_marketing_consent).toBe('OPTED_OUT');
     });
 
@@ -222,11 +225,17 @@ describe(HubspotConnector.name, () => {
         push(1, { phone: '+4915199999999' }),
         push(2, { phone: null, email: 'nobody@example.com' }),
         push(3, { phone: HubSpotSimulator.seededPhone(id) }),
+        push(4),
       ]);
       expect(outcomes).toEqual([
         { deliveryId: 'delivery-1', outcome: 'skipped', reason: 'not_found_at_vendor' },
-        { deliveryId: 'delivery-2', outcome: 'skipped', reason: 'missing_identity' },
-        expect.objectContaining({ deliveryId: 'delivery-3', outcome: 'succeeded', remoteId: id }),
+        { deliveryId: 'delivery-2', outcome: 'skipped', reason: 'not_found_at_vendor' },
+        expect.objectContaining({
+          deliveryId: 'delivery-3',
+          outcome: 'succeeded',
+          records: [{ remoteId: id, recordType: 'contact' }],
+        }),
+        { deliveryId: 'delivery-4', outcome: 'skipped', reason: 'missing_identity' },
       ]);
     });
 
@@ -237,7 +246,10 @@ describe(HubspotConnector.name, () => {
       const [outcome] = await new HubspotConnector(context(undefined, mapping), deps()).pushConsent([
         push(1, { remoteId: id, phone: HubSpotSimulator.seededPhone(id) }),
       ]);
-      expect(outcome).toMatchObject({ outcome: 'succeeded', remoteId: id });
+      expect(outcome).toMatchObject({
+        outcome: 'succeeded',
+        records: [{ remoteId: id, recordType: 'contact' }],
+      });
       expect(count(calls(since), 'POST', '/crm/v3/objects/contacts/search')).toBe(0);
       expect(count(calls(since), 'POST', '/crm/v3/objects/contacts/batch/update')).toBe(1);
     });
@@ -422,8 +434,15 @@ describe(HubspotConnector.name, () => {
       expect(all.map((c) => c.remoteId)).toEqual(ids);
       expect(all[0]).toEqual({
         remoteId: ids[0],
-        phone: HubSpotSimulator.seededPhone(ids[0]),
+        recordType: 'contact',
+        phones: [
+          { field: 'hs_whatsapp_phone_number', value: HubSpotSimulator.seededPhone(ids[0]) },
+          { field: 'phone', value: HubSpotSimulator.seededPhone(ids[0]) },
+        ],
         email: `contact${ids[0]}@example.com`,
+        region: null,
+        observedAt: expect.any(String),
+        unreadable: [],
         consent: {
           status: 'withdrawn',
           capturedAt: '2025-05-05T05:05:05.000Z',

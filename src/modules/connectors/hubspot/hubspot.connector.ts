@@ -59,8 +59,6 @@ export const HUBSPOT_SKIP_REASONS = {
   nothingToApply: 'no_applicable_consent_state',
 } as const;
 
-type Plan = WritePlan;
-
 interface V4Definition {
   id?: string | number;
   purpose?: string;
@@ -110,8 +108,7 @@ export class HubspotConnector implements Connector, ChangePoller {
   /** Phone properties searched: the ones setup found in this portal, else the default three. */
   private phoneProperties(): string[] {
     const mapped = strings(this.mapping.phoneProperties);
-    const list = mapped && mapped.length > 0 ? mapped : [...HUBSPOT_PHONE_PROPERTIES];
-    return list;
+    return mapped && mapped.length > 0 ? mapped : [...HUBSPOT_PHONE_PROPERTIES];
   }
 
   private emailSubscriptionId(): string | null {
@@ -255,7 +252,7 @@ export class HubspotConnector implements Connector, ChangePoller {
 
   private async pushBatch(items: ConsentPush[]): Promise<PushOutcome[]> {
     const outcomes: PushOutcome[] = [];
-    const plans: Plan[] = [];
+    const plans: WritePlan[] = [];
     const emailSubscriptionId = this.emailSubscriptionId();
     for (const item of items) {
       const properties = toHubspotProperties(item.states);
@@ -282,7 +279,7 @@ export class HubspotConnector implements Connector, ChangePoller {
       });
       for (const plan of unlinked) plan.contactIds = index.recordsOf(plan.item.phones, plan.item.emails);
     }
-    const located: Plan[] = [];
+    const located: WritePlan[] = [];
     for (const plan of plans) {
       if (plan.contactIds.length > 0) located.push(plan);
       else

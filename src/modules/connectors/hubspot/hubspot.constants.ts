@@ -104,8 +104,12 @@ export const HUBSPOT_POLL_OVERLAP_MS = 30_000;
 export const HUBSPOT_POLL_MAX_CHANGES = 10_000;
 /** Search page size (reference: up to 200, unconfirmed; the sandbox enforces 200). */
 export const HUBSPOT_SEARCH_PAGE_SIZE = 200;
-/** CRM search: 5 requests per second per portal (reference §7). */
-export const HUBSPOT_SEARCH_MIN_INTERVAL_MS = 200;
+/**
+ * CRM search: 5 requests per second per portal (reference §7). Spaced at 4 a second, not 5: requests leave
+ * 200 ms apart but do not arrive so (a new connection delays the first), and at exactly the limit a
+ * rolling window then counts 6; a lookup or a poll makes several searches in a row.
+ */
+export const HUBSPOT_SEARCH_MIN_INTERVAL_MS = 250;
 /** List page size cap (GET /crm/v3/objects/contacts). */
 export const HUBSPOT_LIST_LIMIT = 100;
 
