@@ -154,7 +154,11 @@ export class SalesforceConnector implements Connector, ChangePoller {
       const consent = consentForPush(item.states);
       const remoteIds = item.remoteIds.filter(isId);
       if (!consent) {
-        outcomes[i] = { deliveryId: item.deliveryId, outcome: 'skipped', reason: 'no_whatsapp_marketing_state' };
+        outcomes[i] = {
+          deliveryId: item.deliveryId,
+          outcome: 'skipped',
+          reason: 'no_whatsapp_marketing_state',
+        };
       } else if (item.phones.length === 0 && item.emails.length === 0 && remoteIds.length === 0) {
         outcomes[i] = { deliveryId: item.deliveryId, outcome: 'skipped', reason: 'missing_identity' };
       } else {
@@ -169,7 +173,12 @@ export class SalesforceConnector implements Connector, ChangePoller {
       }
     });
 
-    const finder = new RecordFinder(client, mapping.targets, this.context.phoneRegion, this.contactPointPhones);
+    const finder = new RecordFinder(
+      client,
+      mapping.targets,
+      this.context.phoneRegion,
+      this.contactPointPhones,
+    );
     await finder.find([...works.values()]);
     for (const [i, w] of works) {
       if (w.individuals.length === 0 && w.records.size === 0) {

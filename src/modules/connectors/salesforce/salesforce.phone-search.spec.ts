@@ -90,8 +90,8 @@ describe('personHasPhone', () => {
   });
 
   it('checks MobilePhone as well as Phone', () => {
-    expect(personHasPhone(person({ Phone: '+44 20 7946 0000', MobilePhone: '+1 650-253-0000' }), null, phones)).toBe(
-      true,
-    );
+    expect(
+      personHasPhone(person({ Phone: '+44 20 7946 0000', MobilePhone: '+1 650-253-0000' }), null, phones),
+    ).toBe(true);
   });
 });

@@ -2,13 +2,7 @@ import { PermanentError, type ChangeBatch, type RemoteContact } from '../connect
 import type { SalesforceClient } from './salesforce.client';
 import { chunks, PERSON_FIELDS } from './salesforce.lookup';
 import { readConsent, remoteContact, soqlDateTime, soqlList, soqlString, toIso } from './salesforce.mapper';
-import type {
-  ConsentRow,
-  Person,
-  PersonRow,
-  SalesforceMapping,
-  SalesforceTarget,
-} from './salesforce.types';
+import type { ConsentRow, Person, PersonRow, SalesforceMapping, SalesforceTarget } from './salesforce.types';
 import { CONSENT_FIELDS, consentsOf, latestConsent } from './salesforce.writer';
 
 /** Batches (of up to 2,000 rows) read of each stream by one poll; the cursor resumes where it stopped. */

@@ -118,7 +118,8 @@ export async function writeConsents(
       creates.push({ party, record: newConsentRecord(consent, { partyId: party, ...mapping }) });
     }
     for (const row of rows) {
-      if (!isUnchanged(row, consent)) updates.push({ party, record: { Id: row.Id, ...consentFields(consent) } });
+      if (!isUnchanged(row, consent))
+        updates.push({ party, record: { Id: row.Id, ...consentFields(consent) } });
     }
   }
   const apply = (list: typeof updates, results: SaveResultRow[], created: boolean) => {
