@@ -215,6 +215,25 @@ describe('SalesforceConnector finding the person', () => {
       expect(statusOf('Contact', id)).toBe('OptOut');
     });
 
+    it("splits a search that reaches Salesforce's 2,000-row cap, so that nobody's record is dropped", async () => {
+      sim.seed({
+        contacts: Array.from({ length: 2000 }, (_, i) => ({
+          LastName: `Busy ${i}`,
+          Phone: '+1 650 555 0100',
+        })),
+      });
+      const quiet = contact({ MobilePhone: '+1 650 555 0199' });
+      const { c } = await connector();
+      const [busy, other] = await c.pushConsent([
+        push({ phones: ['+16505550100'] }),
+        push({ phones: ['+16505550199'] }),
+      ]);
+      expect(written(busy)).toHaveLength(2000);
+      expect(written(other)).toEqual([{ remoteId: quiet, recordType: 'Contact' }]);
+      // One search for both people hits the cap; then one for each.
+      expect(searches()).toHaveLength(3);
+    });
+
     it('does not find a record created within the search index lag (the poll links it later)', async () => {
       sim.setSearchIndexLag(60_000);
       const { c, creds } = await connector();
