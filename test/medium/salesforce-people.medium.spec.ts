@@ -8,6 +8,7 @@ import type {
 } from '../../src/modules/connectors/connector.port';
 import {
   SALESFORCE_API_VERSION,
+  SalesforceClient,
   SalesforceConnector,
   SalesforceOAuth,
 } from '../../src/modules/connectors/salesforce';
@@ -234,6 +235,20 @@ describe('SalesforceConnector finding the person', () => {
       expect(searches()).toHaveLength(3);
     });
 
+    it('names ContactPointPhone in the search only when the org holds any, asking once per connector', async () => {
+      contact({ MobilePhone: '+16502530000' });
+      const { c } = await connector();
+      await c.pushConsent([push({ phones: ['+16502530000'] })]);
+      await c.pushConsent([push({ phones: ['+16502530000'] })]);
+      const paths = searches().map((r) => decodeURIComponent(r.path.replace(/\+/g, ' ')));
+      expect(paths).toHaveLength(2);
+      expect(paths.some((p) => p.includes('ContactPointPhone'))).toBe(false);
+      const probes = sim.state.requests.filter((r) =>
+        decodeURIComponent(r.path.replace(/\+/g, ' ')).includes('FROM ContactPointPhone'),
+      );
+      expect(probes).toHaveLength(1);
+    });
+
     it('does not find a record created within the search index lag (the poll links it later)', async () => {
       sim.setSearchIndexLag(60_000);
       const { c, creds } = await connector();
@@ -290,6 +305,35 @@ describe('SalesforceConnector finding the person', () => {
       ).c.pushConsent([push({ phones: ['+16502530000'], remoteIds: [gone] })]);
       expect(written(outcome)).toEqual([{ remoteId: id, recordType: 'Contact' }]);
     });
+  });
+});
+
+describe(SalesforceClient.name, () => {
+  it('answers that the org has no records of an object type it does not have, instead of failing', async () => {
+    const client = new SalesforceClient(
+      {
+        id: randomUUID(),
+        type: 'salesforce',
+        name: 'Sandbox org',
+        baseUrl: base,
+        loginUrl: base,
+        externalAccountId: null,
+        mapping: {},
+        erasureMode: 'hard_delete',
+        credentials: await credentials(),
+        phoneRegion: null,
+      },
+      {
+        onCredentials: async () => {},
+        beforeRefresh: async () => {},
+        pace: async () => {},
+        oauthClient: CLIENT,
+      },
+    );
+    expect(await client.hasRecords('ContactPointEmail')).toBe(false);
+    expect(await client.hasRecords('ContactPointPhone')).toBe(false);
+    sim.seed({ individuals: 1 });
+    expect(await client.hasRecords('Individual')).toBe(true);
   });
 });
 
