@@ -264,6 +264,32 @@ describe('SalesforceConnector finding the person', () => {
     });
   });
 
+  describe('in a realistically typed org', () => {
+    it('finds every record of each number, whatever its form, and no record of another number', async () => {
+      const seeded = sim.seedRealistic({ contacts: 40, leads: 30, seed: 7 });
+      // An extension changes the digits, and the simulator's search (stricter than Salesforce's tokenising one)
+      // matches equal digit strings only: such records are found by email or link, not here.
+      const findable = seeded.filter((r) => r.expectedE164 && r.form !== 'extension');
+      const numbers = [...new Set(findable.map((r) => r.expectedE164!))];
+      const { c } = await connector({ targets: BOTH, phoneRegion: 'US' });
+      const outcomes = await c.pushConsent(numbers.map((n) => push({ phones: [n] })));
+
+      const found = outcomes.map((o) =>
+        written(o)
+          .map((r) => r.remoteId)
+          .sort(),
+      );
+      const expected = numbers.map((n) =>
+        findable
+          .filter((r) => r.expectedE164 === n)
+          .map((r) => r.id)
+          .sort(),
+      );
+      expect(found).toEqual(expected);
+      expect(findable.length).toBeGreaterThan(40);
+    });
+  });
+
   describe('by email', () => {
     it('finds a record whose email differs only in case, without a phone', async () => {
       const id = contact({ Email: 'Ada.Lovelace@Example.com' });
