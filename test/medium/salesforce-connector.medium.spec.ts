@@ -232,21 +232,26 @@ describe(SalesforceConnector.name, () => {
         }),
       ]);
       expect(succeeded(outcome)).toMatchObject({
-        remoteId: individual.Id,
+        records: [{ remoteId: contactId, recordType: 'Contact' }],
         vendorReference: records('ContactPointTypeConsent')[0].Id,
-        pushed: { PrivacyConsentStatus: 'OptOut', EffectiveFrom: '2026-03-01T10:00:00.000Z' },
+        pushed: {
+          PrivacyConsentStatus: 'OptOut',
+          EffectiveFrom: '2026-03-01T10:00:00.000Z',
+          individualIds: [individual.Id],
+        },
       });
     });
 
     it('flips the same record to OptIn on a later grant, without a duplicate', async () => {
-      seedContact();
+      const contactId = seedContact();
       const { connector: c } = await connector();
       const first = succeeded((await c.pushConsent([push()]))[0]);
       const consentId = records('ContactPointTypeConsent')[0].Id;
 
       const grant = push({ states: [state('granted', '2026-03-02T09:00:00.000Z', 'evt-start')] });
       const byPhone = succeeded((await c.pushConsent([grant]))[0]);
-      expect(byPhone.records?.[0]?.remoteId).toBe(first.records?.[0]?.remoteId);
+      expect(byPhone.records).toEqual([{ remoteId: contactId, recordType: 'Contact' }]);
+      expect(first.records).toEqual(byPhone.records);
       expect(records('ContactPointTypeConsent')).toEqual([
         expect.objectContaining({
           Id: consentId,
@@ -255,10 +260,9 @@ describe(SalesforceConnector.name, () => {
         }),
       ]);
 
-      // With the stored remoteId (the Individual) the Contact lookup is skipped.
+      // With the stored link (the Contact) no search is made.
       const again = push({
-        phone: null,
-        remoteId: first.records![0].remoteId,
+        remoteId: contactId,
         states: [state('withdrawn', '2026-03-03T09:00:00.000Z', 'evt-stop-2')],
       });
       const before = apiCalls().length;
@@ -268,7 +272,7 @@ describe(SalesforceConnector.name, () => {
       expect(
         apiCalls()
           .slice(before)
-          .some((r) => /FROM Contact /.test(decodeURIComponent(r.path))),
+          .some((r) => r.path.includes('/search?')),
       ).toBe(false);
       expect(records('ContactPointTypeConsent')).toHaveLength(1);
       expect(records('Individual')).toHaveLength(1);
@@ -299,12 +303,14 @@ describe(SalesforceConnector.name, () => {
       expect(outcomes.every((o) => o.outcome === 'succeeded')).toBe(true);
       expect(records('ContactPointTypeConsent')).toHaveLength(150);
       expect(new Set(records('Individual').map((r) => r.Id)).size).toBe(150);
-      // 2 setup lookups + one phone query (MobilePhone OR Phone) + Individual create + Contact link + consent query + create.
-      expect(calls).toBeLessThanOrEqual(7);
+      // 2 setup lookups + the ContactPointPhone probe + 2 SOSL searches (several people each) + Individual create
+      // + Contact link + consent query + consent create.
+      expect(calls).toBeLessThanOrEqual(9);
+      expect(apiCalls().filter((r) => r.path.includes('/search?'))).toHaveLength(2);
       expect(deps.pace).toHaveBeenCalledTimes(calls);
     });
 
-    it('finds people by MobilePhone or Phone in one query per record type', async () => {
+    it('finds people by MobilePhone or Phone in one SOSL search, without comparing phones in SOQL', async () => {
       const byMobile = seedContact();
       const byPhone = seedContact({ FirstName: 'Grace', MobilePhone: null, Phone: '+16505550102' });
       const { connector: c } = await connector();
@@ -312,13 +318,14 @@ describe(SalesforceConnector.name, () => {
       const before = apiCalls().length;
       const outcomes = await c.pushConsent([push(), push({ phone: '+16505550102' })]);
       expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded']);
-      // One phone query (MobilePhone OR Phone) and one for the existing consent records.
-      const queries = apiCalls()
+      const calls = apiCalls()
         .slice(before)
-        .filter((r) => r.method === 'GET' && r.path.includes('/query?'))
+        .filter((r) => r.method === 'GET')
         .map((r) => decodeURIComponent(r.path.replace(/\+/g, ' ')));
-      expect(queries).toHaveLength(2);
-      expect(queries.filter((q) => /MobilePhone IN .* OR Phone IN /.test(q))).toHaveLength(1);
+      expect(calls.filter((q) => q.includes('/search?'))).toHaveLength(1);
+      // The ContactPointPhone probe and the existing consent records; no phone compared in SOQL.
+      expect(calls.filter((q) => q.includes('/query?'))).toHaveLength(2);
+      expect(calls.some((q) => /Phone IN/.test(q))).toBe(false);
       const linked = records('Contact').filter((r) => r.IndividualId);
       expect(linked.map((r) => r.Id).sort()).toEqual([byMobile, byPhone].sort());
     });
@@ -466,7 +473,7 @@ describe(SalesforceConnector.name, () => {
   describe('listContacts', () => {
     it('pages through 450 contacts with their WhatsApp consent', async () => {
       sim.seed({ contacts: 449 });
-      seedContact({ MobilePhone: '+16505559999' });
+      const contactId = seedContact({ MobilePhone: '+16505559999' });
       const { connector: c } = await connector();
       await c.pushConsent([push({ phone: '+16505559999' })]);
 
@@ -480,7 +487,8 @@ describe(SalesforceConnector.name, () => {
         const withConsent = page.contacts.find((p) => p.phones.some((ph) => ph.value === '+16505559999'));
         if (withConsent) {
           expect(withConsent).toMatchObject({
-            remoteId: records('Individual')[0].Id,
+            remoteId: contactId,
+            recordType: 'Contact',
             consent: {
               status: 'withdrawn',
               capturedAt: '2026-03-01T10:00:00.000Z',
@@ -497,11 +505,11 @@ describe(SalesforceConnector.name, () => {
 
   describe('pollChanges', () => {
     it('sees a CRM user edit after the cursor and flags the gateway’s own writes', async () => {
-      seedContact();
+      const firstContact = seedContact();
       const other = seedContact({ FirstName: 'Grace', LastName: 'Hopper', MobilePhone: '+16505550102' });
       const { connector: c, credentials } = await connector();
       await c.pushConsent([push()]);
-      const first = await c.pollChanges(null);
+      const first = { contact: firstContact, ...(await c.pollChanges(null)) };
       expect(first.changes).toEqual([]);
       await sleep(5);
 
@@ -524,30 +532,28 @@ describe(SalesforceConnector.name, () => {
       ]);
 
       const second = await c.pollChanges(first.cursor);
-      expect(second.changes).toEqual([
-        {
-          remoteId: records('Individual')[0].Id,
-          phone: '+16505550101',
-          email: null,
-          consent: {
-            status: 'granted',
-            capturedAt: '2026-03-05T08:00:00.000Z',
-            scope: null,
-            ownWriteEventId: null,
-          },
+      const byId = new Map(second.changes.map((ch) => [ch.remoteId, ch]));
+      expect(second.changes).toHaveLength(2);
+      expect(byId.get(first.contact)).toMatchObject({
+        recordType: 'Contact',
+        phones: [{ field: 'MobilePhone', value: '+16505550101' }],
+        consent: {
+          status: 'granted',
+          capturedAt: '2026-03-05T08:00:00.000Z',
+          scope: null,
+          ownWriteEventId: null,
         },
-        {
-          remoteId: sim.state.records.Contact.get(other)!.IndividualId,
-          phone: '+16505550102',
-          email: null,
-          consent: {
-            status: 'withdrawn',
-            capturedAt: '2026-03-05T09:00:00.000Z',
-            scope: null,
-            ownWriteEventId: 'evt-2',
-          },
+      });
+      expect(byId.get(other)).toMatchObject({
+        recordType: 'Contact',
+        phones: [{ field: 'MobilePhone', value: '+16505550102' }],
+        consent: {
+          status: 'withdrawn',
+          capturedAt: '2026-03-05T09:00:00.000Z',
+          scope: null,
+          ownWriteEventId: 'evt-2',
         },
-      ]);
+      });
 
       const third = await c.pollChanges(second.cursor);
       expect(third.changes).toEqual([]);

@@ -15,7 +15,7 @@ import {
   SALESFORCE_DEFAULT_LOGIN_URL,
   SALESFORCE_REQUEST_TIMEOUT_MS,
 } from './salesforce.constants';
-import { classifySalesforceError } from './salesforce.errors';
+import { classifySalesforceError, withoutPersonalData } from './salesforce.errors';
 import type { SaveResultRow } from './salesforce.types';
 
 export interface SalesforceClientOptions {
@@ -143,7 +143,7 @@ export class SalesforceClient {
     try {
       return await Promise.race([work, timeout]);
     } catch (err) {
-      throw this.classify(err);
+      throw withoutPersonalData(this.classify(err));
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,5 @@
 import { AuthFailedError, PermanentError, RateLimitedError, TransientError } from '../connector.port';
-import { classifyRecordError, classifySalesforceError } from './salesforce.errors';
+import { classifyRecordError, classifySalesforceError, withoutPersonalData } from './salesforce.errors';
 
 /** jsforce's HttpApiError: name and errorCode from Salesforce's body. */
 const apiError = (errorCode: string, message: string) =>
@@ -83,5 +83,25 @@ describe(classifyRecordError.name, () => {
     expect(classifyRecordError([{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'locked' }])).toBeInstanceOf(
       TransientError,
     );
+  });
+});
+
+describe('withoutPersonalData', () => {
+  it('withholds quoted emails and phone numbers, and SOSL search terms, from an error text', () => {
+    const error = new PermanentError(
+      "Salesforce INVALID_FIELD: SELECT Id FROM Contact WHERE Email IN ('ada@example.com') OR Phone = '+1 (650) 253-0000'",
+    );
+    expect(withoutPersonalData(error).message).toBe(
+      "Salesforce INVALID_FIELD: SELECT Id FROM Contact WHERE Email IN ('…') OR Phone = '…'",
+    );
+    expect(
+      withoutPersonalData(new PermanentError('MALFORMED_SEARCH: FIND {16502530000 OR 6502530000} IN PHONE'))
+        .message,
+    ).toBe('MALFORMED_SEARCH: FIND {…} IN PHONE');
+  });
+
+  it("keeps names of fields and objects, which say what is wrong with the org's metadata", () => {
+    const text = "Salesforce INVALID_FIELD: No such column 'Foo' on entity 'Contact'";
+    expect(withoutPersonalData(new PermanentError(text)).message).toBe(text);
   });
 });

@@ -142,3 +142,15 @@ export function classifyRecordError(
   if (code === 'REQUEST_LIMIT_EXCEEDED') return new RateLimitedError(message, REQUEST_LIMIT_BACKOFF_MS);
   return new PermanentError(message);
 }
+
+/**
+ * Salesforce's query errors quote the statement ("ERROR at Row:1 … WHERE Email IN ('ada@…')"), and a search's
+ * the search terms: phone numbers and emails must not reach logs through an error text. Quoted values that look
+ * like an email or a phone number, and the text between a SOSL query's braces, are withheld.
+ */
+export function withoutPersonalData<E extends Error>(error: E): E {
+  error.message = error.message
+    .replace(/\{[^}]*\}/g, '{…}')
+    .replace(/'[^']*(?:@|\d[\d\s().+-]{4,})[^']*'/g, "'…'");
+  return error;
+}

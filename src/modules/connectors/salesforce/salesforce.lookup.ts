@@ -60,14 +60,12 @@ function addIndividual(w: Work, id: string) {
  * phone search, a SOQL email match and the org's ContactPointPhones, every hit verified before it is used.
  */
 export class RecordFinder {
-  private contactPointPhones: boolean | undefined;
-
   constructor(
     private readonly client: SalesforceClient,
     private readonly targets: readonly SalesforceTarget[],
     private readonly phoneRegion: string | null,
-    /** Whether the org uses ContactPointPhone; asked once per connector (undefined: not asked yet). */
-    private readonly knownContactPointPhones: { value?: boolean },
+    /** Whether the org uses ContactPointPhone: asked once per connector, kept here (undefined: not asked yet). */
+    private readonly contactPointPhones: { value?: boolean },
   ) {}
 
   async find(works: Work[]): Promise<void> {
@@ -134,10 +132,8 @@ export class RecordFinder {
 
   /** Whether the org uses ContactPointPhone: a missing object (INVALID_TYPE) or an empty one is not searched. */
   private async usesContactPointPhones(): Promise<boolean> {
-    this.contactPointPhones ??=
-      this.knownContactPointPhones.value ?? (await this.client.hasRecords('ContactPointPhone'));
-    this.knownContactPointPhones.value = this.contactPointPhones;
-    return this.contactPointPhones;
+    this.contactPointPhones.value ??= await this.client.hasRecords('ContactPointPhone');
+    return this.contactPointPhones.value;
   }
 
   /**
@@ -163,11 +159,10 @@ export class RecordFinder {
       }
       for (const row of rows) {
         const type = row.attributes?.type;
-        const { attributes: _attributes, ...fields } = row;
         for (const k of group.keys) {
           const w = works[k];
           if (type === 'Contact' || type === 'Lead') {
-            const person: Person = { ...fields, type };
+            const person: Person = { ...row, type };
             if (personHasPhone(person, this.phoneRegion, w.phones)) addRecord(w, person);
           } else if (type === 'ContactPointPhone' && row.ParentId?.startsWith(INDIVIDUAL_PREFIX)) {
             // A ContactPointPhone has no country of its own: the connection's region reads national numbers.

@@ -6,7 +6,7 @@ export type SalesforceTarget = (typeof SALESFORCE_TARGETS)[number];
 export interface SalesforceMapping {
   engagementChannelTypeId: string;
   dataUsePurposeId: string;
-  /** Record types searched for the person's phone; default ['Contact']. */
+  /** Record types that stand for people (searched, written through, listed and polled); default ['Contact']. */
   targets: SalesforceTarget[];
 }
 
