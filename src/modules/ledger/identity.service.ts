@@ -3,8 +3,6 @@ import { CryptoService } from '../../platform/crypto/crypto.service';
 import type { IdentityInput, IdentityKind } from './ledger.types';
 import { BoundedMemo, normalisePhone } from './phone-number';
 
-export { BoundedMemo, normalisePhone } from './phone-number';
-
 export interface PreparedIdentity {
   kind: IdentityKind;
   normalised: string;

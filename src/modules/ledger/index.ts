@@ -6,6 +6,6 @@ export { LedgerModule } from './ledger.module';
 export { LedgerReader } from './ledger.reader';
 export type { ConsentStateInForce } from './ledger.reader';
 export { LedgerService } from './ledger.service';
-export type { EvidenceValue, MergeEvidence, SubjectsMergedHook } from './ledger.service';
+export type { EvidenceValue } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';
 export { normalisePhone, toCountry } from './phone-number';
