@@ -28,6 +28,9 @@ describe('normalisePhone: a number as people type it becomes E.164', () => {
     ['+1 650 555 1234 x12', null, '+16505551234'],
     ['(650) 555-1234 ext 7', 'US', '+16505551234'],
     ['020 7946 0958', 'GB', '+442079460958'],
+    ['6502530000', 'US', '+16502530000'],
+    ['16502530000', 'US', '+16502530000'],
+    ['4915112345678', 'US', '+4915112345678'],
   ])('%s in region %s is %s', (typed, region, e164) => {
     expect(normalisePhone(typed, region)).toBe(e164);
   });

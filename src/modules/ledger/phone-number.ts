@@ -1,4 +1,9 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import {
+  getCountryCallingCode,
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from 'libphonenumber-js';
 
 /**
  * The gateway's one phone identity function: what people type in a CRM, a form or WhatsApp becomes E.164, or
@@ -37,9 +42,10 @@ function parsePhone(value: string, region: CountryCode | null): string | null {
   if (text.startsWith('+')) text = text.replace(/\(\s*0\s*\)/, '');
   if (text.startsWith('+')) return valid(text, undefined);
   if (region) {
-    // Digits only without a trunk "0" ("4915112345678") is an international number missing its "+" more often
-    // than a national one: read as national in DE it would be another valid German number.
-    if (/^[1-9]\d+$/.test(text)) {
+    // Digits only, starting with the region's own country code ("4915112345678" in DE, "16505551234" in the US), is
+    // an international number missing its "+": read as national in DE it would be another valid German number.
+    // Other digits ("6505551234" in the US) are national first: "+65…" would be Singapore.
+    if (/^\d+$/.test(text) && text.startsWith(getCountryCallingCode(region))) {
       const international = valid(`+${text}`, undefined);
       if (international) return international;
     }

@@ -288,7 +288,8 @@ function readMapping(
   return {
     engagementChannelTypeId: str(raw.engagementChannelTypeId),
     dataUsePurposeId: str(raw.dataUsePurposeId),
-    targets: targets.length > 0 ? targets : ['Contact'],
+    // Both by default: a person's STOP must reach their Lead as well as their Contact (a mapping may narrow it).
+    targets: targets.length > 0 ? targets : [...SALESFORCE_TARGETS],
   };
 }
 
