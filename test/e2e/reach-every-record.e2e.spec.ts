@@ -122,7 +122,7 @@ describe('a STOP reaches every record of the person at both CRMs, however the nu
     );
     const missed = salesforceReachable().filter((r) => {
       const individual = records[r.type].get(r.id)?.IndividualId;
-      return !individual || !optedOut.has(String(individual));
+      return typeof individual !== 'string' || !optedOut.has(individual);
     });
     expect(missed.map((r) => `${r.type} ${r.form}: ${r.typed}`)).toEqual([]);
   });
