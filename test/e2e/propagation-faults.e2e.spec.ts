@@ -102,7 +102,10 @@ describe('propagation under vendor faults', () => {
       return all.length === expected && all.every((d) => ['succeeded', 'dead', 'skipped'].includes(d.status))
         ? all
         : null;
-    }, 30_000);
+    }, 30_000).catch(async (error: Error) => {
+      // Say where each delivery stands, so that a failure explains itself.
+      throw new Error(`${error.message}: ${JSON.stringify(await deliveries(subjectId))}`);
+    });
 
   const at = (all: Delivery[], type: string) => all.find((d) => d.connection_id === ids[type])!;
 

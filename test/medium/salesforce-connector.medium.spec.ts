@@ -171,7 +171,7 @@ describe(SalesforceConnector.name, () => {
       expect(mapping).toEqual({
         engagementChannelTypeId: records('EngagementChannelType')[0].Id,
         dataUsePurposeId: records('DataUsePurpose')[0].Id,
-        targets: ['Contact'],
+        targets: ['Contact', 'Lead'],
       });
       expect(records('EngagementChannelType')).toHaveLength(1);
       expect(records('DataUsePurpose')).toHaveLength(1);
@@ -498,7 +498,8 @@ describe(SalesforceConnector.name, () => {
         }
         cursor = page.next;
       } while (cursor);
-      expect(pages).toEqual([200, 200, 50]);
+      // Then the Leads (the default targets are Contacts and Leads): none in this org.
+      expect(pages).toEqual([200, 200, 50, 0]);
       expect(new Set(seen).size).toBe(450);
     });
   });

@@ -63,8 +63,9 @@ export class DeliveryRepository {
 
   /**
    * These people's records at the connection need their current state (a record appeared, or shows an older value):
-   * an open delivery is made due now (one waiting for a backfill included); else the latest delivery, when it was
-   * skipped because the vendor had no record, is re-opened; else a new one is planned.
+   * an open delivery is made due now (one waiting for a backfill included); one in progress will carry the state
+   * (or be retried); else the latest delivery, when it was skipped because the vendor had no record, is re-opened;
+   * else a new one is planned.
    * raw SQL: three data-modifying steps in one statement (CTEs), for a page of people at once.
    */
   async reopenOrPlan(
@@ -78,6 +79,10 @@ export class DeliveryRepository {
           WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
             AND status IN ('pending','retrying')
          RETURNING subject_id),
+       busy AS (
+         SELECT subject_id FROM delivery
+          WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
+            AND status = 'in_progress'),
        latest AS (
          SELECT DISTINCT ON (subject_id) id, subject_id, status, reason FROM delivery
           WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
@@ -92,6 +97,7 @@ export class DeliveryRepository {
        INSERT INTO delivery (connection_id, subject_id, operation, trigger_event_id)
        SELECT $1, s, 'consent_update', NULL FROM unnest($2::uuid[]) AS s
         WHERE s NOT IN (SELECT subject_id FROM open) AND s NOT IN (SELECT subject_id FROM reopened)
+          AND s NOT IN (SELECT subject_id FROM busy)
        ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') DO NOTHING`,
       [connectionId, subjectIds],
     );
