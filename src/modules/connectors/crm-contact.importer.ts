@@ -67,6 +67,8 @@ interface Prepared {
   identities: PreparedIdentity[];
   problems: { field: string; reason: string }[];
   known: KnownRecord | undefined;
+  /** The person created for this record with the page's other new people (nobody knew its identifiers). */
+  created?: string;
 }
 
 /**
@@ -104,6 +106,8 @@ export class CrmContactImporter {
       page.flatMap((p) => p.identities),
     );
 
+    await this.createNewPeople(manager, page, owners);
+
     const outcomes: CrmImportOutcome[] = [];
     const newLinks: RecordLinkInput[] = [];
     for (const p of page) {
@@ -124,6 +128,29 @@ export class CrmContactImporter {
     );
     await this.flagRecordsBehind(manager, connection.id, page, outcomes);
     return outcomes;
+  }
+
+  /**
+   * Records nobody knew (a first backfill is mostly these) get their people in one go; the ledger re-checks under
+   * its locks and leaves to the per-record path any record whose identifiers turn out to be taken.
+   */
+  private async createNewPeople(
+    manager: EntityManager,
+    page: Prepared[],
+    owners: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const fresh = page.filter(
+      (p) =>
+        !p.known &&
+        p.identities.length > 0 &&
+        p.identities.every((i) => !owners.has(IdentityService.cacheKey(i.kind, i.hash))),
+    );
+    if (fresh.length === 0) return;
+    const created = await this.ledger.createPeople(
+      manager,
+      fresh.map((p) => p.identities),
+    );
+    fresh.forEach((p, i) => (p.created = created[i] ?? undefined));
   }
 
   /** Every usable identifier of the record, and a problem for every value that is not one. */
@@ -180,6 +207,7 @@ export class CrmContactImporter {
     p: Prepared,
     owners: ReadonlyMap<string, string>,
   ): Promise<{ subjectId: string } | CrmImportOutcome> {
+    if (p.created) return { subjectId: p.created };
     const ownerIds = new Set(p.identities.map((i) => owners.get(IdentityService.cacheKey(i.kind, i.hash))));
     if (p.identities.length > 0) {
       const [only] = ownerIds;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
@@ -193,6 +194,34 @@ export class LedgerService {
     const created = await this.subjects.createWithIdentities(manager, this.seal(prepared));
     await this.announceIdentities(manager, created.added);
     return created.id;
+  }
+
+  /**
+   * One new person per group of identifiers, for a page of CRM records, in a few statements instead of several per
+   * record: the identifiers are locked (sorted) and checked under the lock; a group with an identifier someone owns,
+   * or shares with an earlier group, gets null (the caller resolves it one by one).
+   */
+  async createPeople(
+    manager: EntityManager,
+    groups: readonly (readonly PreparedIdentity[])[],
+  ): Promise<(string | null)[]> {
+    const all = groups.flat();
+    if (all.length === 0) return groups.map(() => null);
+    await this.subjects.lockIdentityKeys(manager, [...new Set(all.map((p) => lockKey(p.hash)))].sort());
+    const owned = await this.ownersOf(manager, all);
+    const taken = new Set<string>();
+    const people: { id: string; rows: SealedIdentityRows }[] = [];
+    const ids = groups.map((group) => {
+      const keys = group.map((p) => IdentityService.cacheKey(p.kind, p.hash));
+      if (group.length === 0 || keys.some((k) => owned.has(k) || taken.has(k))) return null;
+      for (const k of keys) taken.add(k);
+      const id = randomUUID();
+      people.push({ id, rows: this.seal(group) });
+      return id;
+    });
+    if (people.length > 0)
+      await this.announceIdentities(manager, await this.subjects.createMany(manager, people));
+    return ids;
   }
 
   /**

@@ -104,6 +104,36 @@ export class SubjectRepository {
   }
 
   /**
+   * New people, each known by its identifiers, in one statement (a page of CRM records nobody knew). The caller
+   * holds the identifiers' locks and has checked nobody owns them; returns the identities added.
+   * raw SQL: bulk insert of unnest arrays, subjects and identities together (one round trip for a page).
+   */
+  async createMany(
+    manager: EntityManager,
+    people: readonly { id: string; rows: SealedIdentityRows }[],
+  ): Promise<{ kind: IdentityKind; value_hash: Buffer }[]> {
+    const owner = people.flatMap((p) => p.rows.kinds.map(() => p.id));
+    const flat = <T>(pick: (r: SealedIdentityRows) => T[]) => people.flatMap((p) => pick(p.rows));
+    return manager.query(
+      `WITH s AS (INSERT INTO subject (id) SELECT unnest($1::uuid[]) RETURNING id)
+       INSERT INTO subject_identity (subject_id, kind, value_hash, value_ciphertext, key_id)
+       SELECT x.subject_id, x.kind, x.hash, x.ct, x.key_id
+         FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::bytea[], $6::text[]) AS x(subject_id, kind, hash, ct, key_id)
+         JOIN s ON s.id = x.subject_id
+       ON CONFLICT ON CONSTRAINT uq_subject_identity_kind_hash DO NOTHING
+       RETURNING kind, value_hash`,
+      [
+        people.map((p) => p.id),
+        owner,
+        flat((r) => r.kinds),
+        flat((r) => r.hashes),
+        flat((r) => r.ciphertexts),
+        flat((r) => r.keyIds),
+      ],
+    );
+  }
+
+  /**
    * raw SQL: bulk insert of unnest arrays with ON CONFLICT DO NOTHING on the identifier's constraint;
    * returns the identities actually added (an identifier already known stays with its owner).
    */
