@@ -19,8 +19,10 @@ describe('records behind the person: re-open or plan (propagation behind RecordL
     (await row<{ id: string }>(`INSERT INTO subject DEFAULT VALUES RETURNING id`)).id;
   const delivery = (subjectId: string, status: string, reason: string | null, nextAttemptAt = 'now()') =>
     row<{ id: string }>(
-      `INSERT INTO delivery (connection_id, subject_id, operation, status, reason, next_attempt_at, created_at)
-       VALUES ($1, $2, 'consent_update', $3, $4, ${nextAttemptAt}, clock_timestamp()) RETURNING id`,
+      `INSERT INTO delivery (connection_id, subject_id, operation, status, reason, next_attempt_at, created_at,
+                             completed_at)
+       VALUES ($1, $2, 'consent_update', $3, $4, ${nextAttemptAt}, clock_timestamp(),
+               CASE WHEN $3 IN ('succeeded','skipped','dead') THEN clock_timestamp() END) RETURNING id`,
       [connectionId, subjectId, status, reason],
     ).then((r) => r.id);
   const deliveriesOf = (subjectId: string) =>
@@ -29,8 +31,11 @@ describe('records behind the person: re-open or plan (propagation behind RecordL
         WHERE subject_id = $1 ORDER BY created_at`,
       [subjectId],
     );
-  const behind = (subjectIds: string[]) =>
-    app.get(DataSource).transaction((m) => app.get(RecordLinks).recordsBehind(m, connectionId, subjectIds));
+  /** The importer read these people's records (an hour ago unless said otherwise) and found them behind. */
+  const behind = (subjectIds: string[], readAt = new Date(Date.now() - 3_600_000)) =>
+    app
+      .get(DataSource)
+      .transaction((m) => app.get(RecordLinks).recordsBehind(m, connectionId, subjectIds, readAt));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -75,9 +80,20 @@ describe('records behind the person: re-open or plan (propagation behind RecordL
     const done = await person();
     await delivery(done, 'succeeded', null);
     const fresh = await person();
-    await behind([busy, done, fresh]);
+    // Read after every delivery above ended.
+    await behind([busy, done, fresh], new Date(Date.now() + 1_000));
     expect((await deliveriesOf(busy)).map((d) => d.status)).toEqual(['in_progress']);
     expect((await deliveriesOf(done)).map((d) => d.status)).toEqual(['succeeded', 'pending']);
     expect((await deliveriesOf(fresh)).map((d) => d.status)).toEqual(['pending']);
+  });
+
+  it('trusts a push that succeeded after the records were read: that read was stale, nothing more is planned', async () => {
+    const p = await person();
+    await delivery(p, 'succeeded', null);
+    await behind([p], new Date(Date.now() - 60_000));
+    expect((await deliveriesOf(p)).map((d) => d.status)).toEqual(['succeeded']);
+    // Read after that push: the record really is behind.
+    await behind([p], new Date(Date.now() + 1_000));
+    expect((await deliveriesOf(p)).map((d) => d.status)).toEqual(['succeeded', 'pending']);
   });
 });

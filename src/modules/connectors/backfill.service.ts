@@ -92,8 +92,10 @@ export class BackfillService {
     let cursor = run.cursor;
     // The next page is fetched while this one is imported: the vendor's latency and our writes overlap.
     // The saved cursor only moves with a committed import, so a crash resumes at the right page.
+    // Each page remembers when it was read: what it shows is the vendor's state at that moment, not at import.
     const fetchPage = (from: string | null) => {
-      const pending = connector.listContacts(from, PAGE_SIZE);
+      const readAt = new Date();
+      const pending = connector.listContacts(from, PAGE_SIZE).then((page) => ({ ...page, readAt }));
       pending.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       return pending;
     };
@@ -107,6 +109,7 @@ export class BackfillService {
           { id: run.connectionId, source: context.type, phoneRegion: context.phoneRegion },
           page.contacts,
           page.next,
+          page.readAt,
         );
         cursor = page.next;
         this.logger.log(
@@ -133,8 +136,8 @@ export class BackfillService {
     connection: CrmConnectionRef,
     contacts: RemoteContact[],
     next: string | null,
+    receivedAt: Date,
   ): Promise<Partial<Record<CrmImportKind, number>>> {
-    const receivedAt = new Date();
     const connectionId = run.connectionId;
     return this.runs.transaction(async (manager) => {
       const counts: Partial<Record<CrmImportKind, number>> = {};

@@ -55,8 +55,9 @@ export class ChangePollService {
     const source: CrmSource = context.type;
     // Each connection type keeps its poll cursor under its own key of sync_cursor.
     const cursor = ((await this.connections.syncCursor(connectionId))[source] as string | undefined) ?? null;
-    const { changes, cursor: next } = await connector.pollChanges(cursor);
+    // What the poll shows is the vendor's state when it was read.
     const receivedAt = new Date();
+    const { changes, cursor: next } = await connector.pollChanges(cursor);
     const counts: Partial<Record<CrmImportKind, number>> = {};
     let recorded = 0;
     await this.rows.transaction(async (manager) => {

@@ -319,10 +319,13 @@ export class CrmContactImporter {
       const inForce = current.get(subjectId);
       return inForce !== undefined && [...statuses].some((s) => s !== inForce);
     });
+    // The oldest read of the page: a push that completed after it already carried the state the record lacked.
+    const readAt = new Date(Math.min(...page.map((p) => p.o.receivedAt.getTime())));
     await this.links.recordsBehind(
       manager,
       connectionId,
       behind.map(([subjectId]) => subjectId),
+      readAt,
     );
   }
 }

@@ -34,6 +34,8 @@ export type RecordsBehindHook = (
   manager: EntityManager,
   connectionId: string,
   subjectIds: readonly string[],
+  /** When the records were read: a push completed since then already brought them up to date. */
+  readAt: Date,
 ) => Promise<void>;
 
 /**
@@ -63,10 +65,15 @@ export class RecordLinks implements OnModuleInit {
   }
 
   /** Tells propagation that these people's records at the connection need their current state. */
-  async recordsBehind(manager: EntityManager, connectionId: string, subjectIds: readonly string[]) {
+  async recordsBehind(
+    manager: EntityManager,
+    connectionId: string,
+    subjectIds: readonly string[],
+    readAt: Date,
+  ) {
     if (subjectIds.length === 0) return;
     // cross-module: propagation's hook plans deliveries in this transaction.
-    for (const hook of this.behindHooks) await hook(manager, connectionId, subjectIds);
+    for (const hook of this.behindHooks) await hook(manager, connectionId, subjectIds, readAt);
   }
 
   /** A stable, non-identifying key for a remote record (its blind index), for idempotency keys. */

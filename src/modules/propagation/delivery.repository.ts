@@ -64,14 +64,16 @@ export class DeliveryRepository {
   /**
    * These people's records at the connection need their current state (a record appeared, or shows an older value):
    * an open delivery is made due now (one waiting for a backfill included); one in progress will carry the state
-   * (or be retried); else the latest delivery, when it was skipped because the vendor had no record, is re-opened;
-   * else a new one is planned.
+   * (or be retried), and so did one that succeeded after the records were read (`readAt`: the read was stale); else
+   * the latest delivery, when it was skipped because the vendor had no record, is re-opened; else a new one is
+   * planned.
    * raw SQL: three data-modifying steps in one statement (CTEs), for a page of people at once.
    */
   async reopenOrPlan(
     manager: EntityManager,
     connectionId: string,
     subjectIds: readonly string[],
+    readAt: Date,
   ): Promise<void> {
     await manager.query(
       `WITH open AS (
@@ -82,7 +84,7 @@ export class DeliveryRepository {
        busy AS (
          SELECT subject_id FROM delivery
           WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
-            AND status = 'in_progress'),
+            AND (status = 'in_progress' OR (status = 'succeeded' AND completed_at >= $3))),
        latest AS (
          SELECT DISTINCT ON (subject_id) id, subject_id, status, reason FROM delivery
           WHERE connection_id = $1 AND subject_id = ANY($2::uuid[]) AND operation = 'consent_update'
@@ -99,7 +101,7 @@ export class DeliveryRepository {
         WHERE s NOT IN (SELECT subject_id FROM open) AND s NOT IN (SELECT subject_id FROM reopened)
           AND s NOT IN (SELECT subject_id FROM busy)
        ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') DO NOTHING`,
-      [connectionId, subjectIds],
+      [connectionId, subjectIds, readAt],
     );
   }
 

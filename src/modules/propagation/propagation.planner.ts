@@ -27,8 +27,8 @@ export class PropagationPlanner implements OnModuleInit {
       await this.plan(manager, change.subjectId, 'consent_update', change.eventId, change.originConnectionId);
     });
     // A record of a known person appeared at a CRM, or shows an older value: push the person's current state.
-    this.links.onRecordsBehind(async (manager, connectionId, subjectIds) => {
-      await this.deliveries.reopenOrPlan(manager, connectionId, subjectIds);
+    this.links.onRecordsBehind(async (manager, connectionId, subjectIds, readAt) => {
+      await this.deliveries.reopenOrPlan(manager, connectionId, subjectIds, readAt);
       await this.kicker.kickWithin(manager, [connectionId]);
     });
   }
