@@ -1,5 +1,6 @@
 // Connections: every connected account; connect HubSpot or Salesforce by OAuth, add a webhook processor,
-// test, pause or resume, edit the mapping and the erasure mode.
+// test, pause or resume, edit the mapping, the erasure mode and the phone region; see the CRM records whose
+// values could not be matched to a person.
 import {
   api,
   badge,
@@ -20,6 +21,7 @@ import {
   pageHeading,
   select,
   showErrors,
+  table,
   forbiddenMessage,
   ApiError,
 } from '../lib.js';
@@ -164,6 +166,9 @@ function connectionCard(c, highlighted, navigate) {
       h('dd', null, c.external_account_id ?? '—'),
       h('dt', null, 'Erasure'),
       h('dd', null, humanize(c.erasure_mode)),
+      c.type === 'webhook'
+        ? null
+        : [h('dt', null, 'Phone region'), h('dd', null, c.phone_region ?? 'default')],
       h('dt', null, 'Last test'),
       h(
         'dd',
@@ -177,8 +182,47 @@ function connectionCard(c, highlighted, navigate) {
     ),
     actions.length ? h('div', { class: 'row-actions' }, actions) : null,
     result,
+    c.type === 'webhook' ? null : unmatchedRecords(c),
     admin && c.status !== 'disconnected' ? settingsForm(c, navigate) : null,
   );
+}
+
+/** "Records we could not match": loaded when opened; where the problem is and why, never the value. */
+function unmatchedRecords(c) {
+  const body = h('div', { class: 'unmatched' }, h('p', { class: 'muted' }, 'Loading…'));
+  const details = h('details', { class: 'settings' }, h('summary', null, 'Records we could not match'), body);
+  let loaded = false;
+  details.addEventListener('toggle', async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    try {
+      const { counts, records } = await api(`/v1/connections/${c.id}/unmatched`);
+      const summary = Object.entries(counts)
+        .map(([reason, n]) => `${n} ${humanize(reason).toLowerCase()}`)
+        .join(', ');
+      mount(
+        body,
+        h('p', null, summary || 'Every record this connection has seen could be matched.'),
+        records.length
+          ? table(
+              `Records of ${c.name} that could not be matched`,
+              ['Record', 'Type', 'Field', 'Reason', 'Last seen'],
+              records.map((r) => [
+                r.remote_id,
+                r.record_type,
+                r.field,
+                humanize(r.reason),
+                formatDate(r.last_seen_at),
+              ]),
+            )
+          : null,
+      );
+    } catch (error) {
+      loaded = false;
+      mount(body, errorNotice(error));
+    }
+  });
+  return details;
 }
 
 function settingsForm(c, navigate) {
@@ -190,6 +234,13 @@ function settingsForm(c, navigate) {
     { novalidate: true },
     errorSummary(),
     field('Erasure mode', select('erasure_mode', ERASURE_MODES, c.erasure_mode)),
+    c.type === 'webhook'
+      ? null
+      : field(
+          'Phone region',
+          h('input', { name: 'phone_region', value: c.phone_region ?? '', maxlength: '2', size: '3' }),
+          'Where this account\'s national numbers ("0151 2345678") were typed, e.g. DE; empty: the gateway default.',
+        ),
     field('Field mapping (JSON)', mapping, 'Merged into the current mapping.'),
     h('div', { class: 'form-actions' }, submit),
   );
@@ -215,7 +266,11 @@ function settingsForm(c, navigate) {
       try {
         await api(`/v1/connections/${c.id}`, {
           method: 'PATCH',
-          json: { erasure_mode: formValues(form).erasure_mode, mapping: parsed },
+          json: {
+            erasure_mode: formValues(form).erasure_mode,
+            mapping: parsed,
+            ...(c.type === 'webhook' ? {} : { phone_region: formValues(form).phone_region?.trim() || null }),
+          },
         });
         flash(`Settings of ${c.name} saved.`);
         navigate('/connections', { replace: true });
@@ -224,7 +279,12 @@ function settingsForm(c, navigate) {
       }
     });
   });
-  return h('details', { class: 'settings' }, h('summary', null, 'Mapping and erasure mode'), form);
+  return h(
+    'details',
+    { class: 'settings' },
+    h('summary', null, 'Mapping, erasure mode and phone region'),
+    form,
+  );
 }
 
 function vendorSelect(vendors, defaultLabel) {

@@ -66,8 +66,8 @@ async function seedKnownPeople({ db, secrets, connectionId, contacts }) {
       [idSubjects, kinds, hashes, cts, keyIds],
     );
     await db.query(
-      `INSERT INTO connection_record (connection_id, subject_id, remote_id_hash, remote_id_ciphertext, key_id)
-       SELECT $1, * FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[])`,
+      `INSERT INTO connection_record (connection_id, subject_id, remote_id_hash, remote_id_ciphertext, key_id, record_type)
+       SELECT $1, *, 'contact' FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::text[])`,
       [connectionId, ids, recHashes, recCts, recKeys],
     );
     const eventIds = ids.map(() => randomUUID());
@@ -219,7 +219,7 @@ async function runPhase({ api, db, hubspot, connectionId, people, latencyMs, lim
   // Where a drain iteration's time goes, from the delivery rows: each claim stamps its batch's started_at
   // (one statement); the outcome UPDATE stamps completed_at. claim → completed_at covers building the
   // pushes (decrypting identities), the DPA screen and the vendor call; completed_at → next claim covers
-  // the outcome UPDATE, saving each record id (ConnectionService.saveRemote, one INSERT per person), the
+  // the outcome UPDATE, linking the records the push wrote (RecordLinks.link, one upsert per batch), the
   // lease renewal, the connection context and the next claim.
   const { rows: batches } = await db.query(
     `WITH b AS (SELECT started_at, max(completed_at) AS done, count(*)::int AS n FROM delivery

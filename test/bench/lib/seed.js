@@ -22,7 +22,8 @@ const isGranted = (i) => i % 5 !== 0;
 
 function cryptoFor(secrets) {
   const { CryptoService } = dist('platform/crypto/crypto.service.js');
-  const { IdentityService, normalisePhone } = dist('modules/ledger/identity.service.js');
+  const { IdentityService } = dist('modules/ledger/identity.service.js');
+  const { normalisePhone } = dist('modules/ledger/phone-number.js');
   const crypto = new CryptoService({
     crypto: {
       encryptionKey: Buffer.from(secrets.encryptionKey, 'base64'),
