@@ -38,7 +38,19 @@ describe(loadConfig.name, () => {
   });
 
   it('applies defaults for what is not given', () => {
-    expect(loadConfig(validEnv())).toMatchObject({ port: 3000, logLevel: 'info', host: '0.0.0.0' });
+    expect(loadConfig(validEnv())).toMatchObject({
+      port: 3000,
+      logLevel: 'info',
+      host: '0.0.0.0',
+      defaultPhoneRegion: null,
+      crmPollIntervalMs: 300_000,
+    });
+  });
+
+  it('reads the phone region in any case and the CRM poll period in seconds', () => {
+    expect(
+      loadConfig(validEnv({ DEFAULT_PHONE_REGION: 'de', CRM_POLL_INTERVAL_SECONDS: '60' })),
+    ).toMatchObject({ defaultPhoneRegion: 'DE', crmPollIntervalMs: 60_000 });
   });
 
   describe('fails fast, naming the variable', () => {
@@ -47,6 +59,8 @@ describe(loadConfig.name, () => {
       ['PORT', { PORT: '70000' }],
       ['PORT', { PORT: '-1' }],
       ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+      ['DEFAULT_PHONE_REGION', { DEFAULT_PHONE_REGION: 'Germany' }],
+      ['CRM_POLL_INTERVAL_SECONDS', { CRM_POLL_INTERVAL_SECONDS: '0' }],
       ['DATABASE_URL', { DATABASE_URL: 'mysql://user@localhost/consent' }],
       ['ENCRYPTION_KEY', { ENCRYPTION_KEY: randomBytes(16).toString('base64') }],
       ['ENCRYPTION_KEY', { ENCRYPTION_KEY: 'not base64 at all!' }],
