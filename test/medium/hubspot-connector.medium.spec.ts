@@ -289,19 +289,20 @@ describe(HubspotConnector.name, () => {
       expect(contact(id).properties.wa_marketing_consent).toBe('OPTED_OUT');
     });
 
-    it('reports a 207 partial failure on that item only, as a permanent error', async () => {
+    it('reads a 207 partial failure per item: a contact HubSpot no longer has affects only its person', async () => {
       const mapping = await setUp();
       const ids = seed(2);
       const outcomes = await new HubspotConnector(context(undefined, mapping), deps()).pushConsent([
         push(1, { remoteId: ids[0] }),
+        // Linked to a contact that is gone (OBJECT_NOT_FOUND in the 207), with no phone or email to look up.
         push(2, { remoteId: '999999' }),
         push(3, { remoteId: ids[1] }),
       ]);
-      expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded', 'failed', 'succeeded']);
-      const failed = outcomes[1];
-      if (failed.outcome !== 'failed') throw new Error('expected a failure');
-      expect(failed.error).toBeInstanceOf(PermanentError);
-      expect(failed.error.message).toContain('OBJECT_NOT_FOUND');
+      expect(outcomes).toEqual([
+        expect.objectContaining({ outcome: 'succeeded' }),
+        { deliveryId: 'delivery-2', outcome: 'skipped', reason: 'missing_identity' },
+        expect.objectContaining({ outcome: 'succeeded' }),
+      ]);
       expect(contact(ids[1]).properties.wa_marketing_consent).toBe('OPTED_OUT');
     });
 

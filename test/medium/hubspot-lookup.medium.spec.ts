@@ -184,6 +184,24 @@ describe('HubspotConnector: finding a person however the number was typed', () =
     expect(consentOf(plain, unrelated)).toBeUndefined();
   });
 
+  it('looks a person up again when their linked contact is gone (deleted, or merged into another at HubSpot)', async () => {
+    const [survivor] = seed(plain, { phone: '+49 1577 1234567' });
+    const [outcome] = await (
+      await connector(plain, plainUrl)
+    ).pushConsent([person({ phones: ['+4915771234567'], remoteIds: ['987654321'] })]);
+    expect(outcome).toMatchObject({ outcome: 'succeeded' });
+    expect(written(outcome)).toEqual([survivor]);
+    expect(consentOf(plain, survivor)).toBe('OPTED_OUT');
+  });
+
+  it('keeps the linked contacts that still exist and drops a gone one without looking up', async () => {
+    const [kept] = seed(plain, { phone: '+49 1578 1234567' });
+    const [outcome] = await (
+      await connector(plain, plainUrl)
+    ).pushConsent([person({ phones: ['+4915781234567'], remoteIds: [kept, '987654322'] })]);
+    expect(written(outcome)).toEqual([kept]);
+  });
+
   it('looks up 150 people in searches within HubSpot limits', async () => {
     const phones = Array.from({ length: 150 }, (_, i) => `+49151${String(10_000_000 + i)}`);
     const ids = seed(

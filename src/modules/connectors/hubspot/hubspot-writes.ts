@@ -30,6 +30,12 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  * batch, so when two items resolve to the same contact the later one goes in a second round (last wins).
  * Returns contact id → error for the ids HubSpot reported as failed (207).
  */
+/**
+ * A contact that no longer exists at HubSpot (deleted, or merged into another: its id is gone). A link to it is
+ * stale; the person is looked up again rather than failing for ever.
+ */
+export class ContactGoneError extends PermanentError {}
+
 export async function updateProperties(
   client: HubspotClient,
   plans: WritePlan[],
@@ -54,9 +60,9 @@ export async function updateProperties(
       );
       const errors = ('errors' in response ? (response.errors ?? []) : []) as BatchError[];
       for (const error of errors) {
-        const failure = new PermanentError(
-          `HubSpot ${error.category ?? 'error'}: ${error.message ?? 'batch update failed'}`,
-        );
+        const message = `HubSpot ${error.category ?? 'error'}: ${error.message ?? 'batch update failed'}`;
+        const failure =
+          error.category === 'OBJECT_NOT_FOUND' ? new ContactGoneError(message) : new PermanentError(message);
         for (const id of error.context?.ids ?? []) failures.set(id, failure);
       }
       const confirmed = new Set(response.results.map((r) => r.id));

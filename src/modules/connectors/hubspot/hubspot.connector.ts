@@ -47,7 +47,7 @@ import {
   toHubspotProperties,
 } from './hubspot.mapper';
 import { HubspotPermanentError } from './hubspot.sdk';
-import { updateProperties, type WritePlan, writeEmailStatuses } from './hubspot-writes';
+import { ContactGoneError, updateProperties, type WritePlan, writeEmailStatuses } from './hubspot-writes';
 import type { HubspotMapping } from './hubspot.types';
 
 export type HubspotConnectorOptions = HubspotClientOptions;
@@ -250,7 +250,7 @@ export class HubspotConnector implements Connector, ChangePoller {
     );
   }
 
-  private async pushBatch(items: ConsentPush[]): Promise<PushOutcome[]> {
+  private async pushBatch(items: ConsentPush[], relookup = true): Promise<PushOutcome[]> {
     const outcomes: PushOutcome[] = [];
     const plans: WritePlan[] = [];
     const emailSubscriptionId = this.emailSubscriptionId();
@@ -291,6 +291,24 @@ export class HubspotConnector implements Connector, ChangePoller {
     }
 
     const failures = await updateProperties(this.client, located);
+    // Linked contacts HubSpot no longer has (deleted, or merged into another) are dropped; a person left with none
+    // is looked up again, once, as if never linked (a merged contact's survivor holds the same phone).
+    const stale: ConsentPush[] = [];
+    for (const plan of [...located]) {
+      const gone = plan.contactIds.filter((id) => failures.get(id) instanceof ContactGoneError);
+      if (gone.length === 0) continue;
+      plan.contactIds = plan.contactIds.filter((id) => !gone.includes(id));
+      if (plan.contactIds.length > 0) continue;
+      located.splice(located.indexOf(plan), 1);
+      if (relookup) stale.push({ ...plan.item, remoteIds: [] });
+      else
+        outcomes.push({
+          deliveryId: plan.item.deliveryId,
+          outcome: 'skipped',
+          reason: HUBSPOT_SKIP_REASONS.notFound,
+        });
+    }
+    if (stale.length > 0) outcomes.push(...(await this.pushBatch(stale, false)));
     const emailFailures = await writeEmailStatuses(
       this.client,
       located.filter((p) => p.email && !p.contactIds.some((id) => failures.has(id))),
