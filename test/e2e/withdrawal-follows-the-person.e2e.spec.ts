@@ -161,7 +161,12 @@ describe('the withdrawal follows the person into every CRM record, and CRM data 
     expect((await gw.postWebhook(stopFrom(e164))).status).toBe(200);
     await eventually(async () => consentOf(lagging, firstId!) === 'OPTED_OUT', 60_000);
     // One delivery to that connection (the STOP's), succeeded: never skipped as not found.
-    const deliveries = (await json(await gw.api(`/v1/deliveries?connection_id=${id}`))).deliveries;
+    const deliveries = await eventually(async () => {
+      const all = (await json(await gw.api(`/v1/deliveries?connection_id=${id}`))).deliveries as {
+        status: string;
+      }[];
+      return all.every((d) => d.status === 'succeeded') ? all : null;
+    });
     expect(deliveries).toEqual([expect.objectContaining({ status: 'succeeded', reason: null })]);
   });
 });
