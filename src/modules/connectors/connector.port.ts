@@ -80,6 +80,75 @@ export type PushOutcome =
   | { deliveryId: string; outcome: 'skipped'; reason: string }
   | { deliveryId: string; outcome: 'failed'; error: ConnectorError };
 
+/** Who a data-subject request operation is about, at this connection (what the ledger still knows of them). */
+export interface SubjectRef {
+  deliveryId: string;
+  subjectId: string;
+  /** The data-subject request this operation serves (null: a record that came back after an erasure). */
+  requestId: string | null;
+  /** Every phone number the person is known by (E.164); empty once the gateway has forgotten them. */
+  phones: string[];
+  /** Every email address (lower case); empty once the gateway has forgotten them. */
+  emails: string[];
+  /** Records linked to the person at this connection (used first; a connector may still look the person up). */
+  remoteIds: string[];
+}
+
+/** Art. 17: erase the person at the vendor, by the connection's erasure mode. */
+export interface ErasurePush extends SubjectRef {
+  mode: ErasureMode;
+}
+
+/** Art. 18: the person's current restriction (state, not delta: lifting is restricted = false). */
+export interface RestrictionPush extends SubjectRef {
+  restricted: boolean;
+}
+
+/** Art. 16 and 19: replace the person's old identifiers with the corrected ones in every record. */
+export interface RectificationPush extends SubjectRef {
+  /** The identifiers being replaced (used to find the records, then overwritten). */
+  previous: { phones: string[]; emails: string[] };
+  /** The corrected identifiers, written to every record found. */
+  current: { phones: string[]; emails: string[] };
+}
+
+/** Art. 15: read what the vendor holds on the person. */
+export type AccessPull = SubjectRef;
+
+/** One record the vendor holds on the person, as read for an access request (values as the vendor has them). */
+export interface RemotePersonRecord {
+  remoteId: string;
+  recordType: string;
+  fields: Record<string, string | number | boolean | null>;
+}
+
+/** Non-personal facts of what a request operation did at the vendor: the proof kept per processor. */
+export type OperationEvidence = Record<string, string | number | boolean | null | string[]>;
+
+/**
+ * The outcome of one request operation. `awaiting_confirmation`: the processor accepted the request and will
+ * confirm asynchronously (a webhook processor's signed callback).
+ */
+export type RequestOutcome =
+  | {
+      deliveryId: string;
+      outcome: 'succeeded';
+      records?: RemoteRecordRef[];
+      vendorReference?: string | null;
+      /** e.g. { erasure_mode_used, fields_affected, records_erased }: never identifier values. */
+      evidence?: OperationEvidence;
+      /** Access only: what the vendor holds. */
+      data?: RemotePersonRecord[];
+    }
+  | {
+      deliveryId: string;
+      outcome: 'awaiting_confirmation';
+      vendorReference?: string | null;
+      evidence?: OperationEvidence;
+    }
+  | { deliveryId: string; outcome: 'skipped'; reason: string }
+  | { deliveryId: string; outcome: 'failed'; error: ConnectorError };
+
 /** A phone value exactly as the record holds it, and the field it is in. */
 export interface RemotePhone {
   field: string;
@@ -138,7 +207,20 @@ export interface Connector {
   test(): Promise<TestResult>;
   /** Pages through every contact (backfill). */
   listContacts(cursor: string | null, pageSize: number): Promise<RemotePage>;
+  /**
+   * Data-subject request operations. Each is idempotent (a record already erased, already restricted or
+   * already rectified is a success), returns one outcome per item, and throws only for a failure of the whole
+   * call. A person with no record at the vendor is `skipped` with NOT_FOUND_AT_VENDOR.
+   */
+  erase(items: ErasurePush[]): Promise<RequestOutcome[]>;
+  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]>;
+  rectify(items: RectificationPush[]): Promise<RequestOutcome[]>;
+  /** Access: `skipped` with NO_READ_API where the vendor cannot be read (a webhook processor). */
+  readPerson(items: AccessPull[]): Promise<RequestOutcome[]>;
 }
+
+/** Skip reason of an access pull at a processor that offers no way to read its data. */
+export const NO_READ_API = 'no_read_api';
 
 /** Consent edits made at the vendor since a cursor, and the cursor to resume from. */
 export interface ChangeBatch {
