@@ -15,7 +15,18 @@ export const MODULE_DEPENDENCIES = {
   vendors: ['ledger', 'audit', 'auth'],
   connectors: ['vendors', 'inbox', 'ledger', 'audit', 'auth'],
   propagation: ['connectors', 'vendors', 'ledger', 'audit', 'auth'],
-  console: ['propagation', 'connectors', 'vendors', 'whatsapp', 'inbox', 'ledger', 'audit', 'auth'],
+  requests: ['propagation', 'connectors', 'vendors', 'ledger', 'inbox', 'audit', 'auth'],
+  console: [
+    'requests',
+    'propagation',
+    'connectors',
+    'vendors',
+    'whatsapp',
+    'inbox',
+    'ledger',
+    'audit',
+    'auth',
+  ],
 };
 const LIBRARIES = new Set(['platform', 'config']);
 

@@ -9,3 +9,9 @@ export { LedgerService } from './ledger.service';
 export type { EvidenceValue } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';
 export { normalisePhone, toCountry } from './phone-number';
+export { SubjectRequestIntake } from './subject-request-intake.port';
+export type {
+  IncomingSubjectRequest,
+  SubjectRequestOrigin,
+  SubjectRequestType,
+} from './subject-request-intake.port';
