@@ -1,4 +1,12 @@
 import {
+  PermanentError,
+  type AccessPull,
+  type ErasurePush,
+  type RectificationPush,
+  type RequestOutcome,
+  type RestrictionPush,
+} from '../connector.port';
+import {
   FilterOperatorEnum,
   type PublicObjectSearchRequest,
 } from '@hubspot/api-client/lib/codegen/crm/contacts';
@@ -234,6 +242,20 @@ export class HubspotConnector implements Connector, ChangePoller {
    * for email consent, one v4 batch write sets the email subscription. Per-item failures (207) come back
    * as `failed`; a failure of a whole call throws, classified.
    */
+  // PLACEHOLDER on the dsr-base branch only: the connector helpers replace these with the real operations.
+  erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+
   async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
     await this.client.begin();
     const outcomes = new Map<string, PushOutcome>();
@@ -404,4 +426,8 @@ export class HubspotConnector implements Connector, ChangePoller {
     };
     return pollHubspotChanges(search, cursor, (this.options.now ?? Date.now)());
   }
+}
+
+function notYet(deliveryId: string): RequestOutcome {
+  return { deliveryId, outcome: 'failed', error: new PermanentError('not built yet') };
 }

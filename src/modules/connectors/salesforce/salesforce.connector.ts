@@ -1,4 +1,11 @@
 import {
+  type AccessPull,
+  type ErasurePush,
+  type RectificationPush,
+  type RequestOutcome,
+  type RestrictionPush,
+} from '../connector.port';
+import {
   PermanentError,
   type ChangeBatch,
   type ChangePoller,
@@ -128,6 +135,20 @@ export class SalesforceConnector implements Connector, ChangePoller {
   }
 
   // ------------------------------------------------------------------ push
+
+  // PLACEHOLDER on the dsr-base branch only: the connector helpers replace these with the real operations.
+  erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
 
   async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
     if (items.length === 0) return [];
@@ -303,4 +324,8 @@ function parseListCursor(
   if (index < 0 || (id && !isId(id)))
     throw new PermanentError(`invalid Salesforce backfill cursor: ${cursor}`);
   return { index, after: id || null };
+}
+
+function notYet(deliveryId: string): RequestOutcome {
+  return { deliveryId, outcome: 'failed', error: new PermanentError('not built yet') };
 }

@@ -1,3 +1,10 @@
+import {
+  type AccessPull,
+  type ErasurePush,
+  type RectificationPush,
+  type RequestOutcome,
+  type RestrictionPush,
+} from '../connector.port';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomUUID } from 'node:crypto';
@@ -116,6 +123,20 @@ export class WebhookConnector implements Connector {
     throw new PermanentError(`processor answered ${status}`);
   }
 
+  // PLACEHOLDER on the dsr-base branch only: the connector helpers replace these with the real operations.
+  erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  }
+
   async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
     const outcomes: PushOutcome[] = new Array<PushOutcome>(items.length);
     let next = 0;
@@ -184,4 +205,8 @@ export class WebhookConnector implements Connector {
   async listContacts(): Promise<RemotePage> {
     return { contacts: [], next: null };
   }
+}
+
+function notYet(deliveryId: string): RequestOutcome {
+  return { deliveryId, outcome: 'failed', error: new PermanentError('not built yet') };
 }
