@@ -14,6 +14,18 @@ export interface DrainJob {
   connectionId: string;
 }
 
-export type DeliveryStatus = 'pending' | 'in_progress' | 'succeeded' | 'retrying' | 'dead' | 'skipped';
-export type DeliveryOperation =
-  'consent_update' | 'erasure' | 'restriction' | 'rectification' | 'access_export';
+export type DeliveryStatus =
+  'pending' | 'in_progress' | 'succeeded' | 'retrying' | 'dead' | 'skipped' | 'awaiting_confirmation';
+/** The operations a data-subject request plans (Art. 15-19). */
+export type RequestOperation = 'erasure' | 'restriction' | 'rectification' | 'access_export';
+export type DeliveryOperation = 'consent_update' | RequestOperation;
+export const REQUEST_OPERATIONS: readonly RequestOperation[] = [
+  'erasure',
+  'restriction',
+  'rectification',
+  'access_export',
+];
+
+/** Flags a request delivery may carry (besides dpa_missing). */
+export const ACKNOWLEDGED_NOT_CONFIRMED = 'acknowledged_not_confirmed';
+export const RECORD_CAME_BACK = 'record_came_back';
