@@ -1,6 +1,6 @@
 /** A kick to drain one connection's due deliveries; job data names the connection. */
 export const PROPAGATION_DRAIN_QUEUE = 'propagation.drain';
-/** Every minute: kick every connection with due or orphaned deliveries. */
+/** Every minute: kick every connection with due or orphaned deliveries; settle confirmations past their wait. */
 export const PROPAGATION_MAINTENANCE_QUEUE = 'propagation.maintenance';
 /** Every ten minutes: release deliveries held for vendors whose DPA has become valid on its own. */
 export const PROPAGATION_RELEASE_QUEUE = 'propagation.release-held';
