@@ -142,7 +142,11 @@ export class RequestDeliveryRepository {
   }
 
   /** Deliveries of a request, of ledger events, or of a person; oldest first. */
-  async rows(where: { requestId?: string; eventIds?: readonly string[]; subjectId?: string }): Promise<DeliveryEntity[]> {
+  async rows(where: {
+    requestId?: string;
+    eventIds?: readonly string[];
+    subjectId?: string;
+  }): Promise<DeliveryEntity[]> {
     if (where.eventIds && where.eventIds.length === 0) return [];
     return this.repo.find({
       where: {
