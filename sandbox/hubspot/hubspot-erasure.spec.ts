@@ -59,7 +59,9 @@ describe('GDPR delete, archive and what may come back (simulator)', () => {
     ).toBe(400);
     expect(
       rejection(() =>
-        batchUpsert(crm.ctx({ inputs: [{ id: email, idProperty: 'email', properties: { firstname: 'J' } }] })),
+        batchUpsert(
+          crm.ctx({ inputs: [{ id: email, idProperty: 'email', properties: { firstname: 'J' } }] }),
+        ),
       ).status,
     ).toBe(400);
   });
@@ -121,7 +123,9 @@ describe('GDPR delete, archive and what may come back (simulator)', () => {
     const { id } = create(crm, { phone: '+4930123456', consent_gateway_processing_restricted: 'true' });
     expect(
       rejection(() =>
-        batchUpdate(crm.ctx({ inputs: [{ id, properties: { consent_gateway_processing_restricted: 'yes' } }] })),
+        batchUpdate(
+          crm.ctx({ inputs: [{ id, properties: { consent_gateway_processing_restricted: 'yes' } }] }),
+        ),
       ).status,
     ).toBe(400);
   });
