@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { RemoteContact } from '../../src/modules/connectors/connector.port';
 import { ConnectionService } from '../../src/modules/connectors/connection.service';
 import { CrmContactImporter, type CrmConnectionRef } from '../../src/modules/connectors/crm-contact.importer';
+import { RecordLinks } from '../../src/modules/connectors/record-links.service';
 import { SubjectRestrictionService } from '../../src/modules/ledger';
 import { LedgerService } from '../../src/modules/ledger/ledger.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -20,6 +21,7 @@ describe(`${CrmContactImporter.name} (restricted people)`, () => {
   let ledger: LedgerService;
   let restriction: SubjectRestrictionService;
   let connection: CrmConnectionRef;
+  let behind: string[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,6 +35,11 @@ describe(`${CrmContactImporter.name} (restricted people)`, () => {
       credentials: { accessToken: 'pat-na1-test' },
     });
     connection = { id: created.id, source: 'hubspot', phoneRegion: 'DE' };
+    ctx.get(RecordLinks).onRecordsBehind(async (_m, _c, subjectIds) => void behind.push(...subjectIds));
+  });
+
+  beforeEach(() => {
+    behind = [];
   });
 
   afterAll(async () => {
@@ -95,5 +102,36 @@ describe(`${CrmContactImporter.name} (restricted people)`, () => {
       outcome: 'recorded',
       status: 'withdrawn',
     });
+  });
+  /** The person's record as HubSpot shows it under a restriction (the mapper reads no consent from the marker). */
+  const marked = (remoteId: string, phone: string): RemoteContact => ({
+    ...optOut(remoteId, phone),
+    consent: null,
+  });
+
+  async function granted(phone: string, restricted: boolean) {
+    const remoteId = `r-${randomUUID().slice(0, 8)}`;
+    const outcome = await importOne({
+      ...optOut(remoteId, phone),
+      consent: { ...optOut(remoteId, phone).consent!, status: 'granted' },
+    });
+    const subjectId = 'subjectId' in outcome ? outcome.subjectId : '';
+    if (restricted) await ledger.transaction((m) => restriction.setRestricted(m, subjectId, true));
+    return { subjectId, remoteId };
+  }
+
+  it('does not flag a restricted person’s record as behind while it shows the restriction', async () => {
+    const { remoteId } = await granted('+49 1512 0000003', true);
+    behind = [];
+    await importOne(marked(remoteId, '+49 1512 0000003'));
+    expect(behind).toEqual([]);
+  });
+
+  it('flags the record as behind once the restriction is lifted, so the person’s state is pushed again', async () => {
+    const { subjectId, remoteId } = await granted('+49 1512 0000004', true);
+    await ledger.transaction((m) => restriction.setRestricted(m, subjectId, false));
+    behind = [];
+    await importOne(marked(remoteId, '+49 1512 0000004'));
+    expect(behind).toEqual([subjectId]);
   });
 });

@@ -387,10 +387,16 @@ export class CrmContactImporter {
     if (shown.size === 0) return;
     const current = await this.ledgerReader.marketingStatuses(manager, [...shown.keys()]);
     // Any record of the person showing something else (or nothing) is behind.
-    const behind = [...shown].filter(([subjectId, statuses]) => {
+    const mismatched = [...shown].filter(([subjectId, statuses]) => {
       const inForce = current.get(subjectId);
       return inForce !== undefined && [...statuses].some((s) => s !== inForce);
     });
+    // Except a restricted person's: their records show the restriction (opted out) until it is lifted.
+    const behind: typeof mismatched = [];
+    for (const entry of mismatched) {
+      const person = await this.ledgerReader.findSubject({ subjectId: entry[0] }, manager);
+      if (!person?.restricted) behind.push(entry);
+    }
     // The oldest read of the page: a push that completed after it already carried the state the record lacked.
     const readAt = new Date(Math.min(...page.map((p) => p.o.receivedAt.getTime())));
     await this.links.recordsBehind(
