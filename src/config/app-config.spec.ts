@@ -53,15 +53,6 @@ describe(loadConfig.name, () => {
     ).toMatchObject({ defaultPhoneRegion: 'DE', crmPollIntervalMs: 60_000 });
   });
 
-  it('gives data-subject requests a due-soon window of 7 days and task reminders every 3 days by default', () => {
-    expect(loadConfig(validEnv()).requests).toEqual({ dueSoonDays: 7, taskReminderDays: 3 });
-  });
-
-  it('reads the due-soon window and the task reminder period in days', () => {
-    const config = loadConfig(validEnv({ REQUEST_DUE_SOON_DAYS: '10', REQUEST_TASK_REMINDER_DAYS: '5' }));
-    expect(config.requests).toEqual({ dueSoonDays: 10, taskReminderDays: 5 });
-  });
-
   describe('fails fast, naming the variable', () => {
     it.each([
       ['PORT', { PORT: 'abc' }],
@@ -78,8 +69,6 @@ describe(loadConfig.name, () => {
       ['WHATSAPP_APP_SECRET', { WHATSAPP_APP_SECRET: 'short' }],
       ['BOOTSTRAP_API_KEY', { BOOTSTRAP_API_KEY: 'too-short' }],
       ['INBOX_RETENTION_DAYS', { INBOX_RETENTION_DAYS: '0' }],
-      ['REQUEST_DUE_SOON_DAYS', { REQUEST_DUE_SOON_DAYS: '0' }],
-      ['REQUEST_TASK_REMINDER_DAYS', { REQUEST_TASK_REMINDER_DAYS: 'often' }],
     ])('on a bad %s (%o)', (variable, overrides) => {
       const error = configErrorFor(validEnv(overrides));
       expect(error.variable).toBe(variable);

@@ -70,8 +70,6 @@ export interface AppConfig {
   defaultPhoneRegion: string | null;
   /** How often CRMs are asked for records created or changed since the last poll (CRM_POLL_INTERVAL_SECONDS). */
   crmPollIntervalMs: number;
-  /** Data-subject requests: how many days before its deadline a request is "due soon"; how often a manual task is reminded. */
-  requests: { dueSoonDays: number; taskReminderDays: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -237,10 +235,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     defaultPhoneRegion: parseRegion(env.DEFAULT_PHONE_REGION),
     crmPollIntervalMs: parseInteger(env, 'CRM_POLL_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
-    requests: {
-      dueSoonDays: parseInteger(env, 'REQUEST_DUE_SOON_DAYS', 7, 1, 60),
-      taskReminderDays: parseInteger(env, 'REQUEST_TASK_REMINDER_DAYS', 3, 1, 90),
-    },
   };
 }
 
