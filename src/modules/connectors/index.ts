@@ -13,3 +13,5 @@ export {
 } from './connector.port';
 export type { ConnectionType, ConnectorErrorClass, ConsentPush, PushOutcome } from './connector.port';
 export { ConnectorsModule } from './connectors.module';
+// Standard Webhooks signing, shared with the request events sent to automation platforms (requests module).
+export { signStandardWebhook } from './webhook/standard-webhooks';
