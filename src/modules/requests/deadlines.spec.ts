@@ -116,7 +116,9 @@ describe(standing.name, () => {
   });
 
   it('is neither due soon nor overdue while paused, and keeps its days left', () => {
-    const paused = facts('2026-03-01T00:00:00Z', { pauses: [{ from: at('2026-03-29T00:00:00Z'), to: null }] });
+    const paused = facts('2026-03-01T00:00:00Z', {
+      pauses: [{ from: at('2026-03-29T00:00:00Z'), to: null }],
+    });
     const s = standing(paused, at('2026-05-01T00:00:00Z'), 7);
     expect(s).toMatchObject({ dueSoon: false, overdue: false, paused: true, daysLeft: 3 });
   });
@@ -175,6 +177,8 @@ describe('a deadline with an extension and pauses together', () => {
       extensionMonths: 1,
       pauses: [{ from: at('2026-02-01T10:00:00Z'), to: at('2026-02-03T10:00:00Z') }],
     });
-    expect(storedDueAt(f).toISOString()).toBe(new Date(Date.parse('2026-03-31T10:00:00Z') + 2 * DAY).toISOString());
+    expect(storedDueAt(f).toISOString()).toBe(
+      new Date(Date.parse('2026-03-31T10:00:00Z') + 2 * DAY).toISOString(),
+    );
   });
 });

@@ -2,11 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Contact } from './request-identifier';
 
 export type RequestAnnouncement =
-  | 'request.created'
-  | 'request.due_soon'
-  | 'request.overdue'
-  | 'request.completed'
-  | 'request.task_reminder';
+  'request.created' | 'request.due_soon' | 'request.overdue' | 'request.completed' | 'request.task_reminder';
 
 export interface AnnouncedRequest {
   id: string;
@@ -23,5 +19,9 @@ export interface AnnouncedRequest {
  * transaction. The requests' event-subscription outbox (RequestEvents, event-*.ts) is bound to it in RequestsModule.
  */
 export abstract class RequestAnnouncements {
-  abstract announce(manager: EntityManager, type: RequestAnnouncement, request: AnnouncedRequest): Promise<void>;
+  abstract announce(
+    manager: EntityManager,
+    type: RequestAnnouncement,
+    request: AnnouncedRequest,
+  ): Promise<void>;
 }

@@ -5,7 +5,14 @@ import { RequestTaskEntity } from './entities/request-task.entity';
 
 export type NewTask = Pick<
   RequestTaskEntity,
-  'requestId' | 'operation' | 'reason' | 'vendorId' | 'connectionId' | 'deliveryId' | 'processorName' | 'nextReminderAt'
+  | 'requestId'
+  | 'operation'
+  | 'reason'
+  | 'vendorId'
+  | 'connectionId'
+  | 'deliveryId'
+  | 'processorName'
+  | 'nextReminderAt'
 >;
 
 /** request_task: what the DPO must do by hand for a request. */

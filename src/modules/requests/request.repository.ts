@@ -49,7 +49,10 @@ export class RequestRepository {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('dsr:' || $1, 0))`, [subjectId]);
   }
 
-  async insert(manager: EntityManager, values: Partial<DataSubjectRequestEntity>): Promise<DataSubjectRequestEntity> {
+  async insert(
+    manager: EntityManager,
+    values: Partial<DataSubjectRequestEntity>,
+  ): Promise<DataSubjectRequestEntity> {
     const repo = this.of(manager);
     return repo.save(repo.create(values));
   }

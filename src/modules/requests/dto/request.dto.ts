@@ -47,14 +47,17 @@ const CODE_MESSAGE = { message: 'must be lower-case letters, digits, _ . -' };
 export class VerificationDto {
   @ApiProperty({
     example: 'id_document',
-    description: 'How the identity was verified: a code such as id_document, known_channel, account_login, callback.',
+    description:
+      'How the identity was verified: a code such as id_document, known_channel, account_login, callback.',
   })
   @IsString()
   @Length(1, 64)
   @Matches(CODE, CODE_MESSAGE)
   method!: string;
 
-  @ApiPropertyOptional({ description: 'What was checked. Stored sealed; removed when the person is forgotten.' })
+  @ApiPropertyOptional({
+    description: 'What was checked. Stored sealed; removed when the person is forgotten.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -104,13 +107,17 @@ export class CreateRequestDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'When the person made the request (the deadline runs from it); now when omitted. Not in the future.',
+    description:
+      'When the person made the request (the deadline runs from it); now when omitted. Not in the future.',
   })
   @IsOptional()
   @IsISO8601({ strict: true })
   received_at?: string;
 
-  @ApiPropertyOptional({ example: 'email', description: 'How it was received: email, letter, phone, web_form… (a code).' })
+  @ApiPropertyOptional({
+    example: 'email',
+    description: 'How it was received: email, letter, phone, web_form… (a code).',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 64)

@@ -17,7 +17,8 @@ export class RequestSummaryResponse {
   status_reason!: string | null;
   @ApiProperty({ enum: REQUEST_ORIGINS }) origin!: string;
   @ApiProperty({ format: 'date-time' }) received_at!: string;
-  @ApiProperty({ format: 'date-time', description: 'As of now: a paused clock moves it on.' }) due_at!: string;
+  @ApiProperty({ format: 'date-time', description: 'As of now: a paused clock moves it on.' })
+  due_at!: string;
   @ApiProperty({
     nullable: true,
     type: Number,
@@ -110,7 +111,8 @@ export class RequestViewResponse extends RequestSummaryResponse {
   @ApiProperty({ type: ChangesMaskedResponse, nullable: true }) changes_masked!: ChangesMaskedResponse | null;
   @ApiProperty(text) denial_reason!: string | null;
   @ApiProperty(text) cancel_reason!: string | null;
-  @ApiProperty({ ...uuid, description: 'The open request that absorbed this one.' }) duplicate_of!: string | null;
+  @ApiProperty({ ...uuid, description: 'The open request that absorbed this one.' }) duplicate_of!:
+    string | null;
   @ApiProperty(time) completed_at!: string | null;
   @ApiProperty(time) closed_at!: string | null;
   @ApiProperty() created_by!: string;

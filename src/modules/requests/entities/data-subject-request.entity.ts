@@ -35,10 +35,7 @@ const OPEN = `'received','identity_verification','in_progress','waiting_on_proce
   'ck_data_subject_request_origin',
   `origin IN ('api','console','whatsapp','hubspot_privacy_deletion','salesforce_should_forget','retention')`,
 )
-@Check(
-  'ck_data_subject_request_identifier_kind',
-  `identifier_kind IN ('phone','email','wa_id','subject_id')`,
-)
+@Check('ck_data_subject_request_identifier_kind', `identifier_kind IN ('phone','email','wa_id','subject_id')`)
 @Check('ck_data_subject_request_extension_months', `extension_months BETWEEN 0 AND 2`)
 export class DataSubjectRequestEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -17,10 +17,7 @@ import { DataSubjectRequestEntity } from './data-subject-request.entity';
   unique: true,
   where: `reason = 'no_api_connection'`,
 })
-@Check(
-  'ck_request_task_operation',
-  `operation IN ('erasure','restriction','rectification','access_export')`,
-)
+@Check('ck_request_task_operation', `operation IN ('erasure','restriction','rectification','access_export')`)
 @Check('ck_request_task_reason', `reason IN ('no_api_connection','delivery_dead')`)
 @Check('ck_request_task_status', `status IN ('open','done')`)
 @Check('ck_request_task_done', `status = 'open' OR completed_at IS NOT NULL`)
