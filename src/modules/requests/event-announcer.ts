@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Notifications } from '../../platform/database/notifications';
+import { SubjectErasureService } from '../ledger';
 import { EventOutboxRepository } from './event-outbox.repository';
 import { EventSubscriptionRepository } from './event-subscription.repository';
 import { REQUEST_EVENTS_CHANNEL, type AnnouncedRequest, type RequestEventType } from './event-types';
@@ -13,13 +14,21 @@ import { REQUEST_EVENTS_CHANNEL, type AnnouncedRequest, type RequestEventType } 
  * happened); the person's contact is sealed beside it and joins the body only when it is sent.
  */
 @Injectable()
-export class RequestEvents {
+export class RequestEvents implements OnModuleInit {
   constructor(
     private readonly subscriptions: EventSubscriptionRepository,
     private readonly outbox: EventOutboxRepository,
     private readonly crypto: CryptoService,
     private readonly notifications: Notifications,
+    private readonly erasure: SubjectErasureService,
   ) {}
+
+  /** A forgotten person's contact leaves every event, sent or not, in the transaction that forgets them. */
+  onModuleInit(): void {
+    this.erasure.onSubjectForgotten(async (manager, subjectId) => {
+      await this.outbox.clearContactsOf(manager, subjectId);
+    });
+  }
 
   async announce(manager: EntityManager, type: RequestEventType, request: AnnouncedRequest): Promise<void> {
     const subscribers = await this.subscriptions.subscribersOf(manager, type);
