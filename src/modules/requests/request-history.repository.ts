@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RequestEventEntity } from './entities/request-event.entity';
 
 export interface HistoryEntry {
@@ -19,15 +20,17 @@ export class RequestHistoryRepository {
 
   async append(manager: EntityManager, entries: readonly HistoryEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await manager.getRepository(RequestEventEntity).insert(
-      entries.map((e) => ({
-        requestId: e.requestId,
-        action: e.action,
-        actor: e.actor,
-        detail: e.detail ?? {},
-        at: e.at,
-      })),
-    );
+    const rows = entries.map((e) => ({
+      requestId: e.requestId,
+      action: e.action,
+      actor: e.actor,
+      detail: e.detail ?? {},
+      at: e.at,
+    }));
+    // jsonb details are plain objects; TypeORM's deep-partial type cannot say so for Record<string, unknown>.
+    await manager
+      .getRepository(RequestEventEntity)
+      .insert(rows as QueryDeepPartialEntity<RequestEventEntity>[]);
   }
 
   /** Every step of these requests, in the order they were recorded. */

@@ -1,15 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { loadRequestsConfig } from '../../config/requests-config';
 
-/** The deadline and reminder settings requests run by (REQUEST_DUE_SOON_DAYS, REQUEST_TASK_REMINDER_DAYS). */
+/** The deadline, reminder and retention settings requests run by (config/requests.json, read at boot). */
 @Injectable()
 export class RequestPolicy {
   readonly dueSoonDays: number;
   readonly taskReminderDays: number;
+  readonly inactiveMonths: number;
+  readonly inboxRetentionDays: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.dueSoonDays = config.requests.dueSoonDays;
-    this.taskReminderDays = config.requests.taskReminderDays;
+    const requests = loadRequestsConfig(config.requestsConfigPath);
+    this.dueSoonDays = requests.dueSoonDays;
+    this.taskReminderDays = requests.taskReminderDays;
+    this.inactiveMonths = requests.inactiveMonths;
+    this.inboxRetentionDays = config.inboxRetentionDays;
   }
 
   /** When a manual task opened or reminded at `from` is reminded next. */

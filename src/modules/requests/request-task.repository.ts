@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, LessThanOrEqual, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RequestTaskEntity } from './entities/request-task.entity';
 
 export type NewTask = Pick<
@@ -60,8 +61,14 @@ export class RequestTaskRepository {
       .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async update(manager: EntityManager, id: string, values: Partial<RequestTaskEntity>): Promise<void> {
-    await manager.getRepository(RequestTaskEntity).update({ id }, values);
+  async update(
+    manager: EntityManager,
+    id: string,
+    values: Partial<Omit<RequestTaskEntity, 'request' | 'vendor' | 'connection'>>,
+  ): Promise<void> {
+    await manager
+      .getRepository(RequestTaskEntity)
+      .update({ id }, values as QueryDeepPartialEntity<RequestTaskEntity>);
   }
 
   /** Open tasks whose reminder is due, oldest first. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, In, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
 import { RequestPauseEntity } from './entities/request-pause.entity';
 import { OPEN_STATUSES, type RequestStatus, type RequestType } from './requests.types';
@@ -15,6 +16,11 @@ export interface RequestFilter {
   /** Page after this (received_at, id), newest first. */
   after?: { receivedAt: Date; id: string } | null;
 }
+
+/** The columns of a request a write sets (relations excluded). */
+export type RequestWrite = Partial<
+  Omit<DataSubjectRequestEntity, 'subject' | 'absorbedBy' | 'originConnection'>
+>;
 
 export interface RequestCounts {
   open: number;
@@ -49,16 +55,16 @@ export class RequestRepository {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('dsr:' || $1, 0))`, [subjectId]);
   }
 
-  async insert(
-    manager: EntityManager,
-    values: Partial<DataSubjectRequestEntity>,
-  ): Promise<DataSubjectRequestEntity> {
+  async insert(manager: EntityManager, values: RequestWrite): Promise<DataSubjectRequestEntity> {
     const repo = this.of(manager);
     return repo.save(repo.create(values));
   }
 
-  async update(manager: EntityManager, id: string, values: Partial<DataSubjectRequestEntity>): Promise<void> {
-    await this.of(manager).update({ id }, { ...values, updatedAt: new Date() });
+  async update(manager: EntityManager, id: string, values: RequestWrite): Promise<void> {
+    await this.of(manager).update({ id }, {
+      ...values,
+      updatedAt: new Date(),
+    } as QueryDeepPartialEntity<DataSubjectRequestEntity>);
   }
 
   find(id: string, manager?: EntityManager): Promise<DataSubjectRequestEntity | null> {
