@@ -124,6 +124,11 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'POST /v1/requests/:id/deny': 'requests:write',
   'POST /v1/requests/:id/cancel': 'requests:write',
   'POST /v1/requests/:id/tasks/:taskId/complete': 'requests:write',
+  'POST /v1/event-subscriptions': 'requests:write',
+  'GET /v1/event-subscriptions': 'requests:read',
+  'DELETE /v1/event-subscriptions/:id': 'requests:write',
+  'GET /v1/event-subscriptions/:id/deliveries': 'requests:read',
+  'GET /v1/retention/upcoming': 'requests:read',
 };
 
 interface Route {
