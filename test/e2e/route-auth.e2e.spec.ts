@@ -39,6 +39,10 @@ const PUBLIC_ROUTES: { route: RegExp; why: string }[] = [
   { route: /^POST \/webhooks\/whatsapp$/, why: 'Meta deliveries (X-Hub-Signature-256)' },
   { route: /^POST \/webhooks\/hubspot$/, why: 'HubSpot deliveries (X-HubSpot-Signature-v3)' },
   {
+    route: /^POST \/v1\/processors\/:connectionId\/confirmations$/,
+    why: "a processor's erasure confirmation (Standard Webhooks, the connection's own signing secret)",
+  },
+  {
     route: /^(GET|HEAD) \/v1\/connections\/oauth\/:type\/callback$/,
     why: 'OAuth redirect back from the vendor (signed state)',
   },

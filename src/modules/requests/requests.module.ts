@@ -13,7 +13,6 @@ import { RequestActions } from './request-actions.service';
 import { RequestEvents } from './event-announcer';
 import { EVENT_CONTROLLERS, EVENT_ENTITIES, EVENT_PROVIDERS } from './event-providers';
 import { RequestAnnouncements } from './request-announcements';
-import { RETENTION_CONTROLLERS, RETENTION_PROVIDERS } from './retention-providers';
 import { RequestApi } from './request-api.service';
 import { RequestExport } from './request-export.service';
 import { RequestHistoryRepository } from './request-history.repository';
@@ -23,6 +22,7 @@ import { RequestSweep } from './request-sweep';
 import { RequestTaskRepository } from './request-task.repository';
 import { RequestViews } from './request-views';
 import { RequestWorkflow } from './request-workflow';
+import { RETENTION_CONTROLLERS, RETENTION_PROVIDERS } from './retention-providers';
 import { RequestRepository } from './request.repository';
 import { RequestService } from './request.service';
 import { RequestsController } from './requests.controller';
@@ -50,7 +50,7 @@ import { RequestsController } from './requests.controller';
   providers: [
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
-    // Announcements go to the automation platforms' event subscriptions (event-*.ts).
+    // Requests announce through the event-subscription outbox (event-*.ts).
     { provide: RequestAnnouncements, useExisting: RequestEvents },
     ...EVENT_PROVIDERS,
     ...RETENTION_PROVIDERS,
