@@ -278,6 +278,19 @@ const BADGE_TONES = {
   disconnected: 'neutral',
   withdrawn: 'bad',
   revoked: 'neutral',
+  // Data-subject requests and their processors.
+  received: 'neutral',
+  identity_verification: 'warn',
+  waiting_on_processors: 'neutral',
+  completed: 'ok',
+  denied: 'bad',
+  cancelled: 'neutral',
+  awaiting_confirmation: 'warn',
+  open: 'warn',
+  done: 'ok',
+  overdue: 'bad',
+  due_soon: 'warn',
+  on_time: 'ok',
 };
 
 /** A status badge: colour and text (never colour alone). */
@@ -351,4 +364,61 @@ export function copyButton(text, label = 'Copy') {
     },
     label,
   );
+}
+
+// ------------------------------------------------------------------------------ request deadlines
+
+/** Statuses after which a data-subject request has no deadline left to run. */
+export const CLOSED_REQUEST_STATUSES = ['completed', 'denied', 'cancelled'];
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * A request's deadline in words, from the API's own count (days_left, overdue, paused): the console never
+ * recomputes a deadline. Tone: 'overdue' | 'due_soon' | 'on_time' | 'paused' | 'closed'.
+ */
+export function deadlineState(r) {
+  if (CLOSED_REQUEST_STATUSES.includes(r.status)) return { tone: 'closed', text: humanize(r.status) };
+  const days = Number(r.days_left);
+  let text;
+  if (r.overdue) text = `overdue by ${plural(Math.max(1, Math.abs(days)), 'day', 'days')}`;
+  else if (days <= 0) text = 'due today';
+  else if (days === 1) text = 'due tomorrow';
+  else text = `due in ${plural(days, 'day', 'days')}`;
+  if (r.paused) return { tone: 'paused', text: `clock paused (${text})` };
+  return { tone: r.overdue ? 'overdue' : r.due_soon ? 'due_soon' : 'on_time', text };
+}
+
+/** The deadline countdown as a badge (text and colour, never colour alone) with the date beside it. */
+export function deadlineBadge(r, { withDate = true } = {}) {
+  const state = deadlineState(r);
+  const tone = state.tone === 'closed' ? r.status : state.tone === 'paused' ? 'paused' : state.tone;
+  return h(
+    'span',
+    { class: 'deadline', 'data-deadline': state.tone },
+    badge(tone, state.text),
+    withDate && r.due_at && state.tone !== 'closed'
+      ? h('span', { class: 'muted' }, ' ', h('time', { datetime: r.due_at }, formatDate(r.due_at, false)))
+      : null,
+  );
+}
+
+/**
+ * A date input's value (yyyy-mm-dd, the user's own calendar day) as an ISO instant: today is now, an
+ * earlier day is its local noon (so the day survives any time zone). '' is undefined; nonsense is passed
+ * through for the API to name the field.
+ */
+export function isoFromDateInput(value) {
+  if (!value) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  if (value === todayInput()) return new Date().toISOString();
+  const d = new Date(`${value}T12:00:00`);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+/** Today as a date input's value, in the user's calendar. */
+export function todayInput() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
