@@ -52,6 +52,23 @@ describe('the requests console in a browser, in states the contract describes', 
       const url = new URL(req.url());
       calls.push({ method: req.method(), url: url.pathname + url.search, body: req.postDataJSON() });
       if (url.pathname === '/v1/requests/summary') return fulfil(route, requestSummary);
+      if (url.pathname === '/v1/requests' && req.method() === 'POST') {
+        const body = req.postDataJSON() as { changes?: { phone?: string } };
+        if (body.changes?.phone === 'not a number') {
+          return fulfil(
+            route,
+            {
+              type: 'about:blank',
+              title: 'Unprocessable Entity',
+              status: 422,
+              detail: 'The request is not valid.',
+              errors: [{ field: 'changes.phone', message: 'is not a valid phone number' }],
+            },
+            422,
+          );
+        }
+        return fulfil(route, { ...waitingView, type: 'rectification', status: 'identity_verification' }, 201);
+      }
       if (url.pathname === '/v1/requests') {
         const q = url.searchParams;
         const items = [waiting, overdue, paused].filter(
@@ -175,6 +192,55 @@ describe('the requests console in a browser, in states the contract describes', 
         evidence: 'Shredded the paper file on 3 December; certificate no. 77.',
         reference: 'TICKET-77',
       },
+    });
+  });
+
+  it('sends a rectification with its corrected identifiers and shows a refusal next to the field', async () => {
+    await signIn(page);
+    await page.goto(`${gw.baseUrl}/console/requests`);
+    const form = page.getByRole('form', { name: 'Record a request' });
+    await form.getByLabel('Type of request').selectOption('rectification');
+    await form.getByLabel('Identify the person by').selectOption('email');
+    await form.getByLabel('Phone, email or subject id').fill('jo@example.com');
+    await form.getByLabel('Received through').fill('email');
+    await form.getByLabel('Corrected phone').fill('not a number');
+    expect(await form.getByLabel(/Lift an existing restriction/).isVisible()).toBe(false);
+    await form.getByRole('button', { name: 'Record request' }).click();
+    const phone = form.getByLabel('Corrected phone');
+    await phone.and(page.locator('[aria-invalid="true"]')).waitFor();
+    await form.getByText('is not a valid phone number').waitFor();
+
+    await phone.fill('+49 1511 2345678');
+    await form.getByLabel('Corrected email').fill('jo.new@example.com');
+    await form.getByRole('button', { name: 'Record request' }).click();
+    await page.waitForURL(new RegExp(`/console/requests/${WAITING_ID}$`));
+    const posted = calls.filter((c) => c.method === 'POST').map((c) => c.body as Record<string, unknown>);
+    expect(posted[1]).toMatchObject({
+      type: 'rectification',
+      email: 'jo@example.com',
+      source: 'email',
+      changes: { phone: '+49 1511 2345678', email: 'jo.new@example.com' },
+    });
+    expect(Date.now() - Date.parse(posted[1].received_at as string)).toBeLessThan(60_000);
+    expect(posted[1]).not.toHaveProperty('verification');
+    expect(posted[1]).not.toHaveProperty('lift');
+  });
+
+  it('sends lift for a request to end a restriction', async () => {
+    await signIn(page);
+    await page.goto(`${gw.baseUrl}/console/requests`);
+    const form = page.getByRole('form', { name: 'Record a request' });
+    await form.getByLabel('Type of request').selectOption('restriction');
+    await form.getByLabel('Phone, email or subject id').fill('+49 1511 2345678');
+    await form.getByLabel(/Lift an existing restriction/).check();
+    await form.getByLabel('Verified by').fill('phone_callback');
+    await form.getByRole('button', { name: 'Record request' }).click();
+    await page.waitForURL(new RegExp(`/console/requests/${WAITING_ID}$`));
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({
+      type: 'restriction',
+      phone: '+49 1511 2345678',
+      lift: true,
+      verification: { method: 'phone_callback' },
     });
   });
 
