@@ -30,10 +30,12 @@ export function allowedActions(r, now = Date.now()) {
     verify: BEFORE_PROCESSING.includes(r.status) && !r.verification,
     // Extensions add up to two further months at most (Art. 12(3)), granted within the first month.
     extend: open && (r.extension?.months ?? 0) < 2 && firstMonth,
-    pause: BEFORE_PROCESSING.includes(r.status) && !r.paused,
+    // The clock stops only while the person is asked to prove who they are, and never once overdue.
+    pause: BEFORE_PROCESSING.includes(r.status) && !r.paused && !r.overdue,
     resume: open && Boolean(r.paused),
-    deny: [...BEFORE_PROCESSING, 'in_progress'].includes(r.status),
-    cancel: [...BEFORE_PROCESSING, 'in_progress'].includes(r.status),
+    // A denial or cancellation stops nothing already sent to processors; the history says so.
+    deny: open,
+    cancel: open,
   };
 }
 

@@ -106,6 +106,11 @@ function summaryCard(r) {
           )
         : null,
       r.denial_reason ? fact('Denied because', r.denial_reason) : null,
+      r.cancel_reason ? fact('Cancelled because', r.cancel_reason) : null,
+      r.duplicate_of
+        ? fact('Duplicate of', link(`/console/requests/${r.duplicate_of}`, r.duplicate_of.slice(0, 8)))
+        : null,
+      r.created_by ? fact('Recorded by', r.created_by) : null,
       r.completed_at ? fact('Completed', formatDate(r.completed_at)) : null,
     ),
   );
@@ -241,11 +246,7 @@ function exportCard(r) {
     h(
       'p',
       { class: 'export-links' },
-      h(
-        'a',
-        { class: 'btn', href: `${base}?format=json`, download: `request-${r.id}-export.json` },
-        'Download export (JSON)',
-      ),
+      h('a', { class: 'btn', href: `${base}?format=json`, download: true }, 'Download export (JSON)'),
       h(
         'a',
         { class: 'btn', href: `${base}?format=html`, target: '_blank', rel: 'noopener noreferrer' },
