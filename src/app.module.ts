@@ -8,6 +8,7 @@ import { PropagationModule } from './modules/propagation';
 import { VendorUsageModule } from './modules/propagation';
 import { InboxModule } from './modules/inbox';
 import { LedgerModule } from './modules/ledger';
+import { RequestIntakeModule, RequestsModule } from './modules/requests';
 import { VendorsModule } from './modules/vendors';
 import { WhatsAppModule } from './modules/whatsapp';
 import { ProblemFilter } from './platform/http/problem';
@@ -30,6 +31,9 @@ export class AppModule {
         // Binds the registry's VendorUsage port (global): the vendors module gets it without importing propagation.
         VendorUsageModule,
         VendorsModule,
+        RequestsModule,
+        // Binds the ledger's SubjectRequestIntake port (global): WhatsApp and CRM deletions reach the requests module.
+        RequestIntakeModule,
         ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

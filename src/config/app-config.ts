@@ -47,6 +47,8 @@ export interface AppConfig {
   bootstrapAdmin: { email: string; password: string } | null;
   inboxRetentionDays: number;
   consentConfigPath: string;
+  /** config/requests.json: request keywords, retention, due-soon and reminder days (REQUESTS_CONFIG_PATH). */
+  requestsConfigPath: string;
   /** Intake request body limit in bytes (Meta sends up to 3 MB). */
   webhookBodyLimit: number;
   apiBodyLimit: number;
@@ -204,6 +206,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     inboxRetentionDays: parseInteger(env, 'INBOX_RETENTION_DAYS', 30, 1, 3650),
     consentConfigPath: resolve(
       env.CONSENT_CONFIG_PATH ?? join(__dirname, '..', '..', 'config', 'consent.json'),
+    ),
+    requestsConfigPath: resolve(
+      env.REQUESTS_CONFIG_PATH ?? join(__dirname, '..', '..', 'config', 'requests.json'),
     ),
     webhookBodyLimit: parseInteger(env, 'WEBHOOK_BODY_LIMIT', 3 * 1024 * 1024, 1024, 50 * 1024 * 1024),
     apiBodyLimit: parseInteger(env, 'API_BODY_LIMIT', 2 * 1024 * 1024, 1024, 50 * 1024 * 1024),

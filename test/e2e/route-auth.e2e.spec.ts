@@ -108,6 +108,18 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'GET /v1/exports/ropa.json': 'registry:read',
   'GET /v1/exports/vendors.csv': 'registry:read',
   'GET /v1/registry/attention': 'registry:read',
+  'POST /v1/requests': 'requests:write',
+  'GET /v1/requests': 'requests:read',
+  'GET /v1/requests/summary': 'requests:read',
+  'GET /v1/requests/:id': 'requests:read',
+  'GET /v1/requests/:id/export': 'requests:read',
+  'POST /v1/requests/:id/verify': 'requests:verify',
+  'POST /v1/requests/:id/extend': 'requests:write',
+  'POST /v1/requests/:id/pause': 'requests:write',
+  'POST /v1/requests/:id/resume': 'requests:write',
+  'POST /v1/requests/:id/deny': 'requests:write',
+  'POST /v1/requests/:id/cancel': 'requests:write',
+  'POST /v1/requests/:id/tasks/:taskId/complete': 'requests:write',
 };
 
 interface Route {

@@ -2,7 +2,13 @@ import { SCOPES, type Scope } from '../../platform/http/scopes';
 import { isRole, ROLE_SCOPES, ROLES } from './roles';
 
 /** Person-level data and administration: what only some roles may reach. */
-const PERSON_DATA: Scope[] = ['subjects:read', 'consent:read'];
+const PERSON_DATA: Scope[] = [
+  'subjects:read',
+  'consent:read',
+  'requests:read',
+  'requests:write',
+  'requests:verify',
+];
 const ADMINISTRATION: Scope[] = ['keys:admin', 'users:admin', 'inbox:admin'];
 
 describe('ROLE_SCOPES', () => {
@@ -27,6 +33,11 @@ describe('ROLE_SCOPES', () => {
   it('keeps person-level data from CRM admins and viewers', () => {
     for (const role of ['crm_admin', 'viewer'] as const)
       for (const scope of PERSON_DATA) expect(ROLE_SCOPES[role]).not.toContain(scope);
+  });
+
+  it('lets a DPO handle data-subject requests end to end, verification included', () => {
+    for (const scope of ['requests:read', 'requests:write', 'requests:verify'] as Scope[])
+      expect(ROLE_SCOPES.dpo).toContain(scope);
   });
 
   it('lets a DPO read person-level data and the audit log, and write the registry', () => {

@@ -5,7 +5,7 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * What each console role may do, as API scopes (one authorisation model for keys and people).
- * Person-level data (timelines, lookups) is for DPOs and admins only.
+ * Person-level data (timelines, lookups, data-subject requests) is for DPOs and admins only.
  */
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   admin: SCOPES,
@@ -27,6 +27,9 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
     'audit:read',
     'overview:read',
     'connections:read',
+    'requests:read',
+    'requests:write',
+    'requests:verify',
   ],
   viewer: ['overview:read', 'connections:read', 'deliveries:read', 'registry:read'],
 };

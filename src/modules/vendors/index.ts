@@ -4,5 +4,7 @@ export { DpaService } from './dpa.service';
 export { VendorUsage } from './vendor-usage.port';
 export type { ConnectionStatsRow, EvidenceDeliveryRow } from './vendor-usage.port';
 export { VendorDirectory } from './vendor-directory';
+export { RecipientDirectory } from './recipient-directory';
+export type { RecipientFacts } from './recipient-directory';
 export { VendorsModule } from './vendors.module';
 export { DPA_MISSING } from './registry.types';

@@ -20,6 +20,7 @@ import { RegistryController } from './registry.controller';
 import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
 import { VendorRepository } from './vendor.repository';
 import { VendorDirectory } from './vendor-directory';
+import { RecipientDirectory } from './recipient-directory';
 import { VendorService } from './vendor.service';
 import { VendorsController } from './vendors.controller';
 
@@ -42,6 +43,7 @@ import { VendorsController } from './vendors.controller';
   controllers: [VendorsController, DpasController, ProcessingActivitiesController, RegistryController],
   providers: [
     VendorDirectory,
+    RecipientDirectory,
     VendorRepository,
     VendorSubProcessorRepository,
     DpaRepository,
@@ -54,6 +56,6 @@ import { VendorsController } from './vendors.controller';
     AttentionService,
     DpaDocumentParser,
   ],
-  exports: [VendorDirectory, DpaGate, DpaService, AttentionService],
+  exports: [VendorDirectory, RecipientDirectory, DpaGate, DpaService, AttentionService],
 })
 export class VendorsModule {}

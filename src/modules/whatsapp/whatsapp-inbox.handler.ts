@@ -4,8 +4,10 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../inbox';
-import { LedgerService } from '../ledger';
+import { loadRequestsConfig } from '../../config/requests-config';
+import { LedgerService, SubjectRequestIntake } from '../ledger';
 import { loadConsentRules, type ConsentRules } from './consent-rules';
+import { buildRequestKeywords, type RequestKeywords } from './request-keywords';
 import { parseWhatsAppEnvelope } from './whatsapp-payload.parser';
 import type { WhatsAppItem } from './whatsapp.types';
 
@@ -21,6 +23,7 @@ const CHANNEL = 'whatsapp';
 export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
   private readonly logger = new Logger(WhatsAppInboxHandler.name);
   readonly rules: ConsentRules;
+  readonly requestKeywords: RequestKeywords;
 
   constructor(
     private readonly inbox: InboxService,
@@ -28,8 +31,14 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
     private readonly metrics: MetricsService,
     private readonly crypto: CryptoService,
     @Inject(APP_CONFIG) config: AppConfig,
+    // Declared by the ledger, provided by the requests module: requests commit with the inbox row.
+    private readonly intake: SubjectRequestIntake,
   ) {
     this.rules = loadConsentRules(config.consentConfigPath);
+    this.requestKeywords = buildRequestKeywords(
+      loadRequestsConfig(config.requestsConfigPath),
+      config.requestsConfigPath,
+    );
   }
 
   onModuleInit(): void {
@@ -60,15 +69,55 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
       );
       return { items: 0, unparseable: 1 };
     }
-    const items = parseWhatsAppEnvelope(body, this.rules);
+    const items = parseWhatsAppEnvelope(body, this.rules, this.requestKeywords);
     const summary: Record<string, number> = { items: items.length };
     const count = (key: string) => (summary[key] = (summary[key] ?? 0) + 1);
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       const outcome = await this.apply(manager, delivery, item);
       count(outcome);
       this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: outcome });
+      if (item.request) {
+        await this.receiveRequest(manager, delivery, item, index);
+        count('subject_request');
+        this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: 'subject_request' });
+      }
     }
     return summary;
+  }
+
+  /**
+   * A request keyword from the person's own number: a request verified by its origin, received in this
+   * transaction (it commits with the inbox row, and a replay of the row finds it by its dedupe key). The key
+   * holds the wamid's blind index, never the wamid, and the item's index when a message has no wamid.
+   */
+  private async receiveRequest(
+    manager: EntityManager,
+    delivery: StoredInboxDelivery,
+    item: WhatsAppItem,
+    index: number,
+  ): Promise<void> {
+    const match = item.request;
+    if (!match) return;
+    const wamid = typeof item.evidence.wamid === 'string' ? item.evidence.wamid : null;
+    const messageKey = wamid
+      ? this.crypto.blindIndex('wa_request_message', wamid).toString('hex').slice(0, 32)
+      : `item${index}`;
+    await this.intake.receive(manager, {
+      type: match.type,
+      origin: 'whatsapp',
+      dedupeKey: `whatsapp:${delivery.id}:${messageKey}`,
+      subjectId: null,
+      identities: item.identities,
+      // When the person sent it (Meta's timestamp): the deadline runs from there, never later.
+      receivedAt: item.capturedAt ?? delivery.receivedAt,
+      originConnectionId: null,
+      originEvidence: {
+        inbox_id: delivery.id,
+        keyword_language: match.language,
+        keyword: match.keyword,
+        phone_number_id: item.phoneNumberId,
+      },
+    });
   }
 
   private async apply(

@@ -7,6 +7,7 @@ import {
   type ConsentDirection,
   type ConsentRules,
 } from './consent-rules';
+import { matchRequestKeyword, type RequestKeywordMatch, type RequestKeywords } from './request-keywords';
 import type { WhatsAppItem, WhatsAppItemType, WhatsAppSignal } from './whatsapp.types';
 
 type JsonObject = Record<string, unknown>;
@@ -32,7 +33,11 @@ interface ChangeContext {
  * value-level error, each classified as a consent signal. Never throws: the raw body is already stored, and
  * an exception here would turn a malformed or novel payload into a retry loop instead of a recorded no-op.
  */
-export function parseWhatsAppEnvelope(body: unknown, rules: ConsentRules): WhatsAppItem[] {
+export function parseWhatsAppEnvelope(
+  body: unknown,
+  rules: ConsentRules,
+  requestKeywords: RequestKeywords = new Map(),
+): WhatsAppItem[] {
   if (!isObject(body)) return [];
   // Other Graph products (Messenger "page", Instagram) share the envelope; their items are not ours.
   if (body.object !== undefined && body.object !== 'whatsapp_business_account') return [];
@@ -50,7 +55,7 @@ export function parseWhatsAppEnvelope(body: unknown, rules: ConsentRules): Whats
         contacts: objects(value.contacts),
       };
       for (const message of objects(value.messages)) {
-        items.push(safely('message', context, () => parseMessage(message, context, rules)));
+        items.push(safely('message', context, () => parseMessage(message, context, rules, requestKeywords)));
       }
       for (const status of objects(value.statuses)) {
         items.push(safely('status', context, () => parseStatus(status, context)));
@@ -68,7 +73,12 @@ export function parseWhatsAppEnvelope(body: unknown, rules: ConsentRules): Whats
   return items;
 }
 
-function parseMessage(message: JsonObject, context: ChangeContext, rules: ConsentRules): WhatsAppItem {
+function parseMessage(
+  message: JsonObject,
+  context: ChangeContext,
+  rules: ConsentRules,
+  requestKeywords: RequestKeywords,
+): WhatsAppItem {
   const wamid = nonEmptyString(message.id);
   const type = nonEmptyString(message.type);
   const from = idString(message.from);
@@ -107,6 +117,13 @@ function parseMessage(message: JsonObject, context: ChangeContext, rules: Consen
   let signal = classifyMessage(message, type, context, rules, evidence, sealed);
   // Without a wamid the item cannot be de-duplicated across Meta's retries, so it must not change consent.
   if (!wamid) signal = none('message without id');
+  // A request keyword is a request of its own, beside whatever consent meaning the text has (none, unless
+  // the business lists the same words as a STOP); it too needs a wamid and a person.
+  const request = wamid && identities.size > 0 ? requestIn(message, type, requestKeywords) : null;
+  if (request) {
+    put(evidence, 'request_type', request.type);
+    put(evidence, 'request_keyword_language', request.language);
+  }
   return {
     itemType: 'message',
     sourceEventId: wamid ? `msg:${wamid}` : null,
@@ -116,9 +133,20 @@ function parseMessage(message: JsonObject, context: ChangeContext, rules: Consen
     capturedAt: unixSeconds(message.timestamp),
     identities: identities.list(),
     signal: requireSubject(signal, identities),
+    request,
     evidence,
     sealedEvidence: sealed,
   };
+}
+
+function requestIn(
+  message: JsonObject,
+  type: string | null,
+  keywords: RequestKeywords,
+): RequestKeywordMatch | null {
+  if (type !== 'text' || keywords.size === 0) return null;
+  const body = isObject(message.text) ? nonEmptyString(message.text.body) : null;
+  return body === null ? null : matchRequestKeyword(body, keywords);
 }
 
 function classifyMessage(

@@ -1,4 +1,5 @@
 import type { ConsentMethod, IdentityInput } from '../ledger';
+import type { RequestKeywordMatch } from './request-keywords';
 
 /** What one webhook item means for consent. */
 export type WhatsAppSignal =
@@ -31,6 +32,8 @@ export interface WhatsAppItem {
   /** The person's identifiers found in the item (wa_id, BSUID user_id, parent_user_id). */
   identities: IdentityInput[];
   signal: WhatsAppSignal;
+  /** A text message that is a data-subject request keyword (config/requests.json); absent otherwise. */
+  request?: RequestKeywordMatch | null;
   /** Non-personal evidence kept in clear: wamid, WABA id, phone_number_id, types, button payload ids, error codes, keyword language. */
   evidence: Record<string, string | number | boolean | null>;
   /** Personal evidence (message text, profile name, contact wa_id): stored encrypted. */

@@ -5,6 +5,7 @@ import { Registry1764600000000 } from './migrations/1764600000000-registry';
 import { ConsoleAuthAudit1764600001000 } from './migrations/1764600001000-console-auth-audit';
 import { CrmRecords1765000000000 } from './migrations/1765000000000-crm-records';
 import { SubjectMerge1765000001000 } from './migrations/1765000001000-subject-merge';
+import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-data-subject-requests';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   ConsoleAuthAudit1764600001000,
   CrmRecords1765000000000,
   SubjectMerge1765000001000,
+  DataSubjectRequests1766000002000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

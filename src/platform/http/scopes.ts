@@ -15,6 +15,11 @@ export const SCOPES = [
   'audit:read',
   'users:admin',
   'overview:read',
+  'requests:read',
+  'requests:write',
+  // Records how a requester's identity was verified: a separate scope, so an automation key that files
+  // requests cannot also vouch for who made them.
+  'requests:verify',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { CryptoService } from '../../platform/crypto/crypto.service';
+import { IdentityService, normalisePhone } from '../ledger';
+import type { RequestIdentifierKind } from './requests.types';
+
+/** What a request was made with, normalised, sealed and blind-indexed as the ledger keeps identifiers. */
+export interface SealedIdentifier {
+  kind: RequestIdentifierKind;
+  hash: Buffer | null;
+  ciphertext: Buffer | null;
+  keyId: string | null;
+}
+
+export interface Contact {
+  phone?: string;
+  email?: string;
+}
+
+/** A phone number for display: its calling code and last three digits (+49 ••• ••• 789). */
+export function maskPhone(e164: string): string {
+  const digits = e164.replace(/\D/g, '');
+  if (digits.length < 6) return '•••';
+  const country = parsePhoneNumberFromString(e164)?.countryCallingCode ?? digits.slice(0, 2);
+  return `+${country} ••• ••• ${digits.slice(-3)}`;
+}
+
+/** An email address for display: its first letter and its domain (j•••@example.com). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '•••';
+  return `${email[0]}•••${email.slice(at)}`;
+}
+
+/** Seals, opens and masks the identifiers and free texts of requests. */
+@Injectable()
+export class RequestIdentifiers {
+  constructor(
+    private readonly crypto: CryptoService,
+    private readonly identities: IdentityService,
+  ) {}
+
+  /** The identifier sealed and blind-indexed under the ledger's namespace for its kind. */
+  seal(kind: 'phone' | 'email' | 'wa_id', value: string): SealedIdentifier {
+    const [prepared] = this.identities.prepare([{ kind, value }]);
+    const normalised = prepared?.normalised ?? value.trim();
+    const sealed = this.crypto.seal(normalised);
+    return {
+      kind,
+      hash: prepared?.hash ?? null,
+      ciphertext: sealed.ciphertext,
+      keyId: sealed.keyId,
+    };
+  }
+
+  sealText(text: string): { ciphertext: Buffer; keyId: string } {
+    return this.crypto.seal(text);
+  }
+
+  openText(ciphertext: Buffer | null, keyId: string | null): string | null {
+    if (!ciphertext || !keyId) return null;
+    return this.crypto.openText({ ciphertext, keyId });
+  }
+
+  /** Where an announcement may reach the person: the phone or email the request was made with. */
+  contactOf(
+    kind: RequestIdentifierKind | null,
+    ciphertext: Buffer | null,
+    keyId: string | null,
+  ): Contact | undefined {
+    const value = this.openText(ciphertext, keyId);
+    if (!value || !kind) return undefined;
+    switch (kind) {
+      case 'phone':
+        return { phone: value };
+      case 'wa_id': {
+        const phone = normalisePhone(`+${value}`);
+        return phone ? { phone } : undefined;
+      }
+      case 'email':
+        return { email: value };
+      case 'subject_id':
+        return undefined;
+    }
+  }
+
+  /** The request's identifier for display, or null (a subject id, or forgotten). */
+  masked(kind: RequestIdentifierKind | null, ciphertext: Buffer | null, keyId: string | null): string | null {
+    const contact = this.contactOf(kind, ciphertext, keyId);
+    if (contact?.phone) return maskPhone(contact.phone);
+    if (contact?.email) return maskEmail(contact.email);
+    return null;
+  }
+
+  static sha256Hex(text: string): string {
+    return CryptoService.sha256Hex(text);
+  }
+}
