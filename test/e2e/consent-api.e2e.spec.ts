@@ -107,6 +107,7 @@ describe('the consent API', () => {
       const result = await record(body);
       expect(result).toEqual({
         event_id: body.event_id,
+        status: 'recorded',
         ledger_event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         subject_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         effect: 'changed',

@@ -426,7 +426,7 @@ describe('the consent ledger against PostgreSQL', () => {
       ).toEqual([]);
     });
 
-    it('stores the id of the key beside each ciphertext', async () => {
+    it("labels each ciphertext with the person's own key, itself wrapped by the current master key", async () => {
       const { subjectId, eventId } = await record(
         consentInput({ sealedEvidence: { text_body: 'STOP please secret text' } }),
       );
@@ -439,9 +439,13 @@ describe('the consent ledger against PostgreSQL', () => {
       const [event] = await db.query<{ key_id: string }>(`SELECT key_id FROM consent_event WHERE id = $1`, [
         eventId,
       ]);
-      expect(identities.map((i) => i.key_id)).toEqual(identities.map(() => currentKeyId));
+      const [key] = await db.query<{ key_id: string }>(`SELECT key_id FROM subject_key WHERE subject_id = $1`, [
+        subjectId,
+      ]);
+      expect(identities.map((i) => i.key_id)).toEqual(identities.map(() => `sk:${subjectId}`));
       expect(identities.length).toBeGreaterThan(0);
-      expect(event.key_id).toBe(currentKeyId);
+      expect(event.key_id).toBe(`sk:${subjectId}`);
+      expect(key.key_id).toBe(currentKeyId);
     });
 
     describe('after the encryption key is rotated', () => {
@@ -456,10 +460,13 @@ describe('the consent ledger against PostgreSQL', () => {
             BLIND_INDEX_KEY: config.crypto.blindIndexKey.toString('base64'),
           }),
         );
+      /** The person's phone identity and their wrapped data key. */
       const storedIdentity = async (subjectId: string) =>
         (
-          await db.query<{ value_ciphertext: Buffer; key_id: string }>(
-            `SELECT value_ciphertext, key_id FROM subject_identity WHERE subject_id = $1 AND kind = 'phone'`,
+          await db.query<{ value_ciphertext: Buffer; wrapped_key: Buffer; key_id: string }>(
+            `SELECT si.value_ciphertext, sk.wrapped_key, sk.key_id
+               FROM subject_identity si JOIN subject_key sk ON sk.subject_id = si.subject_id
+              WHERE si.subject_id = $1 AND si.kind = 'phone'`,
             [subjectId],
           )
         )[0];
@@ -473,18 +480,17 @@ describe('the consent ledger against PostgreSQL', () => {
         );
 
         expect(rotated.currentKeyId).not.toBe(stored.key_id);
-        expect(rotated.openText({ ciphertext: stored.value_ciphertext, keyId: stored.key_id })).toBe(
-          `+${waId}`,
-        );
+        const dataKey = rotated.open({ ciphertext: stored.wrapped_key, keyId: stored.key_id });
+        expect(CryptoService.openWith(dataKey, stored.value_ciphertext).toString()).toBe(`+${waId}`);
       });
 
       it('cannot open them once the previous key is no longer configured', async () => {
         const { subjectId } = await record(consentInput());
         const stored = await storedIdentity(subjectId);
 
-        expect(() =>
-          rotatedCrypto('').open({ ciphertext: stored.value_ciphertext, keyId: stored.key_id }),
-        ).toThrow(stored.key_id);
+        expect(() => rotatedCrypto('').open({ ciphertext: stored.wrapped_key, keyId: stored.key_id })).toThrow(
+          stored.key_id,
+        );
       });
     });
   });

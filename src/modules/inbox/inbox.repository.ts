@@ -213,6 +213,22 @@ export class InboxRepository {
     return result.affected ?? 0;
   }
 
+  /**
+   * Drops the raw bodies (and signatures) of these deliveries now, as the retention purge does, in the caller's
+   * transaction (a person's erasure); returns how many still had one.
+   */
+  async purgeBodiesOf(manager: EntityManager, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await manager
+      .createQueryBuilder()
+      .update(InboxEntity)
+      .set({ rawBody: null, signature: null, purgedAt: () => 'now()' })
+      .where('id = ANY(:ids)', { ids })
+      .andWhere('raw_body IS NOT NULL')
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Ids of deliveries whose body is still stored, optionally only these ids and/or one provider. */
   async replayable(filter: { ids?: string[]; provider?: InboxProvider }): Promise<string[]> {
     const query = this.inbox.createQueryBuilder('i').select('i.id', 'id').where('i.raw_body IS NOT NULL');

@@ -107,6 +107,14 @@ export class InboxService {
     return this.inbox.purgeBodiesOlderThan(this.config.inboxRetentionDays);
   }
 
+  /**
+   * Purges these deliveries' raw bodies now (a person's erasure: no raw body of theirs may remain), in the caller's
+   * transaction; the digest stays on the events. Returns how many bodies were purged.
+   */
+  purgeBodies(manager: EntityManager, inboxIds: string[]): Promise<number> {
+    return this.inbox.purgeBodiesOf(manager, inboxIds);
+  }
+
   /** Marks every delivery of a provider (or one) for processing again (a parser fix, a new rule). */
   async replay(filter: { ids?: string[]; provider?: InboxProvider }): Promise<number> {
     const ids = await this.inbox.replayable(filter);

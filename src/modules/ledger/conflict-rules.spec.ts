@@ -1,4 +1,11 @@
-import { decide, effectiveState, supersedes, type IncomingEvent, type StateRow } from './conflict-rules';
+import {
+  blockedBy,
+  decide,
+  effectiveState,
+  supersedes,
+  type IncomingEvent,
+  type StateRow,
+} from './conflict-rules';
 import { ALL_SCOPES, type ConsentStatus, type EventEffect } from './ledger.types';
 
 const BASE = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -269,5 +276,39 @@ describe(decide.name, () => {
       const rows = [granted(NUMBER_A, 0), withdrawn(ALL_SCOPES, 5)];
       expect(decide(event(NUMBER_A, 'withdrawn', 10), rows).effect).toBe('confirmed');
     });
+  });
+});
+
+describe(blockedBy.name, () => {
+  const none = { erasureRequested: false, objected: false };
+  const objected = { erasureRequested: false, objected: true };
+  const erasing = { erasureRequested: true, objected: false };
+
+  it('blocks a CRM grant after an objection', () => {
+    expect(blockedBy(objected, { status: 'granted', actor: 'crm' })).toBe('objection');
+  });
+
+  it('blocks an automation grant after an objection', () => {
+    expect(blockedBy(objected, { status: 'granted', actor: 'automation' })).toBe('objection');
+  });
+
+  it('blocks an admin grant after an objection', () => {
+    expect(blockedBy(objected, { status: 'granted', actor: 'admin' })).toBe('objection');
+  });
+
+  it("lets the person's own opt-in count after an objection", () => {
+    expect(blockedBy(objected, { status: 'granted', actor: 'subject' })).toBeNull();
+  });
+
+  it('never blocks a withdrawal', () => {
+    expect(blockedBy({ erasureRequested: true, objected: true }, { status: 'withdrawn', actor: 'crm' })).toBeNull();
+  });
+
+  it('blocks a CRM grant once erasure is requested, naming the erasure', () => {
+    expect(blockedBy(erasing, { status: 'granted', actor: 'crm' })).toBe('erasure_requested');
+  });
+
+  it('blocks nothing for a person without objection or erasure request', () => {
+    expect(blockedBy(none, { status: 'granted', actor: 'crm' })).toBeNull();
   });
 });

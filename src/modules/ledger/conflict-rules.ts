@@ -1,4 +1,10 @@
-import { ALL_SCOPES, type ConsentStatus, type EventEffect } from './ledger.types';
+import {
+  ALL_SCOPES,
+  type ConsentActor,
+  type ConsentStatus,
+  type EventEffect,
+  type SubjectRightsFlags,
+} from './ledger.types';
 
 /** The current state of one subject × purpose × channel × scope. */
 export interface StateRow {
@@ -74,4 +80,19 @@ export function decide(event: IncomingEvent, rows: readonly StateRow[]): Decisio
   }
   if (writes.length === 0) return { effect: 'stale', writes };
   return { effect: changed ? 'changed' : 'confirmed', writes };
+}
+
+/**
+ * Why a grant changes nothing although it is newer: after an objection to direct marketing (Art. 21(3)) or an
+ * erasure request, only the person's own new opt-in counts; grants a CRM, an automation or an admin reports are
+ * recorded `stale`, with this reason as evidence. Null: the conflict rules decide as usual.
+ */
+export function blockedBy(
+  flags: Pick<SubjectRightsFlags, 'erasureRequested' | 'objected'>,
+  event: { status: ConsentStatus; actor: ConsentActor },
+): 'objection' | 'erasure_requested' | null {
+  if (event.status !== 'granted' || event.actor === 'subject') return null;
+  if (flags.erasureRequested) return 'erasure_requested';
+  if (flags.objected) return 'objection';
+  return null;
 }

@@ -11,8 +11,10 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface RecordedEvent {
   event_id: string;
-  ledger_event_id: string;
-  subject_id: string;
+  /** recorded (or a duplicate); suppressed: an erased person's identifier, nothing stored. */
+  status: 'recorded' | 'suppressed';
+  ledger_event_id: string | null;
+  subject_id: string | null;
   effect: string;
   duplicate: boolean;
 }
@@ -101,10 +103,12 @@ export class ConsentCommandService {
             evidence: { api_key_id: principal.keyId, api_key_name: principal.name, event_id: e.event_id },
             sealedEvidence: e.evidence as Record<string, EvidenceValue> | undefined,
           });
+          const suppressed = result.effect === 'suppressed';
           out.push({
             event_id: e.event_id,
-            ledger_event_id: result.eventId,
-            subject_id: result.subjectId,
+            status: suppressed ? 'suppressed' : 'recorded',
+            ledger_event_id: suppressed ? null : result.eventId,
+            subject_id: suppressed ? null : result.subjectId,
             effect: result.effect,
             duplicate: result.duplicate,
           });

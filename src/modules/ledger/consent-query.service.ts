@@ -14,6 +14,7 @@ import { IdentityService } from './identity.service';
 import { ConsentRequestInvalidError, PersonNotFoundError } from './ledger.errors';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.service';
 import { ALL_SCOPES, type ConsentStatus, type IdentityKind } from './ledger.types';
+import { SuppressionRepository } from './suppression.repository';
 
 export interface SubjectLookup {
   phone?: string;
@@ -27,7 +28,7 @@ export interface CheckQuery extends SubjectLookup {
   scope?: string;
 }
 
-export type CheckReason = 'consent_granted' | 'consent_withdrawn' | 'no_consent';
+export type CheckReason = 'consent_granted' | 'consent_withdrawn' | 'no_consent' | 'erased' | 'restricted';
 
 export interface CheckResult {
   allowed: boolean;
@@ -44,9 +45,13 @@ interface FullStateRow extends StateRow {
   eventId: string;
 }
 
+/** What a person's rights make of every check, whatever their consent (erased outranks restricted). */
+type RightsFlag = 'erased' | 'restricted' | null;
+
 interface CachedSubject {
   subjectId: string | null;
   rows: FullStateRow[];
+  flag: RightsFlag;
 }
 
 /** A known person in the in-memory projection, reachable by every cached key that names them. */
@@ -58,7 +63,13 @@ interface Entry extends CachedSubject {
 const NOBODY: CachedSubject = Object.freeze({
   subjectId: null,
   rows: Object.freeze([]) as unknown as FullStateRow[],
+  flag: null,
 });
+/** Nobody is known by the identifier, but an erased person was: it is on the suppression list. */
+const SUPPRESSED: CachedSubject = Object.freeze({ ...NOBODY, flag: 'erased' });
+
+const flagOf = (r: { erased: boolean | null; restricted: boolean | null }): RightsFlag =>
+  r.erased ? 'erased' : r.restricted ? 'restricted' : null;
 
 /** "Nobody is known by this": remembered this long (a new identity's NOTIFY forgets it sooner). */
 const NOBODY_TTL_MS = 60_000;
@@ -93,6 +104,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private readonly byKey = new Map<string, Entry>();
   private readonly bySubject = new Map<string, Entry>();
   private readonly nobody = new Map<string, number>();
+  /** Identifiers nobody is known by that are suppressed (an erased person's), until when that is trusted. */
+  private readonly suppressed = new Map<string, number>();
   /** Bumped on every invalidation, so a read that overlapped one is not cached (it may predate the change). */
   private invalidations = 0;
   /** Bumped whenever the LISTEN connection is lost: a load that began before it must not be installed. */
@@ -105,6 +118,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
 
   constructor(
     private readonly projection: ConsentStateRepository,
+    private readonly suppressions: SuppressionRepository,
     private readonly identities: IdentityService,
     private readonly metrics: MetricsService,
     private readonly listener: NotificationListener,
@@ -143,6 +157,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     this.byKey.clear();
     this.bySubject.clear();
     this.nobody.clear();
+    this.suppressed.clear();
   }
 
   private evict(entry: Entry) {
@@ -162,6 +177,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     this.invalidations++;
     this.loadDirty?.add(key);
     this.nobody.delete(key);
+    this.suppressed.delete(key);
     const entry = this.byKey.get(key);
     if (entry) this.evict(entry);
   }
@@ -174,11 +190,11 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /** Keeps a person read from the database (one key, or by subject id when key is null). */
-  private install(subjectId: string, rows: FullStateRow[], key: string | null): void {
+  private install(subjectId: string, rows: FullStateRow[], flag: RightsFlag, key: string | null): void {
     let entry = this.bySubject.get(subjectId);
     if (!entry) {
       if (this.bySubject.size >= INDEX_MAX_SUBJECTS) return;
-      entry = { subjectId, rows, keys: [] };
+      entry = { subjectId, rows, flag, keys: [] };
       this.bySubject.set(subjectId, entry);
     }
     if (key && this.byKey.get(key) !== entry) {
@@ -200,13 +216,15 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       for (;;) {
         const rows = await this.projection.loadBatch(after, LOAD_BATCH, LOOKUP_KINDS);
         if (generation !== this.generation || !this.listener.live) return;
-        const batch = new Map<string, { rows: FullStateRow[]; keys: string[] }>();
+        const batch = new Map<string, { rows: FullStateRow[]; keys: string[]; flag: RightsFlag }>();
         for (const r of rows) {
           let subject = batch.get(r.subject_id);
-          if (!subject) batch.set(r.subject_id, (subject = { rows: [], keys: [] }));
+          if (!subject) batch.set(r.subject_id, (subject = { rows: [], keys: [], flag: null }));
           if (r.kind !== null && r.value_hash !== null) {
             subject.keys.push(IdentityService.cacheKey(r.kind as IdentityKind, r.value_hash));
-          } else if (r.status !== null) {
+          } else {
+            subject.flag = flagOf(r);
+            if (r.status === null) continue;
             subject.rows.push({
               purpose: this.intern(r.purpose as string),
               channel: this.intern(r.channel as string),
@@ -224,7 +242,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
           if (dirty.has(subjectId) || subject.keys.some((k) => dirty.has(k))) continue;
           if (this.bySubject.has(subjectId)) continue;
           if (this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
-          const entry: Entry = { subjectId, rows: subject.rows, keys: subject.keys };
+          const entry: Entry = { subjectId, rows: subject.rows, flag: subject.flag, keys: subject.keys };
           this.bySubject.set(subjectId, entry);
           for (const key of subject.keys) this.byKey.set(key, entry);
         }
@@ -273,8 +291,14 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       lookup.kind === 'subject'
         ? await this.projection.statesOfSubject(lookup.key.slice('subject:'.length))
         : await this.projection.statesOfIdentity(lookup.kind, lookup.hash as Buffer);
+    if (rows.length === 0 && lookup.kind !== 'subject') {
+      // Nobody is known by it: an erased person's identifier still answers erased (rare: memoised below).
+      const [suppressed] = await this.suppressions.activeAmong([lookup.kind], [lookup.hash as Buffer]);
+      if (suppressed) return SUPPRESSED;
+    }
     return {
       subjectId: rows[0]?.subject_id ?? null,
+      flag: rows[0] ? flagOf(rows[0]) : null,
       rows: rows
         .filter((r) => r.status !== null)
         .map((r) => ({
@@ -297,8 +321,11 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         ? this.bySubject.get(key.key.slice('subject:'.length).toLowerCase())
         : this.byKey.get(key.key);
     if (entry) return entry;
-    const until = this.nobody.get(key.kind === 'subject' ? key.key.toLowerCase() : key.key);
+    const nobodyKey = key.kind === 'subject' ? key.key.toLowerCase() : key.key;
+    const until = this.nobody.get(nobodyKey);
     if (until !== undefined && until > now) return NOBODY;
+    const suppressedUntil = this.suppressed.get(nobodyKey);
+    if (suppressedUntil !== undefined && suppressedUntil > now) return SUPPRESSED;
     return undefined;
   }
 
@@ -318,10 +345,11 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       generation === this.generation
     ) {
       if (loaded.subjectId) {
-        this.install(loaded.subjectId, loaded.rows, key.kind === 'subject' ? null : key.key);
+        this.install(loaded.subjectId, loaded.rows, loaded.flag, key.kind === 'subject' ? null : key.key);
       } else {
-        if (this.nobody.size >= NOBODY_MAX) this.nobody.clear();
-        this.nobody.set(key.kind === 'subject' ? key.key.toLowerCase() : key.key, now + NOBODY_TTL_MS);
+        const memo = loaded === SUPPRESSED ? this.suppressed : this.nobody;
+        if (memo.size >= NOBODY_MAX) memo.clear();
+        memo.set(key.kind === 'subject' ? key.key.toLowerCase() : key.key, now + NOBODY_TTL_MS);
       }
     }
     return loaded;
@@ -332,10 +360,22 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     const channel = query.channel ?? 'whatsapp';
     const scope = query.scope ?? ALL_SCOPES;
     const subject = await this.resolve(query);
+    if (subject.flag === 'erased') {
+      this.metrics.consentChecks.inc({ allowed: 'false' });
+      return { allowed: false, status: 'unknown', reason: 'erased', scope, captured_at: null };
+    }
     const rows = subject.rows.filter((r) => r.purpose === purpose && r.channel === channel);
     const state = scope === ALL_SCOPES ? strictestOverAll(rows) : effectiveState(rows, scope);
-    const result: CheckResult = state
+    const result: CheckResult = subject.flag
       ? {
+          allowed: false,
+          status: state?.status ?? 'unknown',
+          reason: subject.flag,
+          scope,
+          captured_at: state ? state.capturedAt.toISOString() : null,
+        }
+      : state
+        ? {
           allowed: state.status === 'granted',
           status: state.status,
           reason: state.status === 'granted' ? 'consent_granted' : 'consent_withdrawn',

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ConsentStateEntity } from './entities/consent-state.entity';
-import type { ConsentStatus } from './ledger.types';
+import type { ConsentStatus, SubjectRightsFlags } from './ledger.types';
 
 /** One state row of a person as the read side holds it (null columns: a person without any state). */
 export interface SubjectStateRow {
@@ -16,6 +16,9 @@ export interface SubjectStateRow {
   captured_at: Date | null;
   source: string | null;
   event_id: string | null;
+  /** Erasure requested or done (the check answers erased). */
+  erased: boolean;
+  restricted: boolean;
 }
 
 /** A row of the projection's bulk load: a state row (kind null) or an identity key row (state columns null). */
@@ -70,21 +73,39 @@ export class ConsentStateRepository {
     channel: string,
   ): Promise<{
     mergedInto: string | null;
+    flags: SubjectRightsFlags;
     rows: Pick<ConsentStateEntity, 'scope' | 'status' | 'capturedAt'>[];
   }> {
-    const rows: { scope: string; status: ConsentStatus; captured_at: Date; merged_into: string | null }[] =
-      await manager.query(
-        `SELECT scope, status, captured_at, NULL::uuid AS merged_into FROM consent_state
-          WHERE subject_id = $1 AND purpose = $2 AND channel = $3
-         UNION ALL
-         SELECT NULL, NULL, NULL, merged_into FROM subject WHERE id = $1 AND merged_into IS NOT NULL`,
-        [subjectId, purpose, channel],
-      );
-    const merged = rows.find((r) => r.merged_into !== null);
+    const rows: {
+      scope: string;
+      status: ConsentStatus;
+      captured_at: Date;
+      person: boolean | null;
+      merged_into: string | null;
+      erased: boolean | null;
+      erasure_requested: boolean | null;
+      objected: boolean | null;
+    }[] = await manager.query(
+      `SELECT scope, status, captured_at, NULL::boolean AS person, NULL::uuid AS merged_into, NULL::boolean AS erased,
+              NULL::boolean AS erasure_requested, NULL::boolean AS objected
+         FROM consent_state
+        WHERE subject_id = $1 AND purpose = $2 AND channel = $3
+       UNION ALL
+       SELECT NULL, NULL, NULL, true, merged_into, erased_at IS NOT NULL, erasure_requested_at IS NOT NULL,
+              objected_at IS NOT NULL
+         FROM subject WHERE id = $1`,
+      [subjectId, purpose, channel],
+    );
+    const person = rows.find((r) => r.person);
     return {
-      mergedInto: merged?.merged_into ?? null,
+      mergedInto: person?.merged_into ?? null,
+      flags: {
+        erased: person?.erased ?? false,
+        erasureRequested: person?.erasure_requested ?? false,
+        objected: person?.objected ?? false,
+      },
       rows: rows
-        .filter((r) => r.merged_into === null)
+        .filter((r) => !r.person)
         .map((r) => ({ scope: r.scope, status: r.status, capturedAt: r.captured_at })),
     };
   }
@@ -138,13 +159,14 @@ export class ConsentStateRepository {
   async loadBatch(after: string, limit: number, kinds: readonly string[]): Promise<ProjectionLoadRow[]> {
     const { rows } = await this.pool.query<ProjectionLoadRow>(
       `WITH b AS (
-         SELECT id FROM subject WHERE id > $1 AND erased_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT $2
+         SELECT id, erasure_requested_at IS NOT NULL AS erased, restricted_at IS NOT NULL AS restricted
+           FROM subject WHERE id > $1 AND erased_at IS NULL AND merged_into IS NULL ORDER BY id LIMIT $2
        )
        SELECT b.id AS subject_id, NULL::text AS kind, NULL::bytea AS value_hash, cs.purpose, cs.channel,
-              cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
+              cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id, b.erased, b.restricted
          FROM b LEFT JOIN consent_state cs ON cs.subject_id = b.id
        UNION ALL
-       SELECT si.subject_id, si.kind, si.value_hash, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       SELECT si.subject_id, si.kind, si.value_hash, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, false
          FROM b JOIN subject_identity si ON si.subject_id = b.id
         WHERE si.kind = ANY($3::text[])`,
       [after, limit, kinds],
@@ -154,23 +176,26 @@ export class ConsentStateRepository {
 
   /**
    * raw SQL: the consent check's read of a person not in memory (hot path, one round trip). An id merged
-   * into another person answers for that person (subject_id is theirs).
+   * into another person answers for that person (subject_id is theirs); an erased person answers erased.
    */
   statesOfSubject(subjectId: string): Promise<SubjectStateRow[]> {
     return this.dataSource.query(
-      `SELECT t.id AS subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
+      `SELECT t.id AS subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id,
+              (t.erased_at IS NOT NULL OR t.erasure_requested_at IS NOT NULL) AS erased,
+              t.restricted_at IS NOT NULL AS restricted
          FROM subject s
-         JOIN subject t ON t.id = coalesce(s.merged_into, s.id) AND t.erased_at IS NULL
+         JOIN subject t ON t.id = coalesce(s.merged_into, s.id)
          LEFT JOIN consent_state cs ON cs.subject_id = t.id
         WHERE s.id = $1`,
       [subjectId],
     );
   }
 
-  /** raw SQL, kept verbatim: the consent check's read by blind index (hot path, one round trip). */
+  /** raw SQL: the consent check's read by blind index (hot path, one round trip). */
   statesOfIdentity(kind: string, hash: Buffer): Promise<SubjectStateRow[]> {
     return this.dataSource.query(
-      `SELECT si.subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id
+      `SELECT si.subject_id, cs.purpose, cs.channel, cs.scope, cs.status, cs.captured_at, cs.source, cs.event_id,
+              s.erasure_requested_at IS NOT NULL AS erased, s.restricted_at IS NOT NULL AS restricted
          FROM subject_identity si
          JOIN subject s ON s.id = si.subject_id AND s.erased_at IS NULL
          LEFT JOIN consent_state cs ON cs.subject_id = si.subject_id

@@ -2,3 +2,5 @@
 export const CONSENT_CHANGED_CHANNEL = 'cg_consent_changed';
 /** Channel on which new identities are announced (a reader may have cached "nobody is known by this"). */
 export const IDENTITY_ADDED_CHANNEL = 'cg_identity_added';
+/** Channel on which forgotten people are announced (every process drops their data key from memory). */
+export const SUBJECT_FORGOTTEN_CHANNEL = 'cg_subject_forgotten';

@@ -7,6 +7,8 @@ import { AppError, ErrorKind } from '../../platform/http/problem';
 export enum LedgerErrorCode {
   ConsentRequestInvalid = 'validation_failed',
   PersonNotFound = 'not_found',
+  IdentifierInvalid = 'validation_failed',
+  IdentifierTaken = 'IDENTIFIER_TAKEN',
 }
 
 /** A consent request the ledger cannot act on: a malformed body, a lookup without one identifier, an unknown subject. */
@@ -19,4 +21,16 @@ export class ConsentRequestInvalidError extends AppError {
 export class PersonNotFoundError extends AppError {
   readonly code = LedgerErrorCode.PersonNotFound;
   readonly kind = ErrorKind.NotFound;
+}
+
+/** A corrected identifier (rectification) that is not a valid phone number or email; names the field. */
+export class IdentifierInvalidError extends AppError {
+  readonly code = LedgerErrorCode.IdentifierInvalid;
+  readonly kind = ErrorKind.Unprocessable;
+}
+
+/** A corrected identifier that already belongs to another person (merging people is a human decision). */
+export class IdentifierTakenError extends AppError {
+  readonly code = LedgerErrorCode.IdentifierTaken;
+  readonly kind = ErrorKind.Conflict;
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { InboxModule } from '../inbox';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentEventRepository } from './consent-event.repository';
 import { ConsentQueryService } from './consent-query.service';
@@ -17,15 +18,28 @@ import { SubjectRepository } from './subject.repository';
 import { SubjectMergeRepository } from './subject-merge.repository';
 import { SubjectMergeService } from './subject-merge.service';
 import { SubjectTimelineService } from './subject-timeline.service';
+import { SubjectKeyEntity } from './entities/subject-key.entity';
+import { SuppressionEntity } from './entities/suppression.entity';
+import { SubjectErasureRepository } from './subject-erasure.repository';
+import { SubjectErasureService } from './subject-erasure.service';
+import { SubjectKeyRepository } from './subject-key.repository';
+import { SubjectKeyService } from './subject-keys.service';
+import { SubjectRectificationService } from './subject-rectification.service';
+import { SubjectRestrictionService } from './subject-restriction.service';
+import { SubjectRightsRepository } from './subject-rights.repository';
+import { SuppressionRepository } from './suppression.repository';
 
 @Module({
   imports: [
+    InboxModule,
     TypeOrmModule.forFeature([
       SubjectEntity,
       SubjectIdentityEntity,
       ConsentEventEntity,
       ConsentStateEntity,
       SubjectMergeEntity,
+      SubjectKeyEntity,
+      SuppressionEntity,
     ]),
   ],
   controllers: [ConsentController],
@@ -41,7 +55,23 @@ import { SubjectTimelineService } from './subject-timeline.service';
     ConsentCommandService,
     ConsentQueryService,
     SubjectTimelineService,
+    SubjectKeyRepository,
+    SubjectKeyService,
+    SuppressionRepository,
+    SubjectErasureRepository,
+    SubjectErasureService,
+    SubjectRightsRepository,
+    SubjectRestrictionService,
+    SubjectRectificationService,
   ],
-  exports: [LedgerService, LedgerReader, IdentityService, ConsentQueryService],
+  exports: [
+    LedgerService,
+    LedgerReader,
+    IdentityService,
+    ConsentQueryService,
+    SubjectErasureService,
+    SubjectRestrictionService,
+    SubjectRectificationService,
+  ],
 })
 export class LedgerModule {}

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CryptoService } from '../../platform/crypto/crypto.service';
+import { isUUID } from 'class-validator';
 import { effectiveState } from './conflict-rules';
 import { ConsentEventRepository, type EventsPerDay } from './consent-event.repository';
 import { ConsentStateRepository } from './consent-state.repository';
-import type { ConsentStatus } from './ledger.types';
-import { SubjectRepository } from './subject.repository';
+import { IdentityService } from './identity.service';
+import { maskEmail, maskPhone } from './identifier-mask';
+import { PersonNotFoundError } from './ledger.errors';
+import type { ConsentStatus, IdentityKind } from './ledger.types';
+import { SubjectKeyService } from './subject-keys.service';
+import { SubjectTimelineService } from './subject-timeline.service';
+import { SuppressionRepository } from './suppression.repository';
+import { SubjectRepository, type PersonFlagsRow } from './subject.repository';
 import { SubjectMergeRepository } from './subject-merge.repository';
 
 /** One consent state of a person as a connector must apply it (connectors call it ConsentStateSnapshot). */
@@ -30,6 +36,39 @@ export interface PersonForPush {
   emails: string[];
   states: ConsentStateInForce[];
 }
+
+/** The person an identifier or id names, with the flags of their rights. */
+export interface SubjectFound {
+  subjectId: string;
+  erasureRequested: boolean;
+  /** Forgotten, or erasure requested (the check answers erased). */
+  erased: boolean;
+  /** Forgotten: the ledger holds only their pseudonymous skeleton. */
+  forgotten: boolean;
+  restricted: boolean;
+  objected: boolean;
+}
+
+type Timeline = Awaited<ReturnType<SubjectTimelineService['timeline']>>;
+
+/** Everything the ledger holds on a person, opened, for an access export (Art. 15, 20). */
+export interface PersonExport {
+  subjectId: string;
+  createdAt: string;
+  erasureRequestedAt: string | null;
+  erasedAt: string | null;
+  restrictedAt: string | null;
+  objectedAt: string | null;
+  /** Every identifier, opened (null: its key is gone). */
+  identifiers: { kind: IdentityKind; value: string | null; addedAt: string }[];
+  /** The states in force, with how the event that set each was expressed. */
+  states: ConsentStateInForce[];
+  /** Every event (the person's and of everyone merged into them) with its evidence opened and its receipt. */
+  events: Timeline['events'];
+  merges: Timeline['merges'];
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** The consent figures of the console's overview. */
 export interface OverviewFigures {
@@ -73,8 +112,11 @@ export class LedgerReader {
     private readonly subjects: SubjectRepository,
     private readonly events: ConsentEventRepository,
     private readonly states: ConsentStateRepository,
-    private readonly crypto: CryptoService,
     private readonly merges: SubjectMergeRepository,
+    private readonly keys: SubjectKeyService,
+    private readonly identities: IdentityService,
+    private readonly suppressions: SuppressionRepository,
+    private readonly timelines: SubjectTimelineService,
   ) {}
 
   /**
@@ -92,9 +134,12 @@ export class LedgerReader {
     ]);
     const people = new Map<string, PersonForPush>();
     for (const id of ids) people.set(id, { phones: [], waId: null, emails: [], states: [] });
+    // One query for every person key of the batch (none for keys already in memory).
+    const opener = await this.keys.opener(identities.map((r) => r.key_id));
     for (const row of identities) {
       const person = people.get(row.subject_id)!;
-      const value = this.crypto.openText({ ciphertext: row.value_ciphertext, keyId: row.key_id });
+      const value = opener.open({ ciphertext: row.value_ciphertext, keyId: row.key_id });
+      if (value === null) continue;
       if (row.kind === 'phone') person.phones.push(value);
       if (row.kind === 'wa_id') person.waId ??= value;
       if (row.kind === 'email') person.emails.push(value);
@@ -133,6 +178,98 @@ export class LedgerReader {
       out.set(subjectId, (effectiveState(states, '*') ?? latest).status);
     }
     return out;
+  }
+
+  /** The person an identifier or id names, following merges; null when nobody (an erased person's identifier names their skeleton). */
+  async findSubject(
+    by: { phone?: string; email?: string; subjectId?: string },
+    manager?: EntityManager,
+  ): Promise<SubjectFound | null> {
+    let rows: PersonFlagsRow[] = [];
+    if (by.subjectId !== undefined) {
+      if (!isUUID(by.subjectId)) return null;
+      rows = await this.subjects.personById(by.subjectId.toLowerCase(), manager);
+    } else {
+      const kind = by.phone !== undefined ? 'phone' : 'email';
+      const value = by.phone ?? by.email;
+      const hash = value === undefined ? null : this.identities.lookupHash(kind, value);
+      if (!hash) return null;
+      rows = await this.subjects.personByIdentity(kind, hash, manager);
+      if (rows.length === 0) {
+        const [suppressed] = await this.suppressions.activeAmong([kind], [hash], manager);
+        if (suppressed) rows = await this.subjects.personById(suppressed.subject_id, manager);
+      }
+    }
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      subjectId: row.id,
+      erasureRequested: row.erasure_requested_at !== null,
+      erased: row.erased_at !== null || row.erasure_requested_at !== null,
+      forgotten: row.erased_at !== null,
+      restricted: row.restricted_at !== null,
+      objected: row.objected_at !== null,
+    };
+  }
+
+  /** Everything held on the person for an access export: identifiers and evidence opened, states, merges, flags. */
+  async personExport(subjectId: string): Promise<PersonExport> {
+    const timeline = await this.timelines.timeline(subjectId);
+    const personId = timeline.subject_id;
+    const [[person], identities, states] = await Promise.all([
+      this.subjects.personById(personId),
+      this.subjects.identitiesOf(personId),
+      this.states.statesWithEventOf([personId]),
+    ]);
+    if (!person) throw new PersonNotFoundError(`No subject ${subjectId}`);
+    const opener = await this.keys.opener(identities.map((i) => i.keyId));
+    return {
+      subjectId: personId,
+      createdAt: new Date(person.created_at).toISOString(),
+      erasureRequestedAt: iso(person.erasure_requested_at),
+      erasedAt: iso(person.erased_at),
+      restrictedAt: iso(person.restricted_at),
+      objectedAt: iso(person.objected_at),
+      identifiers: identities.map((i) => ({
+        kind: i.kind,
+        value:
+          i.valueCiphertext && i.keyId ? opener.open({ ciphertext: i.valueCiphertext, keyId: i.keyId }) : null,
+        addedAt: new Date(i.createdAt).toISOString(),
+      })),
+      states: inForce(
+        states.map((s) => ({
+          purpose: s.purpose,
+          channel: s.channel,
+          scope: s.scope,
+          status: s.status,
+          capturedAt: new Date(s.captured_at).toISOString(),
+          source: s.source,
+          eventId: s.event_id,
+          method: s.method,
+          legalBasis: s.legal_basis,
+        })),
+      ),
+      events: timeline.events,
+      merges: timeline.merges,
+    };
+  }
+
+  /** A masked identifier for display (+49 ••• ••• 789, j•••@example.com): the first phone, else email; null when none. */
+  async maskedIdentifier(subjectId: string): Promise<string | null> {
+    const person = (await this.personsForPush([subjectId])).get(subjectId);
+    const phone = person?.phones[0];
+    if (phone) return maskPhone(phone);
+    const email = person?.emails[0];
+    return email ? maskEmail(email) : null;
+  }
+
+  /**
+   * Retention: people not erased nor being erased, with no consent granted, whose last activity (latest event
+   * captured or recorded, else when they were created) is before `inactiveSince`. Oldest first.
+   */
+  async inactivePeople(inactiveSince: Date, limit: number): Promise<{ subjectId: string; lastActivityAt: Date }[]> {
+    const rows = await this.subjects.inactivePeople(inactiveSince, limit);
+    return rows.map((r) => ({ subjectId: r.subject_id, lastActivityAt: new Date(r.last_activity_at) }));
   }
 
   /** The status the event recorded, or null when there is none; in the caller's transaction when given. */

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CryptoService } from '../../platform/crypto/crypto.service';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { decide, type StateRow } from './conflict-rules';
+import { blockedBy, decide, type StateRow } from './conflict-rules';
 import { ConsentEventRepository } from './consent-event.repository';
+import { configuredPurposes } from './consent-purposes';
+import { CHANNELS } from './dto/consent-event.dto';
 import { ConsentStateRepository } from './consent-state.repository';
 import { IdentityService, type PreparedIdentity } from './identity.service';
 import {
   ALL_SCOPES,
+  type ConsentActor,
   type ConsentMethod,
   type ConsentSource,
   type ConsentStatus,
@@ -19,6 +22,9 @@ import {
 import { Notifications } from '../../platform/database/notifications';
 import { SubjectRepository, type SealedIdentityRows } from './subject.repository';
 import { SubjectMergeService } from './subject-merge.service';
+import { SubjectKeyService } from './subject-keys.service';
+import { SuppressionRepository } from './suppression.repository';
+import { SubjectRightsRepository } from './subject-rights.repository';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
 
 export { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
@@ -37,7 +43,7 @@ export interface RecordConsentInput {
   scope: string | null;
   status: ConsentStatus;
   method: ConsentMethod;
-  actor: 'subject' | 'automation' | 'admin' | 'crm';
+  actor: ConsentActor;
   capturedAt: Date;
   receivedAt: Date;
   legalBasis?: string | null;
@@ -53,12 +59,25 @@ export interface RecordConsentInput {
 }
 
 export interface RecordConsentResult {
+  /** Empty when suppressed (nothing was written). */
   eventId: string;
+  /** Empty when suppressed: the erased person's skeleton is not named. */
   subjectId: string;
-  effect: EventEffect;
+  /**
+   * suppressed: the identifiers belong to an erased person (or the subject id names one), and this source may not
+   * bring them back: nothing was written.
+   */
+  effect: EventEffect | 'suppressed';
   /** True when (source, source_event_id) was already in the ledger: nothing was written. */
   duplicate: boolean;
 }
+
+const SUPPRESSED: RecordConsentResult = Object.freeze({
+  eventId: '',
+  subjectId: '',
+  effect: 'suppressed',
+  duplicate: false,
+});
 
 export class SubjectNotFoundError extends Error {
   constructor(readonly subjectId: string) {
@@ -112,10 +131,15 @@ export class LedgerService {
     private readonly states: ConsentStateRepository,
     private readonly notifications: Notifications,
     private readonly identities: IdentityService,
-    private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
     private readonly merger: SubjectMergeService,
+    private readonly keys: SubjectKeyService,
+    private readonly suppressions: SuppressionRepository,
+    private readonly rights: SubjectRightsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  private purposes: string[] | null = null;
 
   /** Registers work that must commit with every change of state (deliveries and their jobs). */
   onStateChanged(hook: StateChangedHook): void {
@@ -176,9 +200,7 @@ export class LedgerService {
     prepared: readonly PreparedIdentity[],
     merge?: MergeEvidence,
   ): Promise<string> {
-    if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
-    const keys = [...new Set(prepared.map((p) => lockKey(p.hash)))].sort();
-    await this.subjects.lockIdentityKeys(manager, keys);
+    await this.lockIdentities(manager, prepared);
     if (merge) {
       const survivorId = await this.mergeOwners(manager, prepared, merge);
       if (survivorId) {
@@ -186,14 +208,70 @@ export class LedgerService {
         return survivorId;
       }
     }
-    const existing = await this.findSubjectId(manager, prepared);
-    if (existing) {
-      await this.attachIdentities(manager, existing, prepared);
-      return existing;
+    return (await this.findOrAttach(manager, prepared)) ?? (await this.createPerson(manager, prepared));
+  }
+
+  /**
+   * The person an event's identifiers name, created when nobody is known by them. Identifiers that are
+   * suppressed (an erased person's) create nobody, unless the person themselves acts on WhatsApp again: that
+   * starts a new relationship (a new person; the suppression is lifted, kept as history).
+   */
+  private async resolveForEvent(
+    manager: EntityManager,
+    input: Pick<RecordConsentInput, 'identities' | 'source' | 'actor'>,
+  ): Promise<{ subjectId: string; newRelationship: boolean } | 'suppressed'> {
+    const prepared = this.identities.prepare(input.identities ?? []);
+    await this.lockIdentities(manager, prepared);
+    const existing = await this.findOrAttach(manager, prepared);
+    if (existing) return { subjectId: existing, newRelationship: false };
+    const suppressed = await this.suppressions.activeAmong(
+      prepared.map((p) => p.kind),
+      prepared.map((p) => p.hash),
+      manager,
+    );
+    if (suppressed.length) {
+      if (input.source !== 'whatsapp' || input.actor !== 'subject') return 'suppressed';
+      await this.suppressions.lift(
+        manager,
+        suppressed.map((x) => x.id),
+      );
     }
-    const created = await this.subjects.createWithIdentities(manager, this.seal(prepared));
-    await this.announceIdentities(manager, created.added);
-    return created.id;
+    return { subjectId: await this.createPerson(manager, prepared), newRelationship: suppressed.length > 0 };
+  }
+
+  /** The identifiers' advisory locks, sorted (concurrent resolutions of the same identifiers are serialised). */
+  private async lockIdentities(manager: EntityManager, prepared: readonly PreparedIdentity[]): Promise<void> {
+    if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
+    await this.subjects.lockIdentityKeys(manager, [...new Set(prepared.map((p) => lockKey(p.hash)))].sort());
+  }
+
+  /** The person the oldest known identifier names, given the identifiers nobody knew yet; null when none is known. */
+  private async findOrAttach(
+    manager: EntityManager,
+    prepared: readonly PreparedIdentity[],
+  ): Promise<string | null> {
+    const known = await this.subjects.knownAmong(
+      manager,
+      prepared.map((p) => p.kind),
+      prepared.map((p) => p.hash),
+    );
+    if (known.length === 0) return null;
+    const owner = known[0].subject_id;
+    const seen = new Set(known.map((k) => IdentityService.cacheKey(k.kind, k.value_hash)));
+    const added = prepared.filter((p) => !seen.has(IdentityService.cacheKey(p.kind, p.hash)));
+    // Nothing is written (nor sealed) in the common case of identifiers all known.
+    await this.attachIdentities(manager, owner, added);
+    return owner;
+  }
+
+  /** A new person with their own data key, known by these identifiers (the caller holds their locks). */
+  private async createPerson(manager: EntityManager, prepared: readonly PreparedIdentity[]): Promise<string> {
+    const id = randomUUID();
+    const { keys, rows } = this.keys.generate([id]);
+    const added = await this.subjects.createWithIdentities(manager, rows[0], this.seal(id, keys.get(id)!, prepared));
+    this.keys.remember(keys);
+    await this.announceIdentities(manager, added);
+    return id;
   }
 
   /**
@@ -210,17 +288,21 @@ export class LedgerService {
     await this.subjects.lockIdentityKeys(manager, [...new Set(all.map((p) => lockKey(p.hash)))].sort());
     const owned = await this.ownersOf(manager, all);
     const taken = new Set<string>();
-    const people: { id: string; rows: SealedIdentityRows }[] = [];
+    const fresh: { id: string; group: readonly PreparedIdentity[] }[] = [];
     const ids = groups.map((group) => {
       const keys = group.map((p) => IdentityService.cacheKey(p.kind, p.hash));
       if (group.length === 0 || keys.some((k) => owned.has(k) || taken.has(k))) return null;
       for (const k of keys) taken.add(k);
       const id = randomUUID();
-      people.push({ id, rows: this.seal(group) });
+      fresh.push({ id, group });
       return id;
     });
-    if (people.length > 0)
-      await this.announceIdentities(manager, await this.subjects.createMany(manager, people));
+    if (fresh.length === 0) return ids;
+    // Keys are made and wrapped in memory, and inserted in the same statement as the people.
+    const { keys, rows } = this.keys.generate(fresh.map((f) => f.id));
+    const people = fresh.map((f) => ({ id: f.id, rows: this.seal(f.id, keys.get(f.id)!, f.group) }));
+    await this.announceIdentities(manager, await this.subjects.createMany(manager, people, rows));
+    this.keys.remember(keys);
     return ids;
   }
 
@@ -258,12 +340,14 @@ export class LedgerService {
 
   async attachIdentities(manager: EntityManager, subjectId: string, prepared: readonly PreparedIdentity[]) {
     if (prepared.length === 0) return;
-    const added = await this.subjects.attachIdentities(manager, subjectId, this.seal(prepared));
+    const key = await this.keys.keyFor(manager, subjectId);
+    const added = await this.subjects.attachIdentities(manager, subjectId, this.seal(subjectId, key, prepared));
     await this.announceIdentities(manager, added);
   }
 
-  private seal(prepared: readonly PreparedIdentity[]): SealedIdentityRows {
-    const sealed = prepared.map((p) => this.crypto.seal(p.normalised));
+  /** Identities sealed under their person's own key. */
+  private seal(ownerId: string, key: Buffer, prepared: readonly PreparedIdentity[]): SealedIdentityRows {
+    const sealed = prepared.map((p) => SubjectKeyService.sealFor(ownerId, key, p.normalised));
     return {
       kinds: prepared.map((p) => p.kind),
       hashes: prepared.map((p) => p.hash),
@@ -317,16 +401,19 @@ export class LedgerService {
 
     // One writer per person at a time, so the conflict rules see a stable state.
     let subjectId: string;
+    let newRelationship = false;
     if (input.subjectId) {
       subjectId = input.subjectId;
       if (!(await this.subjects.lockWriter(manager, subjectId))) throw new SubjectNotFoundError(subjectId);
     } else {
-      subjectId = await this.resolveSubject(manager, input.identities ?? []);
+      const resolved = await this.resolveForEvent(manager, input);
+      if (resolved === 'suppressed') return this.suppressed(input);
+      ({ subjectId, newRelationship } = resolved);
       await this.subjects.lockWriter(manager, subjectId);
     }
 
     // A person merged into another (before, or while this waited for the lock) is written as that person.
-    let { mergedInto, rows: stateRows } = await this.states.scopesOf(
+    let { mergedInto, flags, rows: stateRows } = await this.states.scopesOf(
       manager,
       subjectId,
       input.purpose,
@@ -336,13 +423,15 @@ export class LedgerService {
       if (hops >= MAX_MERGE_HOPS) throw new Error(`Subject ${subjectId} is merged too many times over`);
       subjectId = mergedInto;
       await this.subjects.lockWriter(manager, subjectId);
-      ({ mergedInto, rows: stateRows } = await this.states.scopesOf(
+      ({ mergedInto, flags, rows: stateRows } = await this.states.scopesOf(
         manager,
         subjectId,
         input.purpose,
         input.channel,
       ));
     }
+    // Nothing more is recorded about a forgotten person (their skeleton stays as it was).
+    if (flags.erased) return this.suppressed(input);
     if (input.subjectId && input.identities?.length)
       await this.attachIdentities(manager, subjectId, this.identities.prepare(input.identities));
 
@@ -352,11 +441,21 @@ export class LedgerService {
       status: r.status,
       capturedAt: new Date(r.capturedAt),
     }));
-    const decision = decide({ scope, status: input.status, capturedAt: input.capturedAt }, rows);
+    const blocked = blockedBy(flags, input);
+    const decision = blocked
+      ? { effect: 'stale' as const, writes: [] }
+      : decide({ scope, status: input.status, capturedAt: input.capturedAt }, rows);
+    const evidence: Record<string, EvidenceValue> = { ...input.evidence };
+    if (blocked) evidence.blocked_by = blocked;
+    if (newRelationship) evidence.new_relationship_after_erasure = true;
 
     const sealed =
       input.sealedEvidence && Object.keys(input.sealedEvidence).length
-        ? this.crypto.seal(JSON.stringify(input.sealedEvidence))
+        ? SubjectKeyService.sealFor(
+            subjectId,
+            await this.keys.keyFor(manager, subjectId),
+            JSON.stringify(input.sealedEvidence),
+          )
         : null;
     const eventId = await this.events.insertIfNew(manager, {
       subjectId,
@@ -377,7 +476,7 @@ export class LedgerService {
       language: input.language ?? null,
       payloadDigest: input.payloadDigest ?? null,
       inboxId: input.inboxId ?? null,
-      evidence: input.evidence ?? {},
+      evidence,
       sealedEvidence: sealed?.ciphertext ?? null,
       keyId: sealed?.keyId ?? null,
     });
@@ -415,5 +514,50 @@ export class LedgerService {
     }
     this.metrics.consentEvents.inc({ source: input.source, status: input.status, effect: decision.effect });
     return { eventId, subjectId, effect: decision.effect, duplicate: false };
+  }
+
+  /**
+   * Art. 21(3): the person objects to direct marketing. Every configured purpose is withdrawn on every channel
+   * for every scope (source request, method objection, actor subject; state-changed hooks run as for any
+   * withdrawal, so it is propagated like a STOP), then objected_at is set: from then on grants a CRM, an
+   * automation or an admin reports are stale, and only the person's own new opt-in counts. Idempotent per request.
+   */
+  async recordObjection(
+    manager: EntityManager,
+    subjectId: string,
+    input: { requestId: string; capturedAt: Date; receivedAt: Date },
+  ): Promise<{ eventIds: string[] }> {
+    this.purposes ??= configuredPurposes(this.config.consentConfigPath);
+    const eventIds: string[] = [];
+    let personId = subjectId;
+    for (const purpose of this.purposes)
+      for (const channel of CHANNELS) {
+        const result = await this.recordConsent(manager, {
+          source: 'request',
+          sourceEventId: `objection:${input.requestId}:${purpose}:${channel}`,
+          subjectId,
+          purpose,
+          channel,
+          scope: null,
+          status: 'withdrawn',
+          method: 'objection',
+          actor: 'subject',
+          capturedAt: input.capturedAt,
+          receivedAt: input.receivedAt,
+          legalBasis: 'objection',
+          evidence: { request_id: input.requestId },
+        });
+        if (result.effect === 'suppressed') return { eventIds };
+        eventIds.push(result.eventId);
+        personId = result.subjectId;
+      }
+    await this.rights.markObjected(manager, personId);
+    await this.notifications.notify(manager, CONSENT_CHANGED_CHANNEL, personId);
+    return { eventIds };
+  }
+
+  private suppressed(input: RecordConsentInput): RecordConsentResult {
+    this.metrics.consentEvents.inc({ source: input.source, status: input.status, effect: 'suppressed' });
+    return SUPPRESSED;
   }
 }

@@ -19,7 +19,8 @@ export interface IdentityInput {
 }
 
 export type ConsentStatus = 'granted' | 'withdrawn';
-export type ConsentSource = 'whatsapp' | 'api' | 'hubspot' | 'salesforce' | 'admin';
+/** 'request': a data-subject request (an objection under Art. 21(3)). */
+export type ConsentSource = 'whatsapp' | 'api' | 'hubspot' | 'salesforce' | 'admin' | 'request';
 
 /** How the person expressed the change; kept as evidence on every event. */
 export type ConsentMethod =
@@ -32,10 +33,21 @@ export type ConsentMethod =
   | 'web_form'
   | 'import'
   | 'admin'
-  | 'crm_sync';
+  | 'crm_sync'
+  | 'objection';
 
 /** Scope meaning "every business number" (a withdrawal without a number). */
 export const ALL_SCOPES = '*';
 
 /** What an event did to the state projection. */
 export type EventEffect = 'changed' | 'confirmed' | 'stale';
+
+/** Who made a consent change. */
+export type ConsentActor = 'subject' | 'automation' | 'admin' | 'crm';
+
+/** The flags of a person's rights that the ledger's write path honours. */
+export interface SubjectRightsFlags {
+  erased: boolean;
+  erasureRequested: boolean;
+  objected: boolean;
+}

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { CryptoService } from '../../platform/crypto/crypto.service';
 import { ConsentEventRepository } from './consent-event.repository';
 import { buildConsentReceipt } from './consent-receipt';
 import type { ConsentEventEntity } from './entities/consent-event.entity';
 import { PersonNotFoundError } from './ledger.errors';
 import { SubjectMergeRepository } from './subject-merge.repository';
 import { SubjectRepository } from './subject.repository';
+import { SubjectKeyService, type Opener } from './subject-keys.service';
 
 /**
  * A person's timeline: their identities (kinds only), every consent event with its evidence and receipt,
@@ -19,7 +19,7 @@ export class SubjectTimelineService {
     private readonly subjects: SubjectRepository,
     private readonly merges: SubjectMergeRepository,
     private readonly events: ConsentEventRepository,
-    private readonly crypto: CryptoService,
+    private readonly keys: SubjectKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -34,13 +34,14 @@ export class SubjectTimelineService {
       this.events.timelineOf([personId, ...absorbed]),
       this.merges.mergesOf(absorbed),
     ]);
+    const opener = await this.keys.opener(events.map((e) => e.keyId));
     return {
       subject_id: personId,
       redirected_from: personId === subjectId ? null : subjectId,
       created_at: new Date(subject.createdAt).toISOString(),
       erased_at: subject.erasedAt ? new Date(subject.erasedAt).toISOString() : null,
       identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.createdAt).toISOString() })),
-      events: events.map((e) => this.event(e)),
+      events: events.map((e) => this.event(e, opener)),
       merges: merges.map((m) => ({
         id: m.id,
         merged_subject_id: m.mergedId,
@@ -52,7 +53,14 @@ export class SubjectTimelineService {
     };
   }
 
-  private event(e: ConsentEventEntity) {
+  /** The sealed evidence opened; null when there is none or its person's key is gone. */
+  private personal(e: ConsentEventEntity, opener: Opener): unknown {
+    if (!e.sealedEvidence || !e.keyId) return null;
+    const text = opener.open({ ciphertext: e.sealedEvidence, keyId: e.keyId });
+    return text === null ? null : (JSON.parse(text) as unknown);
+  }
+
+  private event(e: ConsentEventEntity, opener: Opener) {
     return {
       id: e.id,
       subject_id: e.subjectId,
@@ -76,10 +84,7 @@ export class SubjectTimelineService {
         payload_digest: e.payloadDigest,
         inbox_id: e.inboxId,
         details: e.evidence,
-        personal:
-          e.sealedEvidence && e.keyId
-            ? (JSON.parse(this.crypto.openText({ ciphertext: e.sealedEvidence, keyId: e.keyId })) as unknown)
-            : null,
+        personal: this.personal(e, opener),
       },
       receipt: buildConsentReceipt(
         {

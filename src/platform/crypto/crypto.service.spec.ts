@@ -98,6 +98,34 @@ describe(CryptoService.name, () => {
     });
   });
 
+  describe('data keys (sealWith, openWith)', () => {
+    it('opens under a data key what was sealed under it', () => {
+      const key = CryptoService.newDataKey();
+      expect(CryptoService.openWith(key, CryptoService.sealWith(key, '+4915112345678')).toString()).toBe(
+        '+4915112345678',
+      );
+    });
+
+    it('refuses to open under another data key', () => {
+      const sealed = CryptoService.sealWith(CryptoService.newDataKey(), 'jane@example.com');
+      expect(() => CryptoService.openWith(CryptoService.newDataKey(), sealed)).toThrow();
+    });
+
+    it('makes a different 32-byte key each time', () => {
+      const [a, b] = [CryptoService.newDataKey(), CryptoService.newDataKey()];
+      expect(a).toHaveLength(32);
+      expect(a.equals(b)).toBe(false);
+    });
+
+    it('wraps a data key under the master key so that a previous master key still unwraps it', () => {
+      const old = newKey();
+      const dataKey = CryptoService.newDataKey();
+      const wrapped = cryptoWith({ encryptionKey: old }).seal(dataKey);
+      const rotated = cryptoWith({ encryptionKey: newKey(), previousKeys: [old] });
+      expect(rotated.open(wrapped).equals(dataKey)).toBe(true);
+    });
+  });
+
   describe('blindIndex', () => {
     it('is deterministic for the same key, namespace and value', () => {
       const blindIndexKey = newKey();

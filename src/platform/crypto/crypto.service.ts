@@ -42,24 +42,36 @@ export class CryptoService {
   }
 
   seal(plaintext: Buffer | string): Sealed {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.currentKey, iv);
-    const body = cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext);
-    const final = cipher.final();
-    return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body, final]), keyId: this.currentKeyId };
+    return { ciphertext: CryptoService.sealWith(this.currentKey, plaintext), keyId: this.currentKeyId };
   }
 
   open(sealed: Sealed): Buffer {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new Error(`No decryption key with id ${sealed.keyId} is configured`);
-    const iv = sealed.ciphertext.subarray(0, IV_BYTES);
-    const tag = sealed.ciphertext.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
+    return CryptoService.openWith(key, sealed.ciphertext);
+  }
+
+  /** A fresh random data key (a person's own key: crypto-shredding destroys it). */
+  static newDataKey(): Buffer {
+    return randomBytes(32);
+  }
+
+  /** Seals under a given data key (same layout as seal); the caller records which key it was. */
+  static sealWith(key: Buffer, plaintext: Buffer | string): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const body = cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext);
+    const final = cipher.final();
+    return Buffer.concat([iv, cipher.getAuthTag(), body, final]);
+  }
+
+  /** Opens what sealWith sealed under this data key; throws when the key is not the one (GCM tag check). */
+  static openWith(key: Buffer, ciphertext: Buffer): Buffer {
+    const iv = ciphertext.subarray(0, IV_BYTES);
+    const tag = ciphertext.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
     decipher.setAuthTag(tag);
-    return Buffer.concat([
-      decipher.update(sealed.ciphertext.subarray(IV_BYTES + TAG_BYTES)),
-      decipher.final(),
-    ]);
+    return Buffer.concat([decipher.update(ciphertext.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
   }
 
   openText(sealed: Sealed): string {

@@ -5,6 +5,7 @@ import { Registry1764600000000 } from './migrations/1764600000000-registry';
 import { ConsoleAuthAudit1764600001000 } from './migrations/1764600001000-console-auth-audit';
 import { CrmRecords1765000000000 } from './migrations/1765000000000-crm-records';
 import { SubjectMerge1765000001000 } from './migrations/1765000001000-subject-merge';
+import { SubjectKeysErasure1766000000000 } from './migrations/1766000000000-subject-keys-erasure';
 import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-data-subject-requests';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   ConsoleAuthAudit1764600001000,
   CrmRecords1765000000000,
   SubjectMerge1765000001000,
+  SubjectKeysErasure1766000000000,
   DataSubjectRequests1766000002000,
 ];
 

@@ -3,6 +3,7 @@ import { IDENTITY_KINDS } from '../ledger.types';
 
 const STATUSES = ['granted', 'withdrawn'];
 const EFFECTS = ['changed', 'confirmed', 'stale'];
+const CHECK_REASONS = ['consent_granted', 'consent_withdrawn', 'no_consent', 'erased', 'restricted'];
 const text = { nullable: true, type: String } as const;
 const time = { format: 'date-time', nullable: true, type: String } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -10,12 +11,24 @@ const anyObject = { type: 'object', additionalProperties: true } as const;
 /** What one recorded event did; a batch answers one of these per event, in order. */
 export class RecordedEventResponse {
   @ApiProperty({ description: "The caller's event_id." }) event_id!: string;
-  @ApiProperty({ format: 'uuid', description: 'The ledger event (the first one on a duplicate).' })
-  ledger_event_id!: string;
-  @ApiProperty({ format: 'uuid' }) subject_id!: string;
   @ApiProperty({
-    enum: EFFECTS,
-    description: 'changed the state, confirmed it, or stale (older than the state in force).',
+    enum: ['recorded', 'suppressed'],
+    description:
+      'recorded (or already recorded: see duplicate); suppressed: the identifier belongs to an erased person, nothing was stored.',
+  })
+  status!: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The ledger event (the first one on a duplicate); null when suppressed.',
+  })
+  ledger_event_id!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Null when suppressed.' })
+  subject_id!: string | null;
+  @ApiProperty({
+    enum: [...EFFECTS, 'suppressed'],
+    description: 'changed the state, confirmed it, stale (older than the state in force), or suppressed.',
   })
   effect!: string;
   @ApiProperty({ description: 'Whether this event_id was already recorded (nothing was written).' })
@@ -29,7 +42,12 @@ export class RecordedBatchResponse {
 export class ConsentCheckResponse {
   @ApiProperty({ description: 'Whether a message may be sent.' }) allowed!: boolean;
   @ApiProperty({ enum: [...STATUSES, 'unknown'] }) status!: string;
-  @ApiProperty({ enum: ['consent_granted', 'consent_withdrawn', 'no_consent'] }) reason!: string;
+  @ApiProperty({
+    enum: CHECK_REASONS,
+    description:
+      'erased: the person is erased or their erasure was requested; restricted: their processing is restricted (Art. 18). Both answer allowed false whatever the consent.',
+  })
+  reason!: string;
   @ApiProperty({ example: '*', description: "The business number asked about ('*': every number)." })
   scope!: string;
   @ApiProperty(time) captured_at!: string | null;

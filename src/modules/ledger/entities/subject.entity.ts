@@ -2,7 +2,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 
 /**
  * A person, known only by their identities (subject_identity); erased_at marks a completed erasure, and
- * merged_into the person they were found to be (their identities and states now live there).
+ * merged_into the person they were found to be (their identities and states now live there). The flags of
+ * their rights: erasure requested (the check answers erased from then on), restricted (Art. 18), objected to
+ * direct marketing (Art. 21(3)).
  */
 @Entity({ name: 'subject' })
 @Index('ix_subject_merged_into', ['mergedInto'], { where: `merged_into IS NOT NULL` })
@@ -15,6 +17,15 @@ export class SubjectEntity {
 
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
   erasedAt!: Date | null;
+
+  @Column({ name: 'erasure_requested_at', type: 'timestamptz', nullable: true })
+  erasureRequestedAt!: Date | null;
+
+  @Column({ name: 'restricted_at', type: 'timestamptz', nullable: true })
+  restrictedAt!: Date | null;
+
+  @Column({ name: 'objected_at', type: 'timestamptz', nullable: true })
+  objectedAt!: Date | null;
 
   @Column({ name: 'merged_into', type: 'uuid', nullable: true })
   mergedInto!: string | null;
