@@ -44,6 +44,13 @@ describe(loadConfig.name, () => {
       host: '0.0.0.0',
       defaultPhoneRegion: null,
       crmPollIntervalMs: 300_000,
+      processorConfirmationMs: 168 * 3_600_000,
+    });
+  });
+
+  it('reads the processor confirmation period in hours', () => {
+    expect(loadConfig(validEnv({ PROCESSOR_CONFIRMATION_HOURS: '24' }))).toMatchObject({
+      processorConfirmationMs: 24 * 3_600_000,
     });
   });
 
@@ -69,6 +76,8 @@ describe(loadConfig.name, () => {
       ['WHATSAPP_APP_SECRET', { WHATSAPP_APP_SECRET: 'short' }],
       ['BOOTSTRAP_API_KEY', { BOOTSTRAP_API_KEY: 'too-short' }],
       ['INBOX_RETENTION_DAYS', { INBOX_RETENTION_DAYS: '0' }],
+      ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: '0' }],
+      ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: 'a week' }],
     ])('on a bad %s (%o)', (variable, overrides) => {
       const error = configErrorFor(validEnv(overrides));
       expect(error.variable).toBe(variable);

@@ -72,6 +72,11 @@ export interface AppConfig {
   defaultPhoneRegion: string | null;
   /** How often CRMs are asked for records created or changed since the last poll (CRM_POLL_INTERVAL_SECONDS). */
   crmPollIntervalMs: number;
+  /**
+   * How long a processor that acknowledged an erasure (a webhook processor) has to confirm it with its signed
+   * callback before the delivery is settled as "acknowledged, not confirmed" (PROCESSOR_CONFIRMATION_HOURS).
+   */
+  processorConfirmationMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -240,6 +245,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     defaultPhoneRegion: parseRegion(env.DEFAULT_PHONE_REGION),
     crmPollIntervalMs: parseInteger(env, 'CRM_POLL_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
+    // A week by default; at most about a month, the request's own deadline (Art. 12(3)).
+    processorConfirmationMs: parseInteger(env, 'PROCESSOR_CONFIRMATION_HOURS', 168, 1, 744) * 3_600_000,
   };
 }
 

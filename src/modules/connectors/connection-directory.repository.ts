@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Not, type Repository } from 'typeorm';
+import { type EntityManager, In, Not, type Repository } from 'typeorm';
 import { ConnectionEntity } from './entities/connection.entity';
 
 /** Reads of the connection table for other modules, and the propagation worker's drain lease. */
@@ -34,6 +34,14 @@ export class ConnectionDirectoryRepository {
     return this.repo.find({
       select: { id: true, vendorId: true, name: true, type: true, status: true, createdAt: true },
       where: { id: In([...ids]) },
+    });
+  }
+
+  /** Every connection, disconnected ones too, oldest first; in the caller's transaction when given. */
+  everyConnection(manager?: EntityManager): Promise<ConnectionEntity[]> {
+    return (manager?.getRepository(ConnectionEntity) ?? this.repo).find({
+      select: { id: true, vendorId: true, name: true, type: true, status: true, createdAt: true },
+      order: { createdAt: 'ASC', id: 'ASC' },
     });
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { VendorDirectory } from '../vendors';
 import { BackfillRunRepository } from './backfill-run.repository';
 import { ConnectionDirectoryRepository } from './connection-directory.repository';
@@ -57,6 +58,14 @@ export class ConnectionDirectory {
   async byIds(ids: readonly string[]): Promise<Map<string, ConnectionSummary>> {
     const rows = await this.rows.byIds([...new Set(ids)]);
     return new Map(rows.map((r) => [r.id, summary(r)]));
+  }
+
+  /**
+   * Every connection that holds or may hold a person's data: all of them, paused and disconnected ones too (a
+   * disconnected connection keeps its credentials, and an erasure must still reach what it holds). Oldest first.
+   */
+  async mayHoldPeople(manager?: EntityManager): Promise<ConnectionSummary[]> {
+    return (await this.rows.everyConnection(manager)).map(summary);
   }
 
   /** The vendor a connection belongs to, or null for an unknown connection. */

@@ -103,6 +103,18 @@ export class ConnectionRecordRepository {
     await this.of(manager).update({ subjectId: In([...mergedIds]) }, { subjectId: survivorId });
   }
 
+  /** Removes one record's link (an erasure reached the record: it no longer stands for anyone here). */
+  async unlink(manager: EntityManager, connectionId: string, remoteIdHash: Buffer): Promise<number> {
+    const result = await this.of(manager).delete({ connectionId, remoteIdHash });
+    return result.affected ?? 0;
+  }
+
+  /** Removes every record link of a person at every connection (the gateway forgot them). */
+  async unlinkSubject(manager: EntityManager, subjectId: string): Promise<number> {
+    const result = await this.of(manager).delete({ subjectId });
+    return result.affected ?? 0;
+  }
+
   /**
    * Replaces what is known to be wrong with these records (a record seen again without a problem is cleared).
    * raw SQL: delete and bulk insert for a page in two statements.

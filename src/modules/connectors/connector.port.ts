@@ -294,4 +294,9 @@ export interface ConnectorDeps {
   pace: () => Promise<void>;
   /** OAuth client of the gateway's app at this vendor (null when not configured: private-app tokens only). */
   oauthClient: { clientId: string; clientSecret: string } | null;
+  /**
+   * The gateway's public URL (PUBLIC_BASE_URL): where a processor sends its signed confirmation of an erasure
+   * (`${publicBaseUrl}/v1/processors/${connectionId}/confirmations`).
+   */
+  publicBaseUrl: string;
 }

@@ -11,5 +11,20 @@ export {
   RateLimitedError,
   TransientError,
 } from './connector.port';
-export type { ConnectionType, ConnectorErrorClass, ConsentPush, PushOutcome } from './connector.port';
+export type {
+  AccessPull,
+  ConnectionType,
+  Connector,
+  ConnectorErrorClass,
+  ConsentPush,
+  ErasurePush,
+  OperationEvidence,
+  PushOutcome,
+  RectificationPush,
+  RemotePersonRecord,
+  RequestOutcome,
+  RestrictionPush,
+  SubjectRef,
+} from './connector.port';
+export { verifyStandardWebhook } from './webhook/standard-webhooks';
 export { ConnectorsModule } from './connectors.module';

@@ -38,6 +38,24 @@ export type RecordsBehindHook = (
   readAt: Date,
 ) => Promise<void>;
 
+/** A CRM record that came back after its person was erased (its identifiers are suppressed). */
+export interface CameBackRecord {
+  /** The erased person's pseudonymous skeleton, which the record is linked to until the erasure reaches it. */
+  erasedSubjectId: string;
+  remoteId: string;
+  recordType: string;
+}
+
+/**
+ * Runs in the caller's transaction when records of erased people appear again at a connection (a CRM import,
+ * a backfill, a poll or a webhook saw them): propagation sends the erasure to them again.
+ */
+export type RecordsCameBackHook = (
+  manager: EntityManager,
+  connectionId: string,
+  records: CameBackRecord[],
+) => Promise<void>;
+
 /**
  * Which remote records stand for which person at each connection (several per person: duplicates, a Salesforce
  * Contact and Lead), and the records the gateway could not match. Remote ids are identifiers: sealed at rest, found
@@ -46,6 +64,7 @@ export type RecordsBehindHook = (
 @Injectable()
 export class RecordLinks implements OnModuleInit {
   private readonly behindHooks: RecordsBehindHook[] = [];
+  private readonly cameBackHooks: RecordsCameBackHook[] = [];
 
   constructor(
     private readonly records: ConnectionRecordRepository,
@@ -74,6 +93,31 @@ export class RecordLinks implements OnModuleInit {
     if (subjectIds.length === 0) return;
     // cross-module: propagation's hook plans deliveries in this transaction.
     for (const hook of this.behindHooks) await hook(manager, connectionId, subjectIds, readAt);
+  }
+
+  onRecordsCameBack(hook: RecordsCameBackHook): void {
+    this.cameBackHooks.push(hook);
+  }
+
+  /** Tells propagation that records of erased people are back at the connection (they get the erasure again). */
+  async recordsCameBack(
+    manager: EntityManager,
+    connectionId: string,
+    records: readonly CameBackRecord[],
+  ): Promise<void> {
+    if (records.length === 0) return;
+    // cross-module: propagation's hook plans the erasure deliveries in this transaction.
+    for (const hook of this.cameBackHooks) await hook(manager, connectionId, [...records]);
+  }
+
+  /** Removes one record's link (the erasure reached it). Returns whether a link was removed. */
+  async unlink(manager: EntityManager, connectionId: string, remoteId: string): Promise<boolean> {
+    return (await this.records.unlink(manager, connectionId, this.hash(connectionId, remoteId))) > 0;
+  }
+
+  /** Removes every record link of a person, at every connection (the gateway forgot them). */
+  async unlinkSubject(manager: EntityManager, subjectId: string): Promise<number> {
+    return this.records.unlinkSubject(manager, subjectId);
   }
 
   /** A stable, non-identifying key for a remote record (its blind index), for idempotency keys. */

@@ -5,20 +5,17 @@ import { pacedMax, pacerFor, type SlidingWindowPacer } from '../../platform/paci
 import { ConnectionLeases } from '../connectors';
 import { ConnectionService } from '../connectors';
 import { ConnectorFactory } from '../connectors';
-import {
-  AuthFailedError,
-  ConnectorError,
-  type ConnectionType,
-  type PushOutcome,
-  RateLimitedError,
-  TransientError,
-} from '../connectors';
+import type { ConnectionType, Connector, PushOutcome } from '../connectors';
+import { CallFailures } from './call-failures';
 import { DeliveryRepository } from './delivery.repository';
 import { DPA_MISSING } from './dpa-hold';
 import { HeldDeliveries } from './held-deliveries.service';
 import { OutcomeRecorder } from './outcome-recorder';
-import { LEASE_SECONDS } from './propagation.constants';
+import { LEASE_SECONDS, REQUEST_OPERATIONS } from './propagation.constants';
 import { PushBuilder } from './push-builder';
+import type { ClaimedDelivery } from './record-outcomes';
+import { RequestDrain } from './request-drain';
+import { SettleHooks } from './settle-hooks';
 
 /** Batches of one connection in flight at once. */
 const LANES = 4;
@@ -37,7 +34,8 @@ interface Lanes {
 
 /**
  * Drains one connection whose lease the caller holds: claims due deliveries in batches, pushes each
- * person's current state through the connector, and records every outcome. Several batches are in flight
+ * person's current state (or a request's operation) through the connector, and records every outcome. A
+ * paused or disconnected connection still receives data-subject requests. Several batches are in flight
  * at once (the pacer still holds the connection to its limit): a batch's own database work would
  * otherwise leave the vendor's budget unused.
  */
@@ -53,6 +51,9 @@ export class ConnectionDrain {
     private readonly pushes: PushBuilder,
     private readonly held: HeldDeliveries,
     private readonly recorder: OutcomeRecorder,
+    private readonly requests: RequestDrain,
+    private readonly failures: CallFailures,
+    private readonly settle: SettleHooks,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
   ) {}
@@ -73,82 +74,97 @@ export class ConnectionDrain {
   ): Promise<void> {
     while (!stopping() && !lanes.halt && (await this.leases.renew(connectionId, owner, LEASE_SECONDS))) {
       const context = await this.connections.context(connectionId);
+      // Art. 17-19: requests reach every connection that may hold the person; consent updates wait or end.
+      let requestsOnly = false;
       switch (context.status) {
         case 'paused':
-          lanes.halt = true;
+          // Consent updates wait for the resume (which kicks the connection again).
           lanes.result = 'paused';
-          return;
+          requestsOnly = true;
+          break;
         case 'auth_failed':
           lanes.halt = true;
-          await this.deliveries.endOpen(
-            connectionId,
-            'dead',
-            `connection auth_failed: reconnect it, then retry (${context.name})`,
+          await this.settle.within((manager) =>
+            this.deliveries.endOpen(
+              manager,
+              connectionId,
+              'dead',
+              `connection auth_failed: reconnect it, then retry (${context.name})`,
+            ),
           );
           return;
         case 'disconnected':
-          lanes.halt = true;
-          await this.deliveries.endOpen(connectionId, 'skipped', 'connection_disconnected');
-          return;
+          // Its credentials are kept: requests are still tried with them.
+          await this.settle.within((manager) =>
+            this.deliveries.endOpen(manager, connectionId, 'skipped', 'connection_disconnected', {
+              consentOnly: true,
+            }),
+          );
+          requestsOnly = true;
+          break;
         case 'active':
           break;
       }
-      const claimed = await this.deliveries.claim(connectionId, BATCH_SIZE[context.type]);
+      const claimed = await this.deliveries.claim(connectionId, BATCH_SIZE[context.type], requestsOnly);
       if (claimed.length === 0) return;
       const pacer = this.pacer(connectionId, context.rateLimit);
       const connector = this.factory.create(context, async () => {
         await pacer.take();
         this.metrics.vendorCalls.inc({ connection: context.name });
       });
-      const connection = { id: connectionId, name: context.name };
-      const built = await this.pushes.build(connectionId, claimed);
-      // Art. 28: personal data goes out only under a valid DPA; withdrawals and erasures always do (flagged).
-      const operationOf = new Map(claimed.map((c) => [c.id, c.operation]));
-      const held = await this.held.screen(
-        connectionId,
-        built.map((p) => ({
-          deliveryId: p.deliveryId,
-          operation: operationOf.get(p.deliveryId)!,
-          states: p.states,
-        })),
-      );
-      const heldOutcomes: PushOutcome[] = [...held].map((deliveryId) => ({
-        deliveryId,
-        outcome: 'skipped' as const,
-        reason: DPA_MISSING,
-      }));
-      const pushes = built.filter((p) => !held.has(p.deliveryId));
-      if (pushes.length === 0) {
-        await this.recorder.record(connection, claimed, heldOutcomes);
-        continue;
+      const connection = { id: connectionId, name: context.name, erasureMode: context.erasureMode };
+      // One operation per vendor call; every claimed delivery is recorded before the lane stops.
+      let halt = false;
+      const consent = claimed.filter((c) => c.operation === 'consent_update');
+      if (consent.length) halt = await this.consentBatch(connector, connection, consent);
+      for (const operation of REQUEST_OPERATIONS) {
+        const group = claimed.filter((c) => c.operation === operation);
+        if (group.length && (await this.requests.send(connector, connection, operation, group))) halt = true;
       }
-      let outcomes: PushOutcome[];
-      try {
-        outcomes = [...heldOutcomes, ...(await connector.pushConsent(pushes))];
-      } catch (error) {
-        const classified =
-          error instanceof ConnectorError
-            ? error
-            : new TransientError(`unexpected: ${(error as Error).message}`);
-        let reported: ConnectorError = classified;
-        if (classified instanceof AuthFailedError) {
-          await this.connections.markAuthFailed(connectionId, classified.message);
-          reported = new AuthFailedError(`connection auth_failed: ${classified.message}`);
-        }
-        const failed = pushes.map((p) => ({
-          deliveryId: p.deliveryId,
-          outcome: 'failed' as const,
-          error: reported,
-        }));
-        await this.recorder.record(connection, claimed, [...heldOutcomes, ...failed]);
-        if (classified instanceof RateLimitedError || classified instanceof AuthFailedError) {
-          lanes.halt = true;
-          return;
-        }
-        continue;
+      if (halt) {
+        lanes.halt = true;
+        return;
       }
-      await this.recorder.record(connection, claimed, outcomes, pushes);
     }
+  }
+
+  /** Pushes consent updates (the person's current state); returns whether the drain must stop. */
+  private async consentBatch(
+    connector: Connector,
+    connection: { id: string; name: string },
+    claimed: ClaimedDelivery[],
+  ): Promise<boolean> {
+    const built = await this.pushes.build(connection.id, claimed);
+    // Art. 28: personal data goes out only under a valid DPA; withdrawals always do (flagged).
+    const held = await this.held.screen(
+      connection.id,
+      built.map((p) => ({ deliveryId: p.deliveryId, operation: 'consent_update', states: p.states })),
+    );
+    const heldOutcomes: PushOutcome[] = [...held].map((deliveryId) => ({
+      deliveryId,
+      outcome: 'skipped' as const,
+      reason: DPA_MISSING,
+    }));
+    const pushes = built.filter((p) => !held.has(p.deliveryId));
+    if (pushes.length === 0) {
+      await this.recorder.record(connection, claimed, heldOutcomes);
+      return false;
+    }
+    let outcomes: PushOutcome[];
+    try {
+      outcomes = [...heldOutcomes, ...(await connector.pushConsent(pushes))];
+    } catch (error) {
+      const failure = await this.failures.classify(connection.id, error);
+      const failed = pushes.map((p) => ({
+        deliveryId: p.deliveryId,
+        outcome: 'failed' as const,
+        error: failure.error,
+      }));
+      await this.recorder.record(connection, claimed, [...heldOutcomes, ...failed]);
+      return failure.halt;
+    }
+    await this.recorder.record(connection, claimed, outcomes, pushes);
+    return false;
   }
 
   /** The connection's pacer, kept across drains so the window stays exact; rebuilt when its limit changes. */

@@ -20,7 +20,15 @@ import { DeliveryService } from './delivery.service';
 import { DeliveryPageResponse, DeliveryResponse } from './propagation.responses';
 import type { DeliveryStatus } from './propagation.constants';
 
-const STATUSES = ['pending', 'in_progress', 'succeeded', 'retrying', 'dead', 'skipped'] as const;
+const STATUSES = [
+  'pending',
+  'in_progress',
+  'succeeded',
+  'retrying',
+  'dead',
+  'skipped',
+  'awaiting_confirmation',
+] as const;
 
 class DeliveryQueryDto {
   @ApiPropertyOptional()

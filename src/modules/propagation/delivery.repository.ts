@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { NOT_FOUND_AT_VENDOR } from '../connectors';
-import { type EntityManager, In, Not, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { DeliveryEntity } from './entities/delivery.entity';
 import type { DeliveryOperation, DeliveryStatus } from './propagation.constants';
 import type { ClaimedDelivery, DeliveryUpdate } from './record-outcomes';
+import { SETTLED_COLUMNS, type SettledRow } from './request-delivery.repository';
+import type { SealedPayload } from './request-payload';
 
 const OPEN: DeliveryStatus[] = ['pending', 'retrying'];
 
@@ -16,6 +18,7 @@ export interface DeliveryRow {
   subject_id: string;
   operation: DeliveryOperation;
   trigger_event_id: string | null;
+  request_id: string | null;
   status: DeliveryStatus;
   reason: string | null;
   attempts: number;
@@ -55,7 +58,7 @@ export class DeliveryRepository {
     await manager.query(
       `INSERT INTO delivery (connection_id, subject_id, operation, trigger_event_id)
        SELECT c, $2, $3, $4 FROM unnest($1::uuid[]) AS c
-       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying')
+       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') AND request_id IS NULL
        DO UPDATE SET trigger_event_id = EXCLUDED.trigger_event_id, coalesced = delivery.coalesced + 1, updated_at = now()`,
       [connectionIds, subjectId, operation, triggerEventId],
     );
@@ -100,7 +103,8 @@ export class DeliveryRepository {
        SELECT $1, s, 'consent_update', NULL FROM unnest($2::uuid[]) AS s
         WHERE s NOT IN (SELECT subject_id FROM open) AND s NOT IN (SELECT subject_id FROM reopened)
           AND s NOT IN (SELECT subject_id FROM busy)
-       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') DO NOTHING`,
+       ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') AND request_id IS NULL
+       DO NOTHING`,
       [connectionId, subjectIds, readAt],
     );
   }
@@ -123,13 +127,17 @@ export class DeliveryRepository {
       .getExists();
   }
 
-  /** When the connection's next open delivery is due, or null when it has none. */
-  async nextDueAt(connectionId: string): Promise<Date | null> {
-    const row = await this.repo
+  /**
+   * When the connection's next open delivery is due, or null when it has none; `requestsOnly`: of request
+   * operations (all a paused connection still sends).
+   */
+  async nextDueAt(connectionId: string, requestsOnly = false): Promise<Date | null> {
+    const qb = this.repo
       .createQueryBuilder('d')
       .select('min(d.next_attempt_at)', 'at')
-      .where(`d.connection_id = :connectionId AND d.status IN ('pending','retrying')`, { connectionId })
-      .getRawOne<{ at: Date | null }>();
+      .where(`d.connection_id = :connectionId AND d.status IN ('pending','retrying')`, { connectionId });
+    if (requestsOnly) qb.andWhere(`d.operation <> 'consent_update'`);
+    const row = await qb.getRawOne<{ at: Date | null }>();
     return row?.at ? new Date(row.at) : null;
   }
 
@@ -148,44 +156,84 @@ export class DeliveryRepository {
       .execute();
   }
 
-  /** Ends every open delivery of the connection (it is disconnected, or its credentials are dead). */
-  async endOpen(connectionId: string, status: 'dead' | 'skipped', reason: string): Promise<void> {
-    await this.repo
-      .createQueryBuilder()
-      .update()
-      .set({ status, reason, completedAt: () => 'now()', updatedAt: () => 'now()' })
-      .where(`connection_id = :connectionId AND status IN ('pending','retrying')`, { connectionId })
-      .execute();
-  }
-
-  // raw SQL: FOR UPDATE SKIP LOCKED claim in one statement (the hot path of every batch).
-  async claim(connectionId: string, limit: number): Promise<ClaimedDelivery[]> {
-    const [rows]: [ClaimedDelivery[], number] = await this.repo.query(
-      `UPDATE delivery SET status = 'in_progress', attempts = attempts + 1, started_at = now(), updated_at = now()
-        WHERE id IN (SELECT d.id FROM delivery d WHERE d.connection_id = $1 AND d.status IN ('pending','retrying')
-                        AND d.next_attempt_at <= now()
-                        -- one push per person at a time, so a later state never lands before an earlier one
-                        AND NOT EXISTS (SELECT 1 FROM delivery p WHERE p.connection_id = d.connection_id
-                                          AND p.subject_id = d.subject_id AND p.status = 'in_progress')
-                        ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING id, subject_id, operation, attempts, created_at`,
-      [connectionId, limit],
+  /**
+   * Ends the connection's open deliveries (its credentials are dead: every one; it is disconnected: its consent
+   * updates, while requests are still tried with the credentials it keeps). Returns the ended rows.
+   * raw SQL: the ended rows are returned for the settle hooks, in the same statement.
+   */
+  async endOpen(
+    manager: EntityManager,
+    connectionId: string,
+    status: 'dead' | 'skipped',
+    reason: string,
+    { consentOnly = false }: { consentOnly?: boolean } = {},
+  ): Promise<SettledRow[]> {
+    const [rows]: [SettledRow[], number] = await manager.query(
+      `UPDATE delivery SET status = $2, reason = $3, completed_at = now(), updated_at = now()
+        WHERE connection_id = $1 AND status IN ('pending','retrying') AND (NOT $4 OR operation = 'consent_update')
+        RETURNING ${SETTLED_COLUMNS}`,
+      [connectionId, status, reason, consentOnly],
     );
     return rows;
   }
 
-  // raw SQL: a batch's outcomes in one bulk UPDATE from unnest (one round trip per batch).
-  async apply(updates: readonly DeliveryUpdate[]): Promise<void> {
-    await this.repo.query(
-      `UPDATE delivery d SET status = u.status, reason = u.reason, last_error = u.error, last_error_class = u.error_class,
+  /**
+   * Claims due deliveries; `requestsOnly`: only data-subject request operations (a paused or disconnected
+   * connection still receives erasures and restrictions).
+   * raw SQL: FOR UPDATE SKIP LOCKED claim in one statement (the hot path of every batch).
+   */
+  async claim(connectionId: string, limit: number, requestsOnly = false): Promise<ClaimedDelivery[]> {
+    const [rows]: [ClaimedDelivery[], number] = await this.repo.query(
+      `UPDATE delivery SET status = 'in_progress', attempts = attempts + 1, started_at = now(), updated_at = now()
+        WHERE id IN (SELECT d.id FROM delivery d WHERE d.connection_id = $1 AND d.status IN ('pending','retrying')
+                        AND d.next_attempt_at <= now() AND (NOT $3 OR d.operation <> 'consent_update')
+                        -- one push per person at a time, so a later state never lands before an earlier one
+                        AND NOT EXISTS (SELECT 1 FROM delivery p WHERE p.connection_id = d.connection_id
+                                          AND p.subject_id = d.subject_id AND p.status = 'in_progress')
+                        ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id, subject_id, operation, attempts, created_at, request_id`,
+      [connectionId, limit, requestsOnly],
+    );
+    return rows;
+  }
+
+  /**
+   * Records a batch's outcomes, only on deliveries still in progress (one taken back from a worker that lost
+   * its lease is recorded by the worker that claimed it again: each outcome once). A processor's confirmation
+   * that arrived before its acknowledgement was recorded settles the delivery at once. Returns the rows that
+   * reached a final status, for the settle hooks.
+   * raw SQL: a batch's outcomes in one bulk UPDATE from unnest (one round trip per batch).
+   */
+  async apply(
+    manager: EntityManager,
+    updates: readonly DeliveryUpdate[],
+    sealedData: ReadonlyMap<string, SealedPayload> = new Map(),
+  ): Promise<SettledRow[]> {
+    const [rows]: [SettledRow[], number] = await manager.query(
+      `WITH u AS (
+         SELECT u.*, CASE WHEN u.status = 'awaiting_confirmation' THEN d.evidence->>'confirmation' END AS confirmed
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[],
+                       $8::text[], $9::jsonb[], $10::timestamptz[], $11::bytea[], $12::text[])
+                AS u(id, status, reason, error, error_class, next_attempt_at, refund, vendor_reference, evidence,
+                     confirmation_due_at, payload_ciphertext, payload_key_id)
+           JOIN delivery d ON d.id = u.id)
+       UPDATE delivery d SET
+              status = CASE u.confirmed WHEN 'completed' THEN 'succeeded' WHEN 'failed' THEN 'dead' ELSE u.status END,
+              reason = CASE WHEN u.confirmed = 'failed' THEN 'processor_reported_failure' ELSE u.reason END,
+              last_error = u.error, last_error_class = u.error_class,
               next_attempt_at = coalesce(u.next_attempt_at, d.next_attempt_at),
               attempts = CASE WHEN u.refund THEN d.attempts - 1 ELSE d.attempts END,
               vendor_reference = coalesce(u.vendor_reference, d.vendor_reference),
-              completed_at = CASE WHEN u.status IN ('succeeded','skipped','dead') THEN now() ELSE NULL END,
+              evidence = coalesce(u.evidence, '{}'::jsonb) || d.evidence,
+              confirmation_due_at = coalesce(u.confirmation_due_at, d.confirmation_due_at),
+              payload_ciphertext = coalesce(u.payload_ciphertext, d.payload_ciphertext),
+              payload_key_id = coalesce(u.payload_key_id, d.payload_key_id),
+              completed_at = CASE WHEN u.status IN ('succeeded','skipped','dead') OR u.confirmed IS NOT NULL
+                                  THEN now() ELSE NULL END,
               updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
-              AS u(id, status, reason, error, error_class, next_attempt_at, refund, vendor_reference)
-        WHERE d.id = u.id`,
+         FROM u
+        WHERE d.id = u.id AND d.status = 'in_progress'
+        RETURNING ${SETTLED_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`,
       [
         updates.map((u) => u.id),
         updates.map((u) => u.status),
@@ -195,8 +243,13 @@ export class DeliveryRepository {
         updates.map((u) => u.nextAttemptAt),
         updates.map((u) => u.refund),
         updates.map((u) => u.vendorReference),
+        updates.map((u) => (u.evidence ? JSON.stringify(u.evidence) : null)),
+        updates.map((u) => u.confirmationDueAt ?? null),
+        updates.map((u) => sealedData.get(u.id)?.ciphertext ?? null),
+        updates.map((u) => sealedData.get(u.id)?.keyId ?? null),
       ],
     );
+    return rows.filter((r) => r.status === 'succeeded' || r.status === 'skipped' || r.status === 'dead');
   }
 
   // raw SQL: optional filters as NULL-tolerant parameters, rows in the API's snake_case.
@@ -225,7 +278,13 @@ export class DeliveryRepository {
   /** Another open delivery for the same person, connection and operation (it carries the current state). */
   async otherOpen(
     manager: EntityManager,
-    of: { id: string; connectionId: string; subjectId: string; operation: DeliveryOperation },
+    of: {
+      id: string;
+      connectionId: string;
+      subjectId: string;
+      operation: DeliveryOperation;
+      requestId: string | null;
+    },
   ): Promise<string | null> {
     const open = await manager.getRepository(DeliveryEntity).findOne({
       select: { id: true },
@@ -233,6 +292,7 @@ export class DeliveryRepository {
         connectionId: of.connectionId,
         subjectId: of.subjectId,
         operation: of.operation,
+        requestId: of.requestId ?? IsNull(),
         status: In(OPEN),
         id: Not(of.id),
       },

@@ -16,6 +16,7 @@ export function deliveryView(row: DeliveryRow) {
     subject_id: row.subject_id,
     operation: row.operation,
     trigger_event_id: row.trigger_event_id,
+    request_id: row.request_id ?? null,
     status: row.status,
     reason: row.reason,
     attempts: row.attempts,
@@ -111,6 +112,7 @@ export class DeliveryService implements OnModuleInit {
         connectionId: current.connection_id,
         subjectId: current.subject_id,
         operation: current.operation,
+        requestId: current.request_id,
       });
       const target = open ?? id;
       await this.deliveries.reopen(manager, target);

@@ -19,7 +19,7 @@ export class HeldDeliveryRepository {
   }
 
   /**
-   * The latest held delivery per person, connection and operation on these connections goes back to
+   * The latest held delivery per person, connection, operation and request on these connections goes back to
    * pending, unless an open one already covers it; returns the released rows.
    */
   // raw SQL: DISTINCT ON + NOT EXISTS in one UPDATE ... FROM.
@@ -30,13 +30,14 @@ export class HeldDeliveryRepository {
     const [released]: [{ id: string; connection_id: string }[], number] = await manager.query(
       `UPDATE delivery d SET status = 'pending', reason = NULL, next_attempt_at = now(), completed_at = NULL,
               updated_at = now()
-         FROM (SELECT DISTINCT ON (h.connection_id, h.subject_id, h.operation) h.id
+         FROM (SELECT DISTINCT ON (h.connection_id, h.subject_id, h.operation, h.request_id) h.id
                  FROM delivery h
                 WHERE h.connection_id = ANY($1) AND h.status = 'skipped' AND h.reason = $2
-                ORDER BY h.connection_id, h.subject_id, h.operation, h.created_at DESC, h.id DESC) latest
+                ORDER BY h.connection_id, h.subject_id, h.operation, h.request_id, h.created_at DESC, h.id DESC) latest
         WHERE d.id = latest.id
           AND NOT EXISTS (SELECT 1 FROM delivery o WHERE o.connection_id = d.connection_id
                             AND o.subject_id = d.subject_id AND o.operation = d.operation
+                            AND o.request_id IS NOT DISTINCT FROM d.request_id
                             AND o.status IN ('pending','retrying'))
         RETURNING d.id, d.connection_id`,
       [connectionIds, DPA_MISSING],

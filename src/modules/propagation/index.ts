@@ -2,3 +2,11 @@
 export { DeliveryStats } from './delivery-stats.service';
 export { PropagationModule } from './propagation.module';
 export { VendorUsageModule } from './vendor-usage.provider';
+export type { RequestOperation } from './propagation.constants';
+export { RequestDeliveries } from './request-deliveries.service';
+export type {
+  PlannedRequestDelivery,
+  PlanRequestInput,
+  RequestDeliveryView,
+} from './request-deliveries.service';
+export type { SettledRequestDelivery } from './settle-hooks';

@@ -3,9 +3,11 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { ConnectionDirectory, NOT_FOUND_AT_VENDOR, RecordLinks } from '../connectors';
-import type { ConsentPush, PushOutcome } from '../connectors';
+import type { ConsentPush, PushOutcome, RequestOutcome } from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
+import { RequestPayloads, type SealedPayload } from './request-payload';
+import { SettleHooks } from './settle-hooks';
 
 /**
  * How long a delivery whose person was not found waits while a backfill runs; a record the backfill links makes it
@@ -13,7 +15,10 @@ import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
  */
 const BACKFILL_WAIT_MS = 30_000;
 
-/** Writes a batch's outcomes: the row updates in one statement, then metrics and learnt vendor ids. */
+/**
+ * Writes a batch's outcomes: the row updates in one statement (with the data an access request read, sealed) and
+ * the settle hooks of the request deliveries it ended, in one transaction; then metrics and learnt vendor ids.
+ */
 @Injectable()
 export class OutcomeRecorder {
   constructor(
@@ -22,14 +27,16 @@ export class OutcomeRecorder {
     private readonly directory: ConnectionDirectory,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly payloads: RequestPayloads,
+    private readonly settle: SettleHooks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async record(
     connection: { id: string; name: string },
     claimed: readonly ClaimedDelivery[],
-    outcomes: readonly PushOutcome[],
-    pushes: readonly ConsentPush[] = [],
+    outcomes: readonly (PushOutcome | RequestOutcome)[],
+    pushes: readonly Pick<ConsentPush, 'deliveryId' | 'subjectId'>[] = [],
   ): Promise<void> {
     const notFound = outcomes.some((o) => o.outcome === 'skipped' && o.reason === NOT_FOUND_AT_VENDOR);
     const waiting = notFound && (await this.directory.backfillRunning(connection.id));
@@ -40,8 +47,11 @@ export class OutcomeRecorder {
       now: this.clock.now(),
       baseDelayMs: this.config.retryBaseDelayMs,
       waitForBackfillMs: waiting ? BACKFILL_WAIT_MS : undefined,
+      confirmationMs: this.config.processorConfirmationMs,
     });
-    await this.deliveries.apply(batch.updates);
+    const sealed = new Map<string, SealedPayload>();
+    for (const u of batch.updates) if (u.data) sealed.set(u.id, this.payloads.seal({ data: u.data }));
+    await this.settle.within((manager) => this.deliveries.apply(manager, batch.updates, sealed));
     for (const seconds of batch.latencies)
       this.metrics.deliveryLatency.observe({ connection: connection.name }, seconds);
     for (const u of batch.updates)

@@ -18,15 +18,25 @@ import { PropagationKicker } from './propagation.kicker';
 import { PropagationPlanner } from './propagation.planner';
 import { PropagationWorker } from './propagation.worker';
 import { PushBuilder } from './push-builder';
+import { CallFailures } from './call-failures';
+import { ProcessorConfirmationsController } from './processor-confirmations.controller';
+import { ProcessorConfirmations } from './processor-confirmations.service';
+import { RequestDeliveries } from './request-deliveries.service';
+import { RequestDeliveryRepository } from './request-delivery.repository';
+import { RequestDrain } from './request-drain';
+import { RequestPayloads } from './request-payload';
+import { RequestPushBuilder } from './request-push-builder';
+import { SettleHooks } from './settle-hooks';
 
 /**
- * Propagation: plans a delivery per connection for every change, drains them through the connectors,
- * holds what the DPA gate does not cover, and answers for what was delivered. Modules below it never
+ * Propagation: plans a delivery per connection for every change and every data-subject request, drains them
+ * through the connectors, holds what the DPA gate does not cover, receives processors' signed confirmations,
+ * and answers for what was delivered. Modules below it never
  * import it: they announce (hooks) or name what they need (ports, bound in VendorUsageModule).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([DeliveryEntity]), LedgerModule, ConnectorsModule, VendorsModule],
-  controllers: [DeliveriesController],
+  controllers: [DeliveriesController, ProcessorConfirmationsController],
   providers: [
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
@@ -42,7 +52,16 @@ import { PushBuilder } from './push-builder';
     DeliveryService,
     DeliveryStats,
     HeldDeliveries,
+    // Data-subject requests (Art. 15-19): planning, sending, confirmations and settling.
+    RequestDeliveryRepository,
+    RequestPayloads,
+    SettleHooks,
+    CallFailures,
+    RequestPushBuilder,
+    RequestDrain,
+    ProcessorConfirmations,
+    RequestDeliveries,
   ],
-  exports: [PropagationPlanner, PropagationKicker, DeliveryStats],
+  exports: [PropagationPlanner, PropagationKicker, DeliveryStats, RequestDeliveries],
 })
 export class PropagationModule {}

@@ -1,6 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-const STATUSES = ['pending', 'in_progress', 'succeeded', 'retrying', 'dead', 'skipped'];
+const STATUSES = [
+  'pending',
+  'in_progress',
+  'succeeded',
+  'retrying',
+  'dead',
+  'skipped',
+  'awaiting_confirmation',
+];
 const OPERATIONS = ['consent_update', 'erasure', 'restriction', 'rectification', 'access_export'];
 const text = { nullable: true, type: String } as const;
 const time = { format: 'date-time', nullable: true, type: String } as const;
@@ -14,6 +22,13 @@ export class DeliveryResponse {
   @ApiProperty({ enum: OPERATIONS }) operation!: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The ledger event behind it.' })
   trigger_event_id!: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The data-subject request it serves (null: a consent update, or a record that came back).',
+  })
+  request_id!: string | null;
   @ApiProperty({ enum: STATUSES }) status!: string;
   @ApiProperty({ ...text, description: 'Why it was skipped or held (e.g. dpa_missing).' })
   reason!: string | null;
@@ -37,4 +52,15 @@ export class DeliveryPageResponse {
   @ApiProperty({ type: [DeliveryResponse], description: 'Newest first.' }) deliveries!: DeliveryResponse[];
   @ApiProperty({ ...time, description: 'Pass as before for the next page; null on the last page.' })
   next_before!: string | null;
+}
+
+/** A processor's confirmation, as received. */
+export class ConfirmationAcceptedResponse {
+  @ApiProperty({
+    enum: ['recorded', 'duplicate'],
+    description: 'duplicate: this callback (webhook-id), or a confirmation before it, was already recorded.',
+  })
+  status!: 'recorded' | 'duplicate';
+  @ApiProperty({ enum: STATUSES, description: "The delivery's status after the confirmation." })
+  delivery_status!: string;
 }

@@ -17,6 +17,7 @@ import { ConnectionLeases } from '../connectors';
 import { NotificationListener } from '../../platform/database/notification-listener';
 import { ConnectionDrain } from './connection-drain';
 import { DeliveryRepository } from './delivery.repository';
+import { ProcessorConfirmations } from './processor-confirmations.service';
 import { PropagationKicker } from './propagation.kicker';
 import {
   LEASE_SECONDS,
@@ -46,6 +47,7 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
     private readonly leases: ConnectionLeases,
     private readonly admin: ConnectionAdminService,
     private readonly drainer: ConnectionDrain,
+    private readonly confirmations: ProcessorConfirmations,
     private readonly kicker: PropagationKicker,
     private readonly jobs: QueueService,
     private readonly metrics: MetricsService,
@@ -76,7 +78,10 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         for (const job of jobs) this.kick(job.data.connectionId);
       },
     );
-    await this.jobs.work(PROPAGATION_MAINTENANCE_QUEUE, { pollingIntervalSeconds: 30 }, () => this.kickAll());
+    await this.jobs.work(PROPAGATION_MAINTENANCE_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
+      await this.confirmations.settleOverdue();
+      await this.kickAll();
+    });
     await this.jobs.boss.schedule(PROPAGATION_MAINTENANCE_QUEUE, '* * * * *');
     await this.kickAll();
   }
@@ -121,8 +126,12 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
       } finally {
         await this.leases.release(connectionId, this.owner);
       }
-      // A paused connection keeps its deliveries until it is resumed (which kicks it again).
-      if (outcome === 'paused') return;
+      // A paused connection keeps its consent updates until it is resumed (which kicks it again); its request
+      // deliveries' retries are still due.
+      if (outcome === 'paused') {
+        await this.scheduleNextRetry(connectionId, true);
+        return;
+      }
       // Released first, checked second: a kick refused while we held the lease is not lost.
       if (this.stopping || !(this.again.has(connectionId) || (await this.deliveries.hasDue(connectionId))))
         break;
@@ -130,8 +139,8 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
     await this.scheduleNextRetry(connectionId);
   }
 
-  private async scheduleNextRetry(connectionId: string): Promise<void> {
-    const at = await this.deliveries.nextDueAt(connectionId);
+  private async scheduleNextRetry(connectionId: string, requestsOnly = false): Promise<void> {
+    const at = await this.deliveries.nextDueAt(connectionId, requestsOnly);
     if (at && !this.stopping)
       await this.kicker.kickAt(connectionId, new Date(Math.max(at.getTime(), this.clock.now() + 200)));
   }

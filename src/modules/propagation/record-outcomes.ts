@@ -1,9 +1,17 @@
-import { type ConsentPush, NOT_FOUND_AT_VENDOR, type PushOutcome, RateLimitedError } from '../connectors';
+import {
+  type ConsentPush,
+  NOT_FOUND_AT_VENDOR,
+  type OperationEvidence,
+  type PushOutcome,
+  RateLimitedError,
+  type RemotePersonRecord,
+  type RequestOutcome,
+} from '../connectors';
+import type { DeliveryOperation } from './propagation.constants';
+import { decideRetry, NO_OUTCOME_RETRY_MS } from './retry-policy';
 
 /** Why a delivery whose person was not found is retried later: a backfill may still link them. */
 export const WAITING_FOR_BACKFILL = 'waiting_for_backfill';
-import type { DeliveryOperation } from './propagation.constants';
-import { decideRetry, NO_OUTCOME_RETRY_MS } from './retry-policy';
 
 /** A delivery as the claim returned it: already counted as one more attempt. */
 export interface ClaimedDelivery {
@@ -12,12 +20,14 @@ export interface ClaimedDelivery {
   operation: DeliveryOperation;
   attempts: number;
   created_at: Date;
+  /** The data-subject request it serves; null for consent updates and records that came back. */
+  request_id?: string | null;
 }
 
 /** What one attempt leaves on a delivery row. */
 export interface DeliveryUpdate {
   id: string;
-  status: 'succeeded' | 'skipped' | 'retrying' | 'dead';
+  status: 'succeeded' | 'skipped' | 'retrying' | 'dead' | 'awaiting_confirmation';
   reason: string | null;
   error: string | null;
   errorClass: string | null;
@@ -25,6 +35,12 @@ export interface DeliveryUpdate {
   /** The attempt did not count (a rate limit): the claim's increment is taken back. */
   refund: boolean;
   vendorReference: string | null;
+  /** Request operations: non-personal proof of what the processor did (merged into the row's evidence). */
+  evidence?: OperationEvidence;
+  /** Access requests: what the vendor holds on the person (sealed into the row's payload). */
+  data?: RemotePersonRecord[];
+  /** awaiting_confirmation: when it is settled as acknowledged, not confirmed. */
+  confirmationDueAt?: Date;
 }
 
 /** A vendor's record of a person, learnt from a successful push. */
@@ -64,8 +80,10 @@ const ended = (
  */
 export function recordOutcomes(input: {
   claimed: readonly ClaimedDelivery[];
-  outcomes: readonly PushOutcome[];
+  outcomes: readonly (PushOutcome | RequestOutcome)[];
   pushes?: readonly Pick<ConsentPush, 'deliveryId' | 'subjectId'>[];
+  /** How long a processor that acknowledged a request has to confirm it (PROCESSOR_CONFIRMATION_HOURS). */
+  confirmationMs?: number;
   now: number;
   random?: () => number;
   /** The retry policy's first transient backoff (configuration); the policy's default when absent. */
@@ -77,6 +95,7 @@ export function recordOutcomes(input: {
   waitForBackfillMs?: number;
 }): RecordedBatch {
   const { claimed, outcomes, pushes = [], now, random, baseDelayMs, waitForBackfillMs } = input;
+  const confirmationMs = input.confirmationMs ?? 168 * 3_600_000;
   const byId = new Map(claimed.map((c) => [c.id, c]));
   const subjectOf = new Map(pushes.map((p) => [p.deliveryId, p.subjectId]));
   const updates = new Map<string, DeliveryUpdate>();
@@ -86,16 +105,31 @@ export function recordOutcomes(input: {
     const delivery = byId.get(outcome.deliveryId);
     if (!delivery) continue;
     switch (outcome.outcome) {
-      case 'succeeded':
-        updates.set(delivery.id, ended(delivery.id, 'succeeded', null, outcome.vendorReference ?? null));
-        for (const record of outcome.records ?? [])
-          remotes.push({
-            subjectId: subjectOf.get(delivery.id) ?? delivery.subject_id,
-            remoteId: record.remoteId,
-            recordType: record.recordType,
-            pushed: outcome.pushed ?? null,
-          });
+      case 'succeeded': {
+        const update = ended(delivery.id, 'succeeded', null, outcome.vendorReference ?? null);
+        if ('evidence' in outcome && outcome.evidence) update.evidence = outcome.evidence;
+        if ('data' in outcome && outcome.data) update.data = outcome.data;
+        updates.set(delivery.id, update);
+        // An erasure's records are gone: nothing to link. Other operations' records stand for the person.
+        if (delivery.operation !== 'erasure')
+          for (const record of outcome.records ?? [])
+            remotes.push({
+              subjectId: subjectOf.get(delivery.id) ?? delivery.subject_id,
+              remoteId: record.remoteId,
+              recordType: record.recordType,
+              pushed: ('pushed' in outcome ? outcome.pushed : undefined) ?? null,
+            });
         latencies.push((now - new Date(delivery.created_at).getTime()) / 1000);
+        break;
+      }
+      case 'awaiting_confirmation':
+        // The processor accepted it and confirms by its signed callback, or the wait runs out.
+        updates.set(delivery.id, {
+          ...ended(delivery.id, 'succeeded', null, outcome.vendorReference ?? null),
+          status: 'awaiting_confirmation',
+          ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+          confirmationDueAt: new Date(now + confirmationMs),
+        });
         break;
       case 'skipped':
         if (waitForBackfillMs !== undefined && outcome.reason === NOT_FOUND_AT_VENDOR) {

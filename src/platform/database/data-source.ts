@@ -6,6 +6,7 @@ import { ConsoleAuthAudit1764600001000 } from './migrations/1764600001000-consol
 import { CrmRecords1765000000000 } from './migrations/1765000000000-crm-records';
 import { SubjectMerge1765000001000 } from './migrations/1765000001000-subject-merge';
 import { SubjectKeysErasure1766000000000 } from './migrations/1766000000000-subject-keys-erasure';
+import { RequestDeliveries1766000001000 } from './migrations/1766000001000-request-deliveries';
 import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-data-subject-requests';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   CrmRecords1765000000000,
   SubjectMerge1765000001000,
   SubjectKeysErasure1766000000000,
+  RequestDeliveries1766000001000,
   DataSubjectRequests1766000002000,
 ];
 

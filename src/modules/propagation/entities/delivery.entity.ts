@@ -6,19 +6,33 @@ import type { DeliveryOperation, DeliveryStatus } from '../propagation.constants
 
 /**
  * One change owed to one connection: the proof that it reached the processor, or why it could not.
- * As migrations 1764500000000 (table) and 1764600000000 (flags, ix_delivery_held) create it.
+ * As migrations 1764500000000 (table), 1764600000000 (flags, ix_delivery_held) and 1766000001000 (data-subject
+ * requests: request, sealed payload, evidence, awaiting a processor's confirmation) create it.
  */
 @Entity({ name: 'delivery' })
 @Check(
   'ck_delivery_operation',
   `operation IN ('consent_update','erasure','restriction','rectification','access_export')`,
 )
-@Check('ck_delivery_status', `status IN ('pending','in_progress','succeeded','retrying','dead','skipped')`)
-// One open delivery per person, connection and operation: later changes coalesce into it.
+@Check(
+  'ck_delivery_status',
+  `status IN ('pending','in_progress','succeeded','retrying','dead','skipped','awaiting_confirmation')`,
+)
+@Check('ck_delivery_payload_sealed', `(payload_ciphertext IS NULL) = (payload_key_id IS NULL)`)
+@Check('ck_delivery_confirmation_due', `status <> 'awaiting_confirmation' OR confirmation_due_at IS NOT NULL`)
+// One open delivery per person, connection and operation outside requests: later changes coalesce into it.
 @Index('uq_delivery_open', ['connectionId', 'subjectId', 'operation'], {
   unique: true,
-  where: `status IN ('pending','retrying')`,
+  where: `status IN ('pending','retrying') AND request_id IS NULL`,
 })
+// Each request keeps its own open delivery (its own proof).
+@Index('uq_delivery_open_request', ['connectionId', 'subjectId', 'operation', 'requestId'], {
+  unique: true,
+  where: `status IN ('pending','retrying') AND request_id IS NOT NULL`,
+})
+@Index('ix_delivery_request', ['requestId', 'createdAt'], { where: `request_id IS NOT NULL` })
+@Index('ix_delivery_trigger_event', ['triggerEventId'], { where: `trigger_event_id IS NOT NULL` })
+@Index('ix_delivery_awaiting', ['confirmationDueAt'], { where: `status = 'awaiting_confirmation'` })
 @Index('ix_delivery_due', ['connectionId', 'nextAttemptAt'], { where: `status IN ('pending','retrying')` })
 @Index('ix_delivery_in_progress', ['connectionId'], { where: `status = 'in_progress'` })
 @Index('ix_delivery_subject', ['subjectId', 'createdAt'])
@@ -41,6 +55,10 @@ export class DeliveryEntity {
 
   @Column({ name: 'trigger_event_id', type: 'uuid', nullable: true })
   triggerEventId!: string | null;
+
+  /** The data-subject request this delivery serves (no foreign key: requests is a higher module); null otherwise. */
+  @Column({ name: 'request_id', type: 'uuid', nullable: true })
+  requestId!: string | null;
 
   @Column({ type: 'text', default: () => `'pending'` })
   status!: DeliveryStatus;
@@ -81,6 +99,24 @@ export class DeliveryEntity {
   /** e.g. dpa_missing: a withdrawal sent to a vendor without a valid DPA. */
   @Column({ type: 'text', array: true, default: () => `'{}'` })
   flags!: string[];
+
+  /**
+   * Sealed JSON (RequestPayload): rectified values, remote ids of records that came back, the data a vendor
+   * returned for an access request. Cleared once the request completes or the person is forgotten.
+   */
+  @Column({ name: 'payload_ciphertext', type: 'bytea', nullable: true })
+  payloadCiphertext!: Buffer | null;
+
+  @Column({ name: 'payload_key_id', type: 'text', nullable: true })
+  payloadKeyId!: string | null;
+
+  /** Non-personal proof of what the processor did (erasure mode used, records affected, confirmation). */
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  evidence!: Record<string, unknown>;
+
+  /** While awaiting_confirmation: when it is settled as acknowledged, not confirmed. */
+  @Column({ name: 'confirmation_due_at', type: 'timestamptz', nullable: true })
+  confirmationDueAt!: Date | null;
 
   // Relations only describe the foreign keys (the schema test compares them with the migrations); the code
   // reads and writes the id columns.
