@@ -138,6 +138,11 @@ function propertyErrors(portal: PortalState, input: Record<string, unknown>, int
           continue;
         }
       }
+      // HubSpot's boolean properties take "true" / "false" (stricter reading: nothing else is coerced).
+      if (def.type === 'bool' && value !== 'true' && value !== 'false') {
+        fail('INVALID_BOOLEAN', `${value} is not a valid boolean value; use true or false`);
+        continue;
+      }
       if (name === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) {
         fail('INVALID_EMAIL', `Email address ${value} is invalid`);
         continue;

@@ -238,6 +238,18 @@ export function defaultProperties(includeWhatsAppPhone: boolean): PropertyDefini
     property('phone', 'Phone Number', 'string', 'phonenumber'),
     property('mobilephone', 'Mobile Phone Number', 'string', 'phonenumber'),
     property('company', 'Company Name', 'string', 'text'),
+    // More of HubSpot's default contact properties holding personal data (internal names as HubSpot documents
+    // its default contact properties); a mask_fields erasure blanks them and an access request reads them.
+    property('salutation', 'Salutation', 'string', 'text'),
+    property('jobtitle', 'Job Title', 'string', 'text'),
+    property('address', 'Street Address', 'string', 'text'),
+    property('city', 'City', 'string', 'text'),
+    property('state', 'State/Region', 'string', 'text'),
+    property('zip', 'Postal Code', 'string', 'text'),
+    property('country', 'Country/Region', 'string', 'text'),
+    property('fax', 'Fax Number', 'string', 'text'),
+    property('website', 'Website URL', 'string', 'text'),
+    property('date_of_birth', 'Date of birth', 'string', 'text'),
     // ISO alpha-2; HubSpot reads national-form phone numbers of the contact in this country.
     property('hs_country_region_code', 'Country/Region Code', 'string', 'text'),
     property('hs_object_id', 'Record ID', 'number', 'number', { readOnly: true, hasUniqueValue: true }),

@@ -140,6 +140,7 @@ describe(HubspotConnector.name, () => {
           'wa_consent_source',
           'wa_consent_legal_basis_explanation',
           'cg_consent_event_id',
+          'consent_gateway_processing_restricted',
         ],
         propertyGroup: 'contactinformation',
         phoneProperties: ['hs_whatsapp_phone_number', 'mobilephone', 'phone'],

@@ -1,16 +1,25 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../../inbox';
+import { SubjectRequestIntake } from '../../ledger';
 import { ConnectionRepository } from '../connection.repository';
 import { CrmContactImporter } from '../crm-contact.importer';
+import { RecordLinks } from '../record-links.service';
 import { HUBSPOT_PROPERTIES } from './hubspot.constants';
+import { HUBSPOT_RECORD_TYPE } from './hubspot.mapper';
 import { parseHubspotEvents } from './hubspot-webhook';
+import type { HubspotWebhookEvent } from './hubspot.types';
 
 /**
  * HubSpot webhook events to ledger events: a change of the WhatsApp consent property made in HubSpot
  * becomes an event with source hubspot, through the one CRM import path. The gateway's own writes come back
  * as webhooks too; they are recognised (the value equals what the gateway last pushed for that record) and
  * counted as own_write, so nothing loops.
+ *
+ * A `contact.privacyDeletion` (someone GDPR-deleted the contact in HubSpot) is a request to erase the person
+ * everywhere else: it goes to the requests module through SubjectRequestIntake, in this transaction, so it commits
+ * with the inbox row. `contact.deletion` alone (an archive, or the second event of the same GDPR delete) is not an
+ * erasure request: it is only counted.
  */
 @Injectable()
 export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
@@ -20,6 +29,9 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
     private readonly inbox: InboxService,
     private readonly connections: ConnectionRepository,
     private readonly importer: CrmContactImporter,
+    private readonly links: RecordLinks,
+    // Declared by the ledger, provided by the requests module: the request commits with the inbox row.
+    private readonly intake: SubjectRequestIntake,
   ) {}
 
   onModuleInit(): void {
@@ -47,11 +59,12 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
         count('unknown_portal');
         continue;
       }
-      if (
-        event.subscriptionType === 'contact.privacyDeletion' ||
-        event.subscriptionType === 'contact.deletion'
-      ) {
-        // HubSpot fires both for one GDPR delete; the erasure workflow reads them from the inbox summary.
+      if (event.subscriptionType === 'contact.privacyDeletion') {
+        count(await this.receivePrivacyDeletion(manager, delivery, connectionId, event));
+        continue;
+      }
+      if (event.subscriptionType === 'contact.deletion') {
+        // HubSpot fires it with every privacyDeletion too: the request comes from the privacyDeletion alone.
         count('deletion');
         continue;
       }
@@ -118,5 +131,39 @@ export class HubspotInboxHandler implements InboxHandler, OnModuleInit {
     if (summary.unknown_portal)
       this.logger.warn({ inboxId: delivery.id }, 'HubSpot events for a portal with no connection');
     return summary;
+  }
+
+  /**
+   * An erasure request for the person the deleted contact stood for (its link at this connection). A contact the
+   * gateway never linked is still received, matching nobody (the requests module records that answer). The
+   * dedupe key is HubSpot's event id: a redelivery or an inbox replay is the same request.
+   */
+  private async receivePrivacyDeletion(
+    manager: EntityManager,
+    delivery: StoredInboxDelivery,
+    connectionId: string,
+    event: HubspotWebhookEvent,
+  ): Promise<'privacy_deletion' | 'privacy_deletion_unmatched'> {
+    const known = await this.links.known(connectionId, [event.objectId], manager);
+    const subjectId = known.get(event.objectId)?.subjectId ?? null;
+    await this.intake.receive(manager, {
+      type: 'erasure',
+      origin: 'hubspot_privacy_deletion',
+      dedupeKey: `hubspot:${event.portalId}:${event.eventId}`,
+      subjectId,
+      identities: [],
+      receivedAt: delivery.receivedAt,
+      originConnectionId: connectionId,
+      // Non-personal facts only: the contact id is an identifier and stays out.
+      originEvidence: {
+        inbox_id: delivery.id,
+        hubspot_event_id: event.eventId,
+        hubspot_portal_id: String(event.portalId),
+        record_type: HUBSPOT_RECORD_TYPE,
+        occurred_at: event.occurredAt,
+        record_linked: subjectId !== null,
+      },
+    });
+    return subjectId ? 'privacy_deletion' : 'privacy_deletion_unmatched';
   }
 }

@@ -40,17 +40,32 @@ export async function updateProperties(
   client: HubspotClient,
   plans: WritePlan[],
 ): Promise<Map<string, ConnectorError>> {
-  const rounds: Map<string, HubspotConsentProperties>[] = [];
+  const updates: [string, HubspotConsentProperties][] = [];
   for (const plan of plans) {
     if (!plan.properties) continue;
-    for (const id of plan.contactIds) {
-      let round = rounds.find((r) => !r.has(id));
-      if (!round) {
-        round = new Map();
-        rounds.push(round);
-      }
-      round.set(id, plan.properties);
+    for (const id of plan.contactIds) updates.push([id, plan.properties]);
+  }
+  return batchUpdateContacts(client, updates);
+}
+
+/**
+ * Writes contact properties with batch/update (≤100 inputs a call). HubSpot refuses duplicate ids in one batch, so
+ * an id given twice goes in a second round (last wins). Returns contact id → error for the ids HubSpot reported as
+ * failed (207): OBJECT_NOT_FOUND as ContactGoneError, a per-input refusal (an email another contact has) as
+ * permanent, an id HubSpot neither confirmed nor refused as transient.
+ */
+export async function batchUpdateContacts(
+  client: HubspotClient,
+  updates: readonly (readonly [string, Record<string, string>])[],
+): Promise<Map<string, ConnectorError>> {
+  const rounds: Map<string, Record<string, string>>[] = [];
+  for (const [id, properties] of updates) {
+    let round = rounds.find((r) => !r.has(id));
+    if (!round) {
+      round = new Map();
+      rounds.push(round);
     }
+    round.set(id, properties);
   }
   const failures = new Map<string, ConnectorError>();
   for (const round of rounds) {
@@ -63,7 +78,8 @@ export async function updateProperties(
         const message = `HubSpot ${error.category ?? 'error'}: ${error.message ?? 'batch update failed'}`;
         const failure =
           error.category === 'OBJECT_NOT_FOUND' ? new ContactGoneError(message) : new PermanentError(message);
-        for (const id of error.context?.ids ?? []) failures.set(id, failure);
+        const byIndex = (error.context?.inputIndex ?? []).map((i) => inputs[Number(i)]?.[0]);
+        for (const id of [...(error.context?.ids ?? []), ...byIndex]) if (id) failures.set(id, failure);
       }
       const confirmed = new Set(response.results.map((r) => r.id));
       for (const [id] of inputs) {

@@ -1,5 +1,4 @@
 import {
-  PermanentError,
   type AccessPull,
   type ErasurePush,
   type RectificationPush,
@@ -35,6 +34,7 @@ import {
   HUBSPOT_PROPERTIES,
   HUBSPOT_PROPERTY_DEFINITIONS,
   HUBSPOT_PROPERTY_GROUP,
+  HUBSPOT_RESTRICTED_DEFINITION,
   HUBSPOT_SEARCH_PAGE_SIZE,
   type HubspotPropertyDefinition,
 } from './hubspot.constants';
@@ -55,6 +55,7 @@ import {
   toHubspotProperties,
 } from './hubspot.mapper';
 import { HubspotPermanentError } from './hubspot.sdk';
+import { HubspotRequestOperations } from './hubspot-request-operations';
 import { ContactGoneError, updateProperties, type WritePlan, writeEmailStatuses } from './hubspot-writes';
 import type { HubspotMapping } from './hubspot.types';
 
@@ -236,26 +237,63 @@ export class HubspotConnector implements Connector, ChangePoller {
 
   // ------------------------------------------------------------------ propagation
 
+  // ------------------------------------------------------------------ data-subject requests
+
+  private requests(): HubspotRequestOperations {
+    return new HubspotRequestOperations(
+      this.client,
+      (wanted) => this.locateContacts(wanted),
+      () => this.phoneProperties(),
+      this.context.phoneRegion,
+      () => this.ensureProperty(HUBSPOT_RESTRICTED_DEFINITION),
+    );
+  }
+
+  async erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
+    await this.client.begin();
+    return inOrder(items, await this.requests().erase(items));
+  }
+
+  async restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
+    await this.client.begin();
+    return inOrder(items, await this.requests().restrict(items));
+  }
+
+  async rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
+    await this.client.begin();
+    return inOrder(items, await this.requests().rectify(items));
+  }
+
+  async readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
+    await this.client.begin();
+    return inOrder(items, await this.requests().readPerson(items));
+  }
+
+  /**
+   * Every contact of each person: their links, and every contact the verified lookup finds by their phones and
+   * emails (duplicates, records not linked yet), in one set of searches for all of them.
+   */
+  private async locateContacts(
+    wanted: { remoteIds: string[]; phones: string[]; emails: string[] }[],
+  ): Promise<string[][]> {
+    const searchable = wanted.some((w) => w.phones.length + w.emails.length > 0);
+    const index = searchable
+      ? await this.findCandidates({
+          phones: wanted.flatMap((w) => w.phones),
+          emails: wanted.flatMap((w) => w.emails.map((e) => e.toLowerCase())),
+        })
+      : null;
+    return wanted.map((w) => [
+      ...new Set([...w.remoteIds, ...(index ? index.recordsOf(w.phones, w.emails) : [])]),
+    ]);
+  }
+
   /**
    * Applies each person's current state, 100 at a time: one search (IN on every phone property) finds
    * the contacts of the items that have no record id yet, one batch update writes the properties, and,
    * for email consent, one v4 batch write sets the email subscription. Per-item failures (207) come back
    * as `failed`; a failure of a whole call throws, classified.
    */
-  // PLACEHOLDER on the dsr-base branch only: the connector helpers replace these with the real operations.
-  erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-  rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-
   async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
     await this.client.begin();
     const outcomes = new Map<string, PushOutcome>();
@@ -428,6 +466,15 @@ export class HubspotConnector implements Connector, ChangePoller {
   }
 }
 
-function notYet(deliveryId: string): RequestOutcome {
-  return { deliveryId, outcome: 'failed', error: new PermanentError('not built yet') };
+/** One outcome per item, in the items' order (an item nothing answered for fails transient: it is retried). */
+function inOrder(items: readonly { deliveryId: string }[], outcomes: RequestOutcome[]): RequestOutcome[] {
+  const byId = new Map(outcomes.map((o) => [o.deliveryId, o]));
+  return items.map(
+    (item) =>
+      byId.get(item.deliveryId) ?? {
+        deliveryId: item.deliveryId,
+        outcome: 'failed',
+        error: new TransientError('No outcome was recorded for this item'),
+      },
+  );
 }

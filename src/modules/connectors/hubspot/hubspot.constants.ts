@@ -29,10 +29,30 @@ export interface HubspotPropertyDefinition {
   name: string;
   label: string;
   description: string;
-  type: 'enumeration' | 'datetime' | 'string';
-  fieldType: 'select' | 'date' | 'text';
+  type: 'enumeration' | 'datetime' | 'string' | 'bool';
+  fieldType: 'select' | 'date' | 'text' | 'booleancheckbox';
   options?: { label: string; value: string; displayOrder: number }[];
 }
+
+/**
+ * Art. 18: whether the person's processing is restricted (set true / false by restriction deliveries). A HubSpot
+ * `bool` property (fieldType booleancheckbox, options "true"/"false", as HubSpot documents boolean properties), so
+ * that lists, workflows and reports can exclude restricted contacts.
+ */
+export const HUBSPOT_RESTRICTED_PROPERTY = 'consent_gateway_processing_restricted';
+
+export const HUBSPOT_RESTRICTED_DEFINITION: HubspotPropertyDefinition = {
+  name: HUBSPOT_RESTRICTED_PROPERTY,
+  label: 'Processing restricted (GDPR Art. 18)',
+  description:
+    'Set by Consent Gateway: the person asked for their processing to be restricted. While true, use the record for storage only; no marketing.',
+  type: 'bool',
+  fieldType: 'booleancheckbox',
+  options: [
+    { label: 'Yes', value: 'true', displayOrder: 0 },
+    { label: 'No', value: 'false', displayOrder: 1 },
+  ],
+};
 
 export const HUBSPOT_PROPERTY_DEFINITIONS: readonly HubspotPropertyDefinition[] = [
   {
@@ -76,7 +96,38 @@ export const HUBSPOT_PROPERTY_DEFINITIONS: readonly HubspotPropertyDefinition[] 
     type: 'string',
     fieldType: 'text',
   },
+  HUBSPOT_RESTRICTED_DEFINITION,
 ];
+
+/**
+ * The contact properties that describe the person (HubSpot's default contact properties holding personal data,
+ * by their documented internal names). An access request reads them (with the gateway's own ones); `mask_fields`
+ * erasure blanks those the portal has and lets be written. Calculated properties (the `hs_searchable_calculated_*`
+ * phones) follow the phones they are calculated from.
+ */
+export const HUBSPOT_PERSONAL_PROPERTIES = [
+  'email',
+  'firstname',
+  'lastname',
+  'salutation',
+  'phone',
+  'mobilephone',
+  'hs_whatsapp_phone_number',
+  'fax',
+  'address',
+  'city',
+  'state',
+  'zip',
+  'country',
+  'hs_country_region_code',
+  'company',
+  'jobtitle',
+  'website',
+  'date_of_birth',
+] as const;
+
+/** HubSpot's own record times, read for an access request (when the record was created and last changed). */
+export const HUBSPOT_RECORD_TIME_PROPERTIES = ['createdate', 'lastmodifieddate'] as const;
 
 /**
  * Contact properties searched for a person's phone (E.164), in order of preference when reading one back.
