@@ -378,7 +378,7 @@ const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
  * recomputes a deadline. Tone: 'overdue' | 'due_soon' | 'on_time' | 'paused' | 'closed'.
  */
 export function deadlineState(r) {
-  if (CLOSED_REQUEST_STATUSES.includes(r.status)) return { tone: 'closed', text: humanize(r.status) };
+  if (CLOSED_REQUEST_STATUSES.includes(r.status)) return { tone: 'closed', text: 'closed' };
   const days = Number(r.days_left);
   let text;
   if (r.overdue) text = `overdue by ${plural(Math.max(1, Math.abs(days)), 'day', 'days')}`;
@@ -392,7 +392,7 @@ export function deadlineState(r) {
 /** The deadline countdown as a badge (text and colour, never colour alone) with the date beside it. */
 export function deadlineBadge(r, { withDate = true } = {}) {
   const state = deadlineState(r);
-  const tone = state.tone === 'closed' ? r.status : state.tone === 'paused' ? 'paused' : state.tone;
+  const tone = state.tone === 'closed' ? 'closed' : state.tone;
   return h(
     'span',
     { class: 'deadline', 'data-deadline': state.tone },
