@@ -256,12 +256,20 @@ function exportCard(r) {
   );
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+function detailValue(v) {
+  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'string' && ISO_INSTANT.test(v)) return formatDate(v);
+  return String(v);
+}
+
 function historyDetail(detail) {
   if (detail === null || detail === undefined || detail === '') return null;
   if (typeof detail !== 'object') return String(detail);
   return Object.entries(detail)
     .filter(([, v]) => v !== null && v !== undefined && v !== '')
-    .map(([k, v]) => `${humanize(k)}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .map(([k, v]) => `${humanize(k)}: ${detailValue(v)}`)
     .join('; ');
 }
 

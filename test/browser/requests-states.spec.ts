@@ -171,6 +171,30 @@ describe('the requests console in a browser, in states the contract describes', 
     expect(await page.locator(`tr[data-request="${WAITING_ID}"]`).count()).toBe(0);
   });
 
+  it('pages through a long inbox with the cursor the API gave', async () => {
+    // Registered last, so it answers the list before the general mock does.
+    await page.route(/\/v1\/requests\?/, (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get('cursor');
+      calls.push({ method: 'GET', url: new URL(route.request().url()).search, body: null });
+      return cursor === 'page-2'
+        ? fulfil(route, { items: [paused], next_cursor: null })
+        : fulfil(route, { items: [waiting, overdue], next_cursor: 'page-2' });
+    });
+    await signIn(page);
+    await page.goto(`${gw.baseUrl}/console/requests?type=erasure`);
+    await page.getByRole('table', { name: 'All requests, Erasure (2+)' }).waitFor();
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByRole('table', { name: 'All requests, Erasure (3)' }).waitFor();
+    await page.locator(`tr[data-request="${PAUSED_ID}"]`).waitFor();
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
+    const second = calls.find((c) => c.url.includes('cursor='))!;
+    expect(Object.fromEntries(new URLSearchParams(second.url))).toEqual({
+      limit: '50',
+      type: 'erasure',
+      cursor: 'page-2',
+    });
+  });
+
   it('shows flags of a processor and completes a manual task with its evidence', async () => {
     await signIn(page);
     await page.goto(`${gw.baseUrl}/console/requests/${WAITING_ID}`);
