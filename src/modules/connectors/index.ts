@@ -28,3 +28,5 @@ export type {
 } from './connector.port';
 export { verifyStandardWebhook } from './webhook/standard-webhooks';
 export { ConnectorsModule } from './connectors.module';
+// Standard Webhooks signing, shared with the request events sent to automation platforms (requests module).
+export { signStandardWebhook } from './webhook/standard-webhooks';

@@ -201,12 +201,13 @@ export class RequestActions {
   deny(id: string, reason: string, actor: string): Promise<string> {
     return this.onRequest(id, OPEN, 'denied', async (manager, request) => {
       const now = this.now();
+      const dispatched = await this.dispatched(request);
       await this.closeOpenPause(manager, request, actor);
       await this.workflow.setStatus(manager, request, 'denied', null, {
         denialReason: reason,
         closedAt: now,
       });
-      await this.service.record(manager, request.id, 'denied', actor, await this.dispatched(request));
+      await this.service.record(manager, request.id, 'denied', actor, dispatched);
     });
   }
 
@@ -214,12 +215,13 @@ export class RequestActions {
   cancel(id: string, reason: string | null, actor: string): Promise<string> {
     return this.onRequest(id, OPEN, 'cancelled', async (manager, request) => {
       const now = this.now();
+      const dispatched = await this.dispatched(request);
       await this.closeOpenPause(manager, request, actor);
       await this.workflow.setStatus(manager, request, 'cancelled', null, {
         cancelReason: reason,
         closedAt: now,
       });
-      await this.service.record(manager, request.id, 'cancelled', actor, await this.dispatched(request));
+      await this.service.record(manager, request.id, 'cancelled', actor, dispatched);
     });
   }
 

@@ -25,10 +25,3 @@ export abstract class RequestAnnouncements {
     request: AnnouncedRequest,
   ): Promise<void>;
 }
-
-/** Until the event-subscription outbox is wired in: no automation platform has subscribed, so nobody is told. */
-export class NoSubscribersYet extends RequestAnnouncements {
-  announce(): Promise<void> {
-    return Promise.resolve();
-  }
-}

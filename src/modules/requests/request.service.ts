@@ -158,8 +158,7 @@ export class RequestService {
     } else return null;
     const found = await this.reader.findSubject(by, manager);
     if (!found) return null;
-    // `erased` covers a requested erasure too; the person is forgotten when erased without one pending.
-    return { subjectId: found.subjectId, forgotten: found.erased && !found.erasureRequested };
+    return { subjectId: found.subjectId, forgotten: found.forgotten };
   }
 
   private sealTarget(target: RequestTarget): SealedIdentifier {

@@ -10,7 +10,9 @@ import { RequestEventEntity } from './entities/request-event.entity';
 import { RequestPauseEntity } from './entities/request-pause.entity';
 import { RequestTaskEntity } from './entities/request-task.entity';
 import { RequestActions } from './request-actions.service';
-import { NoSubscribersYet, RequestAnnouncements } from './request-announcements';
+import { RequestEvents } from './event-announcer';
+import { EVENT_CONTROLLERS, EVENT_ENTITIES, EVENT_PROVIDERS } from './event-providers';
+import { RequestAnnouncements } from './request-announcements';
 import { RequestApi } from './request-api.service';
 import { RequestExport } from './request-export.service';
 import { RequestHistoryRepository } from './request-history.repository';
@@ -20,6 +22,7 @@ import { RequestSweep } from './request-sweep';
 import { RequestTaskRepository } from './request-task.repository';
 import { RequestViews } from './request-views';
 import { RequestWorkflow } from './request-workflow';
+import { RETENTION_CONTROLLERS, RETENTION_PROVIDERS } from './retention-providers';
 import { RequestRepository } from './request.repository';
 import { RequestService } from './request.service';
 import { RequestsController } from './requests.controller';
@@ -36,17 +39,21 @@ import { RequestsController } from './requests.controller';
       RequestEventEntity,
       RequestPauseEntity,
       RequestTaskEntity,
+      ...EVENT_ENTITIES,
     ]),
     LedgerModule,
     ConnectorsModule,
     VendorsModule,
     PropagationModule,
   ],
-  controllers: [RequestsController],
+  controllers: [RequestsController, ...EVENT_CONTROLLERS, ...RETENTION_CONTROLLERS],
   providers: [
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
-    { provide: RequestAnnouncements, useClass: NoSubscribersYet },
+    // Requests announce through the event-subscription outbox (event-*.ts).
+    { provide: RequestAnnouncements, useExisting: RequestEvents },
+    ...EVENT_PROVIDERS,
+    ...RETENTION_PROVIDERS,
     RequestRepository,
     RequestHistoryRepository,
     RequestTaskRepository,

@@ -8,6 +8,7 @@ import { SubjectMerge1765000001000 } from './migrations/1765000001000-subject-me
 import { SubjectKeysErasure1766000000000 } from './migrations/1766000000000-subject-keys-erasure';
 import { RequestDeliveries1766000001000 } from './migrations/1766000001000-request-deliveries';
 import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-data-subject-requests';
+import { EventSubscriptions1766000003000 } from './migrations/1766000003000-event-subscriptions';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   SubjectKeysErasure1766000000000,
   RequestDeliveries1766000001000,
   DataSubjectRequests1766000002000,
+  EventSubscriptions1766000003000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
