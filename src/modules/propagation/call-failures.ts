@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AuthFailedError, ConnectionService, ConnectorError, RateLimitedError, TransientError } from '../connectors';
+import {
+  AuthFailedError,
+  ConnectionService,
+  ConnectorError,
+  RateLimitedError,
+  TransientError,
+} from '../connectors';
 
 /**
  * A whole vendor call failed (it threw rather than answering per item): the error is classed once, an auth

@@ -233,7 +233,9 @@ export class DeliveryRepository {
               updated_at = now()
          FROM u
         WHERE d.id = u.id AND d.status = 'in_progress'
-        RETURNING ${SETTLED_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}`,
+        RETURNING ${SETTLED_COLUMNS.split(', ')
+          .map((c) => `d.${c}`)
+          .join(', ')}`,
       [
         updates.map((u) => u.id),
         updates.map((u) => u.status),

@@ -27,14 +27,21 @@ export function parseConfirmationBody(raw: Buffer): ConfirmationBody {
   } catch {
     throw invalid('body', 'is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', 'must be an object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('body', 'must be an object');
   const { type, data } = body as { type?: unknown; data?: unknown };
   if (typeof type !== 'string' || !(CONFIRMATION_TYPES as readonly string[]).includes(type))
     throw invalid('type', `must be one of ${CONFIRMATION_TYPES.join(', ')}`);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw invalid('data', 'must be an object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw invalid('data', 'must be an object');
   const { delivery_id: deliveryId, detail } = data as { delivery_id?: unknown; detail?: unknown };
-  if (typeof deliveryId !== 'string' || !UUID.test(deliveryId)) throw invalid('data.delivery_id', 'must be a UUID');
+  if (typeof deliveryId !== 'string' || !UUID.test(deliveryId))
+    throw invalid('data.delivery_id', 'must be a UUID');
   if (detail !== undefined && detail !== null && (typeof detail !== 'string' || detail.length > MAX_DETAIL))
     throw invalid('data.detail', `must be text of at most ${MAX_DETAIL} characters`);
-  return { type: type as ConfirmationType, deliveryId: deliveryId.toLowerCase(), detail: (detail as string | null) ?? null };
+  return {
+    type: type as ConfirmationType,
+    deliveryId: deliveryId.toLowerCase(),
+    detail: (detail as string | null) ?? null,
+  };
 }

@@ -39,7 +39,11 @@ export class ProcessorConfirmationsController {
   })
   @ApiHeader({ name: 'webhook-id', required: true })
   @ApiHeader({ name: 'webhook-timestamp', required: true, description: 'Unix seconds' })
-  @ApiHeader({ name: 'webhook-signature', required: true, description: 'v1,<base64 HMAC-SHA256> (space-separated list)' })
+  @ApiHeader({
+    name: 'webhook-signature',
+    required: true,
+    description: 'v1,<base64 HMAC-SHA256> (space-separated list)',
+  })
   @ApiAcceptedResponse({ type: ConfirmationAcceptedResponse })
   @ApiUnauthorizedResponse({ type: ProblemDto, description: 'The signature is missing, stale or wrong.' })
   @ApiBadRequestResponse({ type: ProblemDto, description: 'The body is not the documented shape.' })

@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto';
 import { Clock } from '../../platform/clock/clock';
 import { ConnectionDirectory, ConnectionService, verifyStandardWebhook } from '../connectors';
 import { parseConfirmationBody } from './processor-confirmation.body';
-import { ConfirmationBodyError, ConfirmationSignatureError, DeliveryNotFoundError } from './propagation.errors';
+import {
+  ConfirmationBodyError,
+  ConfirmationSignatureError,
+  DeliveryNotFoundError,
+} from './propagation.errors';
 import { type ConfirmationChange, RequestDeliveryRepository } from './request-delivery.repository';
 import { SettleHooks } from './settle-hooks';
 
@@ -97,7 +101,10 @@ export class ProcessorConfirmations {
       result = { status: 'recorded', deliveryStatus: updated.status };
       return change.status ? [updated] : [];
     });
-    this.logger.log({ deliveryId: body.deliveryId, outcome: result.status }, 'processor confirmation received');
+    this.logger.log(
+      { deliveryId: body.deliveryId, outcome: result.status },
+      'processor confirmation received',
+    );
     return result;
   }
 

@@ -149,7 +149,8 @@ export class RequestDeliveries implements OnModuleInit {
     records: readonly { erasedSubjectId: string; remoteId: string }[],
   ): Promise<void> {
     const bySubject = new Map<string, string[]>();
-    for (const r of records) bySubject.set(r.erasedSubjectId, [...(bySubject.get(r.erasedSubjectId) ?? []), r.remoteId]);
+    for (const r of records)
+      bySubject.set(r.erasedSubjectId, [...(bySubject.get(r.erasedSubjectId) ?? []), r.remoteId]);
     for (const [subjectId, remoteIds] of bySubject) {
       const open = await this.rows.openCameBack(manager, connectionId, subjectId);
       if (open) {
@@ -194,8 +195,7 @@ export class RequestDeliveries implements OnModuleInit {
         confirmationDueAt: r.confirmationDueAt,
       };
       if (withData && r.operation === 'access_export')
-        view.data =
-          this.payloads.open({ ciphertext: r.payloadCiphertext, keyId: r.payloadKeyId }).data ?? [];
+        view.data = this.payloads.open({ ciphertext: r.payloadCiphertext, keyId: r.payloadKeyId }).data ?? [];
       return view;
     });
   }

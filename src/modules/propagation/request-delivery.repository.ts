@@ -58,7 +58,8 @@ export class RequestDeliveryRepository {
       payload: SealedPayload | null;
     },
   ): Promise<{ id: string; connection_id: string }[]> {
-    const [rows]: [{ id: string; connection_id: string }[], number] = await manager.query(
+    // An INSERT's query answers its rows (an UPDATE's answers [rows, count]).
+    const rows: { id: string; connection_id: string }[] = await manager.query(
       `INSERT INTO delivery (connection_id, subject_id, operation, request_id, payload_ciphertext, payload_key_id)
        SELECT c, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS c
        ON CONFLICT (connection_id, subject_id, operation, request_id)
@@ -142,7 +143,11 @@ export class RequestDeliveryRepository {
   }
 
   /** Deliveries of a request, of ledger events, or of a person; oldest first. */
-  async rows(where: { requestId?: string; eventIds?: readonly string[]; subjectId?: string }): Promise<DeliveryEntity[]> {
+  async rows(where: {
+    requestId?: string;
+    eventIds?: readonly string[];
+    subjectId?: string;
+  }): Promise<DeliveryEntity[]> {
     if (where.eventIds && where.eventIds.length === 0) return [];
     return this.repo.find({
       where: {

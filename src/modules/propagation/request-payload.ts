@@ -37,6 +37,8 @@ export class RequestPayloads {
 
   open(sealed: { ciphertext: Buffer | null; keyId: string | null }): RequestPayload {
     if (!sealed.ciphertext || !sealed.keyId) return {};
-    return JSON.parse(this.crypto.openText({ ciphertext: sealed.ciphertext, keyId: sealed.keyId })) as RequestPayload;
+    return JSON.parse(
+      this.crypto.openText({ ciphertext: sealed.ciphertext, keyId: sealed.keyId }),
+    ) as RequestPayload;
   }
 }

@@ -73,7 +73,10 @@ export class RequestPushBuilder {
       case 'restriction': {
         const restricted = await this.restrictions(subjectIds);
         return {
-          batch: { operation, items: refs.map((r) => ({ ...ref(r), restricted: restricted.get(r.subjectId)! })) },
+          batch: {
+            operation,
+            items: refs.map((r) => ({ ...ref(r), restricted: restricted.get(r.subjectId)! })),
+          },
           unsendable: [],
         };
       }

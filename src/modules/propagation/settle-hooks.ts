@@ -78,7 +78,8 @@ export class SettleHooks {
   /** The records that came back are erased: their links and the sealed ids the delivery carried go. */
   private async erasedRecordsGone(manager: EntityManager, row: SettledRow): Promise<void> {
     const payload = this.payloads.open({ ciphertext: row.payload_ciphertext, keyId: row.payload_key_id });
-    for (const remoteId of payload.remoteIds ?? []) await this.links.unlink(manager, row.connection_id, remoteId);
+    for (const remoteId of payload.remoteIds ?? [])
+      await this.links.unlink(manager, row.connection_id, remoteId);
     await this.requestRows.clearPayloads(manager, { ids: [row.id] });
   }
 }
