@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import { IdentityService, LedgerReader, LedgerService } from '../ledger';
+import { IdentityService, LedgerReader, LedgerService, SubjectErasureService } from '../ledger';
 import type { ConsentStatus, EvidenceValue, IdentityInput, PreparedIdentity } from '../ledger';
 import type { RemoteContact } from './connector.port';
 import { clampCapture, recordProblems } from './crm-record-values';
-import { RecordLinks, type KnownRecord, type RecordLinkInput } from './record-links.service';
+import {
+  type CameBackRecord,
+  RecordLinks,
+  type KnownRecord,
+  type RecordLinkInput,
+} from './record-links.service';
 
 export type CrmSource = 'hubspot' | 'salesforce';
 
@@ -45,6 +50,13 @@ export type CrmImportOutcome =
   | { outcome: 'own_write'; subjectId: string }
   /** Linked, but the record shows no consent to record. */
   | { outcome: 'linked'; subjectId: string }
+  /**
+   * A record of an erased person (its identifiers are suppressed): nobody is created, it is linked to the erased
+   * person's skeleton and announced, so the erasure is sent to it again.
+   */
+  | { outcome: 'came_back'; erasedSubjectId: string }
+  /** The ledger recorded nothing: the record's person is erased or their erasure is under way. */
+  | { outcome: 'suppressed' }
   /** Neither phone, email nor another identifier: the record cannot be tied to a person. */
   | { outcome: 'no_identifier' }
   /** Identifiers the ledger cannot use (only malformed phones or emails): listed as unmatched. */
@@ -69,6 +81,8 @@ interface Prepared {
   known: KnownRecord | undefined;
   /** The person created for this record with the page's other new people (nobody knew its identifiers). */
   created?: string;
+  /** The erased person this record stands for (it came back after their erasure): nobody is created for it. */
+  erasedSubjectId?: string;
 }
 
 /**
@@ -86,6 +100,7 @@ export class CrmContactImporter {
     private readonly identities: IdentityService,
     private readonly links: RecordLinks,
     private readonly ledgerReader: LedgerReader,
+    private readonly erasure: SubjectErasureService,
   ) {}
 
   async importPage(
@@ -105,16 +120,25 @@ export class CrmContactImporter {
       manager,
       page.flatMap((p) => p.identities),
     );
+    await this.stayErased(manager, page, owners);
 
     await this.createNewPeople(manager, page, owners);
 
     const outcomes: CrmImportOutcome[] = [];
     const newLinks: RecordLinkInput[] = [];
+    const cameBack: CameBackRecord[] = [];
     for (const p of page) {
       const result = await this.importOne(manager, connection, p, owners, newLinks);
+      if (result.outcome === 'came_back')
+        cameBack.push({
+          erasedSubjectId: result.erasedSubjectId,
+          remoteId: p.o.record.remoteId,
+          recordType: p.o.record.recordType,
+        });
       outcomes.push(result);
     }
     await this.links.link(manager, connection.id, newLinks);
+    await this.links.recordsCameBack(manager, connection.id, cameBack);
     const complete = page.flatMap((p, i) => (p.o.partial ? [] : [{ p, outcome: outcomes[i] }]));
     await this.links.recordProblems(
       manager,
@@ -131,6 +155,35 @@ export class CrmContactImporter {
   }
 
   /**
+   * Stay erased. A record showing identifiers of an erased person (suppressed blind indexes) comes back as theirs,
+   * unless one of its other identifiers, or its link, belongs to a living person: then it is that person's record,
+   * and the suppressed identifiers are left off it (an erased person's number is never attached to anyone by a CRM;
+   * only the person's own new WhatsApp action starts a new relationship, in the ledger).
+   */
+  private async stayErased(
+    manager: EntityManager,
+    page: Prepared[],
+    owners: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    const suppressed = await this.erasure.suppressedAmong(
+      manager,
+      page.flatMap((p) => p.identities),
+    );
+    if (suppressed.size === 0) return;
+    const erasedPeople = new Set(suppressed.values());
+    for (const p of page) {
+      const keyOf = (i: PreparedIdentity) => IdentityService.cacheKey(i.kind, i.hash);
+      const erasedOwner = p.identities.map((i) => suppressed.get(keyOf(i))).find((id) => id !== undefined);
+      if (erasedOwner === undefined) continue;
+      const living =
+        p.identities.some((i) => owners.has(keyOf(i))) ||
+        (p.known !== undefined && !erasedPeople.has(p.known.subjectId));
+      if (living) p.identities = p.identities.filter((i) => !suppressed.has(keyOf(i)));
+      else p.erasedSubjectId = erasedOwner;
+    }
+  }
+
+  /**
    * Records nobody knew (a first backfill is mostly these) get their people in one go; the ledger re-checks under
    * its locks and leaves to the per-record path any record whose identifiers turn out to be taken.
    */
@@ -142,6 +195,7 @@ export class CrmContactImporter {
     const fresh = page.filter(
       (p) =>
         !p.known &&
+        !p.erasedSubjectId &&
         p.identities.length > 0 &&
         p.identities.every((i) => !owners.has(IdentityService.cacheKey(i.kind, i.hash))),
     );
@@ -179,6 +233,17 @@ export class CrmContactImporter {
     newLinks: RecordLinkInput[],
   ): Promise<CrmImportOutcome> {
     try {
+      if (p.erasedSubjectId) {
+        // Linked to the erased skeleton so the erasure can reach it; RecordLinks.unlink once it has.
+        if (p.known?.subjectId !== p.erasedSubjectId)
+          newLinks.push({
+            subjectId: p.erasedSubjectId,
+            remoteId: p.o.record.remoteId,
+            recordType: p.o.record.recordType,
+            pushed: null,
+          });
+        return { outcome: 'came_back', erasedSubjectId: p.erasedSubjectId };
+      }
       const subject = await this.subjectOf(manager, connection, p, owners);
       if ('outcome' in subject) return subject;
       const { subjectId } = subject;
@@ -267,6 +332,7 @@ export class CrmContactImporter {
       originConnectionId: connection.id,
       ...(o.inbox ? { payloadDigest: o.inbox.digest, inboxId: o.inbox.id } : {}),
     });
+    if (result.effect === 'suppressed') return { outcome: 'suppressed' };
     if (result.duplicate) return { outcome: 'unchanged', status: consent.status, subjectId };
     return {
       outcome: result.effect === 'stale' ? 'stale' : 'recorded',

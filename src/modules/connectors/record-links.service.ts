@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { LedgerService } from '../ledger';
+import { LedgerService, SubjectErasureService } from '../ledger';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { ConnectionRecordRepository } from './connection-record.repository';
@@ -70,6 +70,7 @@ export class RecordLinks implements OnModuleInit {
     private readonly records: ConnectionRecordRepository,
     private readonly crypto: CryptoService,
     private readonly ledger: LedgerService,
+    private readonly erasure: SubjectErasureService,
   ) {}
 
   onModuleInit(): void {
@@ -77,6 +78,10 @@ export class RecordLinks implements OnModuleInit {
     this.ledger.onSubjectsMerged((manager, merge) =>
       this.repoint(manager, merge.survivorId, merge.mergedIds),
     );
+    // A forgotten person's CRM record ids are identifiers too: they go with the person.
+    this.erasure.onSubjectForgotten(async (manager, subjectId) => {
+      await this.unlinkSubject(manager, subjectId);
+    });
   }
 
   onRecordsBehind(hook: RecordsBehindHook): void {
