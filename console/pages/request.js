@@ -60,7 +60,10 @@ function fact(term, value) {
 }
 
 function summaryCard(r) {
-  const person = r.subject_masked ?? (r.matched === false ? 'Matches nobody we hold' : null);
+  // No masked identifier for a matched person: the gateway has forgotten every identifier of theirs.
+  const person =
+    r.subject_masked ??
+    (r.matched === false ? 'Matches nobody we hold' : r.subject_id ? 'No identifier kept (erased)' : null);
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'summary-title' },
