@@ -4,9 +4,11 @@
 import {
   api,
   badge,
+  busy,
   can,
   deadlineBadge,
   errorNotice,
+  flash,
   formatDate,
   h,
   humanize,
@@ -40,10 +42,26 @@ export async function renderRequest(root, { match, isCurrent }) {
 /** Draws the request; every action answers the new view, drawn in place. */
 function draw(root, r) {
   const redraw = (next) => draw(root, next);
+  const refresh = h('button', { type: 'button', class: 'btn btn-small' }, 'Refresh');
+  refresh.addEventListener('click', () =>
+    busy(refresh, async () => {
+      try {
+        redraw(await api(`/v1/requests/${encodeURIComponent(r.id)}`));
+        flash('Request reloaded.');
+      } catch (error) {
+        flash(error.message, 'error');
+      }
+    }),
+  );
   mount(
     root,
     h('p', { class: 'breadcrumb' }, link('/console/requests', 'Requests'), ' / '),
-    pageHeading(`${TYPE_LABELS[r.type] ?? humanize(r.type)} request`, badge(r.status), deadlineBadge(r)),
+    pageHeading(
+      `${TYPE_LABELS[r.type] ?? humanize(r.type)} request`,
+      badge(r.status),
+      deadlineBadge(r),
+      refresh,
+    ),
     h('div', { class: 'grid-2' }, summaryCard(r), deadlineCard(r)),
     requestActions(r, redraw),
     processorsCard(r, redraw),

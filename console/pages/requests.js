@@ -69,8 +69,21 @@ export async function renderRequests(root, { params, navigate, isCurrent }) {
   const view = VIEWS.some(([v]) => v === params.get('view')) ? (params.get('view') ?? '') : '';
   const type = REQUEST_TYPES.includes(params.get('type')) ? params.get('type') : '';
   const status = REQUEST_STATUSES.includes(params.get('status')) ? params.get('status') : '';
+  // A button, not a #fragment link: the console's router would treat the link as a navigation.
   const recordLink = can('requests:write')
-    ? h('a', { href: '#record-title', class: 'btn btn-primary' }, 'Record a request')
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-primary',
+          onclick: () => {
+            const title = document.getElementById('record-title');
+            title?.scrollIntoView({ block: 'start' });
+            title?.focus({ preventScroll: true });
+          },
+        },
+        'Record a request',
+      )
     : null;
   mount(root, pageHeading('Requests', recordLink), h('p', { class: 'muted' }, 'Loading…'));
   const [summary, list] = await Promise.allSettled([

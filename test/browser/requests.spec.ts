@@ -159,6 +159,8 @@ describe('the requests console in a browser', () => {
     await signIn(page, 'dora@example.com');
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Requests' }).click();
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    await page.getByRole('button', { name: 'Record a request' }).click();
+    await page.getByRole('heading', { name: 'Record a request' }).and(page.locator(':focus')).waitFor();
     const form = page.getByRole('form', { name: 'Record a request' });
     await form.getByLabel('Type of request').selectOption('erasure');
     await form.getByLabel('Identify the person by').selectOption('phone');
@@ -182,7 +184,7 @@ describe('the requests console in a browser', () => {
     await shot('requests-11-processors');
 
     await eventually(async () => (await requestView(id)).status === 'completed', 30_000);
-    await page.reload();
+    await page.getByRole('button', { name: 'Refresh' }).click();
     await head.getByText('completed').waitFor();
     const hubspotRow = page.getByRole('row', { name: /HubSpot CRM/ });
     await hubspotRow.getByText('succeeded').waitFor();
