@@ -164,7 +164,8 @@ function filterForm(current, navigate) {
 export function requestRow(r) {
   const row = [
     link(`/console/requests/${r.id}`, `${TYPE_LABELS[r.type] ?? humanize(r.type)} ${r.id.slice(0, 8)}`),
-    r.subject_masked ?? h('span', { class: 'muted' }, 'nobody matched yet'),
+    // No masked identifier: the request matched nobody, or the person has been forgotten.
+    r.subject_masked ?? h('span', { class: 'muted' }, '—'),
     h(
       'span',
       null,
