@@ -1,18 +1,7 @@
 // The overview's data-subject request panels: requests overdue, due this week and waiting on processors
 // (each a link to the request), and the retention erasures coming up (who will be erased, and when).
-import {
-  api,
-  badge,
-  can,
-  CLOSED_REQUEST_STATUSES,
-  deadlineBadge,
-  errorNotice,
-  formatDate,
-  h,
-  humanize,
-  link,
-  table,
-} from '../lib.js';
+import { api, badge, can, errorNotice, formatDate, h, humanize, link, table } from '../lib.js';
+import { CLOSED_REQUEST_STATUSES, deadlineBadge } from './request-deadline.js';
 import { TYPE_LABELS } from './requests.js';
 
 const SHOWN = 5;

@@ -7,7 +7,6 @@ import {
   api,
   busy,
   can,
-  CLOSED_REQUEST_STATUSES,
   clearErrors,
   errorSummary,
   field,
@@ -19,6 +18,7 @@ import {
   showErrors,
   todayInput,
 } from '../lib.js';
+import { CLOSED_REQUEST_STATUSES } from './request-deadline.js';
 
 const BEFORE_PROCESSING = ['received', 'identity_verification'];
 

@@ -6,7 +6,6 @@ import {
   badge,
   busy,
   can,
-  deadlineBadge,
   errorNotice,
   flash,
   formatDate,
@@ -17,6 +16,7 @@ import {
   pageHeading,
   table,
 } from '../lib.js';
+import { deadlineBadge } from './request-deadline.js';
 import { TYPE_LABELS } from './requests.js';
 import { requestActions, taskForm } from './request-actions.js';
 

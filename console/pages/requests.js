@@ -4,8 +4,6 @@
 import {
   api,
   can,
-  CLOSED_REQUEST_STATUSES,
-  deadlineBadge,
   errorNotice,
   field,
   formatDate,
@@ -20,6 +18,7 @@ import {
   badge,
   busy,
 } from '../lib.js';
+import { CLOSED_REQUEST_STATUSES, deadlineBadge } from './request-deadline.js';
 import { recordRequestForm } from './request-form.js';
 
 export const REQUEST_TYPES = ['access', 'erasure', 'rectification', 'restriction', 'objection'];
