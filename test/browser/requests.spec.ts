@@ -334,6 +334,53 @@ describe('the requests console in a browser', () => {
     expect(after).toEqual(before);
   });
 
+  // Last on purpose: from here on every erasure also opens a manual task for the unconnected processor.
+  it('completes the manual task of a processor the gateway cannot reach, which completes the erasure', async () => {
+    const vendor = await gw.api('/v1/vendors', { method: 'POST', json: { name: 'Paper Archive Ltd' } });
+    expect(vendor.status).toBe(201);
+    const vendorId = ((await json(vendor)) as { id: string }).id;
+    const activity = await gw.api('/v1/processing-activities', {
+      method: 'POST',
+      json: {
+        name: 'Customer letters',
+        purpose: 'Archiving customer correspondence',
+        legal_basis: 'contract',
+        recipients: [vendorId],
+      },
+    });
+    expect(activity.status).toBe(201);
+    const request = await createRequest({
+      type: 'erasure',
+      phone: await knownPerson(),
+      verification: { method: 'known_channel' },
+    });
+    await eventually(async () => (await requestView(request.id)).status === 'waiting_on_processors');
+
+    await signIn(page, 'dora@example.com');
+    await openRequest(request.id, 'Erasure request');
+    await page
+      .getByRole('row', { name: /Paper Archive Ltd/ })
+      .getByText('open')
+      .waitFor();
+    const task = page.getByRole('form', { name: 'Manual task: Paper Archive Ltd' });
+    await task.getByRole('button', { name: 'Complete with evidence' }).click();
+    await task.getByLabel('Evidence').and(page.locator('[aria-invalid="true"]')).waitFor();
+    await task.getByLabel('Evidence').fill('Archive confirmed destruction of the file by email on this day');
+    await task.getByLabel('Reference (optional)').fill('PA-2291');
+    await shot('requests-16-manual-task');
+    await task.getByRole('button', { name: 'Complete with evidence' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Manual task at Paper Archive Ltd completed' })
+      .waitFor();
+    const row = page.getByRole('row', { name: /Paper Archive Ltd/ });
+    await row.getByText('done').waitFor();
+    await row.getByText('PA-2291').waitFor();
+    await eventually(async () => (await requestView(request.id)).status === 'completed');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await head.getByText('completed').waitFor();
+  });
+
   it('keeps requests from a viewer', async () => {
     await signIn(page, 'vic@example.com');
     const nav = page.getByRole('navigation', { name: 'Console' });
