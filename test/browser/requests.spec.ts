@@ -334,6 +334,33 @@ describe('the requests console in a browser', () => {
     expect(after).toEqual(before);
   });
 
+  it('records a rectification verified on the spot and shows the correction masked', async () => {
+    const phone = await knownPerson();
+    const corrected = newPhone();
+    await signIn(page, 'dora@example.com');
+    await page.goto(`${gw.baseUrl}/console/requests`);
+    const form = page.getByRole('form', { name: 'Record a request' });
+    await form.getByLabel('Type of request').selectOption('rectification');
+    await form.getByLabel('Phone, email or subject id').fill(phone);
+    await form.getByLabel('Corrected phone').fill(corrected);
+    await form.getByLabel('Verified by').fill('phone_callback');
+    await form.getByLabel('Verification note').fill('Called back on the number we hold');
+    await form.getByRole('button', { name: 'Record request' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Rectification request' }).waitFor();
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const summary = page.getByRole('region', { name: 'Summary' });
+    await summary.getByText(/Verified by phone callback/).waitFor();
+    await summary.getByText(/phone → \+1 /).waitFor();
+    expect(await page.getByText(corrected).count()).toBe(0);
+    await eventually(async () => (await requestView(id)).status === 'completed', 30_000);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await head.getByText('completed').waitFor();
+    await page
+      .getByRole('row', { name: /HubSpot CRM/ })
+      .getByText('rectification')
+      .waitFor();
+  });
+
   // Last on purpose: from here on every erasure also opens a manual task for the unconnected processor.
   it('completes the manual task of a processor the gateway cannot reach, which completes the erasure', async () => {
     const vendor = await gw.api('/v1/vendors', { method: 'POST', json: { name: 'Paper Archive Ltd' } });
