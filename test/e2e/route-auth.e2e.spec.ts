@@ -39,6 +39,10 @@ const PUBLIC_ROUTES: { route: RegExp; why: string }[] = [
   { route: /^POST \/webhooks\/whatsapp$/, why: 'Meta deliveries (X-Hub-Signature-256)' },
   { route: /^POST \/webhooks\/hubspot$/, why: 'HubSpot deliveries (X-HubSpot-Signature-v3)' },
   {
+    route: /^POST \/v1\/processors\/:connectionId\/confirmations$/,
+    why: "a processor's erasure confirmation (Standard Webhooks, the connection's own signing secret)",
+  },
+  {
     route: /^(GET|HEAD) \/v1\/connections\/oauth\/:type\/callback$/,
     why: 'OAuth redirect back from the vendor (signed state)',
   },
@@ -120,6 +124,11 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'POST /v1/requests/:id/deny': 'requests:write',
   'POST /v1/requests/:id/cancel': 'requests:write',
   'POST /v1/requests/:id/tasks/:taskId/complete': 'requests:write',
+  'POST /v1/event-subscriptions': 'requests:write',
+  'GET /v1/event-subscriptions': 'requests:read',
+  'DELETE /v1/event-subscriptions/:id': 'requests:write',
+  'GET /v1/event-subscriptions/:id/deliveries': 'requests:read',
+  'GET /v1/retention/upcoming': 'requests:read',
 };
 
 interface Route {

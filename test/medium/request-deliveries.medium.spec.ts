@@ -11,7 +11,14 @@ import type {
 import { ConnectorFactory, ConnectionLeases, RecordLinks } from '../../src/modules/connectors';
 import { signStandardWebhook } from '../../src/modules/connectors/webhook/standard-webhooks';
 import { LedgerService, SubjectErasureService, SubjectRestrictionService } from '../../src/modules/ledger';
-import { RequestDeliveries, type SettledRequestDelivery } from '../../src/modules/propagation';
+import {
+  type PlannedRequestDelivery,
+  type PlanRequestInput,
+  RequestDeliveries,
+  type RequestDeliveryView,
+  type RequestOperation,
+  type SettledRequestDelivery,
+} from '../../src/modules/propagation';
 import { ConnectionDrain } from '../../src/modules/propagation/connection-drain';
 import { DeliveryRepository } from '../../src/modules/propagation/delivery.repository';
 import { OutcomeRecorder } from '../../src/modules/propagation/outcome-recorder';
@@ -55,7 +62,8 @@ describe(RequestDeliveries.name, () => {
   const tx = <T>(work: (m: EntityManager) => Promise<T>) => data.transaction(work);
   const person = (email = `p-${randomUUID()}@example.com`) =>
     tx((m) => app.app.get(LedgerService).resolveSubject(m, [{ kind: 'email', value: email }]));
-  const plan = (input: Parameters<RequestDeliveries['plan']>[1]) => tx((m) => requests.plan(m, input));
+  const plan = (input: PlanRequestInput): Promise<PlannedRequestDelivery[]> =>
+    tx((m) => requests.plan(m, input));
   const drain = async (connectionId: string) => {
     const owner = `test-${randomUUID()}`;
     await app.app.get(ConnectionLeases).acquire(connectionId, owner, 60);
@@ -166,11 +174,10 @@ describe(RequestDeliveries.name, () => {
       .spyOn(app.app.get(ConnectorFactory), 'create')
       .mockImplementation((context) => fakeConnector(context.id));
     requests.onSettled(async (manager, s) => {
-      const [current] = (await manager.query(`SELECT status FROM delivery WHERE id = $1`, [
-        s.deliveryId,
-      ])) as {
-        status: string;
-      }[];
+      const [current]: { status: string }[] = await manager.query(
+        `SELECT status FROM delivery WHERE id = $1`,
+        [s.deliveryId],
+      );
       settled.push({ ...s, statusInTransaction: current.status });
     });
   });
@@ -425,8 +432,9 @@ describe(RequestDeliveries.name, () => {
   it('lets two requests each keep their own open delivery at a connection', async () => {
     const subjectId = await person();
     const [first, second] = [randomUUID(), randomUUID()];
-    await plan({ requestId: first, subjectId, operation: 'access_export' });
-    await plan({ requestId: second, subjectId, operation: 'access_export' });
+    const operation: RequestOperation = 'access_export';
+    await plan({ requestId: first, subjectId, operation });
+    await plan({ requestId: second, subjectId, operation });
     expect((await deliveryOf(first, connection.active)).status).toBe('pending');
     expect((await deliveryOf(second, connection.active)).status).toBe('pending');
   });
@@ -438,7 +446,7 @@ describe(RequestDeliveries.name, () => {
     await drain(connection.active);
     const stored = await deliveryOf(requestId, connection.active);
     expect(stored.payload_ciphertext?.toString('latin1')).not.toContain('held@example.com');
-    const [view] = (await requests.forRequest(requestId, { withData: true })).filter(
+    const [view]: RequestDeliveryView[] = (await requests.forRequest(requestId, { withData: true })).filter(
       (v) => v.connectionId === connection.active,
     );
     expect(view.data).toEqual([

@@ -111,7 +111,9 @@ describe(RequestWorkflow.name, () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     app = await startTestContext(db.url);
-    const vendor = await row<{ id: string }>(`INSERT INTO vendor (name) VALUES ('Processor Ltd') RETURNING id`);
+    const vendor = await row<{ id: string }>(
+      `INSERT INTO vendor (name) VALUES ('Processor Ltd') RETURNING id`,
+    );
     connectionId = (
       await row<{ id: string }>(
         `INSERT INTO connection (vendor_id, type, name, credentials, key_id)
@@ -259,6 +261,7 @@ describe(RequestWorkflow.name, () => {
           connectionId: d.connectionId,
           operation: 'erasure',
           status,
+          reason: status === 'dead' ? 'permanent' : null,
           flags: [],
         });
       });
@@ -442,6 +445,7 @@ describe(RequestWorkflow.name, () => {
           connectionId: planned[0].connectionId,
           operation: 'erasure',
           status: 'dead',
+          reason: 'permanent',
           flags: [],
         }),
       );

@@ -180,4 +180,57 @@ describe('recordOutcomes', () => {
     });
     expect(batch.updates.map((u) => u.id)).toEqual(['a']);
   });
+
+  describe('of data-subject request operations', () => {
+    const erasure = (id: string): ClaimedDelivery => ({
+      ...claimed(id),
+      operation: 'erasure',
+      request_id: 'r-1',
+    });
+
+    it("keeps an acknowledged erasure awaiting confirmation until the processor's wait runs out", () => {
+      const batch = recordOutcomes({
+        claimed: [erasure('a')],
+        outcomes: [
+          {
+            deliveryId: 'a',
+            outcome: 'awaiting_confirmation',
+            evidence: { event: 'subject.erasure_requested' },
+          },
+        ],
+        now: NOW,
+        confirmationMs: 3_600_000,
+      });
+      expect(batch.updates).toEqual([
+        expect.objectContaining({
+          id: 'a',
+          status: 'awaiting_confirmation',
+          evidence: { event: 'subject.erasure_requested' },
+          confirmationDueAt: new Date(NOW + 3_600_000),
+        }),
+      ]);
+      expect(batch.latencies).toEqual([]);
+    });
+
+    it("keeps a request operation's evidence and the data an access request read", () => {
+      const data = [{ remoteId: 'crm-1', recordType: 'contact', fields: { firstname: 'Ada' } }];
+      const batch = recordOutcomes({
+        claimed: [{ ...erasure('a'), operation: 'access_export' }],
+        outcomes: [{ deliveryId: 'a', outcome: 'succeeded', evidence: { records_read: 1 }, data }],
+        now: NOW,
+      });
+      expect(batch.updates[0]).toMatchObject({ status: 'succeeded', evidence: { records_read: 1 }, data });
+    });
+
+    it('links no record that an erasure removed', () => {
+      const batch = recordOutcomes({
+        claimed: [erasure('a')],
+        outcomes: [
+          { deliveryId: 'a', outcome: 'succeeded', records: [{ remoteId: 'crm-9', recordType: 'contact' }] },
+        ],
+        now: NOW,
+      });
+      expect(batch.remotes).toEqual([]);
+    });
+  });
 });

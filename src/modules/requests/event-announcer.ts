@@ -4,6 +4,7 @@ import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Notifications } from '../../platform/database/notifications';
 import { SubjectErasureService } from '../ledger';
 import { EventOutboxRepository } from './event-outbox.repository';
+import type { RequestAnnouncements } from './request-announcements';
 import { EventSubscriptionRepository } from './event-subscription.repository';
 import { REQUEST_EVENTS_CHANNEL, type AnnouncedRequest, type RequestEventType } from './event-types';
 
@@ -14,7 +15,7 @@ import { REQUEST_EVENTS_CHANNEL, type AnnouncedRequest, type RequestEventType } 
  * happened); the person's contact is sealed beside it and joins the body only when it is sent.
  */
 @Injectable()
-export class RequestEvents implements OnModuleInit {
+export class RequestEvents implements OnModuleInit, RequestAnnouncements {
   constructor(
     private readonly subscriptions: EventSubscriptionRepository,
     private readonly outbox: EventOutboxRepository,

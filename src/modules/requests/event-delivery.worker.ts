@@ -21,6 +21,8 @@ import { REQUEST_EVENTS_CHANNEL, REQUEST_EVENTS_QUEUE } from './event-types';
 
 const BATCH = 50;
 const CONCURRENCY = 8;
+/** A retry due sooner than this is woken by a timer here; later ones by a timed job (the sweep is the net). */
+const TIMER_HORIZON_MS = 60_000;
 
 /**
  * Sends the outbox's due events to their subscriptions. The outbox is the queue of record: a NOTIFY (an
@@ -34,6 +36,7 @@ export class EventDeliveryWorker implements OnModuleInit, OnApplicationBootstrap
   private running: Promise<void> | null = null;
   private again = false;
   private stopping = false;
+  private timer: NodeJS.Timeout | null = null;
   private readonly leaseSeconds: number;
   private readonly baseDelayMs: number;
 
@@ -70,6 +73,7 @@ export class EventDeliveryWorker implements OnModuleInit, OnApplicationBootstrap
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 
@@ -101,8 +105,17 @@ export class EventDeliveryWorker implements OnModuleInit, OnApplicationBootstrap
       if (this.stopping) return;
     }
     const next = await this.outbox.nextDueAt();
-    if (next && !this.stopping) {
-      const at = new Date(Math.max(next.getTime(), this.clock.now() + 100));
+    if (!next || this.stopping) return;
+    const wait = Math.max(next.getTime() - this.clock.now(), 100);
+    if (wait <= TIMER_HORIZON_MS) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.kick();
+      }, wait);
+      this.timer.unref();
+    } else {
+      const at = new Date(this.clock.now() + wait);
       await this.jobs.send(REQUEST_EVENTS_QUEUE, {}, { startAfter: at, singletonKey: `at:${at.getTime()}` });
     }
   }

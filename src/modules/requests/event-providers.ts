@@ -1,5 +1,3 @@
-import { Clock, SystemClock } from '../../platform/clock/clock';
-import { OutboundGuard } from '../../platform/http/outbound-guard';
 import { EventOutboxEntity } from './entities/event-outbox.entity';
 import { EventSubscriptionEntity } from './entities/event-subscription.entity';
 import { RequestEvents } from './event-announcer';
@@ -13,13 +11,11 @@ import { EventSubscriptionsController } from './event-subscriptions.controller';
 /**
  * The request events part of the requests module (contract §5), as lists RequestsModule spreads into its
  * TypeOrmModule.forFeature, controllers and providers. `RequestEvents` is what requests announce through.
+ * Uses the module's Clock and the OutboundGuard ConnectorsModule exports.
  */
 export const EVENT_ENTITIES = [EventSubscriptionEntity, EventOutboxEntity];
 export const EVENT_CONTROLLERS = [EventSubscriptionsController];
 export const EVENT_PROVIDERS = [
-  // Both are stateless platform helpers; listed so this part needs nothing from other modules' providers.
-  { provide: Clock, useClass: SystemClock },
-  OutboundGuard,
   EventSubscriptionRepository,
   EventOutboxRepository,
   EventSubscriptionService,

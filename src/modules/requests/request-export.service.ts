@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
-import { LedgerReader } from '../ledger';
+import { LedgerReader, type PersonExport } from '../ledger';
 import { RequestDeliveries, type RequestDeliveryView } from '../propagation';
 import { RecipientDirectory, type RecipientFacts } from '../vendors';
 import { renderReport } from './access-export.html';
@@ -14,6 +14,22 @@ import { RequestRepository } from './request.repository';
 import { ExportUnavailableError, RequestNotFoundError } from './requests.errors';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** The ledger's camelCase keys as the export's snake_case, at every depth (values untouched). */
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase(),
+      snakeKeys(v),
+    ]),
+  );
+}
+
+function personSection(person: PersonExport): Record<string, unknown> {
+  return snakeKeys(person) as Record<string, unknown>;
+}
 
 /** What each operation sent to a processor, in words a person understands (Art. 15(1)(c): what, and when). */
 const WHAT_WAS_SENT: Record<string, string> = {
@@ -103,7 +119,7 @@ export class RequestExport {
         received_at: request.receivedAt.toISOString(),
         completed_at: iso(request.completedAt),
       },
-      person: person as unknown as Record<string, unknown>,
+      person: personSection(person),
       recipients: this.recipientsOf(sent, registry, vendorFacts),
       crm_data: pulled.map((d) => ({
         connection: d.connectionName,

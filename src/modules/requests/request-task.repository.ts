@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, LessThanOrEqual, type Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RequestTaskEntity } from './entities/request-task.entity';
 
 export type NewTask = Pick<
@@ -28,7 +27,7 @@ export class RequestTaskRepository {
   async addMissing(manager: EntityManager, tasks: readonly NewTask[]): Promise<string[]> {
     const added: string[] = [];
     for (const t of tasks) {
-      const rows = (await manager.query(
+      const rows = await manager.query<{ id: string }[]>(
         `INSERT INTO request_task
                 (request_id, operation, reason, vendor_id, connection_id, delivery_id, processor_name, next_reminder_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -43,7 +42,7 @@ export class RequestTaskRepository {
           t.processorName,
           t.nextReminderAt,
         ],
-      )) as { id: string }[];
+      );
       if (rows[0]) added.push(rows[0].id);
     }
     return added;
@@ -66,9 +65,7 @@ export class RequestTaskRepository {
     id: string,
     values: Partial<Omit<RequestTaskEntity, 'request' | 'vendor' | 'connection'>>,
   ): Promise<void> {
-    await manager
-      .getRepository(RequestTaskEntity)
-      .update({ id }, values as QueryDeepPartialEntity<RequestTaskEntity>);
+    await manager.getRepository(RequestTaskEntity).update({ id }, values);
   }
 
   /** Open tasks whose reminder is due, oldest first. */

@@ -3,12 +3,20 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../../platform/clock/clock';
 import { ConnectionDirectory } from '../connectors';
 import {
+  type ForgetReport,
   LedgerService,
+  type SubjectForgottenHook,
   SubjectErasureService,
   SubjectRectificationService,
   SubjectRestrictionService,
 } from '../ledger';
-import { RequestDeliveries, type RequestDeliveryView } from '../propagation';
+import {
+  RequestDeliveries,
+  type PlannedRequestDelivery,
+  type PlanRequestInput,
+  type RequestDeliveryView,
+  type SettledRequestDelivery,
+} from '../propagation';
 import { RecipientDirectory, VendorDirectory } from '../vendors';
 import type { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
 import { RequestAnnouncements, type RequestAnnouncement } from './request-announcements';
@@ -24,16 +32,6 @@ const SETTLED = new Set(['succeeded', 'skipped', 'dead']);
 
 /** Operations whose dead deliveries become manual tasks: the recipient must still be told (Art. 19). */
 const TASK_WHEN_DEAD = new Set<RequestOperation>(['erasure', 'restriction', 'rectification']);
-
-export interface SettledDelivery {
-  deliveryId: string;
-  requestId: string;
-  subjectId: string;
-  connectionId: string;
-  operation: RequestOperation;
-  status: 'succeeded' | 'skipped' | 'dead';
-  flags: string[];
-}
 
 /**
  * What a request does once the person's identity is settled, and how it ends: the ledger's part (erasure mark,
@@ -64,10 +62,11 @@ export class RequestWorkflow implements OnModuleInit {
   onModuleInit(): void {
     this.deliveries.onSettled((manager, settled) => this.onDeliverySettled(manager, settled));
     // The person is forgotten (by this module's erasure or any other path): what identifies them goes.
-    this.erasure.onSubjectForgotten(async (manager, subjectId) => {
+    const forgetRequests: SubjectForgottenHook = async (manager, subjectId) => {
       const ids = await this.requests.forgetSubject(manager, subjectId);
       await this.tasks.forgetEvidence(manager, ids);
-    });
+    };
+    this.erasure.onSubjectForgotten(forgetRequests);
     this.ledger.onSubjectsMerged((manager, merge) =>
       this.requests.repoint(manager, merge.survivorId, merge.mergedIds),
     );
@@ -131,7 +130,7 @@ export class RequestWorkflow implements OnModuleInit {
       return;
     }
     if (!operation) return;
-    let rectification: Parameters<RequestDeliveries['plan']>[1]['rectification'];
+    let rectification: PlanRequestInput['rectification'];
     switch (request.type) {
       case 'erasure':
         await this.erasure.markErasureRequested(manager, subjectId);
@@ -153,7 +152,7 @@ export class RequestWorkflow implements OnModuleInit {
       case 'access':
         break;
     }
-    const planned = await this.deliveries.plan(manager, {
+    const planned: PlannedRequestDelivery[] = await this.deliveries.plan(manager, {
       requestId: request.id,
       subjectId,
       operation,
@@ -219,7 +218,7 @@ export class RequestWorkflow implements OnModuleInit {
   }
 
   /** A request delivery ended (in propagation's transaction): a dead one becomes a task; the request may complete. */
-  async onDeliverySettled(manager: EntityManager, settled: SettledDelivery): Promise<void> {
+  async onDeliverySettled(manager: EntityManager, settled: SettledRequestDelivery): Promise<void> {
     if (!settled.requestId) return;
     const request = await this.requests.lock(manager, settled.requestId);
     if (!request) return;
@@ -227,6 +226,7 @@ export class RequestWorkflow implements OnModuleInit {
       delivery_id: settled.deliveryId,
       connection_id: settled.connectionId,
       status: settled.status,
+      reason: settled.reason,
       flags: settled.flags,
     });
     if (settled.status === 'dead' && TASK_WHEN_DEAD.has(settled.operation)) {
@@ -263,7 +263,7 @@ export class RequestWorkflow implements OnModuleInit {
   async advance(
     manager: EntityManager,
     request: DataSubjectRequestEntity,
-    justSettled?: Pick<SettledDelivery, 'deliveryId'>,
+    justSettled?: Pick<SettledRequestDelivery, 'deliveryId'>,
   ): Promise<boolean> {
     if (request.status !== 'waiting_on_processors') return false;
     const deliveries = await this.deliveries.forRequest(request.id);
@@ -282,7 +282,7 @@ export class RequestWorkflow implements OnModuleInit {
     reason: StatusReason,
   ): Promise<void> {
     if (request.type === 'erasure' && request.subjectId) {
-      const report = await this.erasure.forget(manager, request.subjectId, request.id);
+      const report: ForgetReport = await this.erasure.forget(manager, request.subjectId, request.id);
       await this.record(manager, request.id, 'forgotten', { ...report });
       // The forget hook above cleared the request's sealed identifier; reflect it in the row at hand.
       request.identifierCiphertext = null;

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, In, type Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
 import { RequestPauseEntity } from './entities/request-pause.entity';
 import { OPEN_STATUSES, type RequestStatus, type RequestType } from './requests.types';
@@ -61,10 +60,7 @@ export class RequestRepository {
   }
 
   async update(manager: EntityManager, id: string, values: RequestWrite): Promise<void> {
-    await this.of(manager).update({ id }, {
-      ...values,
-      updatedAt: new Date(),
-    } as QueryDeepPartialEntity<DataSubjectRequestEntity>);
+    await this.of(manager).update({ id }, { ...values, updatedAt: new Date() });
   }
 
   find(id: string, manager?: EntityManager): Promise<DataSubjectRequestEntity | null> {
@@ -118,7 +114,7 @@ export class RequestRepository {
 
   /** The overview's request figures. raw SQL: five counts in one pass over the open requests. */
   async counts(now: Date, dueSoonDays: number): Promise<RequestCounts> {
-    const [row] = (await this.repo.query(
+    const [row] = await this.repo.query<RequestCounts[]>(
       `SELECT count(*)::int AS open,
               count(*) FILTER (WHERE status = 'identity_verification')::int AS identity_verification,
               count(*) FILTER (WHERE status = 'waiting_on_processors')::int AS waiting_on_processors,
@@ -127,7 +123,7 @@ export class RequestRepository {
               count(*) FILTER (WHERE paused_since IS NULL AND due_at <= $1)::int AS overdue
          FROM data_subject_request WHERE status = ANY($3)`,
       [now, dueSoonDays, OPEN_STATUSES],
-    )) as RequestCounts[];
+    );
     return row;
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../platform/clock/clock';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { LedgerReader, normalisePhone } from '../ledger';
+import { LedgerReader, normalisePhone, type SubjectFound } from '../ledger';
 import { originalDueAt, storedDueAt } from './deadlines';
 import type { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
 import { RequestHistoryRepository } from './request-history.repository';
@@ -156,7 +156,7 @@ export class RequestService {
       if (!phone) return null;
       by.phone = phone;
     } else return null;
-    const found = await this.reader.findSubject(by, manager);
+    const found: SubjectFound | null = await this.reader.findSubject(by, manager);
     if (!found) return null;
     return { subjectId: found.subjectId, forgotten: found.forgotten };
   }

@@ -9,7 +9,6 @@ export enum RequestErrorCode {
   WrongStatus = 'request_wrong_status',
   ExtensionRefused = 'extension_refused',
   PauseRefused = 'pause_refused',
-  VerificationNotAllowed = 'verification_not_allowed',
   ExportUnavailable = 'export_unavailable',
 }
 
@@ -43,12 +42,6 @@ export class ExtensionRefusedError extends AppError {
 export class PauseRefusedError extends AppError {
   readonly code = RequestErrorCode.PauseRefused;
   readonly kind = ErrorKind.Conflict;
-}
-
-/** `verification` given by a caller without requests:verify. */
-export class VerificationNotAllowedError extends AppError {
-  readonly code = RequestErrorCode.VerificationNotAllowed;
-  readonly kind = ErrorKind.Forbidden;
 }
 
 /** The export of a request that is not a completed access request, or of a person since forgotten. */

@@ -1,4 +1,5 @@
 import type { SubjectRequestOrigin, SubjectRequestType } from '../ledger';
+import type { RequestOperation } from '../propagation';
 
 /** The request types of GDPR Art. 15-18 and 21 the gateway answers. */
 export const REQUEST_TYPES = ['access', 'erasure', 'rectification', 'restriction', 'objection'] as const;
@@ -38,14 +39,6 @@ export const REQUEST_ORIGINS = [
 ] as const;
 export type RequestOrigin = 'api' | 'console' | 'retention' | SubjectRequestOrigin;
 
-/** Origins that verify the person by themselves: their own WhatsApp number, a CRM deletion, the retention policy. */
-export const VERIFIED_BY_ORIGIN: readonly RequestOrigin[] = [
-  'whatsapp',
-  'hubspot_privacy_deletion',
-  'salesforce_should_forget',
-  'retention',
-];
-
 /** What a request was made with (kind of identifier; the value is sealed). */
 export type RequestIdentifierKind = 'phone' | 'email' | 'wa_id' | 'subject_id';
 
@@ -60,7 +53,7 @@ export type StatusReason =
   | 'retention_policy';
 
 /** Delivery operations a request type fans out to (objection goes out as consent updates). */
-export type RequestOperation = 'erasure' | 'restriction' | 'rectification' | 'access_export';
+export type { RequestOperation };
 
 export function operationOf(type: RequestType): RequestOperation | null {
   switch (type) {

@@ -66,9 +66,7 @@ export class DataSubjectRequests1766000002000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT uq_data_subject_request_dedupe_key UNIQUE (dedupe_key_hash)
       )`);
-    await q.query(
-      `CREATE INDEX ix_data_subject_request_received ON data_subject_request (received_at, id)`,
-    );
+    await q.query(`CREATE INDEX ix_data_subject_request_received ON data_subject_request (received_at, id)`);
     await q.query(
       `CREATE INDEX ix_data_subject_request_subject ON data_subject_request (subject_id) WHERE subject_id IS NOT NULL`,
     );
