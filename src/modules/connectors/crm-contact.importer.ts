@@ -310,7 +310,7 @@ export class CrmContactImporter {
     if (!consent) return { outcome: 'linked', subjectId };
     const capture = clampCapture(consent.capturedAt, o.record.observedAt, o.receivedAt);
     if (!capture) return { outcome: 'invalid_value', reason: 'capture time' };
-    if (await this.isOwnWrite(manager, o, p.known)) return { outcome: 'own_write', subjectId };
+    if (await this.isOwnWrite(manager, o, p.known, subjectId)) return { outcome: 'own_write', subjectId };
 
     const result = await this.ledger.recordConsent(manager, {
       source: connection.source,
@@ -345,12 +345,13 @@ export class CrmContactImporter {
   /**
    * The gateway's own write coming back. A record carrying the gateway's event id is an echo only while it
    * still shows that event's status (a CRM user may change the status and leave the id); a record whose value
-   * equals what the gateway last pushed to it is one too.
+   * equals what the gateway last pushed to it is one too, and so is an opt-out on a restricted person's record.
    */
   private async isOwnWrite(
     manager: EntityManager,
     o: CrmContactObservation,
     known: KnownRecord | undefined,
+    subjectId: string,
   ): Promise<boolean> {
     const consent = o.record.consent!;
     if (consent.ownWriteEventId) {
@@ -358,7 +359,12 @@ export class CrmContactImporter {
       if (status === consent.status) return true;
     }
     const pushed = known?.lastPushed;
-    return !!(o.lastPushedValue && pushed && pushed[o.lastPushedValue.key] === o.lastPushedValue.value);
+    if (o.lastPushedValue && pushed && pushed[o.lastPushedValue.key] === o.lastPushedValue.value) return true;
+    // A restriction (Art. 18) makes the gateway show every record of the person as opted out: that echo is not the
+    // person withdrawing. (A CRM user's own opt-out while the restriction lasts cannot be told apart from it.)
+    if (consent.status === 'withdrawn')
+      return (await this.ledgerReader.findSubject({ subjectId }, manager))?.restricted === true;
+    return false;
   }
 
   /**
@@ -381,10 +387,16 @@ export class CrmContactImporter {
     if (shown.size === 0) return;
     const current = await this.ledgerReader.marketingStatuses(manager, [...shown.keys()]);
     // Any record of the person showing something else (or nothing) is behind.
-    const behind = [...shown].filter(([subjectId, statuses]) => {
+    const mismatched = [...shown].filter(([subjectId, statuses]) => {
       const inForce = current.get(subjectId);
       return inForce !== undefined && [...statuses].some((s) => s !== inForce);
     });
+    // Except a restricted person's: their records show the restriction (opted out) until it is lifted.
+    const behind: typeof mismatched = [];
+    for (const entry of mismatched) {
+      const person = await this.ledgerReader.findSubject({ subjectId: entry[0] }, manager);
+      if (!person?.restricted) behind.push(entry);
+    }
     // The oldest read of the page: a push that completed after it already carried the state the record lacked.
     const readAt = new Date(Math.min(...page.map((p) => p.o.receivedAt.getTime())));
     await this.links.recordsBehind(

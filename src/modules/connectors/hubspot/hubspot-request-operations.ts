@@ -16,6 +16,7 @@ import {
   HUBSPOT_PROPERTIES,
   HUBSPOT_RECORD_TIME_PROPERTIES,
   HUBSPOT_RESTRICTED_PROPERTY,
+  HUBSPOT_RESTRICTION_SOURCE,
 } from './hubspot.constants';
 import { HUBSPOT_COUNTRY_PROPERTY, HUBSPOT_RECORD_TYPE } from './hubspot.mapper';
 import {
@@ -310,7 +311,7 @@ function restrictionProperties(item: RestrictionPush): Record<string, string> {
   return {
     [HUBSPOT_RESTRICTED_PROPERTY]: 'true',
     [HUBSPOT_PROPERTIES.consent]: 'OPTED_OUT',
-    [HUBSPOT_PROPERTIES.source]: 'processing_restricted',
+    [HUBSPOT_PROPERTIES.source]: HUBSPOT_RESTRICTION_SOURCE,
     [HUBSPOT_PROPERTIES.explanation]:
       'Processing restricted at the person’s request (GDPR Art. 18): no marketing while the restriction lasts; set by Consent Gateway',
   };

@@ -41,6 +41,12 @@ export interface HubspotPropertyDefinition {
  */
 export const HUBSPOT_RESTRICTED_PROPERTY = 'consent_gateway_processing_restricted';
 
+/**
+ * `wa_consent_source` while a restriction shows the consent property as OPTED_OUT: that value is the gateway's
+ * restriction marker, not a consent (the mapper reads no consent from it).
+ */
+export const HUBSPOT_RESTRICTION_SOURCE = 'processing_restricted';
+
 export const HUBSPOT_RESTRICTED_DEFINITION: HubspotPropertyDefinition = {
   name: HUBSPOT_RESTRICTED_PROPERTY,
   label: 'Processing restricted (GDPR Art. 18)',

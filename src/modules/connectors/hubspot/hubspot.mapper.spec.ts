@@ -192,4 +192,22 @@ describe(fromHubspotContact.name, () => {
     expect(odd.consent).toBeNull();
     expect(odd.unreadable).toEqual([{ field: 'wa_marketing_consent', reason: 'unknown_consent_value' }]);
   });
+  it('reads no consent from the OPTED_OUT a restriction wrote (its source is the restriction marker)', () => {
+    const restricted = fromHubspotContact({
+      id: '1',
+      updatedAt,
+      properties: { wa_marketing_consent: 'OPTED_OUT', wa_consent_source: 'processing_restricted' },
+    });
+    expect(restricted.consent).toBeNull();
+    expect(restricted.unreadable).toEqual([]);
+  });
+
+  it('reads an OPTED_IN set at HubSpot over the restriction marker as a grant', () => {
+    const regranted = fromHubspotContact({
+      id: '1',
+      updatedAt,
+      properties: { wa_marketing_consent: 'OPTED_IN', wa_consent_source: 'processing_restricted' },
+    });
+    expect(regranted.consent?.status).toBe('granted');
+  });
 });

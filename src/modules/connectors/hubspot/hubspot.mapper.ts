@@ -1,6 +1,11 @@
 import { toCountry } from '../../ledger';
 import type { ConsentStateSnapshot, RemoteContact } from '../connector.port';
-import { HUBSPOT_PHONE_PROPERTIES, HUBSPOT_PROPERTIES, type HubspotConsentValue } from './hubspot.constants';
+import {
+  HUBSPOT_PHONE_PROPERTIES,
+  HUBSPOT_PROPERTIES,
+  HUBSPOT_RESTRICTION_SOURCE,
+  type HubspotConsentValue,
+} from './hubspot.constants';
 import type { HubspotConsentProperties, HubspotEmailStatus } from './hubspot.types';
 
 /** The channel and purpose the HubSpot consent properties stand for. */
@@ -147,8 +152,18 @@ export function fromHubspotContact(contact: HubspotContactLike): RemoteContact {
     parseHubspotTime(contact.updatedAt);
 
   const raw = nonEmpty(p[HUBSPOT_PROPERTIES.consent]);
-  const status = raw === 'OPTED_IN' ? 'granted' : raw === 'OPTED_OUT' ? 'withdrawn' : null;
-  if (raw && !status && raw !== 'UNKNOWN') {
+  // The OPTED_OUT a restriction (Art. 18) writes is the gateway's marker, not the person's consent: the record shows
+  // none, so once the restriction is lifted the importer sees it behind and the person's state is pushed again.
+  const restrictionMarker =
+    raw === 'OPTED_OUT' && nonEmpty(p[HUBSPOT_PROPERTIES.source]) === HUBSPOT_RESTRICTION_SOURCE;
+  const status = restrictionMarker
+    ? null
+    : raw === 'OPTED_IN'
+      ? 'granted'
+      : raw === 'OPTED_OUT'
+        ? 'withdrawn'
+        : null;
+  if (raw && !status && raw !== 'UNKNOWN' && !restrictionMarker) {
     unreadable.push({ field: HUBSPOT_PROPERTIES.consent, reason: HUBSPOT_UNREADABLE.consentValue });
   }
   // An unreadable consent time still leaves the status readable: it counts as captured when the record was
