@@ -18,6 +18,8 @@ import { renderVendor } from './pages/vendor.js';
 import { renderConnections } from './pages/connections.js';
 import { renderDeliveries } from './pages/deliveries.js';
 import { renderPerson } from './pages/person.js';
+import { renderRequests } from './pages/requests.js';
+import { renderRequest } from './pages/request.js';
 import { renderAudit } from './pages/audit.js';
 import { renderApiKeys } from './pages/api-keys.js';
 
@@ -48,6 +50,14 @@ const ROUTES = [
     render: renderDeliveries,
     nav: '/deliveries',
   },
+  {
+    path: /^\/requests\/?$/,
+    title: 'Requests',
+    scope: 'requests:read',
+    render: renderRequests,
+    nav: '/requests',
+  },
+  { path: /^\/requests\/([\w-]+)\/?$/, title: 'Request', scope: 'requests:read', render: renderRequest },
   {
     path: /^\/people\/?$/,
     title: 'Person lookup',
@@ -104,7 +114,9 @@ function renderNav(activeRoute) {
             {
               href: BASE + (r.nav === '/' ? '/' : r.nav),
               'aria-current':
-                activeRoute === r || (activeRoute?.render === renderVendor && r.render === renderVendors)
+                activeRoute === r ||
+                (activeRoute?.render === renderVendor && r.render === renderVendors) ||
+                (activeRoute?.render === renderRequest && r.render === renderRequests)
                   ? 'page'
                   : null,
             },

@@ -278,6 +278,19 @@ const BADGE_TONES = {
   disconnected: 'neutral',
   withdrawn: 'bad',
   revoked: 'neutral',
+  // Data-subject requests and their processors.
+  received: 'neutral',
+  identity_verification: 'warn',
+  waiting_on_processors: 'neutral',
+  completed: 'ok',
+  denied: 'bad',
+  cancelled: 'neutral',
+  awaiting_confirmation: 'warn',
+  open: 'warn',
+  done: 'ok',
+  overdue: 'bad',
+  due_soon: 'warn',
+  on_time: 'ok',
 };
 
 /** A status badge: colour and text (never colour alone). */
@@ -351,4 +364,26 @@ export function copyButton(text, label = 'Copy') {
     },
     label,
   );
+}
+
+// ------------------------------------------------------------------------------------ date inputs
+
+/**
+ * A date input's value (yyyy-mm-dd, the user's own calendar day) as an ISO instant: today is now, an
+ * earlier day is its local noon (so the day survives any time zone). '' is undefined; nonsense is passed
+ * through for the API to name the field.
+ */
+export function isoFromDateInput(value) {
+  if (!value) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  if (value === todayInput()) return new Date().toISOString();
+  const d = new Date(`${value}T12:00:00`);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+/** Today as a date input's value, in the user's calendar. */
+export function todayInput() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }

@@ -1,5 +1,6 @@
-// Overview: consent in force, withdrawals today, propagation health per connection, DPAs needing
-// attention, and the last 14 days of consent events.
+// Overview: consent in force, withdrawals today, data-subject requests due soon or overdue, propagation
+// health per connection, DPAs needing attention, the last 14 days of consent events, and the retention
+// erasures coming up.
 import {
   api,
   badge,
@@ -15,16 +16,20 @@ import {
 } from '../lib.js';
 import { dailyBars, splitBar } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
+import { requestPanels } from './overview-requests.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
-  const [overview, attention] = await Promise.allSettled([
+  const [overview, attention, requests] = await Promise.allSettled([
     api('/v1/overview'),
     can('registry:read') ? api('/v1/registry/attention') : Promise.resolve(null),
+    can('requests:read') ? requestPanels() : Promise.resolve(null),
   ]);
+  // requestPanels settles every call of its own: it only rejects on a bug.
+  const panels = requests.status === 'fulfilled' ? requests.value : null;
   const parts = [pageHeading('Overview')];
   if (overview.status === 'rejected') {
-    parts.push(errorNotice(overview.reason));
+    parts.push(errorNotice(overview.reason), panels?.requests);
   } else {
     const o = overview.value;
     parts.push(
@@ -41,6 +46,7 @@ export async function renderOverview(root) {
           o.connections.some((c) => c.deliveries.dead > 0) ? 'bad' : null,
         ),
       ),
+      panels?.requests,
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'events-title' },
@@ -96,6 +102,8 @@ export async function renderOverview(root) {
   } else if (attention.value) {
     parts.push(renderAttention(attention.value));
   }
+  if (panels) parts.push(panels.retention);
+  else if (requests.status === 'rejected') parts.push(errorNotice(requests.reason));
   mount(root, parts);
 }
 

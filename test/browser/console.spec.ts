@@ -169,7 +169,16 @@ describe('the console in a browser', () => {
     await page.getByText('Consents granted').waitFor();
     expect(
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents(),
-    ).toEqual(['Overview', 'Vendors', 'Connections', 'Deliveries', 'Person lookup', 'Audit log', 'API keys']);
+    ).toEqual([
+      'Overview',
+      'Vendors',
+      'Connections',
+      'Deliveries',
+      'Requests',
+      'Person lookup',
+      'Audit log',
+      'API keys',
+    ]);
     await shot('02-overview');
   });
 
