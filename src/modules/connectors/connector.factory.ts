@@ -71,6 +71,7 @@ export class ConnectorFactory {
       beforeRefresh: () => this.connections.guardRefresh(context.id),
       pace,
       oauthClient: this.oauthClient(context.type),
+      publicBaseUrl: this.config.publicBaseUrl,
     };
     switch (context.type) {
       case 'hubspot':
