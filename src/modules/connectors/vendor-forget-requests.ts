@@ -1,6 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SubjectRequestIntake, type IdentityInput } from '../ledger';
+import {
+  SubjectRequestIntake,
+  type IdentityInput,
+  type SubjectRequestOrigin,
+  type SubjectRequestType,
+} from '../ledger';
 import type { ForgetSignal } from './connector.port';
 import { RecordLinks } from './record-links.service';
 
@@ -48,9 +53,11 @@ export class VendorForgetRequests {
         manager,
       );
       const subjectIds = [...new Set([...known.values()].map((k) => k.subjectId))].sort();
+      const type: SubjectRequestType = 'erasure';
+      const origin: SubjectRequestOrigin = 'salesforce_should_forget';
       const base = {
-        type: 'erasure' as const,
-        origin: 'salesforce_should_forget' as const,
+        type,
+        origin,
         receivedAt,
         originConnectionId: source.id,
         originEvidence: {

@@ -16,7 +16,6 @@ import {
   findSubjects,
   hasIdentity,
   isFound,
-  key15,
   recordsOfIndividuals,
   subjectOf,
   type ChildRecord,
@@ -25,7 +24,7 @@ import {
 } from './salesforce.subjects';
 import type { SalesforceTarget, SaveResultRow } from './salesforce.types';
 import { linkRecordsToIndividuals } from './salesforce.writer';
-import { addRecord } from './salesforce.lookup';
+import { addRecord, key15 } from './salesforce.lookup';
 
 /** The personal fields a masking erasure overwrites, per record type (null clears; the marker fills required ones). */
 const MASKED_FIELDS: Record<SalesforceTarget | 'Individual', Record<string, string | null>> = {

@@ -89,7 +89,7 @@ export async function restrictChunk(
   context: FinderContext,
   items: RestrictionPush[],
 ): Promise<RequestOutcome[]> {
-  const outcomes: Outcomes = new Array(items.length);
+  const outcomes: Outcomes = new Array<RequestOutcome | undefined>(items.length);
   const subjects = items.map((item) => subjectOf(item));
   const found = await lookUp(client, context, subjects, outcomes);
   await linkRecordsToIndividuals(client, found);
@@ -149,7 +149,7 @@ export async function rectifyChunk(
   context: FinderContext,
   items: RectificationPush[],
 ): Promise<RequestOutcome[]> {
-  const outcomes: Outcomes = new Array(items.length);
+  const outcomes: Outcomes = new Array<RequestOutcome | undefined>(items.length);
   const subjects = items.map((item) =>
     subjectOf(item, {
       phones: [...item.previous.phones, ...item.current.phones],
@@ -249,7 +249,7 @@ export async function readPersonChunk(
   context: FinderContext,
   items: AccessPull[],
 ): Promise<RequestOutcome[]> {
-  const outcomes: Outcomes = new Array(items.length);
+  const outcomes: Outcomes = new Array<RequestOutcome | undefined>(items.length);
   const subjects = items.map((item) => subjectOf(item));
   const found = await lookUp(client, context, subjects, outcomes);
   const rows = new Map<string, RemotePersonRecord>();

@@ -1,6 +1,6 @@
 import { PermanentError, type SubjectRef } from '../connector.port';
 import type { SalesforceClient } from './salesforce.client';
-import { CONTACT_POINT_TYPES, SALESFORCE_TARGETS } from './salesforce.constants';
+import { CONTACT_POINT_TYPES } from './salesforce.constants';
 import {
   addIndividual,
   addRecord,
@@ -203,20 +203,3 @@ export function alreadyGone(res: SaveResultRow | undefined): boolean {
   const code = res?.errors[0]?.statusCode ?? res?.errors[0]?.errorCode;
   return code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'NOT_FOUND';
 }
-
-/** The person's Individuals and records, and who else (another item of the call) shares each of them. */
-export function owners(subjects: readonly Subject[]): Map<string, Subject[]> {
-  const out = new Map<string, Subject[]>();
-  const add = (id: string, s: Subject) => {
-    const list = out.get(key15(id)) ?? [];
-    if (!list.includes(s)) list.push(s);
-    out.set(key15(id), list);
-  };
-  for (const s of subjects) {
-    for (const id of s.records.keys()) add(id, s);
-    for (const id of s.individuals) add(id, s);
-  }
-  return out;
-}
-
-export { key15, SALESFORCE_TARGETS };
