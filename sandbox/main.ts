@@ -22,7 +22,10 @@ async function main(): Promise<void> {
     latencyMs: Number(env.SANDBOX_LATENCY_MS ?? 0),
   });
   const secret = env.SANDBOX_WEBHOOK_SECRET ?? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-  const processor = new WebhookProcessorSimulator(secret);
+  const confirmations = env.SANDBOX_PROCESSOR_CONFIRMATIONS ?? 'auto';
+  if (confirmations !== 'auto' && confirmations !== 'manual' && confirmations !== 'never')
+    throw new Error('SANDBOX_PROCESSOR_CONFIRMATIONS must be auto, manual or never');
+  const processor = new WebhookProcessorSimulator(secret, { confirmations });
   const urls = {
     hubspot: await hubspot.start(port('SANDBOX_HUBSPOT_PORT', 4010)),
     salesforce: await salesforce.start(port('SANDBOX_SALESFORCE_PORT', 4020)),

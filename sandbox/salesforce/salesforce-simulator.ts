@@ -8,6 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { deleteEffects, deleteFailedMessage } from './delete-rules';
 import { makeId, toId18 } from './ids';
 import {
   findField,
@@ -956,7 +957,8 @@ export class SalesforceSimulator {
     const plan = this.planDelete(rawId, object);
     if (!plan.ok) {
       if (plan.errors[0].statusCode === 'NOT_FOUND') throw NOT_FOUND();
-      throw toApiError(plan.errors, 404);
+      // ENTITY_IS_DELETED answers 404; a delete refused by a required lookup (DELETE_FAILED) is the caller's 400.
+      throw toApiError(plan.errors, plan.errors[0].statusCode === 'DELETE_FAILED' ? 400 : 404);
     }
     plan.apply();
     return { status: 204 };
@@ -1135,11 +1137,16 @@ export class SalesforceSimulator {
     if (this.state.deleted[object.name].has(id)) return fail('ENTITY_IS_DELETED', 'entity is deleted');
     const record = this.state.records[object.name].get(id);
     if (!record) return fail('NOT_FOUND', 'The requested resource does not exist');
+    // Lookups pointing at the record: required ones refuse the delete, optional ones are cleared (delete-rules.ts).
+    const effects = deleteEffects(this.state.records, object, id);
+    if (effects.blockers.length > 0)
+      return fail('DELETE_FAILED', deleteFailedMessage(object, effects.blockers));
     return {
       ok: true,
       id,
       apply: () => {
         const now = formatSfDateTime(Date.now());
+        effects.apply(Date.now());
         this.state.records[object.name].delete(id);
         this.searchIndex.removed(id);
         this.state.deleted[object.name].set(id, {

@@ -1,7 +1,8 @@
 /**
  * The slice of org metadata the simulator knows: the consent objects of Data Protection and Privacy plus Contact and
  * Lead. Key prefixes for Individual (0PK), Contact (003), Lead (00Q) and ContactPointTypeConsent (0ZY) follow the
- * reference; those of DataUsePurpose, EngagementChannelType and ContactPointPhone are assumptions.
+ * reference; those of DataUsePurpose, EngagementChannelType, ContactPointPhone and ContactPointEmail are assumptions.
+ * Contact and Lead carry the personal fields an erasure masks and an access request reads (name, title, address).
  *
  * Phone fields are stored exactly as written (Salesforce does not normalise them; only the US-locale UI formats
  * what a person types), so the simulator never rewrites a stored value.
@@ -125,6 +126,12 @@ export const OBJECTS: Record<string, ObjectDef> = {
       ...PERSON,
       ...LEGACY_OPT_OUTS,
       { name: 'AccountId', type: 'reference', referenceTo: ['Account'] },
+      { name: 'Title', type: 'string' },
+      { name: 'Birthdate', type: 'date' },
+      { name: 'MailingStreet', type: 'string' },
+      { name: 'MailingCity', type: 'string' },
+      { name: 'MailingState', type: 'string' },
+      { name: 'MailingPostalCode', type: 'string' },
       { name: 'MailingCountry', type: 'string' },
       { name: 'MailingCountryCode', type: 'picklist', values: COUNTRY_CODES, restricted: true },
     ],
@@ -140,6 +147,11 @@ export const OBJECTS: Record<string, ObjectDef> = {
       ...PERSON,
       ...LEGACY_OPT_OUTS,
       { name: 'Company', type: 'string', required: true },
+      { name: 'Title', type: 'string' },
+      { name: 'Street', type: 'string' },
+      { name: 'City', type: 'string' },
+      { name: 'State', type: 'string' },
+      { name: 'PostalCode', type: 'string' },
       { name: 'Country', type: 'string' },
       { name: 'CountryCode', type: 'picklist', values: COUNTRY_CODES, restricted: true },
       // Set by lead conversion in a real org; writable here so tests can seed converted leads.
@@ -196,6 +208,22 @@ export const OBJECTS: Record<string, ObjectDef> = {
       { name: 'IsPrimary', type: 'boolean' },
       // Values unconfirmed against a real org's describe.
       { name: 'PhoneType', type: 'picklist', values: ['Home', 'Mobile', 'Work', 'Fax', 'Other'] },
+      { name: 'ActiveFromDate', type: 'date' },
+      { name: 'ActiveToDate', type: 'date' },
+      { name: 'UsageType', type: 'string' },
+    ],
+  },
+  ContactPointEmail: {
+    name: 'ContactPointEmail',
+    keyPrefix: '9PE',
+    minVersion: 48,
+    fields: [
+      ...SYSTEM_FIELDS,
+      ...OWNED,
+      // As ContactPointPhone: Individuals only (Salesforce also allows a Person Account).
+      { name: 'ParentId', type: 'reference', referenceTo: ['Individual'], required: true },
+      { name: 'EmailAddress', type: 'email' },
+      { name: 'IsPrimary', type: 'boolean' },
       { name: 'ActiveFromDate', type: 'date' },
       { name: 'ActiveToDate', type: 'date' },
       { name: 'UsageType', type: 'string' },

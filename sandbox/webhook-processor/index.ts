@@ -1,2 +1,3 @@
+export * from './erasure-confirmations';
 export * from './standard-webhooks-verifier';
 export * from './webhook-processor';

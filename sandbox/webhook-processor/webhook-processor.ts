@@ -5,10 +5,19 @@
  *
  * Answers: 204 for a new message, 200 for a duplicate webhook-id, 401 for a bad signature or stale timestamp,
  * 400 for a body that is not JSON. Admin: GET /__admin/state, POST /__admin/faults, DELETE /__admin/faults,
- * POST /__admin/reset, POST /__admin/secret {secret} (the signing secret the gateway issued).
+ * POST /__admin/reset, POST /__admin/secret {secret} (the signing secret the gateway issued),
+ * POST /__admin/confirmations {mode: auto|manual|never}, POST /__admin/erasures/{delivery_id}/confirm | /fail
+ * {detail?}. A `subject.erasure_requested` event is recorded and confirmed by a signed callback to its confirm_url
+ * (erasure-confirmations.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import {
+  ErasureConfirmations,
+  type ConfirmationMode,
+  type ConfirmationOptions,
+  type ErasureRecord,
+} from './erasure-confirmations';
 import {
   verifyStandardWebhook,
   type StandardWebhookFailure,
@@ -53,6 +62,10 @@ export interface DeliveryAttempt {
 export interface WebhookProcessorOptions extends VerifyOptions {
   /** Also accept signatures made with these secrets (key rotation). */
   additionalSecrets?: string[];
+  /** How erasure requests are confirmed (default 'auto'; switchable at runtime: POST /__admin/confirmations). */
+  confirmations?: ConfirmationMode;
+  /** Timing of the confirmation callbacks (erasure-confirmations.ts). */
+  confirmationTiming?: ConfirmationOptions;
 }
 
 export class WebhookProcessorSimulator {
@@ -66,10 +79,31 @@ export class WebhookProcessorSimulator {
   private readonly sockets = new Set<Socket>();
   private readonly hangTimers = new Set<NodeJS.Timeout>();
 
+  /** Erasure requests received and their confirmation callbacks (erasure-confirmations.ts). */
+  readonly confirmations: ErasureConfirmations;
+
   constructor(
     private secret: string,
     private readonly options: WebhookProcessorOptions = {},
-  ) {}
+  ) {
+    this.confirmations = new ErasureConfirmations(() => this.secret, options.confirmationTiming);
+    this.confirmations.mode = options.confirmations ?? 'auto';
+  }
+
+  /** What the processor was asked to erase, in arrival order. */
+  get erasures(): readonly ErasureRecord[] {
+    return this.confirmations.erasures;
+  }
+
+  /** 'auto' confirms on its own, 'manual' waits for confirm()/fail(), 'never' stays silent. */
+  setConfirmations(mode: ConfirmationMode): void {
+    this.confirmations.mode = mode;
+  }
+
+  /** Confirms (or reports as failed) one erasure now: a signed callback to its confirm_url. */
+  settleErasure(deliveryId: string, outcome: 'completed' | 'failed', detail?: string): Promise<boolean> {
+    return this.confirmations.settle(deliveryId, outcome, detail);
+  }
 
   /** The signing secret the gateway returned when the webhook connection was created. */
   useSecret(secret: string): void {
@@ -96,6 +130,7 @@ export class WebhookProcessorSimulator {
   }
 
   async stop(): Promise<void> {
+    this.confirmations.stop();
     for (const t of this.hangTimers) clearTimeout(t);
     this.hangTimers.clear();
     const server = this.server;
@@ -121,6 +156,8 @@ export class WebhookProcessorSimulator {
     this.received.length = 0;
     this.attempts.length = 0;
     this.faults = [];
+    this.confirmations.reset();
+    this.confirmations.mode = this.options.confirmations ?? 'auto';
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -201,6 +238,7 @@ export class WebhookProcessorSimulator {
     });
     attempt(204, 'accepted');
     res.writeHead(204).end();
+    if (type === 'subject.erasure_requested') this.confirmations.received(payload);
   }
 
   private applyFault(
@@ -250,8 +288,32 @@ export class WebhookProcessorSimulator {
   private handleAdmin(method: string, path: string, rawBody: string, res: ServerResponse): void {
     try {
       const body = rawBody ? (JSON.parse(rawBody) as unknown) : {};
+      const settle = /^\/__admin\/erasures\/([^/]+)\/(confirm|fail)$/.exec(path);
       if (method === 'GET' && path === '/__admin/state') {
-        sendJson(res, 200, { received: this.received, attempts: this.attempts, faults: this.faults });
+        sendJson(res, 200, {
+          received: this.received,
+          attempts: this.attempts,
+          faults: this.faults,
+          confirmations: this.confirmations.mode,
+          erasures: this.erasures,
+        });
+      } else if (method === 'POST' && path === '/__admin/confirmations') {
+        const mode = (body as { mode?: unknown }).mode;
+        if (mode !== 'auto' && mode !== 'manual' && mode !== 'never')
+          throw new Error('mode must be auto, manual or never');
+        this.setConfirmations(mode);
+        sendJson(res, 200, { confirmations: mode });
+      } else if (method === 'POST' && settle) {
+        const detail = (body as { detail?: unknown }).detail;
+        void this.settleErasure(
+          decodeURIComponent(settle[1]),
+          settle[2] === 'confirm' ? 'completed' : 'failed',
+          typeof detail === 'string' ? detail : undefined,
+        ).then((found) => {
+          const record = this.erasures.find((e) => e.deliveryId === decodeURIComponent(settle[1]));
+          if (found) sendJson(res, 200, record);
+          else sendJson(res, 404, { error: 'unknown_delivery' });
+        });
       } else if (method === 'POST' && path === '/__admin/faults') {
         const specs = (Array.isArray(body) ? body : [body]) as WebhookFaultSpec[];
         for (const spec of specs) {

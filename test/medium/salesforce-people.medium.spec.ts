@@ -438,6 +438,8 @@ describe('SalesforceConnector reading records', () => {
     expect(JSON.parse(polled.cursor)).toEqual({
       consent: expect.any(Object),
       Contact: { at: expect.any(String), ids: [id] },
+      // The ShouldForget stream, unknown to the old cursor, starts from now.
+      forget: expect.any(Object),
     });
   });
 });

@@ -3,6 +3,7 @@ import { pacerFor } from '../../platform/pacing/pacer';
 import { ConnectionRepository } from './connection.repository';
 import { ConnectionService } from './connection.service';
 import { RecordLinks } from './record-links.service';
+import { VendorForgetRequests } from './vendor-forget-requests';
 import { canPollChanges } from './connector.port';
 import { ConnectorFactory } from './connector.factory';
 import {
@@ -30,6 +31,7 @@ export class ChangePollService {
     private readonly rows: ConnectionRepository,
     private readonly factory: ConnectorFactory,
     private readonly importer: CrmContactImporter,
+    private readonly forgetRequests: VendorForgetRequests,
   ) {}
 
   async pollAll(): Promise<void> {
@@ -57,7 +59,7 @@ export class ChangePollService {
     const cursor = ((await this.connections.syncCursor(connectionId))[source] as string | undefined) ?? null;
     // What the poll shows is the vendor's state when it was read.
     const receivedAt = new Date();
-    const { changes, cursor: next } = await connector.pollChanges(cursor);
+    const { changes, cursor: next, forgetSignals = [] } = await connector.pollChanges(cursor);
     const counts: Partial<Record<CrmImportKind, number>> = {};
     let recorded = 0;
     await this.rows.transaction(async (manager) => {
@@ -76,6 +78,13 @@ export class ChangePollService {
         tally(counts, result);
         if (wroteEvent(result)) recorded++;
       }
+      // Someone asked the CRM to forget a person: an erasure request, committed with the cursor.
+      await this.forgetRequests.receive(
+        manager,
+        { id: connectionId, type: source, externalAccountId: context.externalAccountId },
+        forgetSignals,
+        receivedAt,
+      );
       await this.connections.saveCursor(connectionId, { [source]: next }, manager);
     });
     if (changes.length) this.logger.log({ connectionId, outcomes: counts }, 'CRM changes polled');

@@ -222,10 +222,28 @@ export interface Connector {
 /** Skip reason of an access pull at a processor that offers no way to read its data. @public */
 export const NO_READ_API = 'no_read_api';
 
+/**
+ * Someone asked the vendor to forget a person (Salesforce: an Individual with ShouldForget set by a CRM user or
+ * another integration): the gateway erases them everywhere else. One signal per change at the vendor.
+ */
+export interface ForgetSignal {
+  /** Unique per change (the intake dedupes a poll overlap by it): `<record id>:<change stamp>`. */
+  changeKey: string;
+  /** The record that carries the request (the Individual). */
+  remoteId: string;
+  recordType: string;
+  /** The records that stand for the person at the vendor (the Individual's Contacts and Leads). */
+  records: RemoteRecordRef[];
+  /** Identifiers those records hold, as typed, to match a person the gateway has not linked yet. */
+  identities: { kind: 'phone' | 'email'; value: string; region: string | null }[];
+}
+
 /** Consent edits made at the vendor since a cursor, and the cursor to resume from. */
 export interface ChangeBatch {
   changes: RemoteContact[];
   cursor: string;
+  /** Requests to forget a person made at the vendor since the cursor (vendors that have such a flag). */
+  forgetSignals?: ForgetSignal[];
 }
 
 /**

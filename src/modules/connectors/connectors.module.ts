@@ -23,6 +23,7 @@ import { ConnectionRecordEntity } from './entities/connection-record.entity';
 import { ConnectionEntity } from './entities/connection.entity';
 import { ConnectionUnmatchedEntity } from './entities/connection-unmatched.entity';
 import { RecordLinks } from './record-links.service';
+import { VendorForgetRequests } from './vendor-forget-requests';
 import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
 import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
 
@@ -55,6 +56,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
     CrmContactImporter,
     BackfillService,
     ChangePollService,
+    VendorForgetRequests,
     HubspotInboxHandler,
     ConnectionsWorker,
   ],

@@ -190,6 +190,24 @@ export class SalesforceClient {
     return rows;
   }
 
+  /**
+   * Every row of a query over live and deleted records (`/queryAll`, the recycle bin included): how an erasure
+   * retried after a crash finds the Individual of a Contact it already deleted.
+   */
+  async queryAllWithDeleted<T>(soql: string): Promise<T[]> {
+    const res = await this.call('queryAll', (conn) => conn.query(soql, { scanAll: true }));
+    const rows = [...(res.records as unknown as T[])];
+    let next = res.nextRecordsUrl;
+    let done = res.done;
+    while (!done && next) {
+      const page = await this.queryMore<T>(next);
+      rows.push(...page.records);
+      next = page.nextRecordsUrl;
+      done = page.done;
+    }
+    return rows;
+  }
+
   /** A SOSL search (`GET {base}/search?q=`): the records it returns, each with `attributes.type`. */
   async search<T>(sosl: string): Promise<Array<T & { attributes?: { type?: string } }>> {
     const res = await this.call('search', (conn) => conn.search(sosl));
@@ -226,6 +244,22 @@ export class SalesforceClient {
         Record<string, unknown> & { Id: string }
       >;
       const res = await this.call(`update ${type}`, (conn) => conn.update(type, chunk, { allOrNone: false }));
+      results.push(...(res as unknown as SaveResultRow[]));
+    }
+    return results;
+  }
+
+  /**
+   * sObject Collections delete (`DELETE /composite/sobjects?ids=`), allOrNone false, at most 200 ids a call; results
+   * in input order. Salesforce deletes by id whatever the type: `type` only names the call.
+   */
+  async destroyMany(type: string, ids: readonly string[]): Promise<SaveResultRow[]> {
+    const results: SaveResultRow[] = [];
+    for (let i = 0; i < ids.length; i += SALESFORCE_CHUNK_SIZE) {
+      const chunk = ids.slice(i, i + SALESFORCE_CHUNK_SIZE);
+      const res = await this.call(`delete ${type}`, (conn) =>
+        conn.destroy(type, chunk, { allOrNone: false }),
+      );
       results.push(...(res as unknown as SaveResultRow[]));
     }
     return results;

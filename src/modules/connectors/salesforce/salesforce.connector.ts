@@ -4,6 +4,7 @@ import {
   type RectificationPush,
   type RequestOutcome,
   type RestrictionPush,
+  type SubjectRef,
 } from '../connector.port';
 import {
   PermanentError,
@@ -28,7 +29,10 @@ import {
 } from './salesforce.constants';
 import { chunks, PERSON_FIELDS, RecordFinder, type Work } from './salesforce.lookup';
 import { consentFields, consentForPush, remoteContact, soqlString } from './salesforce.mapper';
+import { eraseChunk } from './salesforce.erasure';
 import { pollChanges } from './salesforce.poll';
+import { readPersonChunk, rectifyChunk, restrictChunk } from './salesforce.requests';
+import type { FinderContext } from './salesforce.subjects';
 import type { PersonRow, SalesforceMapping, SalesforceTarget } from './salesforce.types';
 import { consentsOf, latestConsent, linkRecordsToIndividuals, writeConsents } from './salesforce.writer';
 
@@ -136,18 +140,44 @@ export class SalesforceConnector implements Connector, ChangePoller {
 
   // ------------------------------------------------------------------ push
 
-  // PLACEHOLDER on the dsr-base branch only: the connector helpers replace these with the real operations.
-  erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  // ------------------------------------------------------------------ data-subject requests
+
+  /** Art. 17 (salesforce.erasure.ts): ShouldForget on every Individual, then deletion or masking by the mode. */
+  async erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
+    return this.requestOperation(items, eraseChunk);
   }
-  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+
+  /** Art. 18: Individual.HasOptedOutProcessing holds the current restriction. */
+  async restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
+    return this.requestOperation(items, restrictChunk);
   }
-  rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+
+  /** Art. 16 / 19: previous phones and emails replaced by the corrected ones in every record found. */
+  async rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
+    return this.requestOperation(items, rectifyChunk);
   }
-  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+
+  /** Art. 15: Contacts, Leads, Individuals and their consent records and contact points. */
+  async readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
+    return this.requestOperation(items, readPersonChunk);
+  }
+
+  /** One unit of work, in chunks of at most 200 people (the size of one sObject Collections call). */
+  private async requestOperation<T extends SubjectRef>(
+    items: T[],
+    run: (client: SalesforceClient, context: FinderContext, chunk: T[]) => Promise<RequestOutcome[]>,
+  ): Promise<RequestOutcome[]> {
+    if (items.length === 0) return [];
+    return this.unit(async (client) => {
+      const context: FinderContext = {
+        targets: this.mapping.targets,
+        phoneRegion: this.context.phoneRegion,
+        contactPointPhones: this.contactPointPhones,
+      };
+      const outcomes: RequestOutcome[] = [];
+      for (const chunk of chunks(items)) outcomes.push(...(await run(client, context, chunk)));
+      return outcomes;
+    });
   }
 
   async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
@@ -324,8 +354,4 @@ function parseListCursor(
   if (index < 0 || (id && !isId(id)))
     throw new PermanentError(`invalid Salesforce backfill cursor: ${cursor}`);
   return { index, after: id || null };
-}
-
-function notYet(deliveryId: string): RequestOutcome {
-  return { deliveryId, outcome: 'failed', error: new PermanentError('not built yet') };
 }

@@ -53,3 +53,13 @@ export const SALESFORCE_VENDOR = {
   authBaseUrl: 'https://login.salesforce.com',
   rateLimit: { max: 25, windowMs: 1_000 },
 } as const;
+
+/**
+ * What a masking erasure writes into the required name fields (Contact/Lead/Individual LastName, Lead Company): a
+ * fixed text, never derived from the person. The change poll recognises an Individual carrying it as the gateway's
+ * own erasure, not a CRM user's request to forget someone.
+ */
+export const ERASED_MARKER = 'Erased (Consent Gateway)';
+
+/** Contact points of an Individual the org may use (each queried only if the org has the object). */
+export const CONTACT_POINT_TYPES = ['ContactPointPhone', 'ContactPointEmail'] as const;

@@ -19,13 +19,12 @@ export const PERSON_FIELDS: Record<SalesforceTarget, string> = {
   Lead: 'Id, IndividualId, FirstName, LastName, MobilePhone, Phone, Email, CountryCode, IsConverted, SystemModstamp',
 };
 
-const KEY_PREFIX: Record<SalesforceTarget, string> = { Contact: '003', Lead: '00Q' };
-const INDIVIDUAL_PREFIX = '0PK';
+export const KEY_PREFIX: Record<SalesforceTarget, string> = { Contact: '003', Lead: '00Q' };
+export const INDIVIDUAL_PREFIX = '0PK';
 
-/** One item of a push being worked out. */
-export interface Work {
-  item: ConsentPush;
-  consent: SalesforceConsent;
+/** One person being looked up (a consent push, or a data-subject request operation). */
+export interface Found {
+  item: { deliveryId: string; remoteIds: string[] };
   phones: Set<string>;
   emails: Set<string>;
   /** The person's Contacts and Leads: linked, or found and verified. By Id. */
@@ -35,6 +34,12 @@ export interface Work {
   error?: ConnectorError;
 }
 
+/** One item of a consent push being worked out. */
+export interface Work extends Found {
+  item: ConsentPush;
+  consent: SalesforceConsent;
+}
+
 export function chunks<T>(values: readonly T[], size = SALESFORCE_CHUNK_SIZE): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
@@ -42,16 +47,16 @@ export function chunks<T>(values: readonly T[], size = SALESFORCE_CHUNK_SIZE): T
 }
 
 /** Salesforce ids are compared by their case-sensitive 15-character form (links may hold either form). */
-const key15 = (id: string) => id.slice(0, 15);
+export const key15 = (id: string) => id.slice(0, 15);
 
-function addRecord(w: Work, person: Person) {
+export function addRecord(w: Found, person: Person) {
   // A converted Lead's person is carried by the Contact it became.
   if (person.type === 'Lead' && person.IsConverted) return;
   w.records.set(person.Id, person);
   if (person.IndividualId) addIndividual(w, person.IndividualId);
 }
 
-function addIndividual(w: Work, id: string) {
+export function addIndividual(w: Found, id: string) {
   if (!w.individuals.some((i) => key15(i) === key15(id))) w.individuals.push(id);
 }
 
@@ -68,7 +73,7 @@ export class RecordFinder {
     private readonly contactPointPhones: { value?: boolean },
   ) {}
 
-  async find(works: Work[]): Promise<void> {
+  async find(works: Found[]): Promise<void> {
     await this.resolveLinks(works);
     const unlinked = works.filter((w) => w.records.size === 0 && w.individuals.length === 0);
     await this.searchPhones(unlinked.filter((w) => w.phones.size > 0));
@@ -79,7 +84,7 @@ export class RecordFinder {
    * Linked records are read back by Id. Old links name the Individual (0PK…): it is used when it still exists,
    * together with the Contacts and Leads that point at it (so the gateway learns the record-level links).
    */
-  private async resolveLinks(works: Work[]) {
+  private async resolveLinks(works: Found[]) {
     const ids = [...new Set(works.flatMap((w) => w.item.remoteIds))];
     const individualIds = ids.filter((id) => id.startsWith(INDIVIDUAL_PREFIX));
     const existing = new Set<string>();
@@ -140,12 +145,12 @@ export class RecordFinder {
    * SOSL over the people's phone digit forms, several people per query (bounded by the query's length). A query
    * that hits Salesforce's 2,000-row cap may have dropped rows: it is split in two and asked again.
    */
-  private async searchPhones(works: Work[]) {
+  private async searchPhones(works: Found[]) {
     if (works.length === 0) return;
     const withCpp = await this.usesContactPointPhones();
     const people = works.map((w, i) => ({ key: i, forms: [...w.phones].flatMap(phoneDigitForms) }));
     const queue = groupForms(people);
-    const parties = new Map<string, Work[]>();
+    const parties = new Map<string, Found[]>();
     while (queue.length > 0) {
       const group = queue.shift()!;
       const rows = await this.client.search<
@@ -178,7 +183,7 @@ export class RecordFinder {
   }
 
   /** The Contacts and Leads of Individuals found through their ContactPointPhone. */
-  private async recordsOfIndividuals(parties: Map<string, Work[]>) {
+  private async recordsOfIndividuals(parties: Map<string, Found[]>) {
     if (parties.size === 0) return;
     for (const type of this.targets) {
       for (const part of chunks([...parties.keys()])) {
@@ -193,7 +198,7 @@ export class RecordFinder {
   }
 
   /** SOQL compares text case-insensitively, so `Email IN (...)` finds every spelling; verified all the same. */
-  private async matchEmails(works: Work[]) {
+  private async matchEmails(works: Found[]) {
     const emails = [...new Set(works.flatMap((w) => [...w.emails]))];
     if (emails.length === 0) return;
     for (const type of this.targets) {

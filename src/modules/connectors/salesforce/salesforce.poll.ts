@@ -1,4 +1,5 @@
 import { PermanentError, type ChangeBatch, type RemoteContact } from '../connector.port';
+import { FORGET_SELECT, forgetSignalsOf, type ForgetRow } from './salesforce.forget-poll';
 import type { SalesforceClient } from './salesforce.client';
 import { chunks, PERSON_FIELDS } from './salesforce.lookup';
 import { readConsent, remoteContact, soqlDateTime, soqlList, soqlString, toIso } from './salesforce.mapper';
@@ -16,8 +17,11 @@ interface StreamPosition {
   ids: string[];
 }
 
-/** The poll cursor: one position per stream (consent records, and each targeted record type). */
-type PollCursor = Partial<Record<'consent' | SalesforceTarget, StreamPosition>>;
+/**
+ * The poll cursor: one position per stream (consent records, each targeted record type, and Individuals with
+ * ShouldForget set: `forget`).
+ */
+type PollCursor = Partial<Record<'consent' | 'forget' | SalesforceTarget, StreamPosition>>;
 
 interface Stamped {
   Id: string;
@@ -32,7 +36,8 @@ interface Stamped {
  *
  * Batches are read with query locators rather than `LIMIT 200` keyset pages: Salesforce gives every record of one
  * DML transaction (up to 200) the same SystemModstamp, and a `> <stamp> LIMIT 200` loop either skips or repeats
- * them. Each stream asks for `>= stamp` and drops the ids it already read at that instant. The cursor is opaque
+ * them. Each stream asks for `>= stamp` and drops the ids it already read at that instant. Individuals someone set
+ * ShouldForget on come back as forget signals (salesforce.forget-poll.ts). The cursor is opaque
  * JSON of every stream's position; the older `<stamp>|<ids>` form (consent stream only) is still read.
  */
 export async function pollChanges(
@@ -51,7 +56,8 @@ export async function pollChanges(
       consent: await newest(client, `${consentSelect} AND`),
     };
     for (const type of mapping.targets) start[type] = await newest(client, recordSelect(type));
-    return { changes: [], cursor: JSON.stringify(start) };
+    start.forget = await newest(client, FORGET_SELECT);
+    return { changes: [], cursor: JSON.stringify(start), forgetSignals: [] };
   }
 
   const position = parsePollCursor(cursor, mapping.targets);
@@ -90,7 +96,15 @@ export async function pollChanges(
     live.map((p) => p.IndividualId).filter((id): id is string => !!id),
   );
   const changes: RemoteContact[] = live.map((p) => remoteContact(p, latestConsent(consents, p.IndividualId)));
-  return { changes, cursor: JSON.stringify(next) };
+  // A cursor from before the forget stream existed starts it from now, as a first poll does.
+  const forgotten: ForgetRow[] = [];
+  next.forget = position.forget
+    ? await readStream(client, FORGET_SELECT, position.forget, (rows) =>
+        forgotten.push(...(rows as ForgetRow[])),
+      )
+    : await newest(client, FORGET_SELECT);
+  const forgetSignals = await forgetSignalsOf(client, mapping.targets, forgotten);
+  return { changes, cursor: JSON.stringify(next), forgetSignals };
 }
 
 /** Where a stream starts on a first poll: its newest record (and every record sharing that instant). */
@@ -150,7 +164,7 @@ function parsePollCursor(cursor: string, targets: readonly SalesforceTarget[]): 
     throw invalid();
   }
   const out: PollCursor = {};
-  for (const stream of ['consent', ...targets] as const) {
+  for (const stream of ['consent', 'forget', ...targets] as const) {
     const p = (raw as Record<string, unknown>)[stream] as Partial<StreamPosition> | undefined;
     if (p === undefined) continue;
     const at = typeof p.at === 'string' ? toIso(p.at) : null;

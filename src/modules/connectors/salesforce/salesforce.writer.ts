@@ -2,7 +2,7 @@ import { PermanentError, type ConnectorError } from '../connector.port';
 import type { SalesforceClient } from './salesforce.client';
 import { SALESFORCE_TARGETS } from './salesforce.constants';
 import { classifyRecordError } from './salesforce.errors';
-import { chunks, type Work } from './salesforce.lookup';
+import { chunks, type Found, type Work } from './salesforce.lookup';
 import {
   consentFields,
   isUnchanged,
@@ -24,7 +24,7 @@ export interface WrittenConsent {
   error?: ConnectorError;
 }
 
-const unlinkedOf = (w: Work): Person[] =>
+const unlinkedOf = (w: Found): Person[] =>
   [...w.records.values()].filter((p) => !p.IndividualId).sort((a, b) => (a.Id < b.Id ? -1 : 1));
 
 /**
@@ -33,8 +33,8 @@ const unlinkedOf = (w: Work): Person[] =>
  * required), shared with anyone pushed in the same call who has the same record. Then sets IndividualId on
  * those records (one collection call per type).
  */
-export async function linkRecordsToIndividuals(client: SalesforceClient, works: Work[]): Promise<void> {
-  const needing = new Map<string, Work[]>();
+export async function linkRecordsToIndividuals(client: SalesforceClient, works: Found[]): Promise<void> {
+  const needing = new Map<string, Found[]>();
   for (const w of works) {
     const first = unlinkedOf(w)[0];
     if (w.individuals.length > 0 || !first) continue;
@@ -59,7 +59,7 @@ export async function linkRecordsToIndividuals(client: SalesforceClient, works: 
   }
 
   // Each record without an Individual takes that of the first person (in push order) who has it.
-  const links = new Map<string, { person: Person; individualId: string; works: Work[] }>();
+  const links = new Map<string, { person: Person; individualId: string; works: Found[] }>();
   for (const w of works) {
     if (w.error || w.individuals.length === 0) continue;
     for (const p of unlinkedOf(w)) {

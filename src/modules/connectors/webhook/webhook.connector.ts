@@ -1,9 +1,12 @@
 import {
+  NO_READ_API,
   type AccessPull,
+  type ConnectorError,
   type ErasurePush,
   type RectificationPush,
   type RequestOutcome,
   type RestrictionPush,
+  type SubjectRef,
 } from '../connector.port';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -40,7 +43,7 @@ export function retryAfterMs(value: string | undefined, fallbackMs: number): num
 
 /**
  * A generic processor reached by Standard Webhooks: every change is a signed `consent.changed` event
- * carrying the person's current state. The webhook-id is the delivery id, stable across retries, so the
+ * carrying the person's current state; data-subject requests are signed `subject.*` events. The webhook-id is the delivery id, stable across retries, so the
  * receiver can deduplicate. Redirects are not followed; private addresses are refused at connect time.
  */
 export class WebhookConnector implements Connector {
@@ -123,58 +126,105 @@ export class WebhookConnector implements Connector {
     throw new PermanentError(`processor answered ${status}`);
   }
 
-  // PLACEHOLDER on the dsr-base branch only: the connector helpers replace these with the real operations.
-  erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-  restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-  rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
-  }
-  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
-    return Promise.resolve(items.map((i) => notYet(i.deliveryId)));
+  // ------------------------------------------------------------------ data-subject requests
+
+  /**
+   * Where the processor confirms an erasure: a Standard-Webhooks-signed callback with this connection's own secret
+   * (the propagation module verifies it and records the confirmation).
+   */
+  private get confirmUrl(): string {
+    return `${this.deps.publicBaseUrl.replace(/\/+$/, '')}/v1/processors/${this.context.id}/confirmations`;
   }
 
-  async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
-    const outcomes: PushOutcome[] = new Array<PushOutcome>(items.length);
+  /**
+   * Art. 17: a signed `subject.erasure_requested` event with the identifiers the processor holds the person by and
+   * where to confirm. The processor erases asynchronously, so the outcome is `awaiting_confirmation`.
+   */
+  async erase(items: ErasurePush[]): Promise<RequestOutcome[]> {
+    return this.sendEach(items, 'erasure', (item) => ({
+      type: 'subject.erasure_requested',
+      data: { ...subjectData(item), confirm_url: this.confirmUrl },
+      outcome: 'awaiting_confirmation',
+    }));
+  }
+
+  /** Art. 18: `subject.restricted`, or `subject.restriction_lifted` when the restriction is lifted. */
+  async restrict(items: RestrictionPush[]): Promise<RequestOutcome[]> {
+    return this.sendEach(items, 'restriction', (item) => ({
+      type: item.restricted ? 'subject.restricted' : 'subject.restriction_lifted',
+      data: subjectData(item),
+      outcome: 'succeeded',
+    }));
+  }
+
+  /** Art. 16 and 19: `subject.rectified` with the identifiers replaced and the corrected ones. */
+  async rectify(items: RectificationPush[]): Promise<RequestOutcome[]> {
+    return this.sendEach(items, 'rectification', (item) => ({
+      type: 'subject.rectified',
+      data: {
+        delivery_id: item.deliveryId,
+        request_id: item.requestId,
+        subject_id: item.subjectId,
+        previous: { phones: item.previous.phones, emails: item.previous.emails },
+        current: { phones: item.current.phones, emails: item.current.emails },
+      },
+      outcome: 'succeeded',
+    }));
+  }
+
+  /** A webhook processor offers no way to read what it holds: the DPO asks it (a manual task). */
+  readPerson(items: AccessPull[]): Promise<RequestOutcome[]> {
+    return Promise.resolve(
+      items.map((i) => ({ deliveryId: i.deliveryId, outcome: 'skipped' as const, reason: NO_READ_API })),
+    );
+  }
+
+  /**
+   * One signed event per item. The webhook-id is the delivery id and the operation, stable across retries, so the
+   * processor deduplicates a redelivery. Evidence: the event type and webhook-id, never values.
+   */
+  private async sendEach<T extends SubjectRef>(
+    items: T[],
+    operation: string,
+    build: (item: T) => {
+      type: string;
+      data: Record<string, unknown>;
+      outcome: 'succeeded' | 'awaiting_confirmation';
+    },
+  ): Promise<RequestOutcome[]> {
+    return this.forEach(items, async (item): Promise<RequestOutcome> => {
+      const event = build(item);
+      const webhookId = `${item.deliveryId}_${operation}`;
+      this.classify(await this.post(webhookId, event.type, event.data));
+      return {
+        deliveryId: item.deliveryId,
+        outcome: event.outcome,
+        vendorReference: webhookId,
+        evidence: { event_type: event.type, webhook_id: webhookId, signed: true },
+      };
+    });
+  }
+
+  /**
+   * Runs `send` for every item, CONCURRENCY at a time. A throttle answer throttles the whole connection: it is
+   * thrown for the batch; any other failure fails its item.
+   */
+  private async forEach<T extends { deliveryId: string }, O>(
+    items: T[],
+    send: (item: T) => Promise<O>,
+  ): Promise<Array<O | { deliveryId: string; outcome: 'failed'; error: ConnectorError }>> {
+    type Failed = { deliveryId: string; outcome: 'failed'; error: ConnectorError };
+    const outcomes = new Array<O | Failed>(items.length);
     let next = 0;
     const worker = async () => {
       while (next < items.length) {
         const index = next++;
-        const item = items[index];
-        const data = {
-          subject_id: item.subjectId,
-          // phone/email: the first known (the payload as it has always been); phones/emails: all of them.
-          identities: {
-            phone: item.phones[0] ?? null,
-            phones: item.phones,
-            wa_id: item.waId,
-            email: item.emails[0] ?? null,
-            emails: item.emails,
-          },
-          states: item.states.map((s) => ({
-            purpose: s.purpose,
-            channel: s.channel,
-            scope: s.scope,
-            status: s.status,
-            captured_at: s.capturedAt,
-            event_id: s.eventId,
-          })),
-        };
         try {
-          this.classify(await this.post(item.deliveryId, 'consent.changed', data));
-          outcomes[index] = {
-            deliveryId: item.deliveryId,
-            outcome: 'succeeded',
-            pushed: { states: data.states },
-          };
+          outcomes[index] = await send(items[index]);
         } catch (error) {
-          // A throttle answer throttles the whole connection: surface it for the batch.
           if (error instanceof RateLimitedError) throw error;
           outcomes[index] = {
-            deliveryId: item.deliveryId,
+            deliveryId: items[index].deliveryId,
             outcome: 'failed',
             error:
               error instanceof PermanentError || error instanceof TransientError
@@ -186,6 +236,32 @@ export class WebhookConnector implements Connector {
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
     return outcomes;
+  }
+
+  async pushConsent(items: ConsentPush[]): Promise<PushOutcome[]> {
+    return this.forEach(items, async (item): Promise<PushOutcome> => {
+      const data = {
+        subject_id: item.subjectId,
+        // phone/email: the first known (the payload as it has always been); phones/emails: all of them.
+        identities: {
+          phone: item.phones[0] ?? null,
+          phones: item.phones,
+          wa_id: item.waId,
+          email: item.emails[0] ?? null,
+          emails: item.emails,
+        },
+        states: item.states.map((s) => ({
+          purpose: s.purpose,
+          channel: s.channel,
+          scope: s.scope,
+          status: s.status,
+          captured_at: s.capturedAt,
+          event_id: s.eventId,
+        })),
+      };
+      this.classify(await this.post(item.deliveryId, 'consent.changed', data));
+      return { deliveryId: item.deliveryId, outcome: 'succeeded', pushed: { states: data.states } };
+    });
   }
 
   async test(): Promise<TestResult> {
@@ -207,6 +283,12 @@ export class WebhookConnector implements Connector {
   }
 }
 
-function notYet(deliveryId: string): RequestOutcome {
-  return { deliveryId, outcome: 'failed', error: new PermanentError('not built yet') };
+/** Who an event is about: the gateway's ids and the identifiers the processor may hold them by. */
+function subjectData(item: SubjectRef): Record<string, unknown> {
+  return {
+    delivery_id: item.deliveryId,
+    request_id: item.requestId,
+    subject_id: item.subjectId,
+    identifiers: { phones: item.phones, emails: item.emails },
+  };
 }
