@@ -496,6 +496,13 @@ describe('the requests API', () => {
       expect(figures.overdue).toBeGreaterThan(0);
     });
 
+    it('exposes the open, due-soon and overdue requests as metrics', async () => {
+      const text = await (await get('/metrics')).text();
+      expect(text).toMatch(/^cg_requests_open\{status="identity_verification"\} \d+$/m);
+      expect(text).toMatch(/^cg_requests_due_soon \d+$/m);
+      expect(text).toMatch(/^cg_requests_overdue [1-9]\d*$/m);
+    });
+
     it('answers 403 to a key without requests:read', async () => {
       expect((await get('/v1/requests', await keyWith('requests:write'))).status).toBe(403);
     });
