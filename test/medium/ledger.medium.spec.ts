@@ -439,9 +439,10 @@ describe('the consent ledger against PostgreSQL', () => {
       const [event] = await db.query<{ key_id: string }>(`SELECT key_id FROM consent_event WHERE id = $1`, [
         eventId,
       ]);
-      const [key] = await db.query<{ key_id: string }>(`SELECT key_id FROM subject_key WHERE subject_id = $1`, [
-        subjectId,
-      ]);
+      const [key] = await db.query<{ key_id: string }>(
+        `SELECT key_id FROM subject_key WHERE subject_id = $1`,
+        [subjectId],
+      );
       expect(identities.map((i) => i.key_id)).toEqual(identities.map(() => `sk:${subjectId}`));
       expect(identities.length).toBeGreaterThan(0);
       expect(event.key_id).toBe(`sk:${subjectId}`);
@@ -488,9 +489,9 @@ describe('the consent ledger against PostgreSQL', () => {
         const { subjectId } = await record(consentInput());
         const stored = await storedIdentity(subjectId);
 
-        expect(() => rotatedCrypto('').open({ ciphertext: stored.wrapped_key, keyId: stored.key_id })).toThrow(
-          stored.key_id,
-        );
+        expect(() =>
+          rotatedCrypto('').open({ ciphertext: stored.wrapped_key, keyId: stored.key_id }),
+        ).toThrow(stored.key_id);
       });
     });
   });

@@ -92,9 +92,11 @@ describe(SubjectErasureService.name, () => {
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => announced.add(subjectId));
     await listener.waitUntilLive();
     erasure.onSubjectForgotten(async (manager, subjectId) => {
-      const [row] = (await manager.query(`SELECT erased_at FROM subject WHERE id = $1`, [subjectId])) as {
-        erased_at: unknown;
-      }[];
+      const rows: { erased_at: unknown }[] = await manager.query(
+        `SELECT erased_at FROM subject WHERE id = $1`,
+        [subjectId],
+      );
+      const [row] = rows;
       forgottenInTransaction.push({ subjectId, erasedAt: row.erased_at });
     });
   });
@@ -195,7 +197,9 @@ describe(SubjectErasureService.name, () => {
     );
     await forget(survivor);
     expect(
-      await db.query(`SELECT subject_id FROM subject_key WHERE subject_id = ANY($1::uuid[])`, [[first, second]]),
+      await db.query(`SELECT subject_id FROM subject_key WHERE subject_id = ANY($1::uuid[])`, [
+        [first, second],
+      ]),
     ).toEqual([]);
     expect(await findPlaintext(db, [a.waId, b.waId, a.email, b.email])).toEqual([]);
   });
@@ -251,7 +255,12 @@ describe(SubjectErasureService.name, () => {
       const p = newPerson();
       const { subjectId } = await record(whatsappOptIn(p, { status: 'withdrawn' }));
       await ledger.transaction((m) => erasure.markErasureRequested(m, subjectId));
-      const result = await record({ ...apiGrant(p.phone), source: 'hubspot', actor: 'crm', method: 'crm_sync' });
+      const result = await record({
+        ...apiGrant(p.phone),
+        source: 'hubspot',
+        actor: 'crm',
+        method: 'crm_sync',
+      });
       const [event] = await db.query<{ effect: string; evidence: Record<string, unknown> }>(
         `SELECT effect, evidence FROM consent_event WHERE id = $1`,
         [result.eventId],
@@ -259,7 +268,7 @@ describe(SubjectErasureService.name, () => {
       expect(event).toEqual({ effect: 'stale', evidence: { blocked_by: 'erasure_requested' } });
     });
 
-    it("starts a new relationship when the person themselves opts in on WhatsApp again", async () => {
+    it('starts a new relationship when the person themselves opts in on WhatsApp again', async () => {
       const { p, subjectId } = await forgottenPerson();
       const again = await record(whatsappOptIn(p, { evidence: {}, sealedEvidence: undefined }));
       expect(again.subjectId).not.toBe(subjectId);
@@ -272,7 +281,11 @@ describe(SubjectErasureService.name, () => {
         `SELECT lifted_reason FROM suppression WHERE subject_id = $1`,
         [subjectId],
       );
-      expect(lifted.map((l) => l.lifted_reason)).toEqual(['new_relationship', 'new_relationship', 'new_relationship']);
+      expect(lifted.map((l) => l.lifted_reason)).toEqual([
+        'new_relationship',
+        'new_relationship',
+        'new_relationship',
+      ]);
       expect((await query.check({ phone: p.phone })).reason).toBe('consent_granted');
     });
 

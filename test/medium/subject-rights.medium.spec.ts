@@ -98,7 +98,8 @@ describe('the rights of a person in the ledger (restriction, rectification, obje
     it('says whether it changed anything', async () => {
       const { subjectId } = await record(grant(newPhone()));
       const restriction = ctx.get(SubjectRestrictionService);
-      const set = (value: boolean) => ledger.transaction((m) => restriction.setRestricted(m, subjectId, value));
+      const set = (value: boolean) =>
+        ledger.transaction((m) => restriction.setRestricted(m, subjectId, value));
       expect([await set(true), await set(true), await set(false), await set(false)]).toEqual([
         true,
         false,

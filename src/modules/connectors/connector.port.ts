@@ -219,7 +219,7 @@ export interface Connector {
   readPerson(items: AccessPull[]): Promise<RequestOutcome[]>;
 }
 
-/** Skip reason of an access pull at a processor that offers no way to read its data. */
+/** Skip reason of an access pull at a processor that offers no way to read its data. @public */
 export const NO_READ_API = 'no_read_api';
 
 /** Consent edits made at the vendor since a cursor, and the cursor to resume from. */

@@ -301,7 +301,9 @@ describe(blockedBy.name, () => {
   });
 
   it('never blocks a withdrawal', () => {
-    expect(blockedBy({ erasureRequested: true, objected: true }, { status: 'withdrawn', actor: 'crm' })).toBeNull();
+    expect(
+      blockedBy({ erasureRequested: true, objected: true }, { status: 'withdrawn', actor: 'crm' }),
+    ).toBeNull();
   });
 
   it('blocks a CRM grant once erasure is requested, naming the erasure', () => {

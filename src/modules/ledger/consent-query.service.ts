@@ -376,13 +376,13 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         }
       : state
         ? {
-          allowed: state.status === 'granted',
-          status: state.status,
-          reason: state.status === 'granted' ? 'consent_granted' : 'consent_withdrawn',
-          scope,
-          captured_at: state.capturedAt.toISOString(),
-        }
-      : { allowed: false, status: 'unknown', reason: 'no_consent', scope, captured_at: null };
+            allowed: state.status === 'granted',
+            status: state.status,
+            reason: state.status === 'granted' ? 'consent_granted' : 'consent_withdrawn',
+            scope,
+            captured_at: state.capturedAt.toISOString(),
+          }
+        : { allowed: false, status: 'unknown', reason: 'no_consent', scope, captured_at: null };
     this.metrics.consentChecks.inc({ allowed: String(result.allowed) });
     return result;
   }

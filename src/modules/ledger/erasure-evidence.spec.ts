@@ -2,7 +2,9 @@ import { evidenceAfterErasure } from './erasure-evidence';
 
 describe(evidenceAfterErasure.name, () => {
   it('strips the wamid, which encodes the sender', () => {
-    expect(evidenceAfterErasure({ wamid: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ', item_type: 'message' })).toEqual({
+    expect(
+      evidenceAfterErasure({ wamid: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ', item_type: 'message' }),
+    ).toEqual({
       item_type: 'message',
     });
   });
@@ -12,7 +14,12 @@ describe(evidenceAfterErasure.name, () => {
   });
 
   it("keeps the business's own facts and the gateway's decisions", () => {
-    const kept = { phone_number_id: '1065', keyword_language: 'en', blocked_by: 'objection', api_key_name: 'crm' };
+    const kept = {
+      phone_number_id: '1065',
+      keyword_language: 'en',
+      blocked_by: 'objection',
+      api_key_name: 'crm',
+    };
     expect(evidenceAfterErasure(kept)).toEqual(kept);
   });
 

@@ -7,7 +7,6 @@ import { AppError, ErrorKind } from '../../platform/http/problem';
 export enum LedgerErrorCode {
   ConsentRequestInvalid = 'validation_failed',
   PersonNotFound = 'not_found',
-  IdentifierInvalid = 'validation_failed',
   IdentifierTaken = 'IDENTIFIER_TAKEN',
 }
 
@@ -25,7 +24,7 @@ export class PersonNotFoundError extends AppError {
 
 /** A corrected identifier (rectification) that is not a valid phone number or email; names the field. */
 export class IdentifierInvalidError extends AppError {
-  readonly code = LedgerErrorCode.IdentifierInvalid;
+  readonly code = LedgerErrorCode.ConsentRequestInvalid;
   readonly kind = ErrorKind.Unprocessable;
 }
 

@@ -233,7 +233,9 @@ export class LedgerReader {
       identifiers: identities.map((i) => ({
         kind: i.kind,
         value:
-          i.valueCiphertext && i.keyId ? opener.open({ ciphertext: i.valueCiphertext, keyId: i.keyId }) : null,
+          i.valueCiphertext && i.keyId
+            ? opener.open({ ciphertext: i.valueCiphertext, keyId: i.keyId })
+            : null,
         addedAt: new Date(i.createdAt).toISOString(),
       })),
       states: inForce(
@@ -267,7 +269,10 @@ export class LedgerReader {
    * Retention: people not erased nor being erased, with no consent granted, whose last activity (latest event
    * captured or recorded, else when they were created) is before `inactiveSince`. Oldest first.
    */
-  async inactivePeople(inactiveSince: Date, limit: number): Promise<{ subjectId: string; lastActivityAt: Date }[]> {
+  async inactivePeople(
+    inactiveSince: Date,
+    limit: number,
+  ): Promise<{ subjectId: string; lastActivityAt: Date }[]> {
     const rows = await this.subjects.inactivePeople(inactiveSince, limit);
     return rows.map((r) => ({ subjectId: r.subject_id, lastActivityAt: new Date(r.last_activity_at) }));
   }

@@ -268,7 +268,11 @@ export class LedgerService {
   private async createPerson(manager: EntityManager, prepared: readonly PreparedIdentity[]): Promise<string> {
     const id = randomUUID();
     const { keys, rows } = this.keys.generate([id]);
-    const added = await this.subjects.createWithIdentities(manager, rows[0], this.seal(id, keys.get(id)!, prepared));
+    const added = await this.subjects.createWithIdentities(
+      manager,
+      rows[0],
+      this.seal(id, keys.get(id)!, prepared),
+    );
     this.keys.remember(keys);
     await this.announceIdentities(manager, added);
     return id;
@@ -341,7 +345,11 @@ export class LedgerService {
   async attachIdentities(manager: EntityManager, subjectId: string, prepared: readonly PreparedIdentity[]) {
     if (prepared.length === 0) return;
     const key = await this.keys.keyFor(manager, subjectId);
-    const added = await this.subjects.attachIdentities(manager, subjectId, this.seal(subjectId, key, prepared));
+    const added = await this.subjects.attachIdentities(
+      manager,
+      subjectId,
+      this.seal(subjectId, key, prepared),
+    );
     await this.announceIdentities(manager, added);
   }
 
@@ -413,22 +421,20 @@ export class LedgerService {
     }
 
     // A person merged into another (before, or while this waited for the lock) is written as that person.
-    let { mergedInto, flags, rows: stateRows } = await this.states.scopesOf(
-      manager,
-      subjectId,
-      input.purpose,
-      input.channel,
-    );
+    let {
+      mergedInto,
+      flags,
+      rows: stateRows,
+    } = await this.states.scopesOf(manager, subjectId, input.purpose, input.channel);
     for (let hops = 0; mergedInto; hops++) {
       if (hops >= MAX_MERGE_HOPS) throw new Error(`Subject ${subjectId} is merged too many times over`);
       subjectId = mergedInto;
       await this.subjects.lockWriter(manager, subjectId);
-      ({ mergedInto, flags, rows: stateRows } = await this.states.scopesOf(
-        manager,
-        subjectId,
-        input.purpose,
-        input.channel,
-      ));
+      ({
+        mergedInto,
+        flags,
+        rows: stateRows,
+      } = await this.states.scopesOf(manager, subjectId, input.purpose, input.channel));
     }
     // Nothing more is recorded about a forgotten person (their skeleton stays as it was).
     if (flags.erased) return this.suppressed(input);

@@ -16,12 +16,16 @@ export class SubjectErasureRepository {
         WHERE s.id = $1`,
       [subjectId],
     );
-    return rows[0] ? { id: rows[0].id, erased: rows[0].erased, erasureRequested: rows[0].erasure_requested } : null;
+    return rows[0]
+      ? { id: rows[0].id, erased: rows[0].erased, erasureRequested: rows[0].erasure_requested }
+      : null;
   }
 
   /** The people merged into this one: their data and keys are the person's too. */
   async absorbedInto(manager: EntityManager, subjectId: string): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(`SELECT id FROM subject WHERE merged_into = $1`, [subjectId]);
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM subject WHERE merged_into = $1`, [
+      subjectId,
+    ]);
     return rows.map((r) => r.id);
   }
 
@@ -63,7 +67,11 @@ export class SubjectErasureRepository {
    * statement's span and cleared again, so nothing else in the transaction may rewrite the ledger.
    * raw SQL: set_config has no TypeORM API, and the jsonb filter is one statement over every event.
    */
-  async stripEvents(manager: EntityManager, subjectIds: readonly string[], keep: readonly string[]): Promise<number> {
+  async stripEvents(
+    manager: EntityManager,
+    subjectIds: readonly string[],
+    keep: readonly string[],
+  ): Promise<number> {
     await manager.query(`SELECT set_config('consent_gateway.erasure', 'on', true)`);
     try {
       const rows: { id: string }[] = await manager.query(

@@ -103,7 +103,8 @@ export class SubjectKeyService {
   async destroy(manager: EntityManager, subjectIds: readonly string[]): Promise<number> {
     const destroyed = await this.keys.destroy(manager, subjectIds);
     for (const id of subjectIds) this.memo.delete(id);
-    if (subjectIds.length) await this.notifications.notifyEach(manager, SUBJECT_FORGOTTEN_CHANNEL, subjectIds);
+    if (subjectIds.length)
+      await this.notifications.notifyEach(manager, SUBJECT_FORGOTTEN_CHANNEL, subjectIds);
     return destroyed;
   }
 

@@ -30,6 +30,7 @@ export interface IncomingSubjectRequest {
  * Declared here, where the channels that receive such requests (whatsapp, connectors) can reach it, and provided
  * by the requests module (a higher module) through DI. Runs in the caller's transaction, so the request commits
  * with the inbox row or poll cursor that carried it.
+ * @public (provided by the requests module, built in parallel)
  */
 export abstract class SubjectRequestIntake {
   abstract receive(manager: EntityManager, request: IncomingSubjectRequest): Promise<{ requestId: string }>;

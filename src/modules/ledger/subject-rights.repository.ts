@@ -9,7 +9,11 @@ export class SubjectRightsRepository {
    * Sets or clears restricted_at of the person an id answers for; the id of the person changed, null when it
    * already was so. raw SQL: UPDATE … RETURNING through a CTE, following a merge in the same statement.
    */
-  async setRestricted(manager: EntityManager, subjectId: string, restricted: boolean): Promise<string | null> {
+  async setRestricted(
+    manager: EntityManager,
+    subjectId: string,
+    restricted: boolean,
+  ): Promise<string | null> {
     const rows: { id: string }[] = await manager.query(
       `WITH u AS (
          UPDATE subject t SET restricted_at = CASE WHEN $2 THEN now() ELSE NULL END
@@ -23,10 +27,9 @@ export class SubjectRightsRepository {
   }
 
   async markObjected(manager: EntityManager, subjectId: string): Promise<void> {
-    await manager.query(
-      `UPDATE subject SET objected_at = coalesce(objected_at, now()) WHERE id = $1`,
-      [subjectId],
-    );
+    await manager.query(`UPDATE subject SET objected_at = coalesce(objected_at, now()) WHERE id = $1`, [
+      subjectId,
+    ]);
   }
 
   /** The person's identities of one kind (sealed), oldest first. */

@@ -193,7 +193,11 @@ export class SubjectRepository {
    * The person an identifier names (following a merge), with their rights flags; none when nobody is known by it.
    * raw SQL: self-join of subject to follow merged_into in the same round trip.
    */
-  async personByIdentity(kind: IdentityKind, hash: Buffer, manager?: EntityManager): Promise<PersonFlagsRow[]> {
+  async personByIdentity(
+    kind: IdentityKind,
+    hash: Buffer,
+    manager?: EntityManager,
+  ): Promise<PersonFlagsRow[]> {
     return (manager ?? this.subjects.manager).query(
       `SELECT ${PERSON_FLAGS} FROM subject_identity si
          JOIN subject s ON s.id = si.subject_id JOIN subject t ON t.id = coalesce(s.merged_into, s.id)
@@ -215,7 +219,10 @@ export class SubjectRepository {
    * and those of people merged into them; else when they were created) is before `before`. Oldest first.
    * raw SQL: a lateral max over two event sets (own and absorbed), which the query builder cannot express.
    */
-  async inactivePeople(before: Date, limit: number): Promise<{ subject_id: string; last_activity_at: Date }[]> {
+  async inactivePeople(
+    before: Date,
+    limit: number,
+  ): Promise<{ subject_id: string; last_activity_at: Date }[]> {
     return this.subjects.query(
       `SELECT s.id AS subject_id, coalesce(a.last, s.created_at) AS last_activity_at
          FROM subject s
@@ -237,7 +244,9 @@ export class SubjectRepository {
   }
 
   /** Every identity of a person, sealed, oldest first (an access export opens them). */
-  identitiesOf(subjectId: string): Promise<Pick<SubjectIdentityEntity, 'kind' | 'valueCiphertext' | 'keyId' | 'createdAt'>[]> {
+  identitiesOf(
+    subjectId: string,
+  ): Promise<Pick<SubjectIdentityEntity, 'kind' | 'valueCiphertext' | 'keyId' | 'createdAt'>[]> {
     return this.identities.find({
       select: { kind: true, valueCiphertext: true, keyId: true, createdAt: true },
       where: { subjectId },
