@@ -397,6 +397,29 @@ describe(RequestDeliveries.name, () => {
       ]);
     });
 
+    it('settles an erasure at once when its confirmation arrived before the acknowledgement was recorded', async () => {
+      const subjectId = await person();
+      const requestId = randomUUID();
+      await plan({ requestId, subjectId, operation: 'erasure' });
+      const claimed = await app.app.get(DeliveryRepository).claim(connection.active, 10);
+      const early = await confirmation(connection.active, {
+        type: 'subject.erasure_completed',
+        data: { delivery_id: claimed[0].id },
+      });
+      expect(await json(early)).toEqual({ status: 'recorded', delivery_status: 'in_progress' });
+      expect(settled).toEqual([]);
+      await app.app
+        .get(OutcomeRecorder)
+        .record({ id: connection.active, name: 'active' }, claimed, [
+          { deliveryId: claimed[0].id, outcome: 'awaiting_confirmation' },
+        ]);
+      expect(await deliveryOf(requestId, connection.active)).toMatchObject({
+        status: 'succeeded',
+        evidence: { confirmation: 'completed' },
+      });
+      expect(settled.map((s) => s.deliveryId)).toEqual([claimed[0].id]);
+    });
+
     it('answers 401 to a confirmation signed with another secret, changing nothing', async () => {
       const { requestId, delivery } = await acknowledged();
       const other = `whsec_${Buffer.from('another-secret-of-thirty-two-byt').toString('base64')}`;
