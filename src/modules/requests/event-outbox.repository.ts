@@ -26,6 +26,15 @@ export interface ClaimedEvent {
 
 const OPEN = ['pending', 'retrying'] as const;
 
+interface ClaimedRow {
+  id: string;
+  subscription_id: string;
+  payload: Record<string, unknown>;
+  sealed_contact: Buffer | null;
+  contact_key_id: string | null;
+  attempts: number;
+}
+
 /** event_outbox: the events owed to subscriptions, and their delivery log. */
 @Injectable()
 export class EventOutboxRepository {
@@ -43,7 +52,7 @@ export class EventOutboxRepository {
    * separate in-progress state to recover). raw SQL: FOR UPDATE SKIP LOCKED lets several workers claim at once.
    */
   async claimDue(limit: number, leaseSeconds: number): Promise<ClaimedEvent[]> {
-    const [rows] = (await this.repo.query(
+    const [rows] = await this.repo.query<[ClaimedRow[], number]>(
       `UPDATE event_outbox o
           SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
         WHERE o.id IN (SELECT id FROM event_outbox
@@ -51,17 +60,7 @@ export class EventOutboxRepository {
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING o.id, o.subscription_id, o.payload, o.sealed_contact, o.contact_key_id, o.attempts`,
       [limit, leaseSeconds],
-    )) as [
-      {
-        id: string;
-        subscription_id: string;
-        payload: Record<string, unknown>;
-        sealed_contact: Buffer | null;
-        contact_key_id: string | null;
-        attempts: number;
-      }[],
-      number,
-    ];
+    );
     return rows.map((r) => ({
       id: r.id,
       subscriptionId: r.subscription_id,
