@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NotificationListener } from '../../src/platform/database/notification-listener';
 import { CryptoService } from '../../src/platform/crypto/crypto.service';
+import { ConsentCommandService } from '../../src/modules/ledger/consent-command.service';
 import { ConsentQueryService } from '../../src/modules/ledger/consent-query.service';
 import { IdentityService } from '../../src/modules/ledger/identity.service';
 import { LedgerReader } from '../../src/modules/ledger/ledger.reader';
@@ -248,6 +249,31 @@ describe(SubjectErasureService.name, () => {
       const { p } = await forgottenPerson();
       const result = await record(apiGrant(p.phone));
       expect(result.effect).toBe('suppressed');
+      expect(await findPlaintext(db, [p.phone])).toEqual([]);
+    });
+
+    it('answers an API batch item naming a suppressed phone as suppressed, recording the others', async () => {
+      const { p } = await forgottenPerson();
+      const other = newPerson();
+      const item = (event_id: string, phone: string) => ({
+        event_id,
+        phone,
+        purpose: 'marketing',
+        channel: 'whatsapp' as const,
+        status: 'granted' as const,
+        captured_at: TUESDAY.toISOString(),
+      });
+      const results = await ctx
+        .get(ConsentCommandService)
+        .record(
+          [item(newEventId('form'), p.phone), item(newEventId('form'), other.phone)],
+          { keyId: 'key-1', name: 'forms', scopes: ['consent:write'] },
+          (i) => `events.${i}.`,
+        );
+      expect(results.map((r) => [r.status, r.effect, r.subject_id === null])).toEqual([
+        ['suppressed', 'suppressed', true],
+        ['recorded', 'changed', false],
+      ]);
       expect(await findPlaintext(db, [p.phone])).toEqual([]);
     });
 

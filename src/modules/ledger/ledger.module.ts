@@ -24,6 +24,7 @@ import { SubjectErasureRepository } from './subject-erasure.repository';
 import { SubjectErasureService } from './subject-erasure.service';
 import { SubjectKeyRepository } from './subject-key.repository';
 import { SubjectKeyService } from './subject-keys.service';
+import { SubjectIdentityWriter } from './subject-identity.writer';
 import { SubjectRectificationService } from './subject-rectification.service';
 import { SubjectRestrictionService } from './subject-restriction.service';
 import { SubjectRightsRepository } from './subject-rights.repository';
@@ -57,6 +58,7 @@ import { SuppressionRepository } from './suppression.repository';
     SubjectTimelineService,
     SubjectKeyRepository,
     SubjectKeyService,
+    SubjectIdentityWriter,
     SuppressionRepository,
     SubjectErasureRepository,
     SubjectErasureService,

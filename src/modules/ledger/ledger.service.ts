@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -9,68 +8,34 @@ import { configuredPurposes } from './consent-purposes';
 import { CHANNELS } from './dto/consent-event.dto';
 import { ConsentStateRepository } from './consent-state.repository';
 import { IdentityService, type PreparedIdentity } from './identity.service';
-import {
-  ALL_SCOPES,
-  type ConsentActor,
-  type ConsentMethod,
-  type ConsentSource,
-  type ConsentStatus,
-  type EventEffect,
-  type IdentityInput,
-  type IdentityKind,
-} from './ledger.types';
+import { ALL_SCOPES, type ConsentSource, type IdentityInput } from './ledger.types';
+import type {
+  EvidenceValue,
+  MergeEvidence,
+  RecordConsentInput,
+  RecordConsentResult,
+  StateChangedHook,
+  SubjectsMergedHook,
+} from './ledger-write.types';
 import { Notifications } from '../../platform/database/notifications';
-import { SubjectRepository, type SealedIdentityRows } from './subject.repository';
+import { SubjectRepository } from './subject.repository';
 import { SubjectMergeService } from './subject-merge.service';
 import { SubjectKeyService } from './subject-keys.service';
+import { SubjectIdentityWriter } from './subject-identity.writer';
 import { SuppressionRepository } from './suppression.repository';
 import { SubjectRightsRepository } from './subject-rights.repository';
-import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
+import { CONSENT_CHANGED_CHANNEL } from './ledger.channels';
 
 export { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
 
-export type EvidenceValue = string | number | boolean | null;
-
-export interface RecordConsentInput {
-  source: ConsentSource;
-  sourceEventId: string;
-  /** The person, by identifiers (found or created), or by an existing subject id. */
-  identities?: readonly IdentityInput[];
-  subjectId?: string;
-  purpose: string;
-  channel: string;
-  /** Null or '*' = every scope (for WhatsApp: every business number). */
-  scope: string | null;
-  status: ConsentStatus;
-  method: ConsentMethod;
-  actor: ConsentActor;
-  capturedAt: Date;
-  receivedAt: Date;
-  legalBasis?: string | null;
-  noticeVersion?: string | null;
-  policyUrl?: string | null;
-  language?: string | null;
-  payloadDigest?: string | null;
-  inboxId?: string | null;
-  evidence?: Record<string, EvidenceValue>;
-  sealedEvidence?: Record<string, EvidenceValue>;
-  /** The connection a CRM-sourced change came from: it already has it, so it is not told again. */
-  originConnectionId?: string | null;
-}
-
-export interface RecordConsentResult {
-  /** Empty when suppressed (nothing was written). */
-  eventId: string;
-  /** Empty when suppressed: the erased person's skeleton is not named. */
-  subjectId: string;
-  /**
-   * suppressed: the identifiers belong to an erased person (or the subject id names one), and this source may not
-   * bring them back: nothing was written.
-   */
-  effect: EventEffect | 'suppressed';
-  /** True when (source, source_event_id) was already in the ledger: nothing was written. */
-  duplicate: boolean;
-}
+export type {
+  EvidenceValue,
+  MergeEvidence,
+  RecordConsentInput,
+  RecordConsentResult,
+  StateChangedHook,
+  SubjectsMergedHook,
+} from './ledger-write.types';
 
 const SUPPRESSED: RecordConsentResult = Object.freeze({
   eventId: '',
@@ -85,35 +50,8 @@ export class SubjectNotFoundError extends Error {
   }
 }
 
-/** Runs inside the ledger transaction when a person's consent state changed (propagation plans here). */
-export type StateChangedHook = (
-  manager: EntityManager,
-  change: { subjectId: string; eventId: string; source: ConsentSource; originConnectionId: string | null },
-) => Promise<void>;
-
-/**
- * Runs inside the ledger transaction when people were merged (modules holding rows per person repoint
- * them to the survivor here), before the state-changed hooks of the merge.
- */
-export type SubjectsMergedHook = (
-  manager: EntityManager,
-  merge: { survivorId: string; mergedIds: string[] },
-) => Promise<void>;
-
-/** Why the identifiers being resolved are one person, and where that was seen (never identifier values). */
-export interface MergeEvidence {
-  source: ConsentSource;
-  reason: 'crm_record_joined_identifiers';
-  evidence: Record<string, EvidenceValue>;
-}
-
 /** Hops followed from an absorbed person to the one they became (merges keep it to one). */
 const MAX_MERGE_HOPS = 4;
-
-/** Folds a 32-byte hash into a signed 64-bit advisory-lock key. */
-function lockKey(hash: Buffer): string {
-  return hash.readBigInt64BE(0).toString();
-}
 
 /**
  * The consent ledger: subjects and their identities, append-only events with evidence, and the state
@@ -134,6 +72,7 @@ export class LedgerService {
     private readonly metrics: MetricsService,
     private readonly merger: SubjectMergeService,
     private readonly keys: SubjectKeyService,
+    private readonly writer: SubjectIdentityWriter,
     private readonly suppressions: SuppressionRepository,
     private readonly rights: SubjectRightsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -200,7 +139,7 @@ export class LedgerService {
     prepared: readonly PreparedIdentity[],
     merge?: MergeEvidence,
   ): Promise<string> {
-    await this.lockIdentities(manager, prepared);
+    await this.writer.lockIdentities(manager, prepared);
     if (merge) {
       const survivorId = await this.mergeOwners(manager, prepared, merge);
       if (survivorId) {
@@ -208,7 +147,10 @@ export class LedgerService {
         return survivorId;
       }
     }
-    return (await this.findOrAttach(manager, prepared)) ?? (await this.createPerson(manager, prepared));
+    return (
+      (await this.writer.findOrAttach(manager, prepared)) ??
+      (await this.writer.createPerson(manager, prepared))
+    );
   }
 
   /**
@@ -221,8 +163,8 @@ export class LedgerService {
     input: Pick<RecordConsentInput, 'identities' | 'source' | 'actor'>,
   ): Promise<{ subjectId: string; newRelationship: boolean } | 'suppressed'> {
     const prepared = this.identities.prepare(input.identities ?? []);
-    await this.lockIdentities(manager, prepared);
-    const existing = await this.findOrAttach(manager, prepared);
+    await this.writer.lockIdentities(manager, prepared);
+    const existing = await this.writer.findOrAttach(manager, prepared);
     if (existing) return { subjectId: existing, newRelationship: false };
     const suppressed = await this.suppressions.activeAmong(
       prepared.map((p) => p.kind),
@@ -236,46 +178,10 @@ export class LedgerService {
         suppressed.map((x) => x.id),
       );
     }
-    return { subjectId: await this.createPerson(manager, prepared), newRelationship: suppressed.length > 0 };
-  }
-
-  /** The identifiers' advisory locks, sorted (concurrent resolutions of the same identifiers are serialised). */
-  private async lockIdentities(manager: EntityManager, prepared: readonly PreparedIdentity[]): Promise<void> {
-    if (prepared.length === 0) throw new Error('Cannot resolve a subject without a usable identifier');
-    await this.subjects.lockIdentityKeys(manager, [...new Set(prepared.map((p) => lockKey(p.hash)))].sort());
-  }
-
-  /** The person the oldest known identifier names, given the identifiers nobody knew yet; null when none is known. */
-  private async findOrAttach(
-    manager: EntityManager,
-    prepared: readonly PreparedIdentity[],
-  ): Promise<string | null> {
-    const known = await this.subjects.knownAmong(
-      manager,
-      prepared.map((p) => p.kind),
-      prepared.map((p) => p.hash),
-    );
-    if (known.length === 0) return null;
-    const owner = known[0].subject_id;
-    const seen = new Set(known.map((k) => IdentityService.cacheKey(k.kind, k.value_hash)));
-    const added = prepared.filter((p) => !seen.has(IdentityService.cacheKey(p.kind, p.hash)));
-    // Nothing is written (nor sealed) in the common case of identifiers all known.
-    await this.attachIdentities(manager, owner, added);
-    return owner;
-  }
-
-  /** A new person with their own data key, known by these identifiers (the caller holds their locks). */
-  private async createPerson(manager: EntityManager, prepared: readonly PreparedIdentity[]): Promise<string> {
-    const id = randomUUID();
-    const { keys, rows } = this.keys.generate([id]);
-    const added = await this.subjects.createWithIdentities(
-      manager,
-      rows[0],
-      this.seal(id, keys.get(id)!, prepared),
-    );
-    this.keys.remember(keys);
-    await this.announceIdentities(manager, added);
-    return id;
+    return {
+      subjectId: await this.writer.createPerson(manager, prepared),
+      newRelationship: suppressed.length > 0,
+    };
   }
 
   /**
@@ -283,31 +189,11 @@ export class LedgerService {
    * record: the identifiers are locked (sorted) and checked under the lock; a group with an identifier someone owns,
    * or shares with an earlier group, gets null (the caller resolves it one by one).
    */
-  async createPeople(
+  createPeople(
     manager: EntityManager,
     groups: readonly (readonly PreparedIdentity[])[],
   ): Promise<(string | null)[]> {
-    const all = groups.flat();
-    if (all.length === 0) return groups.map(() => null);
-    await this.subjects.lockIdentityKeys(manager, [...new Set(all.map((p) => lockKey(p.hash)))].sort());
-    const owned = await this.ownersOf(manager, all);
-    const taken = new Set<string>();
-    const fresh: { id: string; group: readonly PreparedIdentity[] }[] = [];
-    const ids = groups.map((group) => {
-      const keys = group.map((p) => IdentityService.cacheKey(p.kind, p.hash));
-      if (group.length === 0 || keys.some((k) => owned.has(k) || taken.has(k))) return null;
-      for (const k of keys) taken.add(k);
-      const id = randomUUID();
-      fresh.push({ id, group });
-      return id;
-    });
-    if (fresh.length === 0) return ids;
-    // Keys are made and wrapped in memory, and inserted in the same statement as the people.
-    const { keys, rows } = this.keys.generate(fresh.map((f) => f.id));
-    const people = fresh.map((f) => ({ id: f.id, rows: this.seal(f.id, keys.get(f.id)!, f.group) }));
-    await this.announceIdentities(manager, await this.subjects.createMany(manager, people, rows));
-    this.keys.remember(keys);
-    return ids;
+    return this.writer.createPeople(manager, groups);
   }
 
   /**
@@ -342,39 +228,13 @@ export class LedgerService {
     return survivorId;
   }
 
-  async attachIdentities(manager: EntityManager, subjectId: string, prepared: readonly PreparedIdentity[]) {
-    if (prepared.length === 0) return;
-    const key = await this.keys.keyFor(manager, subjectId);
-    const added = await this.subjects.attachIdentities(
-      manager,
-      subjectId,
-      this.seal(subjectId, key, prepared),
-    );
-    await this.announceIdentities(manager, added);
-  }
-
-  /** Identities sealed under their person's own key. */
-  private seal(ownerId: string, key: Buffer, prepared: readonly PreparedIdentity[]): SealedIdentityRows {
-    const sealed = prepared.map((p) => SubjectKeyService.sealFor(ownerId, key, p.normalised));
-    return {
-      kinds: prepared.map((p) => p.kind),
-      hashes: prepared.map((p) => p.hash),
-      ciphertexts: sealed.map((s) => s.ciphertext),
-      keyIds: sealed.map((s) => s.keyId),
-    };
-  }
-
-  /** Tells readers that may have cached "nobody is known by this" that someone now is. */
-  private async announceIdentities(
+  /** Attaches identifiers to the person, sealed under their key (one already known stays with its owner). */
+  attachIdentities(
     manager: EntityManager,
-    added: readonly { kind: IdentityKind; value_hash: Buffer }[],
+    subjectId: string,
+    prepared: readonly PreparedIdentity[],
   ): Promise<void> {
-    if (!added.length) return;
-    await this.notifications.notifyEach(
-      manager,
-      IDENTITY_ADDED_CHANNEL,
-      added.map((a) => IdentityService.cacheKey(a.kind, a.value_hash)),
-    );
+    return this.writer.attach(manager, subjectId, prepared);
   }
 
   /**
