@@ -210,6 +210,21 @@ describe('the requests console in a browser, in states the contract describes', 
     });
   });
 
+  it('fits the request page to a phone-sized screen, wide tables scrolling in their own box', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page);
+    await page.goto(`${gw.baseUrl}/console/requests/${WAITING_ID}`);
+    await page.getByRole('heading', { level: 1, name: 'Erasure request' }).waitFor();
+    await page.getByRole('form', { name: 'Manual task: Paper archive' }).waitFor();
+    type Root = { document: { documentElement: { scrollWidth: number; clientWidth: number } } };
+    const widths = await page.evaluate(() => {
+      const root = (globalThis as unknown as Root).document.documentElement;
+      return { page: root.scrollWidth, viewport: root.clientWidth };
+    });
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    await shot('requests-04-phone');
+  });
+
   it('sends a rectification with its corrected identifiers and shows a refusal next to the field', async () => {
     await signIn(page);
     await page.goto(`${gw.baseUrl}/console/requests`);
