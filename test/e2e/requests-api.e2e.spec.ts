@@ -327,6 +327,38 @@ describe('the requests API', () => {
       expect(check).toMatchObject({ allowed: false, reason: 'restricted' });
     });
 
+    it('rectifies the phone number: the old one no longer finds the person, the new one does', async () => {
+      const { phone, subjectId } = await person();
+      const corrected = newPhone();
+      const body = await created({
+        type: 'rectification',
+        phone,
+        changes: { phone: corrected },
+        verification: { method: 'known_channel' },
+      });
+      expect(body).toMatchObject({
+        status: 'completed',
+        changes_masked: { phone: expect.stringMatching(/^\+1 •••/) },
+      });
+      const byNew = await json(await get(`/v1/consents?phone=${encodeURIComponent(corrected)}`));
+      expect(byNew.subject_id).toBe(subjectId);
+      expect((await get(`/v1/consents?phone=${encodeURIComponent(phone)}`)).status).toBe(404);
+    });
+
+    it('refuses a rectification to a value another person holds (409 naming it), storing nothing', async () => {
+      const { phone } = await person();
+      const other = await person();
+      const before = await requestCount();
+      const res = await post('/v1/requests', {
+        type: 'rectification',
+        phone,
+        changes: { phone: other.phone },
+        verification: { method: 'known_channel' },
+      });
+      await refused(res, 409, 'changes.phone');
+      expect(await requestCount()).toBe(before);
+    });
+
     it('records an objection as withdrawals and completes', async () => {
       const { phone } = await person();
       const body = await created({ type: 'objection', phone, verification: { method: 'known_channel' } });
@@ -494,6 +526,13 @@ describe('the requests API', () => {
         overdue: expect.any(Number),
       });
       expect(figures.overdue).toBeGreaterThan(0);
+    });
+
+    it('exposes the open, due-soon and overdue requests as metrics', async () => {
+      const text = await (await get('/metrics')).text();
+      expect(text).toMatch(/^cg_requests_open\{status="identity_verification"\} \d+$/m);
+      expect(text).toMatch(/^cg_requests_due_soon \d+$/m);
+      expect(text).toMatch(/^cg_requests_overdue [1-9]\d*$/m);
     });
 
     it('answers 403 to a key without requests:read', async () => {

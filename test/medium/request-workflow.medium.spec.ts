@@ -342,6 +342,52 @@ describe(RequestWorkflow.name, () => {
     });
   });
 
+  describe('the access export window', () => {
+    it('keeps the CRM data of a completed access request for its export, and clears it after 30 days', async () => {
+      const { phone, subjectId } = await person();
+      processors.set('next', [{ ...delivery('', subjectId, 'pending'), operation: 'access_export' }]);
+      const request = await inTx((m) =>
+        service.create(m, {
+          type: 'access',
+          origin: 'api',
+          source: null,
+          target: { phone },
+          receivedAt: new Date(now),
+          verification: { method: 'known_channel', note: null, verifiedBy: 'test' },
+          createdBy: 'test',
+        }),
+      );
+      const [pull] = processors.get(request.id)!;
+      pull.status = 'succeeded';
+      await inTx((m) =>
+        workflow.onDeliverySettled(m, {
+          deliveryId: pull.id,
+          requestId: request.id,
+          subjectId,
+          connectionId,
+          operation: 'access_export',
+          status: 'succeeded',
+          reason: null,
+          flags: [],
+        }),
+      );
+      const cleared = jest.spyOn(deliveries, 'clearPayloads').mockResolvedValue();
+      expect(await statusOf(request.id)).toMatchObject({ status: 'completed' });
+      now += 29 * DAY;
+      await sweep.sweep();
+      expect(cleared).not.toHaveBeenCalledWith(expect.anything(), request.id);
+      now += 2 * DAY;
+      await sweep.sweep();
+      expect(cleared).toHaveBeenCalledWith(expect.anything(), request.id);
+      const r = await row<{ payloads_cleared_at: Date | null }>(
+        `SELECT payloads_cleared_at FROM data_subject_request WHERE id = $1`,
+        [request.id],
+      );
+      expect(r.payloads_cleared_at).not.toBeNull();
+      cleared.mockRestore();
+    });
+  });
+
   describe('retention erasures', () => {
     it('erases an inactive person as a verified request of origin retention, saying why', async () => {
       const { subjectId } = await person();

@@ -208,6 +208,7 @@ export class RequestActions {
         closedAt: now,
       });
       await this.service.record(manager, request.id, 'denied', actor, dispatched);
+      await this.workflow.clearPayloads(manager, request);
     });
   }
 
@@ -222,6 +223,7 @@ export class RequestActions {
         closedAt: now,
       });
       await this.service.record(manager, request.id, 'cancelled', actor, dispatched);
+      await this.workflow.clearPayloads(manager, request);
     });
   }
 

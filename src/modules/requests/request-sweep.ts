@@ -23,19 +23,23 @@ export const REQUEST_SWEEP_QUEUE = 'requests.sweep';
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 /** Requests (or tasks) handled per kind per sweep; the next sweep takes the rest. */
 const BATCH = 200;
+/** How long the CRM data read for an access request is kept for its export after completion. */
+export const ACCESS_EXPORT_DAYS = 30;
 
 export interface SweepReport {
   dueSoon: number;
   overdue: number;
   reminders: number;
   completed: number;
+  exportsCleared: number;
 }
 
 /**
  * The requests' clockwork, on a pg-boss schedule (one sweep waiting at most, however many processes tick):
  * announces each request once as due soon and once as overdue, reminds the DPO of open manual tasks every
  * task_reminder_days, and completes waiting requests whose processors have all settled (a safety net behind the
- * settlement hook). Also reads the request gauges from the database at scrape time.
+ * settlement hook); clears the CRM data of access requests ACCESS_EXPORT_DAYS after completion. Also reads the
+ * request gauges from the database at scrape time.
  */
 @Injectable()
 export class RequestSweep implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -82,7 +86,7 @@ export class RequestSweep implements OnModuleInit, OnApplicationBootstrap, OnMod
 
   async sweep(): Promise<SweepReport> {
     const now = new Date(this.clock.now());
-    const report: SweepReport = { dueSoon: 0, overdue: 0, reminders: 0, completed: 0 };
+    const report: SweepReport = { dueSoon: 0, overdue: 0, reminders: 0, completed: 0, exportsCleared: 0 };
     for (const id of await this.requests.dueSoonUnannounced(now, this.policy.dueSoonDays, BATCH))
       if (await this.announceDeadline(id, 'due_soon', now)) report.dueSoon++;
     for (const id of await this.requests.overdueUnannounced(now, BATCH))
@@ -97,6 +101,14 @@ export class RequestSweep implements OnModuleInit, OnApplicationBootstrap, OnMod
         })
       )
         report.completed++;
+    const exportWindow = new Date(now.getTime() - ACCESS_EXPORT_DAYS * 86_400_000);
+    for (const id of await this.requests.accessExportsToClear(exportWindow, BATCH)) {
+      await this.requests.inTransaction(async (m) => {
+        const request = await this.requests.lock(m, id);
+        if (request) await this.workflow.clearPayloads(m, request);
+      });
+      report.exportsCleared++;
+    }
     return report;
   }
 

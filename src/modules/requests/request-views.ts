@@ -228,6 +228,7 @@ export class RequestViews {
   /** A completed access request whose person the gateway still holds. */
   exportAvailable(r: DataSubjectRequestEntity): boolean {
     return (
+      r.payloadsClearedAt === null &&
       r.type === 'access' &&
       r.status === 'completed' &&
       r.statusReason === 'processors_settled' &&

@@ -291,7 +291,19 @@ export class RequestWorkflow implements OnModuleInit {
     const now = this.now();
     await this.setStatus(manager, request, 'completed', reason, { completedAt: now, closedAt: now });
     await this.record(manager, request.id, 'completed', { status_reason: reason });
+    // An access request keeps what the CRMs returned until its export window closes (RequestSweep).
+    if (request.type !== 'access') await this.clearPayloads(manager, request);
     await this.announce(manager, 'request.completed', request);
+  }
+
+  /** The personal values the request's deliveries carried (corrected identifiers, CRM data read) go. */
+  async clearPayloads(manager: EntityManager, request: DataSubjectRequestEntity): Promise<void> {
+    if (request.payloadsClearedAt) return;
+    await this.deliveries.clearPayloads(manager, request.id);
+    const now = this.now();
+    await this.requests.update(manager, request.id, { payloadsClearedAt: now });
+    request.payloadsClearedAt = now;
+    await this.record(manager, request.id, 'payloads_cleared');
   }
 
   async setStatus(

@@ -176,6 +176,19 @@ export class RequestRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Completed access requests whose export window closed before `before` and still hold CRM data. */
+  async accessExportsToClear(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('r')
+      .select('r.id', 'id')
+      .where(`r.type = 'access' AND r.status = 'completed' AND r.payloads_cleared_at IS NULL`)
+      .andWhere('r.completed_at < :before', { before })
+      .orderBy('r.completed_at')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   /** Forgets what identifies the person in their requests; the requests themselves stay as proof. */
   async forgetSubject(manager: EntityManager, subjectId: string): Promise<string[]> {
     const rows = await this.of(manager).find({ select: { id: true }, where: { subjectId } });
@@ -190,6 +203,8 @@ export class RequestRepository {
         verificationNoteKeyId: null,
         changesCiphertext: null,
         changesKeyId: null,
+        // Propagation clears the deliveries' payloads of a forgotten person in the same transaction.
+        payloadsClearedAt: () => 'coalesce(payloads_cleared_at, now())',
         updatedAt: new Date(),
       },
     );

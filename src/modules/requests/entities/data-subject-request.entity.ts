@@ -176,6 +176,10 @@ export class DataSubjectRequestEntity {
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
+  /** When the personal values its deliveries carried (rectified identifiers, CRM data read) were cleared. */
+  @Column({ name: 'payloads_cleared_at', type: 'timestamptz', nullable: true })
+  payloadsClearedAt!: Date | null;
+
   @Column({ name: 'due_soon_announced_at', type: 'timestamptz', nullable: true })
   dueSoonAnnouncedAt!: Date | null;
 

@@ -59,6 +59,7 @@ export class DataSubjectRequests1766000002000 implements MigrationInterface {
         cancel_reason text NULL,
         completed_at timestamptz NULL,
         closed_at timestamptz NULL,
+        payloads_cleared_at timestamptz NULL,
         due_soon_announced_at timestamptz NULL,
         overdue_announced_at timestamptz NULL,
         created_by text NOT NULL,
