@@ -12,7 +12,7 @@ import { type CameBackRecord, RecordLinks } from '../../src/modules/connectors/r
 import { SubjectErasureService } from '../../src/modules/ledger';
 import { LedgerService } from '../../src/modules/ledger/ledger.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { RecordingIntake, startTestContextWithIntake } from '../support/recording-intake';
+import { startTestContext } from '../support/app';
 
 /**
  * Stay erased: CRM records of a person the gateway forgot come back through the one import path (backfill, polls,
@@ -32,7 +32,7 @@ describe(`${CrmContactImporter.name} (stay erased)`, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ctx = await startTestContextWithIntake(db.url, new RecordingIntake());
+    ctx = await startTestContext(db.url);
     importer = ctx.get(CrmContactImporter);
     links = ctx.get(RecordLinks);
     ledger = ctx.get(LedgerService);

@@ -7,7 +7,7 @@ import { RecordLinks } from '../../src/modules/connectors/record-links.service';
 import { SubjectRestrictionService } from '../../src/modules/ledger';
 import { LedgerService } from '../../src/modules/ledger/ledger.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { RecordingIntake, startTestContextWithIntake } from '../support/recording-intake';
+import { startTestContext } from '../support/app';
 
 /**
  * A restriction (Art. 18) shows as an opt-out on every CRM record of the person (HubSpot: the consent property is
@@ -25,7 +25,7 @@ describe(`${CrmContactImporter.name} (restricted people)`, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ctx = await startTestContextWithIntake(db.url, new RecordingIntake());
+    ctx = await startTestContext(db.url);
     importer = ctx.get(CrmContactImporter);
     ledger = ctx.get(LedgerService);
     restriction = ctx.get(SubjectRestrictionService);

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ConnectionRepository } from '../../src/modules/connectors/connection.repository';
 import { ConnectionService } from '../../src/modules/connectors/connection.service';
+import { CrmContactImporter } from '../../src/modules/connectors/crm-contact.importer';
 import { HubspotInboxHandler } from '../../src/modules/connectors/hubspot/hubspot-inbox.handler';
 import { RecordLinks } from '../../src/modules/connectors/record-links.service';
-import type { StoredInboxDelivery } from '../../src/modules/inbox';
+import { InboxService, type StoredInboxDelivery } from '../../src/modules/inbox';
 import { LedgerService } from '../../src/modules/ledger/ledger.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { RecordingIntake, startTestContextWithIntake } from '../support/recording-intake';
+import { startTestContext } from '../support/app';
+import { RecordingIntake } from '../support/recording-intake';
 
 /**
- * HubSpot `contact.privacyDeletion` webhooks become erasure requests (SubjectRequestIntake, here a recording fake
- * bound through DI); `contact.deletion` alone does not. Real PostgreSQL for the connection and its record links.
+ * HubSpot `contact.privacyDeletion` webhooks become erasure requests (SubjectRequestIntake: a recording fake given to
+ * the handler's constructor, and the requests module's own intake end to end); `contact.deletion` alone does not.
+ * Real PostgreSQL for the connection and its record links.
  */
 
 const PORTAL = 1_000_001;
@@ -27,8 +32,15 @@ describe(HubspotInboxHandler.name, () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     intake = new RecordingIntake();
-    ctx = await startTestContextWithIntake(db.url, intake);
-    handler = ctx.get(HubspotInboxHandler);
+    ctx = await startTestContext(db.url);
+    // The handler as the module builds it, with the fake intake (not registered with the inbox: no worker runs).
+    handler = new HubspotInboxHandler(
+      ctx.get(InboxService),
+      ctx.get(ConnectionRepository),
+      ctx.get(CrmContactImporter),
+      ctx.get(RecordLinks),
+      intake,
+    );
     ledger = ctx.get(LedgerService);
     links = ctx.get(RecordLinks);
     const connection = await ctx.get(ConnectionService).create({
@@ -64,7 +76,7 @@ describe(HubspotInboxHandler.name, () => {
   }
 
   const receivedAt = new Date('2026-12-06T08:00:00.000Z');
-  function handle(events: unknown[]): Promise<Record<string, number>> {
+  function handle(events: unknown[], through = handler): Promise<Record<string, number>> {
     const delivery: StoredInboxDelivery = {
       id: randomUUID(),
       provider: 'hubspot',
@@ -73,7 +85,7 @@ describe(HubspotInboxHandler.name, () => {
       rawBody: Buffer.from(JSON.stringify(events)),
       digest: 'digest',
     };
-    return ledger.transaction((m) => handler.handle(m, delivery));
+    return ledger.transaction((m) => through.handle(m, delivery));
   }
 
   /** A person linked to HubSpot contact `contactId` at the connection. */
@@ -147,5 +159,18 @@ describe(HubspotInboxHandler.name, () => {
     const summary = await handle([event('contact.privacyDeletion', 505, 9_999_999)]);
     expect(intake.received).toHaveLength(0);
     expect(summary).toMatchObject({ unknown_portal: 1 });
+  });
+  it('creates an erasure request through the requests module, verified by its origin, once per HubSpot event', async () => {
+    const subjectId = await linkedPerson(606);
+    const deletion = event('contact.privacyDeletion', 606);
+    await handle([deletion], ctx.get(HubspotInboxHandler));
+    await handle([deletion], ctx.get(HubspotInboxHandler));
+    const rows = await ctx
+      .get(DataSource)
+      .query<{ type: string; origin: string; subject_id: string }[]>(
+        `SELECT type, origin, subject_id FROM data_subject_request WHERE subject_id = $1`,
+        [subjectId],
+      );
+    expect(rows).toEqual([{ type: 'erasure', origin: 'hubspot_privacy_deletion', subject_id: subjectId }]);
   });
 });

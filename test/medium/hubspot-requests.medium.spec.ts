@@ -36,6 +36,7 @@ function connector(phoneRegion: string | null = null): HubspotConnector {
     beforeRefresh: async () => {},
     pace: async () => {},
     oauthClient: null,
+    publicBaseUrl: 'http://127.0.0.1:3000',
   };
   return new HubspotConnector(context, deps);
 }
