@@ -23,7 +23,7 @@ import { CLOSED_REQUEST_STATUSES } from './request-deadline.js';
 const BEFORE_PROCESSING = ['received', 'identity_verification'];
 
 /** Which actions the request's status allows (the role is checked separately). */
-export function allowedActions(r, now = Date.now()) {
+function allowedActions(r, now = Date.now()) {
   const open = !CLOSED_REQUEST_STATUSES.includes(r.status);
   const firstMonth = r.original_due_at ? now < new Date(r.original_due_at).getTime() : false;
   return {

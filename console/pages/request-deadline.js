@@ -11,7 +11,7 @@ const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
  * A request's deadline in words, from the API's own count (days_left, overdue, paused): the console never
  * recomputes a deadline. Tone: 'overdue' | 'due_soon' | 'on_time' | 'paused' | 'closed'.
  */
-export function deadlineState(r) {
+function deadlineState(r) {
   if (CLOSED_REQUEST_STATUSES.includes(r.status)) return { tone: 'closed', text: 'closed' };
   const days = Number(r.days_left);
   let text;

@@ -21,8 +21,8 @@ import {
 import { CLOSED_REQUEST_STATUSES, deadlineBadge } from './request-deadline.js';
 import { recordRequestForm } from './request-form.js';
 
-export const REQUEST_TYPES = ['access', 'erasure', 'rectification', 'restriction', 'objection'];
-export const REQUEST_STATUSES = [
+const REQUEST_TYPES = ['access', 'erasure', 'rectification', 'restriction', 'objection'];
+const REQUEST_STATUSES = [
   'received',
   'identity_verification',
   'in_progress',
@@ -160,7 +160,7 @@ function filterForm(current, navigate) {
 }
 
 /** One row per request: what, whose (masked), where it stands, and how long is left. */
-export function requestRow(r) {
+function requestRow(r) {
   const row = [
     link(`/console/requests/${r.id}`, `${TYPE_LABELS[r.type] ?? humanize(r.type)} ${r.id.slice(0, 8)}`),
     // No masked identifier: the request matched nobody, or the person has been forgotten.

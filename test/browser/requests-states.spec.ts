@@ -20,15 +20,14 @@ import {
 
 /**
  * The requests pages in a real Chromium for the states the real gateway reaches only slowly or not on
- * demand (a manual task, a processor without a DPA, a confirmation that timed out, a retention erasure
- * months out). The console's own files, the sign-in and the session are the real gateway's; the requests
- * API answers, at the browser's network layer, with the shapes of the contract (test/browser/
- * requests-fixtures.ts). The flows against the real requests API are in requests.spec.ts.
+ * demand (a processor without a DPA, a confirmation that timed out, retention erasures within 90 days, a
+ * second page of the inbox). The console's own files, the sign-in and the session are the real gateway's;
+ * the requests API answers, at the browser's network layer, with the shapes of the contract
+ * (test/browser/requests-fixtures.ts). The flows against the real requests API are in requests.spec.ts.
  */
 
 const PASSWORD = 'correct horse battery staple 42';
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
-const REQUEST_SCOPES = ['requests:read', 'requests:write', 'requests:verify'];
 
 describe('the requests console in a browser, in states the contract describes', () => {
   let db: TestDatabase;
@@ -93,14 +92,6 @@ describe('the requests console in a browser, in states the contract describes', 
   }
 
   async function signIn(target: Page) {
-    // The signed-in admin's session, with the requests scopes the requests module grants admins.
-    await target.route('**/console/api/session', async (route) => {
-      if (route.request().method() !== 'GET' && route.request().method() !== 'POST') return route.continue();
-      const res = await route.fetch();
-      const body = (await res.json()) as { user?: { scopes?: string[] } };
-      if (body?.user) body.user.scopes = [...new Set([...(body.user.scopes ?? []), ...REQUEST_SCOPES])];
-      return route.fulfill({ response: res, json: body });
-    });
     await target.goto(`${gw.baseUrl}/console/`);
     await target.waitForURL(/\/console\/login/);
     await target.getByLabel('Email').fill('dana@example.com');
@@ -217,6 +208,21 @@ describe('the requests console in a browser, in states the contract describes', 
         reference: 'TICKET-77',
       },
     });
+  });
+
+  it('fits the request page to a phone-sized screen, wide tables scrolling in their own box', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn(page);
+    await page.goto(`${gw.baseUrl}/console/requests/${WAITING_ID}`);
+    await page.getByRole('heading', { level: 1, name: 'Erasure request' }).waitFor();
+    await page.getByRole('form', { name: 'Manual task: Paper archive' }).waitFor();
+    type Root = { document: { documentElement: { scrollWidth: number; clientWidth: number } } };
+    const widths = await page.evaluate(() => {
+      const root = (globalThis as unknown as Root).document.documentElement;
+      return { page: root.scrollWidth, viewport: root.clientWidth };
+    });
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    await shot('requests-04-phone');
   });
 
   it('sends a rectification with its corrected identifiers and shows a refusal next to the field', async () => {
