@@ -48,7 +48,7 @@ function deps(beforeRefresh: ConnectorDeps['beforeRefresh'] = jest.fn(async () =
     beforeRefresh,
     pace: jest.fn(async () => {}),
     oauthClient: { clientId: sim.clientId, clientSecret: sim.clientSecret },
-    publicBaseUrl: 'http://127.0.0.1:1',
+    publicBaseUrl: 'http://gateway.test',
   };
 }
 

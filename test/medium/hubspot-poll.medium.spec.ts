@@ -28,7 +28,7 @@ function deps(): ConnectorDeps {
     beforeRefresh: async () => {},
     pace: async () => {},
     oauthClient: null,
-    publicBaseUrl: 'http://127.0.0.1:1',
+    publicBaseUrl: 'http://gateway.test',
   };
 }
 

@@ -81,7 +81,7 @@ function makeDeps(overrides: Partial<ConnectorDeps> = {}) {
     beforeRefresh: jest.fn(async () => {}),
     pace: jest.fn(async () => {}),
     oauthClient: CLIENT,
-    publicBaseUrl: 'http://127.0.0.1:1',
+    publicBaseUrl: 'http://gateway.test',
     ...overrides,
   } satisfies ConnectorDeps;
 }

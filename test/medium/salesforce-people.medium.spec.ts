@@ -53,7 +53,7 @@ async function connector(options: { targets?: string[]; phoneRegion?: string | n
     beforeRefresh: async () => {},
     pace: async () => {},
     oauthClient: CLIENT,
-    publicBaseUrl: 'http://127.0.0.1:1',
+    publicBaseUrl: 'http://gateway.test',
   };
   const creds = await credentials();
   const c = new SalesforceConnector(
@@ -355,7 +355,7 @@ describe(SalesforceClient.name, () => {
         beforeRefresh: async () => {},
         pace: async () => {},
         oauthClient: CLIENT,
-        publicBaseUrl: 'http://127.0.0.1:1',
+        publicBaseUrl: 'http://gateway.test',
       },
     );
     expect(await client.hasRecords('ContactPointEmail')).toBe(false);

@@ -219,7 +219,7 @@ export interface Connector {
   readPerson(items: AccessPull[]): Promise<RequestOutcome[]>;
 }
 
-/** Skip reason of an access pull at a processor that offers no way to read its data. */
+/** Skip reason of an access pull at a processor that offers no way to read its data. @public */
 export const NO_READ_API = 'no_read_api';
 
 /**
@@ -312,5 +312,9 @@ export interface ConnectorDeps {
   pace: () => Promise<void>;
   /** OAuth client of the gateway's app at this vendor (null when not configured: private-app tokens only). */
   oauthClient: { clientId: string; clientSecret: string } | null;
+  /**
+   * The gateway's public URL (PUBLIC_BASE_URL): where a processor sends its signed confirmation of an erasure
+   * (`${publicBaseUrl}/v1/processors/${connectionId}/confirmations`).
+   */
   publicBaseUrl: string;
 }
