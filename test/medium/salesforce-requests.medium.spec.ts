@@ -246,6 +246,36 @@ describe(`${SalesforceConnector.name} data-subject requests`, () => {
       expect(live('ContactPointPhone')).toEqual([]);
     });
 
+    it('erases a converted Lead of the person’s Individual too (a consent push leaves it out)', async () => {
+      const ada = seedAda();
+      const converted = sim.seed({
+        leads: [{ LastName: 'Lovelace', Company: 'Old Co', IsConverted: true, IndividualId: ada.individual }],
+      }).Lead[0];
+      const { c } = await connector();
+      succeeded((await c.erase([erasure('hard_delete')]))[0]);
+      expect(gone('Lead').map((r) => r.Id)).toContain(converted);
+    });
+
+    it('erases 250 people in one call with a bounded number of API requests', async () => {
+      const contacts = sim.seed({
+        contacts: Array.from({ length: 250 }, (_, i) => ({
+          LastName: `Person ${i}`,
+          MobilePhone: `+1650555${String(1000 + i)}`,
+        })),
+      }).Contact;
+      const { c } = await connector();
+      const before = sim.state.requests.length;
+      const outcomes = await c.erase(
+        contacts.map((id, i) =>
+          erasure('hard_delete', { phones: [`+1650555${String(1000 + i)}`], emails: [], remoteIds: [id] }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.outcome === 'succeeded')).toHaveLength(250);
+      expect(live('Contact')).toEqual([]);
+      expect(live('Individual')).toEqual([]);
+      expect(sim.state.requests.length - before).toBeLessThan(40);
+    });
+
     it('skips a person Salesforce never held as not_found_at_vendor', async () => {
       seedAda();
       const { c } = await connector();

@@ -16,7 +16,7 @@ import {
   findSubjects,
   hasIdentity,
   isFound,
-  recordsOfIndividuals,
+  addAllRecordsOfIndividuals,
   subjectOf,
   type ChildRecord,
   type FinderContext,
@@ -24,7 +24,7 @@ import {
 } from './salesforce.subjects';
 import type { SalesforceTarget, SaveResultRow } from './salesforce.types';
 import { linkRecordsToIndividuals } from './salesforce.writer';
-import { addRecord, key15 } from './salesforce.lookup';
+import { key15 } from './salesforce.lookup';
 
 /** The personal fields a masking erasure overwrites, per record type (null clears; the marker fills required ones). */
 const MASKED_FIELDS: Record<SalesforceTarget | 'Individual', Record<string, string | null>> = {
@@ -108,15 +108,7 @@ export async function eraseChunk(
   });
 
   // Every record of an Individual is the person (Salesforce's model): erased with the ones that were found.
-  const extra = await recordsOfIndividuals(
-    client,
-    context.targets,
-    live.flatMap((s) => s.individuals),
-  );
-  for (const s of live) {
-    const mine = new Set(s.individuals.map(key15));
-    for (const p of extra) if (p.IndividualId && mine.has(key15(p.IndividualId))) addRecord(s, p);
-  }
+  await addAllRecordsOfIndividuals(client, context.targets, live);
   await linkRecordsToIndividuals(client, live);
   const tallies = new Map<Subject, Tally>(subjects.map((s) => [s, { byType: new Map(), fields: new Set() }]));
   const ok = () => live.filter((s) => !s.error && !tallies.get(s)!.error);

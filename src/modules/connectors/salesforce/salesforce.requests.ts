@@ -15,6 +15,7 @@ import { chunks, key15, PERSON_FIELDS } from './salesforce.lookup';
 import { recordRegion, soqlList } from './salesforce.mapper';
 import { phoneMatches } from './salesforce.phone-search';
 import {
+  addAllRecordsOfIndividuals,
   childrenOf,
   findSubjects,
   hasIdentity,
@@ -252,6 +253,7 @@ export async function readPersonChunk(
   const outcomes: Outcomes = new Array<RequestOutcome | undefined>(items.length);
   const subjects = items.map((item) => subjectOf(item));
   const found = await lookUp(client, context, subjects, outcomes);
+  await addAllRecordsOfIndividuals(client, context.targets, found);
   const rows = new Map<string, RemotePersonRecord>();
   const read = async (type: SalesforceTarget | 'Individual', ids: string[]) => {
     for (const part of chunks([...new Set(ids)])) {

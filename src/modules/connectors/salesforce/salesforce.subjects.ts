@@ -203,3 +203,23 @@ export function alreadyGone(res: SaveResultRow | undefined): boolean {
   const code = res?.errors[0]?.statusCode ?? res?.errors[0]?.errorCode;
   return code === 'ENTITY_IS_DELETED' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'NOT_FOUND';
 }
+
+/**
+ * Adds every Contact and Lead pointing at the subjects' Individuals, converted Leads included: for an erasure or an
+ * access request, everything Salesforce holds on the person counts (a consent push leaves converted Leads out).
+ */
+export async function addAllRecordsOfIndividuals(
+  client: SalesforceClient,
+  targets: readonly SalesforceTarget[],
+  subjects: readonly Subject[],
+): Promise<void> {
+  const rows = await recordsOfIndividuals(
+    client,
+    targets,
+    subjects.flatMap((s) => s.individuals),
+  );
+  for (const s of subjects) {
+    const mine = new Set(s.individuals.map(key15));
+    for (const p of rows) if (p.IndividualId && mine.has(key15(p.IndividualId))) s.records.set(p.Id, p);
+  }
+}
