@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   SubjectRequestIntake,
@@ -29,8 +29,8 @@ export interface ForgetSource {
 export class VendorForgetRequests {
   constructor(
     private readonly links: RecordLinks,
-    // Provided by the requests module (a higher module) through DI; absent, a signal fails the poll (see below).
-    @Optional() @Inject(SubjectRequestIntake) private readonly intake: SubjectRequestIntake | null,
+    // Provided by the requests module (a higher module) through DI: the app does not start without it.
+    private readonly intake: SubjectRequestIntake,
   ) {}
 
   /** Returns how many requests were handed to the intake. */
@@ -41,9 +41,6 @@ export class VendorForgetRequests {
     receivedAt: Date,
   ): Promise<number> {
     if (signals.length === 0) return 0;
-    // Never skip a request silently: the poll's transaction (and its cursor) rolls back until one is provided.
-    if (!this.intake)
-      throw new Error('no SubjectRequestIntake is provided: a CRM erasure request cannot be received');
     const account = source.externalAccountId ?? source.id;
     let received = 0;
     for (const signal of signals) {

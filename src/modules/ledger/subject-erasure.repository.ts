@@ -92,6 +92,36 @@ export class SubjectErasureRepository {
     }
   }
 
+  /**
+   * Replaces the idempotency keys API clients and admins chose for these people's events (free text: a client may
+   * have put an email in it) by a pseudonym of each, so the skeleton keeps no identifier in clear. Keys the gateway
+   * minted (blind indexes, request ids) are left alone.
+   * raw SQL: the append-only trigger allows it only under consent_gateway.erasure (set_config has no TypeORM API).
+   */
+  async pseudonymiseClientEventIds(
+    manager: EntityManager,
+    subjectIds: readonly string[],
+    pseudonym: (sourceEventId: string) => string,
+  ): Promise<number> {
+    const rows: { id: string; source_event_id: string }[] = await manager.query(
+      `SELECT id, source_event_id FROM consent_event
+        WHERE subject_id = ANY($1::uuid[]) AND source IN ('api', 'admin') AND source_event_id NOT LIKE 'bi:%'`,
+      [subjectIds],
+    );
+    if (rows.length === 0) return 0;
+    await manager.query(`SELECT set_config('consent_gateway.erasure', 'on', true)`);
+    try {
+      await manager.query(
+        `UPDATE consent_event e SET source_event_id = v.pseudonym
+           FROM unnest($1::uuid[], $2::text[]) AS v(id, pseudonym) WHERE e.id = v.id`,
+        [rows.map((r) => r.id), rows.map((r) => pseudonym(r.source_event_id))],
+      );
+    } finally {
+      await manager.query(`SELECT set_config('consent_gateway.erasure', 'off', true)`);
+    }
+    return rows.length;
+  }
+
   /** The forgotten people's state rows (rebuildable from the skeleton events; the check answers erased anyway). */
   async deleteStates(manager: EntityManager, subjectIds: readonly string[]): Promise<void> {
     await manager.query(`DELETE FROM consent_state WHERE subject_id = ANY($1::uuid[])`, [subjectIds]);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Notifications } from '../../platform/database/notifications';
 import { InboxService } from '../inbox';
 import { EVIDENCE_KEPT_AFTER_ERASURE } from './erasure-evidence';
@@ -46,6 +47,7 @@ export class SubjectErasureService {
     private readonly keys: SubjectKeyService,
     private readonly inbox: InboxService,
     private readonly notifications: Notifications,
+    private readonly crypto: CryptoService,
   ) {}
 
   onSubjectForgotten(hook: SubjectForgottenHook): void {
@@ -73,6 +75,11 @@ export class SubjectErasureService {
     const removed = await this.erasure.deleteIdentities(manager, everyone);
     const inboxIds = await this.erasure.inboxIdsOf(manager, everyone);
     const eventsStripped = await this.erasure.stripEvents(manager, everyone, EVIDENCE_KEPT_AFTER_ERASURE);
+    await this.erasure.pseudonymiseClientEventIds(
+      manager,
+      everyone,
+      (id) => `bi:${this.crypto.blindIndex('client_event_id', id).toString('base64url')}`,
+    );
     const inboxBodiesPurged = await this.inbox.purgeBodies(manager, inboxIds);
     await this.erasure.deleteStates(manager, everyone);
     await this.keys.destroy(manager, everyone);
