@@ -22,6 +22,8 @@ import { CLOSED_REQUEST_STATUSES } from './request-deadline.js';
 
 const BEFORE_PROCESSING = ['received', 'identity_verification'];
 
+const erasureStarted = (r) => r.type === 'erasure' && !BEFORE_PROCESSING.includes(r.status);
+
 /** Which actions the request's status allows (the role is checked separately). */
 function allowedActions(r, now = Date.now()) {
   const open = !CLOSED_REQUEST_STATUSES.includes(r.status);
@@ -33,9 +35,10 @@ function allowedActions(r, now = Date.now()) {
     // The clock stops only while the person is asked to prove who they are, and never once overdue.
     pause: BEFORE_PROCESSING.includes(r.status) && !r.paused && !r.overdue,
     resume: open && Boolean(r.paused),
-    // A denial or cancellation stops nothing already sent to processors; the history says so.
-    deny: open,
-    cancel: open,
+    // A denial or cancellation stops nothing already sent to processors; the history says so. An erasure that has
+    // started cannot be called back (processors may have erased already; the API refuses it too).
+    deny: open && !erasureStarted(r),
+    cancel: open && !erasureStarted(r),
   };
 }
 

@@ -278,6 +278,8 @@ describe('data-subject requests reach every processor, within their deadlines, w
     await completed(lifted.id as string);
     expect(await check(p.e164)).toMatchObject({ allowed: true });
     expect(hubspotContactOf(p)!.properties.consent_gateway_processing_restricted).toBe('false');
+    // The consent the restriction covered up is shown again.
+    expect(hubspotContactOf(p)!.properties.wa_marketing_consent).toBe('OPTED_IN');
     expect(individualOf()?.HasOptedOutProcessing).toBe(false);
     expect(processor.received.some((r) => r.type === 'subject.restriction_lifted')).toBe(true);
   });

@@ -184,7 +184,18 @@ describe('a worker killed mid-erasure', () => {
     expect(await completedRequests()).toBeLessThan(PEOPLE);
 
     spawnGateway('worker.js');
-    await eventually(async () => (await completedRequests()) === PEOPLE, 300_000);
+    await eventually(async () => (await completedRequests()) === PEOPLE, 300_000).catch(async (error) => {
+      // What held the rest back, for the failure message.
+      const deliveries = await db.query(
+        `SELECT c.type, d.status, d.reason, left(d.last_error, 160) AS last_error, count(*) AS n FROM delivery d
+           JOIN connection c ON c.id = d.connection_id WHERE d.operation = 'erasure' GROUP BY 1, 2, 3, 4`,
+      );
+      const requests = await db.query(
+        `SELECT status, status_reason, count(*) AS n FROM data_subject_request GROUP BY 1, 2`,
+      );
+      const tasks = await db.query(`SELECT status, count(*) AS n FROM request_task GROUP BY 1`);
+      throw new Error(`${(error as Error).message}: ${JSON.stringify({ deliveries, requests, tasks })}`);
+    });
 
     // One settled erasure per person and processor: none repeated, none lost.
     const perTarget = await db.query<{ n: string }>(

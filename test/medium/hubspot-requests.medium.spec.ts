@@ -60,9 +60,14 @@ const erasure = (mode: ErasureMode, overrides: Partial<SubjectRef> = {}): Erasur
   ...ref(overrides),
   mode,
 });
-const restriction = (restricted: boolean, overrides: Partial<SubjectRef> = {}): RestrictionPush => ({
+const restriction = (
+  restricted: boolean,
+  overrides: Partial<SubjectRef> = {},
+  states: RestrictionPush['states'] = [],
+): RestrictionPush => ({
   ...ref(overrides),
   restricted,
+  states,
 });
 
 /** Creates contacts directly in the portal (no webhooks), returning their ids in order. */
@@ -217,6 +222,58 @@ describe(HubspotConnector.name, () => {
       const [outcome] = await connector().restrict([restriction(false)]);
       expect(outcome).toMatchObject({ outcome: 'succeeded', evidence: { restricted: false } });
       expect(stored(id)?.properties.consent_gateway_processing_restricted).toBe('false');
+    });
+
+    it('restores the consent in force that the restriction covered up when it is lifted', async () => {
+      const [id] = contacts({ phone: PHONE, wa_marketing_consent: 'OPTED_IN' });
+      await connector().restrict([restriction(true)]);
+      const granted = {
+        purpose: 'marketing',
+        channel: 'whatsapp',
+        scope: '*',
+        status: 'granted' as const,
+        capturedAt: '2026-11-01T10:00:00.000Z',
+        source: 'api',
+        eventId: '6f1c1f9e-0000-4000-8000-000000000001',
+        method: 'web_form',
+        legalBasis: 'consent',
+      };
+      await connector().restrict([restriction(false, {}, [granted])]);
+      expect(stored(id)?.properties).toMatchObject({
+        consent_gateway_processing_restricted: 'false',
+        wa_marketing_consent: 'OPTED_IN',
+        cg_consent_event_id: granted.eventId,
+      });
+    });
+
+    it('keeps showing the restriction when a consent change is pushed while it lasts', async () => {
+      const [id] = contacts({ phone: PHONE, wa_marketing_consent: 'OPTED_IN' });
+      await connector().restrict([restriction(true)]);
+      const [pushed] = await connector().pushConsent([
+        {
+          ...ref(),
+          waId: null,
+          restricted: true,
+          states: [
+            {
+              purpose: 'marketing',
+              channel: 'whatsapp',
+              scope: '*',
+              status: 'granted',
+              capturedAt: new Date().toISOString(),
+              source: 'api',
+              eventId: '6f1c1f9e-0000-4000-8000-000000000002',
+              method: 'web_form',
+              legalBasis: 'consent',
+            },
+          ],
+        },
+      ]);
+      expect(pushed.outcome).toBe('succeeded');
+      expect(stored(id)?.properties).toMatchObject({
+        consent_gateway_processing_restricted: 'true',
+        wa_marketing_consent: 'OPTED_OUT',
+      });
     });
 
     it('creates the restriction property when the portal was set up before it existed', async () => {

@@ -119,6 +119,25 @@ describe(RequestDeliveries.name, () => {
     ]);
   });
 
+  it('sends a batch again when its outcome could not be recorded, instead of leaving it in progress', async () => {
+    const subjectId = await f.person();
+    const requestId = randomUUID();
+    const [planned] = await f.plan({ requestId, subjectId, operation: 'restriction' });
+    f.failing.settles = 1;
+    await f.drain(f.connection.active);
+    expect(await f.row(`SELECT status FROM delivery WHERE id = $1`, [planned.deliveryId])).toEqual({
+      status: 'retrying',
+    });
+    await f.db.query(`UPDATE delivery SET next_attempt_at = now() WHERE id = $1`, [planned.deliveryId]);
+    await f.drain(f.connection.active);
+    expect(await f.row(`SELECT status FROM delivery WHERE id = $1`, [planned.deliveryId])).toEqual({
+      status: 'succeeded',
+    });
+    expect(f.settled).toEqual([
+      expect.objectContaining({ deliveryId: planned.deliveryId, status: 'succeeded' }),
+    ]);
+  });
+
   it('records each outcome once when a worker that lost its lease reports after the delivery was taken back', async () => {
     const subjectId = await f.person();
     const requestId = randomUUID();

@@ -331,14 +331,15 @@ describe(RequestWorkflow.name, () => {
       expect(await statusOf(request.id)).toMatchObject({ status: 'completed' });
     });
 
-    it('records a cancellation after dispatch as stopping nothing already sent', async () => {
+    it('refuses to cancel or deny an erasure under way: processors may have erased already', async () => {
       const { request } = await erasureWith(['pending']);
-      await actions.cancel(request.id, 'person withdrew it', 'user:dpo');
-      const detail = await row<{ detail: Record<string, unknown> }>(
-        `SELECT detail FROM request_event WHERE request_id = $1 AND action = 'cancelled'`,
-        [request.id],
+      await expect(actions.cancel(request.id, 'person withdrew it', 'user:dpo')).rejects.toThrow(
+        /cannot be denied or cancelled/,
       );
-      expect(detail.detail).toEqual({ already_dispatched: 1, stops_nothing_already_sent: true });
+      await expect(actions.deny(request.id, 'excessive', 'user:dpo')).rejects.toThrow(
+        /cannot be denied or cancelled/,
+      );
+      expect(await statusOf(request.id)).toMatchObject({ status: 'waiting_on_processors' });
     });
   });
 

@@ -293,11 +293,11 @@ describe(`${SalesforceConnector.name} data-subject requests`, () => {
     it('sets HasOptedOutProcessing on the person’s Individual, and clears it when the restriction is lifted', async () => {
       const ada = seedAda();
       const { c } = await connector();
-      const [set] = await c.restrict([{ ...ref(), restricted: true }]);
+      const [set] = await c.restrict([{ ...ref(), restricted: true, states: [] }]);
       expect(sim.state.records.Individual.get(ada.individual)?.HasOptedOutProcessing).toBe(true);
       expect(succeeded(set).evidence).toMatchObject({ restricted: true, individuals_updated: 1 });
 
-      const [lifted] = await c.restrict([{ ...ref(), restricted: false }]);
+      const [lifted] = await c.restrict([{ ...ref(), restricted: false, states: [] }]);
       expect(sim.state.records.Individual.get(ada.individual)?.HasOptedOutProcessing).toBe(false);
       expect(succeeded(lifted).evidence).toMatchObject({ restricted: false, individuals_updated: 1 });
     });
@@ -305,9 +305,9 @@ describe(`${SalesforceConnector.name} data-subject requests`, () => {
     it('writes nothing when the Individual already says so', async () => {
       seedAda();
       const { c } = await connector();
-      await c.restrict([{ ...ref(), restricted: true }]);
+      await c.restrict([{ ...ref(), restricted: true, states: [] }]);
       const before = writes().length;
-      const [again] = await c.restrict([{ ...ref(), restricted: true }]);
+      const [again] = await c.restrict([{ ...ref(), restricted: true, states: [] }]);
       expect(succeeded(again).evidence).toMatchObject({ individuals_updated: 0, individuals_already_set: 1 });
       expect(writes().length).toBe(before);
     });

@@ -218,8 +218,8 @@ describe(WebhookConnector.name, () => {
       const set = ref();
       const lifted = ref({ subjectId: set.subjectId });
       const outcomes = await connector().restrict([
-        { ...set, restricted: true },
-        { ...lifted, restricted: false },
+        { ...set, restricted: true, states: [] },
+        { ...lifted, restricted: false, states: [] },
       ]);
       expect(outcomes.map((o) => o.outcome)).toEqual(['succeeded', 'succeeded']);
       const byId = new Map(processor.received.map((r) => [r.id, r]));
@@ -266,8 +266,8 @@ describe(WebhookConnector.name, () => {
   it('fails only the item the processor refuses, the others are delivered', async () => {
     processor.injectFault({ kind: '410' });
     const outcomes = await connector().restrict([
-      { ...ref(), restricted: true },
-      { ...ref(), restricted: true },
+      { ...ref(), restricted: true, states: [] },
+      { ...ref(), restricted: true, states: [] },
     ]);
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(['failed', 'succeeded']);
     expect(processor.received).toHaveLength(1);

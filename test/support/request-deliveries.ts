@@ -37,6 +37,8 @@ const SECRET = `whsec_${Buffer.from('a-processor-signing-secret-32byt').toString
  * each processor's answer is the test's. Registers the file's hooks; every test starts with nothing left to send.
  */
 export function requestDeliveriesFixture() {
+  /** How many settle hooks still fail (a recording that cannot commit, as under a deadlock). */
+  const failing = { settles: 0 };
   let db: TestDatabase;
   let app: TestApp;
   let data: DataSource;
@@ -168,6 +170,10 @@ export function requestDeliveriesFixture() {
       .spyOn(app.app.get(ConnectorFactory), 'create')
       .mockImplementation((context) => fakeConnector(context.id));
     requests.onSettled(async (manager, s) => {
+      if (failing.settles > 0) {
+        failing.settles--;
+        throw new Error('deadlock detected (a test hook standing in for a concurrent transaction)');
+      }
       const [current]: { status: string }[] = await manager.query(
         `SELECT status FROM delivery WHERE id = $1`,
         [s.deliveryId],
@@ -190,6 +196,7 @@ export function requestDeliveriesFixture() {
     );
     calls.length = 0;
     settled.length = 0;
+    failing.settles = 0;
     acknowledgesOnly.clear();
   });
 
@@ -205,6 +212,7 @@ export function requestDeliveriesFixture() {
     },
     calls,
     settled,
+    failing,
     acknowledgesOnly,
     connection,
     row,

@@ -53,6 +53,11 @@ export interface ConsentPush {
    */
   remoteIds: string[];
   states: ConsentStateSnapshot[];
+  /**
+   * Processing is restricted (Art. 18): a vendor that shows consent and restriction in one field (HubSpot's opted-out
+   * consent property) keeps showing the restriction until it is lifted. Absent: not restricted.
+   */
+  restricted?: boolean;
 }
 
 /** A record at the vendor that a push found and wrote: the gateway links it to the person. */
@@ -102,6 +107,8 @@ export interface ErasurePush extends SubjectRef {
 /** Art. 18: the person's current restriction (state, not delta: lifting is restricted = false). */
 export interface RestrictionPush extends SubjectRef {
   restricted: boolean;
+  /** The person's consent in force: what a vendor restores where the restriction covered it up, once lifted. */
+  states: ConsentStateSnapshot[];
 }
 
 /** Art. 16 and 19: replace the person's old identifiers with the corrected ones in every record. */

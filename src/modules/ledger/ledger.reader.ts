@@ -35,6 +35,8 @@ export interface PersonForPush {
   waId: string | null;
   emails: string[];
   states: ConsentStateInForce[];
+  /** Processing restricted (Art. 18): a vendor showing consent and restriction in one field keeps showing it. */
+  restricted: boolean;
 }
 
 /** The person an identifier or id names, with the flags of their rights. */
@@ -128,12 +130,14 @@ export class LedgerReader {
     const asked = [...new Set(subjectIds)];
     const survivors = await this.merges.survivorsOf(asked);
     const ids = [...new Set(asked.map((id) => survivors.get(id) ?? id))];
-    const [states, identities] = await Promise.all([
+    const [states, identities, restricted] = await Promise.all([
       this.states.statesWithEventOf(ids),
       this.subjects.contactIdentitiesOf(ids),
+      this.subjects.restrictedAmong(ids),
     ]);
     const people = new Map<string, PersonForPush>();
-    for (const id of ids) people.set(id, { phones: [], waId: null, emails: [], states: [] });
+    for (const id of ids)
+      people.set(id, { phones: [], waId: null, emails: [], states: [], restricted: restricted.has(id) });
     // One query for every person key of the batch (none for keys already in memory).
     const opener = await this.keys.opener(identities.map((r) => r.key_id));
     for (const row of identities) {

@@ -206,6 +206,17 @@ export class SubjectRepository {
     );
   }
 
+  /** Which of these people (survivors, not merged ids) have their processing restricted (Art. 18) now. */
+  async restrictedAmong(subjectIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.subjects
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.id = ANY(:ids)', { ids: subjectIds })
+      .andWhere('s.restricted_at IS NOT NULL')
+      .getRawMany<{ id: string }>();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The person a subject id answers for (itself, or the person it was merged into), with their rights flags. */
   async personById(subjectId: string, manager?: EntityManager): Promise<PersonFlagsRow[]> {
     return (manager ?? this.subjects.manager).query(

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { pacedMax, pacerFor, type SlidingWindowPacer } from '../../platform/pacing/pacer';
@@ -41,6 +41,7 @@ interface Lanes {
  */
 @Injectable()
 export class ConnectionDrain {
+  private readonly logger = new Logger(ConnectionDrain.name);
   private readonly pacers = new Map<string, SlidingWindowPacer>();
 
   constructor(
@@ -115,11 +116,27 @@ export class ConnectionDrain {
       const connection = { id: connectionId, name: context.name, erasureMode: context.erasureMode };
       // One operation per vendor call; every claimed delivery is recorded before the lane stops.
       let halt = false;
-      const consent = claimed.filter((c) => c.operation === 'consent_update');
-      if (consent.length) halt = await this.consentBatch(connector, connection, consent);
-      for (const operation of REQUEST_OPERATIONS) {
-        const group = claimed.filter((c) => c.operation === operation);
-        if (group.length && (await this.requests.send(connector, connection, operation, group))) halt = true;
+      try {
+        const consent = claimed.filter((c) => c.operation === 'consent_update');
+        if (consent.length) halt = await this.consentBatch(connector, connection, consent);
+        for (const operation of REQUEST_OPERATIONS) {
+          const group = claimed.filter((c) => c.operation === operation);
+          if (group.length && (await this.requests.send(connector, connection, operation, group)))
+            halt = true;
+        }
+      } catch (error) {
+        // Recording failed (a deadlock with another transaction, the database restarting): the claimed deliveries
+        // must not stay in progress under a lease this process keeps renewing. They go back to be sent again
+        // (connectors are idempotent); outcomes already recorded are not touched.
+        const released = await this.deliveries.release(
+          claimed.map((c) => c.id),
+          'recording the outcome failed; retried',
+        );
+        this.logger.warn(
+          { connectionId, released, err: { name: (error as Error).name, message: (error as Error).message } },
+          'a batch could not be recorded; its deliveries go back to be sent again',
+        );
+        continue;
       }
       if (halt) {
         lanes.halt = true;

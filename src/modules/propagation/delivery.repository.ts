@@ -157,6 +157,26 @@ export class DeliveryRepository {
   }
 
   /**
+   * Hands deliveries this process claimed back to be sent again a few seconds later (their outcome could not be
+   * recorded), without spending an attempt; rows already recorded are left alone.
+   */
+  async release(ids: readonly string[], reason: string): Promise<number> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({
+        status: 'retrying',
+        nextAttemptAt: () => `now() + interval '5 seconds'`,
+        attempts: () => 'greatest(attempts - 1, 0)',
+        updatedAt: () => 'now()',
+        lastError: reason,
+      })
+      .where(`id = ANY(:ids) AND status = 'in_progress'`, { ids })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /**
    * Ends the connection's open deliveries (its credentials are dead: every one; it is disconnected: its consent
    * updates, while requests are still tried with the credentials it keeps). Returns the ended rows.
    * raw SQL: the ended rows are returned for the settle hooks, in the same statement.
@@ -211,15 +231,20 @@ export class DeliveryRepository {
   ): Promise<SettledRow[]> {
     const [rows]: [SettledRow[], number] = await manager.query(
       `WITH u AS (
-         SELECT u.*, CASE WHEN u.status = 'awaiting_confirmation' THEN d.evidence->>'confirmation' END AS confirmed
+         SELECT u.*
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[],
                        $8::text[], $9::jsonb[], $10::timestamptz[], $11::bytea[], $12::text[])
                 AS u(id, status, reason, error, error_class, next_attempt_at, refund, vendor_reference, evidence,
                      confirmation_due_at, payload_ciphertext, payload_key_id)
            JOIN delivery d ON d.id = u.id)
        UPDATE delivery d SET
-              status = CASE u.confirmed WHEN 'completed' THEN 'succeeded' WHEN 'failed' THEN 'dead' ELSE u.status END,
-              reason = CASE WHEN u.confirmed = 'failed' THEN 'processor_reported_failure' ELSE u.reason END,
+              -- A confirmation that came in while this was in flight is read from the row as locked now, not from
+              -- the statement's snapshot: the callback may have committed while this UPDATE waited for the row.
+              status = CASE WHEN u.status <> 'awaiting_confirmation' THEN u.status
+                            WHEN d.evidence->>'confirmation' = 'completed' THEN 'succeeded'
+                            WHEN d.evidence->>'confirmation' = 'failed' THEN 'dead' ELSE u.status END,
+              reason = CASE WHEN u.status = 'awaiting_confirmation' AND d.evidence->>'confirmation' = 'failed'
+                            THEN 'processor_reported_failure' ELSE u.reason END,
               last_error = u.error, last_error_class = u.error_class,
               next_attempt_at = coalesce(u.next_attempt_at, d.next_attempt_at),
               attempts = CASE WHEN u.refund THEN d.attempts - 1 ELSE d.attempts END,
@@ -228,7 +253,8 @@ export class DeliveryRepository {
               confirmation_due_at = coalesce(u.confirmation_due_at, d.confirmation_due_at),
               payload_ciphertext = coalesce(u.payload_ciphertext, d.payload_ciphertext),
               payload_key_id = coalesce(u.payload_key_id, d.payload_key_id),
-              completed_at = CASE WHEN u.status IN ('succeeded','skipped','dead') OR u.confirmed IS NOT NULL
+              completed_at = CASE WHEN u.status IN ('succeeded','skipped','dead')
+                                    OR (u.status = 'awaiting_confirmation' AND d.evidence ? 'confirmation')
                                   THEN now() ELSE NULL END,
               updated_at = now()
          FROM u

@@ -70,16 +70,18 @@ export class RequestPushBuilder {
           batch: { operation, items: refs.map((r) => ({ ...ref(r), mode: connection.erasureMode })) },
           unsendable: [],
         };
-      case 'restriction': {
-        const restricted = await this.restrictions(subjectIds);
+      case 'restriction':
+        // State, not delta: a delivery planned by a restriction that was lifted since pushes the lift.
         return {
           batch: {
             operation,
-            items: refs.map((r) => ({ ...ref(r), restricted: restricted.get(r.subjectId)! })),
+            items: refs.map((r) => {
+              const person = people.get(r.subjectId);
+              return { ...ref(r), restricted: person?.restricted ?? false, states: person?.states ?? [] };
+            }),
           },
           unsendable: [],
         };
-      }
       case 'rectification': {
         const sendable = refs.filter((r) => r.payload.rectification);
         return {
@@ -95,16 +97,5 @@ export class RequestPushBuilder {
       case 'access_export':
         return { batch: { operation, items: refs.map(ref) }, unsendable: [] };
     }
-  }
-
-  /**
-   * Each person's restriction now (state, not delta: a delivery planned by a restriction that was lifted since
-   * pushes the lift). One look-up per person: the ledger offers no bulk read of it.
-   */
-  private async restrictions(subjectIds: readonly string[]): Promise<Map<string, boolean>> {
-    const out = new Map<string, boolean>();
-    for (const subjectId of subjectIds)
-      out.set(subjectId, (await this.ledger.findSubject({ subjectId }))?.restricted ?? false);
-    return out;
   }
 }

@@ -200,6 +200,7 @@ export class RequestActions {
   /** Refuses the request (manifestly unfounded, excessive, identity not proven), with the reason. */
   deny(id: string, reason: string, actor: string): Promise<string> {
     return this.onRequest(id, OPEN, 'denied', async (manager, request) => {
+      refuseIfErasureStarted(request);
       const now = this.now();
       const dispatched = await this.dispatched(request);
       await this.closeOpenPause(manager, request, actor);
@@ -215,6 +216,7 @@ export class RequestActions {
   /** Withdrawn (by the person, or recorded in error). What was already sent to processors is not called back. */
   cancel(id: string, reason: string | null, actor: string): Promise<string> {
     return this.onRequest(id, OPEN, 'cancelled', async (manager, request) => {
+      refuseIfErasureStarted(request);
       const now = this.now();
       const dispatched = await this.dispatched(request);
       await this.closeOpenPause(manager, request, actor);
@@ -279,4 +281,20 @@ export class RequestActions {
       },
     );
   }
+}
+
+/**
+ * An erasure under way cannot be denied or cancelled: processors may have erased the person already and the check
+ * answers erased; calling it back would leave the person half-erased. It completes, and a new relationship starts
+ * only with the person's own new action.
+ */
+function refuseIfErasureStarted(request: DataSubjectRequestEntity): void {
+  if (
+    request.type === 'erasure' &&
+    request.status !== 'received' &&
+    request.status !== 'identity_verification'
+  )
+    throw new RequestWrongStatusError('An erasure that has started cannot be denied or cancelled.', [
+      { field: 'status', message: `is ${request.status}: the erasure is under way` },
+    ]);
 }

@@ -16,9 +16,13 @@ import {
   HUBSPOT_PROPERTIES,
   HUBSPOT_RECORD_TIME_PROPERTIES,
   HUBSPOT_RESTRICTED_PROPERTY,
-  HUBSPOT_RESTRICTION_SOURCE,
 } from './hubspot.constants';
-import { HUBSPOT_COUNTRY_PROPERTY, HUBSPOT_RECORD_TYPE } from './hubspot.mapper';
+import {
+  HUBSPOT_COUNTRY_PROPERTY,
+  HUBSPOT_RECORD_TYPE,
+  toHubspotProperties,
+  toHubspotRestrictedConsent,
+} from './hubspot.mapper';
 import {
   archiveContacts,
   chunk,
@@ -306,15 +310,14 @@ export class HubspotRequestOperations {
   }
 }
 
+/**
+ * While restricted the consent property shows the restriction; lifting it restores the consent in force that the
+ * restriction covered up (left as it is when the ledger holds none).
+ */
 function restrictionProperties(item: RestrictionPush): Record<string, string> {
-  if (!item.restricted) return { [HUBSPOT_RESTRICTED_PROPERTY]: 'false' };
-  return {
-    [HUBSPOT_RESTRICTED_PROPERTY]: 'true',
-    [HUBSPOT_PROPERTIES.consent]: 'OPTED_OUT',
-    [HUBSPOT_PROPERTIES.source]: HUBSPOT_RESTRICTION_SOURCE,
-    [HUBSPOT_PROPERTIES.explanation]:
-      'Processing restricted at the person’s request (GDPR Art. 18): no marketing while the restriction lasts; set by Consent Gateway',
-  };
+  if (!item.restricted)
+    return { [HUBSPOT_RESTRICTED_PROPERTY]: 'false', ...(toHubspotProperties(item.states) ?? {}) };
+  return { [HUBSPOT_RESTRICTED_PROPERTY]: 'true', ...toHubspotRestrictedConsent() };
 }
 
 /** The outcome of writes to a person's contacts: failed by the first failure (a gone contact is not one). */

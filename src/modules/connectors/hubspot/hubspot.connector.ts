@@ -53,6 +53,7 @@ import {
   HUBSPOT_RECORD_TYPE,
   toHubspotEmailStatus,
   toHubspotProperties,
+  toHubspotRestrictedConsent,
 } from './hubspot.mapper';
 import { HubspotPermanentError } from './hubspot.sdk';
 import { HubspotRequestOperations } from './hubspot-request-operations';
@@ -315,7 +316,8 @@ export class HubspotConnector implements Connector, ChangePoller {
     const plans: WritePlan[] = [];
     const emailSubscriptionId = this.emailSubscriptionId();
     for (const item of items) {
-      const properties = toHubspotProperties(item.states);
+      // A restricted person's contacts keep showing the restriction, whatever consent change is pushed meanwhile.
+      const properties = item.restricted ? toHubspotRestrictedConsent() : toHubspotProperties(item.states);
       const email = item.emails[0] && emailSubscriptionId ? toHubspotEmailStatus(item.states) : null;
       const skip = !properties && !email ? HUBSPOT_SKIP_REASONS.nothingToApply : null;
       const anonymous = item.remoteIds.length + item.phones.length + item.emails.length === 0;

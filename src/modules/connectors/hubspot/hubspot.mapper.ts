@@ -66,6 +66,19 @@ export function toHubspotProperties(
   };
 }
 
+/**
+ * The consent properties while the person's processing is restricted (Art. 18): opted out, marked as the
+ * restriction's (the importer does not read it back as the person's withdrawal), whatever the consent in force.
+ */
+export function toHubspotRestrictedConsent(): HubspotConsentProperties {
+  return {
+    [HUBSPOT_PROPERTIES.consent]: 'OPTED_OUT',
+    [HUBSPOT_PROPERTIES.source]: HUBSPOT_RESTRICTION_SOURCE,
+    [HUBSPOT_PROPERTIES.explanation]:
+      'Processing restricted at the person’s request (GDPR Art. 18): no marketing while the restriction lasts; set by Consent Gateway',
+  };
+}
+
 /** The ledger's legal basis as one of HubSpot's `legalBasis` values. */
 export function toHubspotLegalBasis(legalBasis: string | null): string {
   if (legalBasis === 'legitimate_interest') return 'LEGITIMATE_INTEREST_OTHER';
