@@ -60,7 +60,19 @@ describe(LedgerReader.name, () => {
       const people = await reader.personsForPush([unknown]);
 
       expect([...people.keys()]).toEqual([unknown]);
-      expect(people.get(unknown)).toEqual({ phones: [], waId: null, emails: [], states: [] });
+      expect(people.get(unknown)).toEqual({
+        phones: [],
+        waId: null,
+        emails: [],
+        states: [],
+        restricted: false,
+      });
+    });
+
+    it("says whether the person's processing is restricted, so a push keeps showing the restriction", async () => {
+      const { subjectId } = await record(consentInput());
+      await db.query(`UPDATE subject SET restricted_at = now() WHERE id = $1`, [subjectId]);
+      expect((await reader.personsForPush([subjectId])).get(subjectId)).toMatchObject({ restricted: true });
     });
 
     it('gives every phone and email of the person, oldest first, and their wa_id, decrypted', async () => {
