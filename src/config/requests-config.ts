@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonConfigFile } from './json-file';
 
 /** Request types a WhatsApp keyword can start (rectification needs the corrected value, so it cannot). */
 export const KEYWORD_REQUEST_TYPES = ['erasure', 'access', 'objection', 'restriction'] as const;
@@ -25,23 +25,7 @@ const DEFAULTS = { inactiveMonths: 24, dueSoonDays: 7, taskReminderDays: 3 };
 
 /** Reads and validates a requests config file; throws an Error naming the offending key. */
 export function loadRequestsConfig(path: string): RequestsConfig {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `Cannot read requests config ${path}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw new Error(
-      `Requests config ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  return buildRequestsConfig(parsed, path);
+  return buildRequestsConfig(readJsonConfigFile(path, 'requests config'), path);
 }
 
 type Fail = (key: string, problem: string) => never;

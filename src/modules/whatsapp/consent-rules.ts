@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { readJsonConfigFile } from '../../config/json-file';
 
 /** Direction of a consent signal found in a WhatsApp item. */
 export type ConsentDirection = 'opt_out' | 'opt_in';
@@ -93,23 +93,7 @@ export function userPreferenceAction(value: string, rules: ConsentRules): UserPr
 
 /** Reads and validates a consent config file; throws an Error naming the offending key. */
 export function loadConsentRules(path: string): ConsentRules {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `Cannot read consent config ${path}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    throw new Error(
-      `Consent config ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  return buildConsentRules(parsed, path);
+  return buildConsentRules(readJsonConfigFile(path, 'consent config'), path);
 }
 
 /** Validates an already-parsed consent config and builds its lookup tables. */
