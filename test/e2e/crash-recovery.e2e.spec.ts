@@ -154,10 +154,19 @@ describe('a worker killed mid-propagation', () => {
     expect(atKill.succeeded).toBeLessThan(PEOPLE * 3);
 
     spawnGateway('worker.js');
+    let seen: Record<string, number> = {};
     const final = await eventually(async () => {
-      const c = await counts();
-      return c.succeeded === PEOPLE * 3 ? c : null;
-    }, 180_000);
+      seen = await counts();
+      return seen.succeeded === PEOPLE * 3 ? seen : null;
+    }, 180_000).catch(async (error: Error) => {
+      // Say what held the deliveries back: their statuses per connection and the errors they carry.
+      const stuck = await db.query(
+        `SELECT connection_id, status, count(*) AS n, max(attempts) AS attempts, max(next_attempt_at) AS next_at,
+                min(last_error) AS error FROM delivery
+          WHERE status <> 'succeeded' GROUP BY 1, 2`,
+      );
+      throw new Error(`${error.message}; counts ${JSON.stringify(seen)}; not done ${JSON.stringify(stuck)}`);
+    });
     expect(final).toEqual({ succeeded: PEOPLE * 3 });
 
     const contacts = [...hubspot.portal().contacts.values()];
