@@ -158,7 +158,7 @@ describe('a worker killed mid-propagation', () => {
     const final = await eventually(async () => {
       seen = await counts();
       return seen.succeeded === PEOPLE * 3 ? seen : null;
-    }, 180_000).catch(async (error: Error) => {
+    }, 300_000).catch(async (error: Error) => {
       // Say what held the deliveries back: their statuses per connection and the errors they carry.
       const stuck = await db.query(
         `SELECT connection_id, status, count(*) AS n, max(attempts) AS attempts, max(next_attempt_at) AS next_at,
@@ -180,5 +180,5 @@ describe('a worker killed mid-propagation', () => {
       changed.map((r) => (r.payload as { data: { subject_id: string } }).data.subject_id),
     );
     expect(subjects.size).toBe(PEOPLE);
-  }, 300_000);
+  }, 420_000);
 });
