@@ -226,7 +226,10 @@ export class ConnectionAdminService {
       type === 'salesforce'
         ? (loginUrl ?? baseUrl ?? VENDOR_DEFAULTS.salesforce.authBaseUrl!)
         : (baseUrl ?? VENDOR_DEFAULTS.hubspot.authBaseUrl!);
-    return { url: provider.authorizeUrl({ authBaseUrl, redirectUri: this.redirectUri(type), state }), binding };
+    return {
+      url: provider.authorizeUrl({ authBaseUrl, redirectUri: this.redirectUri(type), state }),
+      binding,
+    };
   }
 
   /**

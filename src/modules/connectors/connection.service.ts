@@ -155,7 +155,11 @@ export class ConnectionService {
       );
     }
     const name = input.type === 'webhook' ? input.name : VENDOR_DEFAULTS[input.type].vendorName;
-    return this.vendors.createForConnection(manager, name, `${input.type} at ${destination.host || 'unknown host'}`);
+    return this.vendors.createForConnection(
+      manager,
+      name,
+      `${input.type} at ${destination.host || 'unknown host'}`,
+    );
   }
 
   /**

@@ -12,7 +12,9 @@ export class OAuthStateNonceRepository {
 
   /** Whether the state with this nonce already completed a flow (a cheap check before calling the vendor). */
   async isUsed(nonce: string): Promise<boolean> {
-    const rows: unknown[] = await this.repo.query(`SELECT 1 FROM oauth_state_nonce WHERE nonce = $1`, [nonce]);
+    const rows: unknown[] = await this.repo.query(`SELECT 1 FROM oauth_state_nonce WHERE nonce = $1`, [
+      nonce,
+    ]);
     return rows.length > 0;
   }
 

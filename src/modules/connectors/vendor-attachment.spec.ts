@@ -15,7 +15,9 @@ describe(belongsToVendor.name, () => {
 
   it("refuses a webhook on another host than the vendor's website", () => {
     expect(belongsToVendor(webhook('attacker.example'), vendor('https://acme.example'))).toBe(false);
-    expect(belongsToVendor(webhook('acme.example.attacker.example'), vendor('https://acme.example'))).toBe(false);
+    expect(belongsToVendor(webhook('acme.example.attacker.example'), vendor('https://acme.example'))).toBe(
+      false,
+    );
   });
 
   it("accepts a webhook on a host the vendor's connections already send to, and no other", () => {
