@@ -25,7 +25,7 @@ import { VENDOR_DEFAULTS } from './vendor-defaults';
 export const STATE_TTL_MS = 10 * 60_000;
 
 /** Who starts an OAuth flow or creates a connection: their scopes, and for a console user the session token. */
-export interface ConnectionCaller {
+interface ConnectionCaller {
   principal: Pick<ApiPrincipal, 'kind' | 'keyId' | 'scopes'>;
   /** The console session cookie's token, when the caller is a signed-in user. */
   sessionToken?: string | null;

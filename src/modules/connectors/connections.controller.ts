@@ -4,6 +4,7 @@ import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -44,7 +45,7 @@ import { RecordLinks } from './record-links.service';
  * Browsers and scripted clients that keep cookies both work. A flow started from the console is bound to the
  * session itself (its cookie), see OAuthStarter.
  */
-export const OAUTH_BINDING_COOKIE = 'cg_oauth_binding';
+const OAUTH_BINDING_COOKIE = 'cg_oauth_binding';
 const OAUTH_COOKIE_PATH = '/v1/connections/oauth';
 
 function bindingCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
@@ -77,12 +78,17 @@ export class ConnectionsController {
     private readonly sessions: SessionService,
   ) {}
 
-  /** Connects an account with tokens (HubSpot private app, Salesforce) or a webhook URL. Secrets are never returned, except a new webhook's signing secret, once. */
+  /**
+   * Connects an account with tokens (HubSpot private app, Salesforce) or a webhook URL. Secrets are never returned,
+   * except a new webhook's signing secret, once. vendor_id needs registry:write (403 otherwise); without it the
+   * connection gets a vendor record of its own.
+   */
   @Post()
   @HttpCode(201)
   @RequireScopes('connections:admin')
   @ApiCreatedResponse({ type: CreatedConnectionResponse })
   @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'vendor_id without the scope registry:write.' })
   create(@Body() body: CreateConnectionDto, @Principal() principal: ApiPrincipal) {
     return this.admin.create(body, { principal });
   }
@@ -97,8 +103,12 @@ export class ConnectionsController {
   /** Starts the OAuth web-server flow: redirects the admin's browser to the vendor's consent screen. */
   @Get('oauth/:type/authorize')
   @RequireScopes('connections:admin')
-  @ApiFoundResponse({ description: "Redirect to the vendor's consent screen." })
+  @ApiFoundResponse({
+    description:
+      "Redirect to the vendor's consent screen; sets the flow's binding cookie (cg_oauth_binding).",
+  })
   @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'vendor_id without the scope registry:write.' })
   authorize(
     @Param('type') type: string,
     @Query() query: AuthorizeQueryDto,
@@ -214,7 +224,11 @@ export class OAuthCallbackController {
     };
   }
 
-  /** Where the vendor sends the browser back; authenticated by the signed, short-lived state. */
+  /**
+   * Where the vendor sends the browser back; authenticated by the signed, short-lived, single-use state, which
+   * must come from whoever started the flow: the same console session, or the binding cookie (or the same key)
+   * of the API client.
+   */
   @Public()
   @Get('oauth/:type/callback')
   @HttpCode(201)
