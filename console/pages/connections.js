@@ -37,7 +37,8 @@ export async function renderConnections(root, { params, navigate }) {
   mount(root, pageHeading('Connections'), h('p', { class: 'muted' }, 'Loading…'));
   const [connections, vendors] = await Promise.allSettled([
     api('/v1/connections'),
-    can('registry:read') && can('connections:admin') ? api('/v1/vendors') : Promise.resolve(null),
+    // Attaching a connection to an existing vendor (and its DPA) needs registry:write; others get a new vendor.
+    can('registry:write') && can('connections:admin') ? api('/v1/vendors') : Promise.resolve(null),
   ]);
   const vendorOptions = vendors.status === 'fulfilled' && vendors.value ? (vendors.value.vendors ?? []) : [];
   const parts = [pageHeading('Connections')];
@@ -309,7 +310,7 @@ function oauthForm(type, label, vendors) {
       'Connection name',
       h('input', { name: 'name', required: true, maxlength: '120', value: `${label}` }),
     ),
-    vendorSelect(vendors, `${label} (the provider)`),
+    vendorSelect(vendors, `A new vendor record for this ${label} account`),
     h(
       'details',
       null,
@@ -374,7 +375,7 @@ function webhookForm(vendors, navigate) {
         'data-field': 'credentials.url',
       }),
     ),
-    vendorSelect(vendors, 'A new vendor named like the connection'),
+    vendorSelect(vendors, 'A new vendor record named like the connection'),
     h('div', { class: 'form-actions' }, submit),
   );
   form.addEventListener('submit', async (e) => {

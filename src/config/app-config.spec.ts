@@ -168,4 +168,29 @@ describe(loadConfig.name, () => {
       expect(loadConfig(devEnv()).databaseUrl).toBeNull();
     });
   });
+  // ---- OAuth state (issue 10, connections) ----
+  describe('the OAuth state key', () => {
+    it('is OAUTH_STATE_KEY when given', () => {
+      const key = randomBytes(32);
+      expect(loadConfig(validEnv({ OAUTH_STATE_KEY: key.toString('base64') })).oauthStateKey).toEqual(key);
+    });
+
+    it('is otherwise derived from the encryption key, and differs from both stored keys', () => {
+      const env = validEnv();
+      const config = loadConfig(env);
+      expect(config.oauthStateKey).toHaveLength(32);
+      expect(config.oauthStateKey).toEqual(loadConfig(env).oauthStateKey);
+      expect(config.oauthStateKey).not.toEqual(config.crypto.encryptionKey);
+      expect(config.oauthStateKey).not.toEqual(config.crypto.blindIndexKey);
+    });
+
+    it('changes when the encryption key is rotated', () => {
+      const before = loadConfig(validEnv()).oauthStateKey;
+      expect(loadConfig(validEnv()).oauthStateKey).not.toEqual(before);
+    });
+
+    it('refuses an OAUTH_STATE_KEY that is not 32 bytes of base64, naming it', () => {
+      expect(configErrorFor(validEnv({ OAUTH_STATE_KEY: 'short' })).variable).toBe('OAUTH_STATE_KEY');
+    });
+  });
 });

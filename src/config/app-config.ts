@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -77,6 +77,12 @@ export interface AppConfig {
    * callback before the delivery is settled as "acknowledged, not confirmed" (PROCESSOR_CONFIRMATION_HOURS).
    */
   processorConfirmationMs: number;
+  // ---- OAuth state (issue 10, connections) ----
+  /**
+   * HMAC key of the OAuth `state` parameter: OAUTH_STATE_KEY when set, else derived by HKDF from
+   * ENCRYPTION_KEY under a label of its own, so it rotates with the encryption key and is no other key's twin.
+   */
+  oauthStateKey: Buffer;
 }
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +113,15 @@ function parseKey(name: string, value: string): Buffer {
     );
   }
   return key;
+}
+
+/** HKDF label of the OAuth state key: a key derived for this one purpose, never reused elsewhere. */
+const OAUTH_STATE_KEY_LABEL = 'consent-gateway/oauth-state/v1';
+
+/** OAUTH_STATE_KEY, or the encryption key's HKDF derivation for OAuth states. */
+function oauthStateKey(env: Env, encryptionKey: Buffer): Buffer {
+  if (env.OAUTH_STATE_KEY) return parseKey('OAUTH_STATE_KEY', env.OAUTH_STATE_KEY);
+  return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), OAUTH_STATE_KEY_LABEL, 32));
 }
 
 function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -178,6 +193,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('BOOTSTRAP_API_KEY', 'must be at least 16 characters');
   }
 
+  const encryptionKey = parseKey('ENCRYPTION_KEY', secrets.ENCRYPTION_KEY as string);
   const appSecret = secrets.WHATSAPP_APP_SECRET as string;
   const verifyToken = secrets.WHATSAPP_VERIFY_TOKEN as string;
   if (appSecret.length < 8) throw new ConfigError('WHATSAPP_APP_SECRET', 'must be at least 8 characters');
@@ -195,7 +211,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     devSecretsFile: needsDevSecrets ? join(dataDir, 'secrets.json') : null,
     whatsapp: { appSecret, verifyToken },
     crypto: {
-      encryptionKey: parseKey('ENCRYPTION_KEY', secrets.ENCRYPTION_KEY as string),
+      encryptionKey,
       previousEncryptionKeys: (env.PREVIOUS_ENCRYPTION_KEYS ?? '')
         .split(',')
         .map((k) => k.trim())
@@ -247,6 +263,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     crmPollIntervalMs: parseInteger(env, 'CRM_POLL_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
     // A week by default; at most about a month, the request's own deadline (Art. 12(3)).
     processorConfirmationMs: parseInteger(env, 'PROCESSOR_CONFIRMATION_HOURS', 168, 1, 744) * 3_600_000,
+    // ---- OAuth state (issue 10, connections) ----
+    oauthStateKey: oauthStateKey(env, encryptionKey),
   };
 }
 

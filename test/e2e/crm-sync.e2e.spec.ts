@@ -2,7 +2,7 @@ import { Connection } from 'jsforce';
 import { ChangePollService } from '../../src/modules/connectors/change-poll.service';
 import { HubSpotSimulator } from '../../sandbox/hubspot';
 import { SalesforceSimulator } from '../../sandbox/salesforce';
-import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
+import { bindingCookieOf, connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 
@@ -116,7 +116,7 @@ describe('consent kept in the CRMs comes into the ledger', () => {
       const state = new URL(authorize.headers.get('location')!).searchParams.get('state')!;
       const res = await gw.api(
         `/v1/connections/oauth/salesforce/callback?code=forged-code&state=${encodeURIComponent(state)}`,
-        { key: null },
+        { key: null, headers: { cookie: bindingCookieOf(authorize) } },
       );
       expect(res.status).toBe(400);
       expect((await json(res)).errors[0].field).toBe('code');

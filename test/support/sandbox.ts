@@ -20,6 +20,16 @@ export function sandboxEnv(port: number, extra: Record<string, string> = {}): Re
 type Api = (path: string, init?: RequestInit & { key?: string | null }) => Promise<Response>;
 
 /**
+ * The `cookie` header a client that keeps cookies sends back after /authorize: the flow's binding cookie, which
+ * the callback requires (a state completes only the flow of whoever started it).
+ */
+export function bindingCookieOf(authorize: Response): string {
+  const cookie = authorize.headers.get('set-cookie');
+  expect(cookie).toMatch(/^cg_oauth_binding=/);
+  return cookie!.split(';')[0];
+}
+
+/**
  * Connects an account through the real OAuth web-server flow: the gateway redirects to the simulator's
  * consent screen, which redirects back to the gateway's callback. Returns the new connection's id.
  */
@@ -38,7 +48,10 @@ export async function connectByOAuth(
   expect(consent.status).toBe(302);
   // The simulator redirects back to the gateway's callback: that request goes to the gateway via `api`.
   const back = new URL(consent.headers.get('location')!);
-  const callback = await api(back.pathname + back.search, { key: null });
+  const callback = await api(back.pathname + back.search, {
+    key: null,
+    headers: { cookie: bindingCookieOf(authorize) },
+  });
   expect(callback.status).toBe(201);
   return ((await callback.json()) as { id: string }).id;
 }

@@ -1,17 +1,35 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { CryptoService } from '../../platform/crypto/crypto.service';
+import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import { BackfillService } from './backfill.service';
-import { ConnectionInvalidError, OAuthStateError, ProviderNotConfiguredError } from './connection.errors';
+import {
+  ConnectionInvalidError,
+  OAuthStateError,
+  ProviderNotConfiguredError,
+  VendorAttachForbiddenError,
+} from './connection.errors';
 import { ConnectionService, type ConnectionView } from './connection.service';
 import { ConnectorFactory } from './connector.factory';
 import type { ConnectionCredentials, ConnectionType } from './connector.port';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
-import { OAuthStateCodec } from './oauth-state';
+import {
+  OAuthStateCodec,
+  type OAuthCallbackCredentials,
+  type OAuthStarter,
+  type OAuthStatePayload,
+} from './oauth-state';
+import { OAuthStateNonceRepository } from './oauth-state-nonce.repository';
 import { VENDOR_DEFAULTS } from './vendor-defaults';
 
-const STATE_TTL_MS = 10 * 60_000;
+/** How long an OAuth flow may take from /authorize to the callback (also the binding cookie's lifetime). */
+export const STATE_TTL_MS = 10 * 60_000;
+
+/** Who starts an OAuth flow or creates a connection: their scopes, and for a console user the session token. */
+interface ConnectionCaller {
+  principal: Pick<ApiPrincipal, 'kind' | 'keyId' | 'scopes'>;
+  /** The console session cookie's token, when the caller is a signed-in user. */
+  sessionToken?: string | null;
+}
 
 /** Called after a connection is set active again (resumed): work held for it may go out now. */
 export type ConnectionResumedHook = (connectionId: string) => Promise<void>;
@@ -28,10 +46,23 @@ export class ConnectionAdminService {
     private readonly connections: ConnectionService,
     private readonly factory: ConnectorFactory,
     private readonly backfills: BackfillService,
-    crypto: CryptoService,
+    private readonly nonces: OAuthStateNonceRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.states = OAuthStateCodec.fromCrypto(crypto);
+    this.states = new OAuthStateCodec(config.oauthStateKey);
+  }
+
+  /**
+   * Naming a vendor joins the connection to that vendor's DPA: a registry decision, so it needs registry:write
+   * (a crm_admin may connect accounts, not vouch for where their data goes). Without vendor_id the connection
+   * gets a vendor record of its own (ConnectionService.vendorFor).
+   */
+  private requireVendorAttach(vendorId: string | null | undefined, caller: ConnectionCaller): void {
+    if (vendorId && !caller.principal.scopes.includes('registry:write'))
+      throw new VendorAttachForbiddenError(
+        'Attaching a connection to a registry vendor needs the scope registry:write; omit vendor_id and the connection gets a vendor record of its own.',
+        [{ field: 'vendor_id', message: 'needs the scope registry:write' }],
+      );
   }
 
   private requireCredential(value: string | undefined, field: string): string {
@@ -42,7 +73,11 @@ export class ConnectionAdminService {
     return value;
   }
 
-  async create(dto: CreateConnectionDto): Promise<ConnectionView & { signing_secret?: string }> {
+  async create(
+    dto: CreateConnectionDto,
+    caller: ConnectionCaller,
+  ): Promise<ConnectionView & { signing_secret?: string }> {
+    this.requireVendorAttach(dto.vendor_id, caller);
     const baseUrl = this.connections.checkOverride('base_url', dto.base_url);
     const loginUrl = this.connections.checkOverride('login_url', dto.login_url);
     let credentials: ConnectionCredentials;
@@ -152,18 +187,30 @@ export class ConnectionAdminService {
     return `${this.config.publicBaseUrl}/v1/connections/oauth/${type}/callback`;
   }
 
-  authorizeUrl(
+  /**
+   * Starts an OAuth flow: the vendor's consent-screen URL, carrying a signed state bound to whoever asked, and
+   * the binding value /authorize sets as a cookie (OAUTH_BINDING_COOKIE) on the client that asked. The state
+   * completes one flow, once, for that caller (completeOAuth).
+   */
+  authorize(
     type: 'hubspot' | 'salesforce',
     input: { name: string; vendorId?: string; baseUrl?: string; loginUrl?: string },
-  ): string {
+    caller: ConnectionCaller,
+  ): { url: string; binding: string } {
     const provider = this.factory.oauthProvider(type);
     if (!provider) {
       throw new ProviderNotConfiguredError(
         `${type} OAuth is not configured: set ${type.toUpperCase()}_CLIENT_ID and ${type.toUpperCase()}_CLIENT_SECRET`,
       );
     }
+    this.requireVendorAttach(input.vendorId, caller);
     const baseUrl = this.connections.checkOverride('base_url', input.baseUrl);
     const loginUrl = this.connections.checkOverride('login_url', input.loginUrl);
+    const binding = OAuthStateCodec.randomToken();
+    const startedBy: OAuthStarter =
+      caller.principal.kind === 'user' && caller.sessionToken
+        ? { kind: 'session', sessionMac: this.states.mac('session', caller.sessionToken) }
+        : { kind: 'api_key', keyId: caller.principal.keyId };
     const state = this.states.encode({
       type,
       name: input.name,
@@ -171,22 +218,48 @@ export class ConnectionAdminService {
       loginUrl,
       vendorId: input.vendorId ?? null,
       expiresAt: Date.now() + STATE_TTL_MS,
-      nonce: randomBytes(12).toString('base64url'),
+      nonce: OAuthStateCodec.randomToken(),
+      startedBy,
+      bindingMac: this.states.mac('binding', binding),
     });
     const authBaseUrl =
       type === 'salesforce'
         ? (loginUrl ?? baseUrl ?? VENDOR_DEFAULTS.salesforce.authBaseUrl!)
         : (baseUrl ?? VENDOR_DEFAULTS.hubspot.authBaseUrl!);
-    return provider.authorizeUrl({ authBaseUrl, redirectUri: this.redirectUri(type), state });
+    return {
+      url: provider.authorizeUrl({ authBaseUrl, redirectUri: this.redirectUri(type), state }),
+      binding,
+    };
   }
 
-  async completeOAuth(type: 'hubspot' | 'salesforce', code: string, state: string): Promise<ConnectionView> {
-    const payload = this.states.decode(state);
-    if (!payload || payload.type !== type) {
-      throw new OAuthStateError('The OAuth state is invalid or expired; start the connection again.', [
-        { field: 'state', message: 'invalid or expired' },
+  /**
+   * The state of a callback, checked before anything is asked of the vendor: signed with the state key, not
+   * expired, for this provider, presented by whoever started the flow, and not used before.
+   */
+  private async acceptedState(
+    type: 'hubspot' | 'salesforce',
+    state: string,
+    presented: OAuthCallbackCredentials,
+  ): Promise<OAuthStatePayload> {
+    const refused = (message: string) =>
+      new OAuthStateError(`The OAuth state ${message}; start the connection again.`, [
+        { field: 'state', message },
       ]);
-    }
+    const payload = this.states.decode(state);
+    if (!payload || payload.type !== type) throw refused('is invalid or expired');
+    if (!this.states.presentedBy(payload, presented))
+      throw refused('belongs to a flow started by another session or client');
+    if (await this.nonces.isUsed(payload.nonce)) throw refused('has already been used');
+    return payload;
+  }
+
+  async completeOAuth(
+    type: 'hubspot' | 'salesforce',
+    code: string,
+    state: string,
+    presented: OAuthCallbackCredentials,
+  ): Promise<ConnectionView> {
+    const payload = await this.acceptedState(type, state, presented);
     const provider = this.factory.oauthProvider(type);
     if (!provider) throw new ProviderNotConfiguredError(`${type} OAuth is not configured`);
     const apiBaseUrl =
@@ -209,15 +282,25 @@ export class ConnectionAdminService {
         this.connections.checkOverride('base_url', result.credentials.instanceUrl);
       }
     }
-    const created = await this.connections.create({
-      type,
-      name: payload.name,
-      vendorId: payload.vendorId,
-      baseUrl: payload.baseUrl,
-      loginUrl: payload.loginUrl,
-      credentials: result.credentials,
-      externalAccountId: result.externalAccountId,
-    });
+    const created = await this.connections.create(
+      {
+        type,
+        name: payload.name,
+        vendorId: payload.vendorId,
+        baseUrl: payload.baseUrl,
+        loginUrl: payload.loginUrl,
+        credentials: result.credentials,
+        externalAccountId: result.externalAccountId,
+      },
+      // The nonce is recorded in the transaction that creates the connection: of two callbacks racing with
+      // one state, the second's insert conflicts and its transaction (and connection) rolls back.
+      async (manager) => {
+        if (!(await this.nonces.consume(manager, payload.nonce, new Date(payload.expiresAt))))
+          throw new OAuthStateError('The OAuth state has already been used; start the connection again.', [
+            { field: 'state', message: 'has already been used' },
+          ]);
+      },
+    );
     this.logger.log({ connectionId: created.id, type }, 'connected by OAuth');
     return this.afterConnect(created.id);
   }

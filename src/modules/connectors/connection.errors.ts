@@ -6,6 +6,8 @@ export enum ConnectorsErrorCode {
   ConnectionInvalid = 'connection_invalid',
   ProviderNotConfigured = 'provider_not_configured',
   OAuthStateInvalid = 'oauth_state_invalid',
+  /** vendor_id given by a caller without registry:write: joining a vendor (and its DPA) is a registry change. */
+  VendorAttachForbidden = 'vendor_attach_forbidden',
   /** A CRM webhook whose signature is missing, stale or wrong. */
   InvalidSignature = 'invalid_signature',
   /** A CRM webhook whose body is not what the provider sends. */
@@ -30,6 +32,11 @@ export class ProviderNotConfiguredError extends AppError {
 export class OAuthStateError extends AppError {
   readonly code = ConnectorsErrorCode.OAuthStateInvalid;
   readonly kind = ErrorKind.Invalid;
+}
+
+export class VendorAttachForbiddenError extends AppError {
+  readonly code = ConnectorsErrorCode.VendorAttachForbidden;
+  readonly kind = ErrorKind.Forbidden;
 }
 
 export class CrmWebhookSignatureError extends AppError {

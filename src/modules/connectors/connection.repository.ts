@@ -85,6 +85,11 @@ export class ConnectionRepository {
     return rows[0] ?? null;
   }
 
+  /** Every connection of the vendor, disconnected ones too, read in the caller's transaction (ConnectionRow). */
+  ofVendor(manager: EntityManager, vendorId: string): Promise<ConnectionRow[]> {
+    return this.query(`${SELECT} WHERE c.vendor_id = $1 ORDER BY c.created_at`, [vendorId], manager);
+  }
+
   /** raw SQL: rows in their stored snake_case form (ConnectionRow), optional filters in one statement. */
   list(filter: { type?: ConnectionType; status?: ConnectionStatus }): Promise<ConnectionRow[]> {
     return this.query(

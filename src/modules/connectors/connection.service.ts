@@ -15,6 +15,7 @@ import {
   type ErasureMode,
 } from './connector.port';
 import type { ConnectionStatus } from './entities/connection.entity';
+import { belongsToVendor, destinationOf } from './vendor-attachment';
 import { DEFAULT_RATE_LIMITS, VENDOR_DEFAULTS } from './vendor-defaults';
 
 export type { ConnectionStatus } from './entities/connection.entity';
@@ -130,28 +131,49 @@ export class ConnectionService {
     ) as ConnectionCredentials;
   }
 
-  private async vendorFor(
-    manager: EntityManager,
-    type: ConnectionType,
-    vendorId: string | null | undefined,
-    name: string,
-  ): Promise<string> {
-    const vendorName = type === 'webhook' ? name : VENDOR_DEFAULTS[type].vendorName;
-    const id = await this.vendors.ensureForConnection(manager, {
-      vendorId: vendorId ?? null,
-      name: vendorName,
-    });
-    if (!id)
-      throw new ConnectionInvalidError('No such vendor', [
-        { field: 'vendor_id', message: 'names no vendor' },
-      ]);
-    return id;
+  /**
+   * The vendor a new connection is recorded under (the DPA gate decides on the vendor's DPA). Nothing joins an
+   * existing vendor by name: without `vendorId` the connection gets a vendor record of its own, without a DPA.
+   * `vendorId` (which the caller may pass only with registry:write, ConnectionAdminService) is honoured only
+   * when the connection belongs to that vendor (belongsToVendor); otherwise it too gets a vendor of its own.
+   */
+  private async vendorFor(manager: EntityManager, input: NewConnection): Promise<string> {
+    const destination = destinationOf(input.type, input.baseUrl ?? null, input.credentials);
+    if (input.vendorId) {
+      const vendor = await this.vendors.attachable(manager, input.vendorId);
+      if (!vendor)
+        throw new ConnectionInvalidError('No such vendor', [
+          { field: 'vendor_id', message: 'names no vendor' },
+        ]);
+      const connections = (await this.rows.ofVendor(manager, input.vendorId)).map((row) =>
+        destinationOf(row.type, row.base_url, this.open(row)),
+      );
+      if (belongsToVendor(destination, { website: vendor.website, connections })) return input.vendorId;
+      this.logger.warn(
+        { vendorId: input.vendorId, type: input.type },
+        'connection does not belong to the vendor it named; recorded under a vendor of its own',
+      );
+    }
+    const name = input.type === 'webhook' ? input.name : VENDOR_DEFAULTS[input.type].vendorName;
+    return this.vendors.createForConnection(
+      manager,
+      name,
+      `${input.type} at ${destination.host || 'unknown host'}`,
+    );
   }
 
-  async create(input: NewConnection): Promise<ConnectionView> {
+  /**
+   * Creates the connection and its vendor record in one transaction; `within` runs in that transaction first
+   * (the OAuth callback records its state's nonce there, so a replayed state creates nothing).
+   */
+  async create(
+    input: NewConnection,
+    within?: (manager: EntityManager) => Promise<void>,
+  ): Promise<ConnectionView> {
     const sealed = this.seal(input.credentials);
     const id = await this.rows.transaction(async (manager) => {
-      const vendorId = await this.vendorFor(manager, input.type, input.vendorId, input.name);
+      if (within) await within(manager);
+      const vendorId = await this.vendorFor(manager, input);
       return this.rows.insert(manager, {
         vendorId,
         type: input.type,

@@ -4,6 +4,7 @@ import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -11,11 +12,11 @@ import {
 } from '@nestjs/swagger';
 import { ProblemDto } from '../../platform/http/problem.dto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { readCookie, SESSION_COOKIE, SessionService } from '../auth';
+import { ApiKeyService, bearerToken, readCookie, SESSION_COOKIE, SessionService } from '../auth';
 import { uuidParam } from '../../platform/http/problem';
-import { Public, RequireScopes } from '../../platform/http/auth.decorators';
+import { Principal, Public, RequireScopes, type ApiPrincipal } from '../../platform/http/auth.decorators';
 import { BackfillService } from './backfill.service';
-import { ConnectionAdminService } from './connection-admin.service';
+import { ConnectionAdminService, STATE_TTL_MS } from './connection-admin.service';
 import { ConnectionInvalidError } from './connection.errors';
 import { ConnectionService } from './connection.service';
 import {
@@ -36,6 +37,28 @@ import {
 } from './dto/connectors.responses';
 import { RecordLinks } from './record-links.service';
 
+/**
+ * Binds an OAuth flow to the client that started it: /authorize sets a random value in this cookie and keeps
+ * its keyed hash in the state; the callback of a flow started with an API key must bring it back (or the
+ * same key). HttpOnly, so no script reads it; SameSite=Lax, so the vendor's top-level redirect back carries
+ * it while a cross-site subrequest does not; scoped to the OAuth routes and as short-lived as the state.
+ * Browsers and scripted clients that keep cookies both work. A flow started from the console is bound to the
+ * session itself (its cookie), see OAuthStarter.
+ */
+const OAUTH_BINDING_COOKIE = 'cg_oauth_binding';
+const OAUTH_COOKIE_PATH = '/v1/connections/oauth';
+
+function bindingCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return [
+    `${OAUTH_BINDING_COOKIE}=${value}`,
+    `Path=${OAUTH_COOKIE_PATH}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${maxAgeSeconds}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
 function oauthType(raw: string): 'hubspot' | 'salesforce' {
   if (raw === 'hubspot' || raw === 'salesforce') return raw;
   throw new ConnectionInvalidError('OAuth is available for hubspot and salesforce', [
@@ -52,16 +75,22 @@ export class ConnectionsController {
     private readonly connections: ConnectionService,
     private readonly backfills: BackfillService,
     private readonly links: RecordLinks,
+    private readonly sessions: SessionService,
   ) {}
 
-  /** Connects an account with tokens (HubSpot private app, Salesforce) or a webhook URL. Secrets are never returned, except a new webhook's signing secret, once. */
+  /**
+   * Connects an account with tokens (HubSpot private app, Salesforce) or a webhook URL. Secrets are never returned,
+   * except a new webhook's signing secret, once. vendor_id needs registry:write (403 otherwise); without it the
+   * connection gets a vendor record of its own.
+   */
   @Post()
   @HttpCode(201)
   @RequireScopes('connections:admin')
   @ApiCreatedResponse({ type: CreatedConnectionResponse })
   @ApiBadRequestResponse({ type: ProblemDto })
-  create(@Body() body: CreateConnectionDto) {
-    return this.admin.create(body);
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'vendor_id without the scope registry:write.' })
+  create(@Body() body: CreateConnectionDto, @Principal() principal: ApiPrincipal) {
+    return this.admin.create(body, { principal });
   }
 
   @Get()
@@ -74,16 +103,32 @@ export class ConnectionsController {
   /** Starts the OAuth web-server flow: redirects the admin's browser to the vendor's consent screen. */
   @Get('oauth/:type/authorize')
   @RequireScopes('connections:admin')
-  @ApiFoundResponse({ description: "Redirect to the vendor's consent screen." })
+  @ApiFoundResponse({
+    description:
+      "Redirect to the vendor's consent screen; sets the flow's binding cookie (cg_oauth_binding).",
+  })
   @ApiBadRequestResponse({ type: ProblemDto })
-  authorize(@Param('type') type: string, @Query() query: AuthorizeQueryDto, @Res() reply: FastifyReply) {
-    const url = this.admin.authorizeUrl(oauthType(type), {
-      name: query.name,
-      vendorId: query.vendor_id,
-      baseUrl: query.base_url,
-      loginUrl: query.login_url,
-    });
-    void reply.status(302).header('location', url).send();
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'vendor_id without the scope registry:write.' })
+  authorize(
+    @Param('type') type: string,
+    @Query() query: AuthorizeQueryDto,
+    @Principal() principal: ApiPrincipal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const { url, binding } = this.admin.authorize(
+      oauthType(type),
+      { name: query.name, vendorId: query.vendor_id, baseUrl: query.base_url, loginUrl: query.login_url },
+      {
+        principal,
+        sessionToken: principal.kind === 'user' ? readCookie(request.headers.cookie, SESSION_COOKIE) : null,
+      },
+    );
+    void reply
+      .status(302)
+      .header('set-cookie', bindingCookie(binding, STATE_TTL_MS / 1000, this.sessions.secureCookies))
+      .header('location', url)
+      .send();
   }
 
   @Get(':id')
@@ -160,9 +205,30 @@ export class OAuthCallbackController {
   constructor(
     private readonly admin: ConnectionAdminService,
     private readonly sessions: SessionService,
+    private readonly keys: ApiKeyService,
   ) {}
 
-  /** Where the vendor sends the browser back; authenticated by the signed, short-lived state. */
+  /** What the callback's request presents of the flow's starter: a live session, the binding cookie, a key. */
+  private async presented(request: FastifyRequest) {
+    const sessionToken = readCookie(request.headers.cookie, SESSION_COOKIE);
+    const liveSession = sessionToken !== null && (await this.sessions.authenticate(sessionToken)) !== null;
+    const key = bearerToken(request.headers.authorization);
+    const keyPrincipal = key ? await this.keys.authenticate(key) : null;
+    return {
+      liveSession,
+      credentials: {
+        sessionToken: liveSession ? sessionToken : null,
+        bindingCookie: readCookie(request.headers.cookie, OAUTH_BINDING_COOKIE),
+        bearerKeyId: keyPrincipal?.keyId ?? null,
+      },
+    };
+  }
+
+  /**
+   * Where the vendor sends the browser back; authenticated by the signed, short-lived, single-use state, which
+   * must come from whoever started the flow: the same console session, or the binding cookie (or the same key)
+   * of the API client.
+   */
   @Public()
   @Get('oauth/:type/callback')
   @HttpCode(201)
@@ -178,10 +244,11 @@ export class OAuthCallbackController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const connection = await this.admin.completeOAuth(oauthType(type), query.code, query.state);
+    const { liveSession, credentials } = await this.presented(request);
+    const connection = await this.admin.completeOAuth(oauthType(type), query.code, query.state, credentials);
+    void reply.header('set-cookie', bindingCookie('', 0, this.sessions.secureCookies));
     // An admin connecting from the console is sent back to it; an API client gets the connection.
-    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
-    if (token && (await this.sessions.authenticate(token))) {
+    if (liveSession) {
       void reply.status(302).header('location', `/console/connections?connected=${connection.id}`);
       return { id: connection.id };
     }

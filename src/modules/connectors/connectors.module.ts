@@ -22,6 +22,8 @@ import { BackfillRunEntity } from './entities/backfill-run.entity';
 import { ConnectionRecordEntity } from './entities/connection-record.entity';
 import { ConnectionEntity } from './entities/connection.entity';
 import { ConnectionUnmatchedEntity } from './entities/connection-unmatched.entity';
+import { OAuthStateNonceEntity } from './entities/oauth-state-nonce.entity';
+import { OAuthStateNonceRepository } from './oauth-state-nonce.repository';
 import { RecordLinks } from './record-links.service';
 import { VendorForgetRequests } from './vendor-forget-requests';
 import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
@@ -34,6 +36,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
       ConnectionRecordEntity,
       ConnectionUnmatchedEntity,
       BackfillRunEntity,
+      OAuthStateNonceEntity,
     ]),
     LedgerModule,
     InboxModule,
@@ -47,6 +50,7 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
     ConnectionRecordRepository,
     ConnectionDirectoryRepository,
     BackfillRunRepository,
+    OAuthStateNonceRepository,
     ConnectionService,
     RecordLinks,
     ConnectionDirectory,

@@ -13,16 +13,24 @@ export class VendorDirectory {
   constructor(private readonly vendorRows: VendorRepository) {}
 
   /**
-   * The vendor a new connection is for, in the caller's transaction: the one `vendorId` names (null when
-   * there is no such vendor), else the vendor called `name`, created when there is none.
+   * What the registry knows of the vendor a connection asks to join, read in the caller's transaction: its
+   * website (null when none), or null when there is no such vendor.
    */
-  async ensureForConnection(
-    manager: EntityManager,
-    vendor: { vendorId: string | null; name: string },
-  ): Promise<string | null> {
-    if (vendor.vendorId)
-      return (await this.vendorRows.existsIn(manager, vendor.vendorId)) ? vendor.vendorId : null;
-    return this.vendorRows.upsertByName(manager, vendor.name);
+  async attachable(manager: EntityManager, vendorId: string): Promise<{ website: string | null } | null> {
+    const website = await this.vendorRows.websiteIn(manager, vendorId);
+    return website === undefined ? null : { website };
+  }
+
+  /**
+   * A vendor record of its own for a new connection, without a DPA, in the caller's transaction: named
+   * `name` when that is free, else `name (qualifier)`, then numbered. Never an existing vendor (DPA gate).
+   */
+  async createForConnection(manager: EntityManager, name: string, qualifier: string): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const candidate = attempt === 0 ? name : `${name} (${qualifier})${attempt > 1 ? ` ${attempt}` : ''}`;
+      const id = await this.vendorRows.insertNamed(manager, candidate);
+      if (id) return id;
+    }
   }
 
   /** The names of these vendors, by id (ids that name no vendor are left out). */

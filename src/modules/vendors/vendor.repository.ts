@@ -70,22 +70,25 @@ export class VendorRepository {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
-  /** Whether the vendor exists, read in the caller's transaction. */
-  async existsIn(manager: EntityManager, id: string): Promise<boolean> {
-    const rows: { id: string }[] = await manager.query(`SELECT id FROM vendor WHERE id = $1`, [id]);
-    return rows.length > 0;
+  /** The vendor's website (null when none is recorded), or undefined when there is no such vendor. */
+  async websiteIn(manager: EntityManager, id: string): Promise<string | null | undefined> {
+    const rows: { website: string | null }[] = await manager.query(
+      `SELECT website FROM vendor WHERE id = $1`,
+      [id],
+    );
+    return rows.length ? rows[0].website : undefined;
   }
 
   /**
-   * The vendor of this name, created when there is none, in the caller's transaction. raw SQL: an
-   * ON CONFLICT ON CONSTRAINT upsert that returns the id whether the row was new or not.
+   * A new vendor of this name, in the caller's transaction; null when the name is taken (never the existing
+   * vendor's id: a name proves nothing about who a connection sends data to).
    */
-  async upsertByName(manager: EntityManager, name: string): Promise<string> {
+  async insertNamed(manager: EntityManager, name: string): Promise<string | null> {
     const rows: { id: string }[] = await manager.query(
-      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO UPDATE SET updated_at = vendor.updated_at RETURNING id`,
+      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO NOTHING RETURNING id`,
       [name],
     );
-    return rows[0].id;
+    return rows.length ? rows[0].id : null;
   }
 
   async insert(values: VendorWrite): Promise<string> {
