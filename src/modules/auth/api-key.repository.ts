@@ -76,7 +76,8 @@ export class ApiKeyRepository {
     keyHash: Buffer,
     scopes: readonly string[],
   ): Promise<'created' | 'present' | 'revoked'> {
-    const [rows]: [{ created: boolean }[], number] = await this.repo.query(
+    // An INSERT's RETURNING rows come back as they are (UPDATE and DELETE give [rows, count]).
+    const rows: { created: boolean }[] = await this.repo.query(
       `INSERT INTO api_key (name, prefix, key_hash, scopes, created_by) VALUES ('bootstrap', $1, $2, $3, 'BOOTSTRAP_API_KEY')
        ON CONFLICT ON CONSTRAINT uq_api_key_hash DO UPDATE SET scopes = EXCLUDED.scopes
          WHERE api_key.revoked_at IS NULL
