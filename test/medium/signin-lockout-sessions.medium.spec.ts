@@ -80,7 +80,9 @@ describe('console sign-in lockout and sessions', () => {
 
   async function newUser(): Promise<{ id: string; email: string }> {
     const email = `user${++sequence}@example.com`;
-    const user = await ctx.get(UserService).create({ email, name: 'Spec', role: 'viewer', password: PASSWORD });
+    const user = await ctx
+      .get(UserService)
+      .create({ email, name: 'Spec', role: 'viewer', password: PASSWORD });
     return { id: user.id, email };
   }
 

@@ -154,7 +154,11 @@ export class ApiKeyService {
   async ensureBootstrapKey(): Promise<void> {
     const value = this.config.bootstrapApiKey;
     if (!value) return;
-    const outcome = await this.apiKeys.ensureBootstrap(value.slice(0, 8), CryptoService.sha256(value), SCOPES);
+    const outcome = await this.apiKeys.ensureBootstrap(
+      value.slice(0, 8),
+      CryptoService.sha256(value),
+      SCOPES,
+    );
     if (outcome === 'revoked')
       this.logger.warn('BOOTSTRAP_API_KEY names a revoked key: it stays revoked; unset the variable');
     else this.logger.log(`bootstrap API key is ${outcome} with every scope`);

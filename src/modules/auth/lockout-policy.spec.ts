@@ -1,4 +1,10 @@
-import { admitAttempt, failureLocks, isLocked, type LockoutPolicy, type LockoutState } from './lockout-policy';
+import {
+  admitAttempt,
+  failureLocks,
+  isLocked,
+  type LockoutPolicy,
+  type LockoutState,
+} from './lockout-policy';
 
 const MINUTE = 60_000;
 const policy: LockoutPolicy = { maxFailures: 3, windowMs: 10 * MINUTE, lockoutMs: 15 * MINUTE };

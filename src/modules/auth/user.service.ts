@@ -52,9 +52,7 @@ export class UserService {
       );
     }
     if (await this.users.findByEmail(email))
-      throw new UserExistsError("A user with this email exists.", [
-        { field: 'email', message: 'is taken' },
-      ]);
+      throw new UserExistsError('A user with this email exists.', [{ field: 'email', message: 'is taken' }]);
     const row = await this.users.insert({
       email,
       name: input.name.trim(),

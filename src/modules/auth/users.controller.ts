@@ -79,7 +79,10 @@ export class UsersController {
   @Patch(':id')
   @ApiOkResponse({ type: UserResponse })
   @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiForbiddenResponse({ type: ProblemDto, description: 'The user’s role or the new one is above the caller’s.' })
+  @ApiForbiddenResponse({
+    type: ProblemDto,
+    description: 'The user’s role or the new one is above the caller’s.',
+  })
   update(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: UpdateUserDto,
