@@ -43,7 +43,8 @@ export class ConsoleUserRepository {
 
   /**
    * Counts a sign-in attempt before its password is checked, under the user's row lock: concurrent
-   * attempts are decided one after the other, each seeing the count the previous ones left.
+   * attempts are decided one after the other, each seeing the count the previous ones left. Null when
+   * there is no such user.
    */
   async admitSignInAttempt(id: string, now: Date): Promise<AttemptDecision | null> {
     return this.repo.manager.transaction(async (m) => {
@@ -52,21 +53,26 @@ export class ConsoleUserRepository {
           `SELECT failed_attempts, failures_since, locked_until FROM console_user WHERE id = $1 FOR UPDATE`,
           [id],
         );
-      if (!rows[0]) return null;
+      const row = rows[0];
       const decision = admitAttempt(
-        {
-          failedAttempts: rows[0].failed_attempts,
-          failuresSince: rows[0].failures_since,
-          lockedUntil: rows[0].locked_until,
-        },
+        row
+          ? {
+              failedAttempts: row.failed_attempts,
+              failuresSince: row.failures_since,
+              lockedUntil: row.locked_until,
+            }
+          : { failedAttempts: 0, failuresSince: null, lockedUntil: null },
         now,
       );
       const { failedAttempts, failuresSince, lockedUntil } = decision.next;
+      // Written even when there is no such user (no row changes): the same statements either way, so an
+      // unknown email does the same database work as a known one.
       await m.update(ConsoleUserEntity, id, {
         failed_attempts: failedAttempts,
         failures_since: failuresSince,
         locked_until: lockedUntil,
       });
+      if (!row) return null;
       return decision;
     });
   }

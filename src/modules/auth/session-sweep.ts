@@ -27,6 +27,8 @@ export class SessionSweep implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.roles.worker) return;
+    // At start too: sessions that ended while no worker ran go at once, not an interval later.
+    void this.sweep();
     this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.timer.unref();
   }

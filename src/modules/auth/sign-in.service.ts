@@ -10,6 +10,9 @@ import { UserService, userView, type UserRow } from './user.service';
 
 const WRONG_CREDENTIALS = `Wrong email or password. After ${LOCKOUT_POLICY.maxFailures} failed attempts an account is locked for ${LOCKOUT_POLICY.lockoutMs / 60_000} minutes; an admin can unlock it.`;
 
+/** A user id no row has (the nil UUID is never generated). */
+const NO_SUCH_USER = '00000000-0000-0000-0000-000000000000';
+
 type Refusal = 'unknown_user' | 'locked' | 'wrong_password';
 
 /**
@@ -30,23 +33,18 @@ export class SignInService {
 
   async login(email: string, password: string, meta: ClientMeta) {
     const now = new Date(this.clock.now());
-    const user = await this.users.byEmail(email);
-    if (!user || user.disabled_at) {
-      await this.passwords.verify(password, DUMMY_HASH);
-      return this.refuse(null, meta, 'unknown_user');
-    }
-    // Counted before the password is checked (see lockout-policy.ts).
-    const decision = await this.userRows.admitSignInAttempt(user.id, now);
-    if (!decision) {
-      await this.passwords.verify(password, DUMMY_HASH);
-      return this.refuse(null, meta, 'unknown_user');
-    }
-    if (!decision.admitted) {
-      // While locked the password is never checked, not even a right one: no oracle for the guesser.
-      await this.passwords.verify(password, DUMMY_HASH);
-      return this.refuse(user, meta, 'locked');
-    }
-    if (!(await this.passwords.verify(password, user.password_hash))) {
+    const found = await this.users.byEmail(email);
+    const user = found && !found.disabled_at ? found : null;
+    // Counted before the password is checked (see lockout-policy.ts). An unknown email goes through the
+    // same statements, on a row that does not exist, so both paths make the same round trips.
+    const decision = await this.userRows.admitSignInAttempt(user?.id ?? NO_SUCH_USER, now);
+    // Exactly one hash on every path. While locked the user's hash is not used, not even for the right
+    // password: no oracle for the guesser.
+    const admitted = user !== null && decision !== null && decision.admitted;
+    const matches = await this.passwords.verify(password, admitted ? user.password_hash : DUMMY_HASH);
+    if (!user || !decision) return this.refuse(null, meta, 'unknown_user');
+    if (!decision.admitted) return this.refuse(user, meta, 'locked');
+    if (!matches) {
       const locks = failureLocks(decision.attempt);
       if (locks) await this.userRows.lockUntil(user.id, lockEnd(now));
       return this.refuse(user, meta, 'wrong_password', { locked: locks });
