@@ -220,6 +220,16 @@ describe('security: sign-in, sessions, keys and roles', () => {
         ]),
       );
 
+      // Within the caller's own scopes a role can be changed; a change must say what it changes.
+      const bootstrapRaise = await gw.api(`/v1/users/${viewer.id}`, {
+        method: 'PATCH',
+        json: { role: 'dpo' },
+      });
+      expect(await json(bootstrapRaise)).toMatchObject({ id: viewer.id, role: 'dpo' });
+      const empty = await gw.api(`/v1/users/${viewer.id}`, { method: 'PATCH', json: {} });
+      expect(empty.status).toBe(400);
+      expect((await json(empty)).errors).toEqual([expect.objectContaining({ field: 'disabled' })]);
+
       const allowed = await gw.api('/v1/users', {
         key: manager,
         method: 'POST',
