@@ -227,7 +227,7 @@ describe('console sign-in lockout and sessions', () => {
 });
 
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 1500; i++) {
     if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
