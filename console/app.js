@@ -22,6 +22,7 @@ import { renderRequests } from './pages/requests.js';
 import { renderRequest } from './pages/request.js';
 import { renderAudit } from './pages/audit.js';
 import { renderApiKeys } from './pages/api-keys.js';
+import { renderUsers } from './pages/users.js';
 
 const BASE = '/console';
 
@@ -73,6 +74,7 @@ const ROUTES = [
     render: renderApiKeys,
     nav: '/api-keys',
   },
+  { path: /^\/users\/?$/, title: 'Users', scope: 'users:admin', render: renderUsers, nav: '/users' },
 ];
 
 const main = () => document.getElementById('main');

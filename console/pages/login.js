@@ -1,4 +1,5 @@
-// Sign-in form. Wrong credentials answer 401; five failures lock the account for 15 minutes (423).
+// Sign-in form. Wrong credentials, an unknown email and a locked account all answer the same 401 (telling
+// them apart would enumerate accounts); the message mentions the lockout for the person who is locked out.
 import { api, ApiError, busy, clearErrors, errorSummary, field, h, mount } from '../lib.js';
 
 export function renderLogin(root, { onSignedIn }) {
@@ -43,13 +44,11 @@ export function renderLogin(root, { onSignedIn }) {
         onSignedIn(body);
       } catch (error) {
         password.value = '';
-        if (error instanceof ApiError && error.status === 423) {
+        if (error instanceof ApiError && (error.status === 401 || error.status === 400)) {
           show(
-            error.problem?.detail || 'This account is locked for 15 minutes after too many failed sign-ins.',
+            'The email or password is not right. After five failed attempts the account is locked for 15 minutes; an admin can unlock it.',
             password,
           );
-        } else if (error instanceof ApiError && (error.status === 401 || error.status === 400)) {
-          show('The email or password is not right.', password);
         } else if (error instanceof ApiError && error.status === 429) {
           show('Too many attempts. Wait a moment and try again.', password);
         } else {

@@ -178,6 +178,7 @@ describe('the console in a browser', () => {
       'Person lookup',
       'Audit log',
       'API keys',
+      'Users',
     ]);
     await shot('02-overview');
   });
@@ -404,6 +405,26 @@ describe('the console in a browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     await page.getByText('Chain intact').waitFor();
     await shot('11-audit');
+  });
+
+  it('lets an admin unlock a user locked out by failed sign-ins', async () => {
+    await gw.app
+      .get(UserService)
+      .create({ email: 'lou@example.com', name: 'Lou Locked', role: 'viewer', password: PASSWORD });
+    for (let i = 0; i < 5; i++)
+      await gw.api('/console/api/session', {
+        key: null,
+        method: 'POST',
+        json: { email: 'lou@example.com', password: `wrong guess ${i}` },
+      });
+    await signIn(page, 'dana@example.com');
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await page.getByText(/Locked until/).waitFor();
+    await shot('13-users-locked');
+    await page.getByRole('button', { name: 'Unlock Lou Locked' }).click();
+    await page.getByText('Lou Locked can sign in again.').waitFor();
+    expect(await page.getByRole('button', { name: 'Unlock Lou Locked' }).count()).toBe(0);
   });
 
   it('keeps person lookup and API keys from a viewer', async () => {

@@ -86,6 +86,7 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'POST /v1/users': 'users:admin',
   'GET /v1/users': 'users:admin',
   'PATCH /v1/users/:id': 'users:admin',
+  'POST /v1/users/:id/unlock': 'users:admin',
   'GET /v1/audit': 'audit:read',
   'GET /v1/deliveries': 'deliveries:read',
   'GET /v1/deliveries/:id': 'deliveries:read',

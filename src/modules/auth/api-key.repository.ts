@@ -66,12 +66,25 @@ export class ApiKeyRepository {
     await this.repo.update({ id, revoked_at: IsNull() }, { last_used_at: () => 'now()' });
   }
 
-  /** raw SQL: an ON CONFLICT upsert that also un-revokes, in one statement. */
-  async upsertBootstrap(prefix: string, keyHash: Buffer, scopes: readonly string[]): Promise<void> {
-    await this.repo.query(
+  /**
+   * raw SQL: inserts the bootstrap key unless a key with this hash ever existed (keys are revoked, never
+   * deleted, so the row is the memory). An existing unrevoked one gets today's full scope list; a revoked
+   * one stays revoked. Returns what happened.
+   */
+  async ensureBootstrap(
+    prefix: string,
+    keyHash: Buffer,
+    scopes: readonly string[],
+  ): Promise<'created' | 'present' | 'revoked'> {
+    // An INSERT's RETURNING rows come back as they are (UPDATE and DELETE give [rows, count]).
+    const rows: { created: boolean }[] = await this.repo.query(
       `INSERT INTO api_key (name, prefix, key_hash, scopes, created_by) VALUES ('bootstrap', $1, $2, $3, 'BOOTSTRAP_API_KEY')
-       ON CONFLICT ON CONSTRAINT uq_api_key_hash DO UPDATE SET scopes = EXCLUDED.scopes, revoked_at = NULL`,
+       ON CONFLICT ON CONSTRAINT uq_api_key_hash DO UPDATE SET scopes = EXCLUDED.scopes
+         WHERE api_key.revoked_at IS NULL
+       RETURNING (xmax = 0) AS created`,
       [prefix, keyHash, [...scopes]],
     );
+    if (!rows[0]) return 'revoked';
+    return rows[0].created ? 'created' : 'present';
   }
 }

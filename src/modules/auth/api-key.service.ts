@@ -6,6 +6,7 @@ import { NotFoundError } from '../../platform/http/problem';
 import { SCOPES, type Scope } from '../../platform/http/scopes';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
+import { assertMayGrantScopes } from './grant-limits';
 
 export interface ApiKeyView {
   id: string;
@@ -79,6 +80,12 @@ export class ApiKeyService {
     return { ...view(row), key };
   }
 
+  /** A key created through the API: within the creator's own scopes. */
+  createAs(creator: ApiPrincipal, name: string, scopes: Scope[]): Promise<ApiKeyView & { key: string }> {
+    assertMayGrantScopes(creator.scopes, scopes);
+    return this.create(name, scopes, creator.kind === 'user' ? creator.keyId : `api_key:${creator.keyId}`);
+  }
+
   async list(): Promise<ApiKeyView[]> {
     return (await this.apiKeys.list()).map(view);
   }
@@ -140,11 +147,20 @@ export class ApiKeyService {
       );
   }
 
-  /** BOOTSTRAP_API_KEY: make sure a key with that value and every scope exists. */
+  /**
+   * BOOTSTRAP_API_KEY: a key with that value and every scope, created only if no key with that value ever
+   * existed. A revoked bootstrap key stays revoked across restarts: revocation is the operator's decision.
+   */
   async ensureBootstrapKey(): Promise<void> {
     const value = this.config.bootstrapApiKey;
     if (!value) return;
-    await this.apiKeys.upsertBootstrap(value.slice(0, 8), CryptoService.sha256(value), SCOPES);
-    this.logger.log('bootstrap API key is present with every scope');
+    const outcome = await this.apiKeys.ensureBootstrap(
+      value.slice(0, 8),
+      CryptoService.sha256(value),
+      SCOPES,
+    );
+    if (outcome === 'revoked')
+      this.logger.warn('BOOTSTRAP_API_KEY names a revoked key: it stays revoked; unset the variable');
+    else this.logger.log(`bootstrap API key is ${outcome} with every scope`);
   }
 }

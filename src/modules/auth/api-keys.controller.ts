@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -20,12 +21,16 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeyService) {}
 
-  /** Creates a key; the response is the only time the key itself is shown. */
+  /**
+   * Creates a key; the response is the only time the key itself is shown. A key holds at most the
+   * scopes of whoever creates it (403 naming the others).
+   */
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'A scope the caller does not hold.' })
   create(@Body() body: CreateApiKeyDto, @Principal() principal: ApiPrincipal) {
-    return this.keys.create(body.name, body.scopes, `api_key:${principal.keyId}`);
+    return this.keys.createAs(principal, body.name, body.scopes);
   }
 
   @Get()

@@ -5,7 +5,6 @@ export enum AuthErrorCode {
   Unauthenticated = 'unauthenticated',
   InsufficientScope = 'insufficient_scope',
   LoginFailed = 'login_failed',
-  AccountLocked = 'account_locked',
   NotSignedIn = 'not_signed_in',
   UserExists = 'user_exists',
 }
@@ -23,11 +22,6 @@ export class InsufficientScopeError extends AppError {
 export class LoginFailedError extends AppError {
   readonly code = AuthErrorCode.LoginFailed;
   readonly kind = ErrorKind.Unauthenticated;
-}
-
-export class AccountLockedError extends AppError {
-  readonly code = AuthErrorCode.AccountLocked;
-  readonly kind = ErrorKind.Locked;
 }
 
 /** No console session: distinct from a missing API key, since the session routes never take one. */

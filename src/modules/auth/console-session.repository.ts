@@ -4,23 +4,30 @@ import type { Repository } from 'typeorm';
 import type { UserRow } from './console-user.repository';
 import { ConsoleSessionEntity } from './entities/console-session.entity';
 
-/** The console_session table. */
+/**
+ * The console_session table. Times come from the service's clock (one notion of time for sign-in,
+ * expiry and the sweep, which specs can move).
+ */
 @Injectable()
 export class ConsoleSessionRepository {
   constructor(
     @InjectRepository(ConsoleSessionEntity) private readonly repo: Repository<ConsoleSessionEntity>,
   ) {}
 
-  /** raw SQL: the expiry is computed on the database clock, like every other session time. */
   async insert(
-    session: Pick<ConsoleSessionEntity, 'token_hash' | 'user_id' | 'csrf_token' | 'ip' | 'user_agent'>,
-    ttlSeconds: number,
+    session: Pick<
+      ConsoleSessionEntity,
+      | 'token_hash'
+      | 'user_id'
+      | 'csrf_token'
+      | 'ip'
+      | 'user_agent'
+      | 'created_at'
+      | 'last_seen_at'
+      | 'expires_at'
+    >,
   ): Promise<void> {
-    await this.repo.query(
-      `INSERT INTO console_session (token_hash, user_id, csrf_token, ip, user_agent, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-      [session.token_hash, session.user_id, session.csrf_token, session.ip, session.user_agent, ttlSeconds],
-    );
+    await this.repo.insert(session);
   }
 
   /**
@@ -29,15 +36,16 @@ export class ConsoleSessionRepository {
    */
   async touchLive(
     tokenHash: Buffer,
-    idleSeconds: number,
+    now: Date,
+    idleSince: Date,
   ): Promise<(UserRow & { csrf_token: string }) | null> {
     const [rows]: [(UserRow & { csrf_token: string })[], number] = await this.repo.query(
-      `UPDATE console_session s SET last_seen_at = now()
+      `UPDATE console_session s SET last_seen_at = $2
          FROM console_user u
         WHERE s.token_hash = $1 AND u.id = s.user_id AND u.disabled_at IS NULL
-          AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)
+          AND s.expires_at > $2 AND s.last_seen_at > $3
         RETURNING u.*, s.csrf_token`,
-      [tokenHash, idleSeconds],
+      [tokenHash, now, idleSince],
     );
     return rows[0] ?? null;
   }
@@ -48,5 +56,14 @@ export class ConsoleSessionRepository {
 
   async deleteOfUser(userId: string): Promise<void> {
     await this.repo.delete({ user_id: userId });
+  }
+
+  /** raw SQL: sessions past their absolute end, or unused since `idleSince`, go with their IP and user agent. */
+  async deleteEnded(now: Date, idleSince: Date): Promise<number> {
+    const [, count]: [unknown, number] = await this.repo.query(
+      `DELETE FROM console_session WHERE expires_at <= $1 OR last_seen_at <= $2`,
+      [now, idleSince],
+    );
+    return count;
   }
 }

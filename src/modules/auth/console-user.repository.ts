@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ConsoleUserEntity } from './entities/console-user.entity';
+import { admitAttempt, type AttemptDecision } from './lockout-policy';
 import type { Role } from './roles';
+
+const NO_ATTEMPTS = { failed_attempts: 0, failures_since: null, locked_until: null };
 
 /** A console user as the services see it (the entity, its role typed). */
 export type UserRow = Omit<ConsoleUserEntity, 'role' | 'updated_at'> & { role: Role; updated_at?: Date };
@@ -39,21 +42,63 @@ export class ConsoleUserRepository {
   }
 
   /**
-   * raw SQL: counts the failure and locks the account in one atomic statement, so concurrent wrong
-   * passwords cannot slip past the limit. Returns the attempts counted so far.
+   * Counts a sign-in attempt before its password is checked, under the user's row lock: concurrent
+   * attempts are decided one after the other, each seeing the count the previous ones left. Null when
+   * there is no such user.
    */
-  async recordFailedLogin(id: string, maxAttempts: number, lockoutSeconds: number): Promise<number> {
-    const [rows]: [{ failed_attempts: number }[], number] = await this.repo.query(
-      `UPDATE console_user SET failed_attempts = failed_attempts + 1,
-              locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-        WHERE id = $1 RETURNING failed_attempts`,
-      [id, maxAttempts, lockoutSeconds],
-    );
-    return rows[0]?.failed_attempts ?? 0;
+  async admitSignInAttempt(id: string, now: Date): Promise<AttemptDecision | null> {
+    return this.repo.manager.transaction(async (m) => {
+      const rows: { failed_attempts: number; failures_since: Date | null; locked_until: Date | null }[] =
+        await m.query(
+          `SELECT failed_attempts, failures_since, locked_until FROM console_user WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+      const row = rows[0];
+      const decision = admitAttempt(
+        row
+          ? {
+              failedAttempts: row.failed_attempts,
+              failuresSince: row.failures_since,
+              lockedUntil: row.locked_until,
+            }
+          : { failedAttempts: 0, failuresSince: null, lockedUntil: null },
+        now,
+      );
+      const { failedAttempts, failuresSince, lockedUntil } = decision.next;
+      // Written even when there is no such user (no row changes): the same statements either way, so an
+      // unknown email does the same database work as a known one.
+      await m.update(ConsoleUserEntity, id, {
+        failed_attempts: failedAttempts,
+        failures_since: failuresSince,
+        locked_until: lockedUntil,
+      });
+      if (!row) return null;
+      return decision;
+    });
   }
 
-  async recordLogin(id: string): Promise<void> {
-    await this.repo.update(id, { failed_attempts: 0, locked_until: null, last_login_at: () => 'now()' });
+  /** A checked password was wrong and used the window's last try: locked until `until` (never shortened). */
+  async lockUntil(id: string, until: Date): Promise<void> {
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ locked_until: until })
+      .where('id = :id AND (locked_until IS NULL OR locked_until < :until)', { id, until })
+      .execute();
+  }
+
+  /** A successful sign-in: the counted attempts are cleared. */
+  async recordLogin(id: string, now: Date): Promise<void> {
+    await this.repo.update(id, { ...NO_ATTEMPTS, last_login_at: now });
+  }
+
+  /** An admin lifts a lockout: counters cleared as after a successful sign-in. */
+  async unlock(id: string): Promise<void> {
+    await this.repo.update(id, { ...NO_ATTEMPTS, updated_at: () => 'now()' });
+  }
+
+  async setRole(id: string, role: Role): Promise<void> {
+    await this.repo.update(id, { role, updated_at: () => 'now()' });
   }
 
   /** Disabling keeps the first date it was disabled on. */

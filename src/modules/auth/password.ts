@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 // scrypt parameters (OWASP: N=2^15, r=8, p=1 minimum for interactive logins).
@@ -29,11 +30,22 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A hash of nothing, checked when the user does not exist so both paths take the same time. */
+/** A hash of nothing, checked when the user does not exist or is locked, so every refusal does the same work. */
 export const DUMMY_HASH = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
 
 export function validatePasswordStrength(password: string): string | null {
   if (password.length < 12) return 'must be at least 12 characters';
   if (password.length > 256) return 'must be at most 256 characters';
   return null;
+}
+
+/**
+ * The password hash as an injected service: sign-in computes exactly one hash on every path (a user's, or
+ * DUMMY_HASH for an unknown email or a locked account), and specs watch it do so.
+ */
+@Injectable()
+export class Passwords {
+  verify(password: string, stored: string): Promise<boolean> {
+    return verifyPassword(password, stored);
+  }
 }

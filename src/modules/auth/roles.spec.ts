@@ -1,5 +1,5 @@
 import { SCOPES, type Scope } from '../../platform/http/scopes';
-import { isRole, ROLE_SCOPES, ROLES } from './roles';
+import { isRole, ROLE_SCOPES, ROLES, scopesBeyond } from './roles';
 
 /** Person-level data and administration: what only some roles may reach. */
 const PERSON_DATA: Scope[] = [
@@ -72,5 +72,25 @@ describe(isRole.name, () => {
   it('rejects anything else, including a scope or another case', () => {
     for (const value of ['', 'root', 'Admin', 'registry:read', 'superuser'])
       expect(isRole(value)).toBe(false);
+  });
+});
+
+describe(scopesBeyond.name, () => {
+  it('lists what is wanted but not held, in the order wanted', () => {
+    expect(scopesBeyond(['audit:read', 'overview:read', 'keys:admin'], ['overview:read'])).toEqual([
+      'audit:read',
+      'keys:admin',
+    ]);
+  });
+
+  it('puts no role above an admin, and every other role above a viewer', () => {
+    for (const role of ROLES) expect(scopesBeyond(ROLE_SCOPES[role], ROLE_SCOPES.admin)).toEqual([]);
+    for (const role of ROLES.filter((r) => r !== 'viewer'))
+      expect(scopesBeyond(ROLE_SCOPES[role], ROLE_SCOPES.viewer).length).toBeGreaterThan(0);
+  });
+
+  it('puts a DPO and a CRM admin above each other: neither role contains the other', () => {
+    expect(scopesBeyond(ROLE_SCOPES.dpo, ROLE_SCOPES.crm_admin)).toContain('audit:read');
+    expect(scopesBeyond(ROLE_SCOPES.crm_admin, ROLE_SCOPES.dpo)).toEqual(['connections:admin']);
   });
 });

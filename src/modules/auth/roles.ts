@@ -37,3 +37,12 @@ export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+/**
+ * The scopes of `wanted` that `held` lacks. Nobody grants what they cannot do themselves: an API key
+ * mints keys within its own scopes, and a role is "above" a caller exactly when it allows a scope the
+ * caller lacks (roles are sets of scopes, so "above" is "not contained in", not a rank).
+ */
+export function scopesBeyond(wanted: readonly Scope[], held: readonly Scope[]): Scope[] {
+  return wanted.filter((scope) => !held.includes(scope));
+}

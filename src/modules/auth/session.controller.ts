@@ -15,6 +15,7 @@ import { Public } from '../../platform/http/auth.decorators';
 import { InsufficientScopeError, NotSignedInError } from './auth.errors';
 import { ROLE_SCOPES } from './roles';
 import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
+import { SignInService } from './sign-in.service';
 import { userView } from './user.service';
 
 class LoginDto {
@@ -33,7 +34,10 @@ class LoginDto {
 @ApiTags('console session')
 @Controller('console/api/session')
 export class SessionController {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly signIn: SignInService,
+  ) {}
 
   @Public()
   @Post()
@@ -45,7 +49,7 @@ export class SessionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result = await this.sessions.login(body.email, body.password, {
+    const result = await this.signIn.login(body.email, body.password, {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
     });

@@ -1,21 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Clock } from '../../platform/clock/clock';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { AuditService } from '../audit';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
-import { AccountLockedError, LoginFailedError } from './auth.errors';
 import { ConsoleSessionRepository } from './console-session.repository';
-import { ConsoleUserRepository } from './console-user.repository';
-import { DUMMY_HASH, verifyPassword } from './password';
 import { ROLE_SCOPES, type Role } from './roles';
-import { UserService, userView, type UserRow } from './user.service';
+import type { UserRow } from './user.service';
 
 export const SESSION_COOKIE = 'cg_session';
-const SESSION_TTL_MS = 12 * 3600_000;
-const IDLE_TTL_MS = 2 * 3600_000;
-export const MAX_FAILED_LOGINS = 5;
-export const LOCKOUT_MS = 15 * 60_000;
+/** Absolute lifetime of a session, however active. */
+export const SESSION_TTL_MS = 12 * 3600_000;
+/** A session unused this long is over. */
+export const IDLE_TTL_MS = 2 * 3600_000;
 
 export interface SessionPrincipal extends ApiPrincipal {
   kind: 'user';
@@ -24,28 +21,41 @@ export interface SessionPrincipal extends ApiPrincipal {
   csrfToken: string;
 }
 
-/** Reads one cookie from a Cookie header (no dependency on a cookie plugin). */
+/** Where a sign-in came from: kept with the session, and deleted with it. */
+export interface ClientMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Reads one cookie from a Cookie header (no dependency on a cookie plugin). A value that does not
+ * decode (a stray `%`) is no cookie at all: the caller is simply not signed in.
+ */
 export function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (part.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      return null;
+    }
   }
   return null;
 }
 
 /**
  * Console sessions: a random token in an HttpOnly, SameSite=Lax cookie (Secure behind https), stored
- * only as its hash; a CSRF token per session for every unsafe request; lockout after repeated failures.
+ * only as its hash, with a CSRF token for every unsafe request. A session ends SESSION_TTL_MS after
+ * sign-in or IDLE_TTL_MS after its last use, and the sweep then deletes it with its IP and user agent.
  */
 @Injectable()
 export class SessionService {
   constructor(
-    private readonly users: UserService,
-    private readonly userRows: ConsoleUserRepository,
     private readonly sessionRows: ConsoleSessionRepository,
-    private readonly audit: AuditService,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -66,78 +76,32 @@ export class SessionService {
     ].join('; ');
   }
 
-  async login(email: string, password: string, meta: { ip: string | null; userAgent: string | null }) {
-    const user = await this.users.byEmail(email);
-    const actor = { type: 'anonymous' as const, id: null, name: null };
-    if (!user || user.disabled_at) {
-      await verifyPassword(password, DUMMY_HASH);
-      await this.audit.record({
-        actor,
-        action: 'session.login',
-        ip: meta.ip,
-        outcome: 'failure',
-        details: { reason: 'unknown_user' },
-      });
-      throw new LoginFailedError('Wrong email or password.', [
-        { field: 'password', message: 'wrong email or password' },
-      ]);
-    }
-    if (user.locked_until && new Date(user.locked_until) > new Date()) {
-      await this.audit.record({
-        actor: { type: 'user', id: user.id, name: user.email },
-        action: 'session.login',
-        ip: meta.ip,
-        outcome: 'failure',
-        details: { reason: 'locked' },
-      });
-      throw new AccountLockedError(
-        `Too many failed attempts; try again after ${new Date(user.locked_until).toISOString()}.`,
-        [{ field: 'email', message: 'account locked' }],
-      );
-    }
-    if (!(await verifyPassword(password, user.password_hash))) {
-      const attempts = await this.userRows.recordFailedLogin(user.id, MAX_FAILED_LOGINS, LOCKOUT_MS / 1000);
-      const locked = attempts >= MAX_FAILED_LOGINS;
-      await this.audit.record({
-        actor: { type: 'user', id: user.id, name: user.email },
-        action: 'session.login',
-        ip: meta.ip,
-        outcome: 'failure',
-        details: { reason: 'wrong_password', locked },
-      });
-      if (locked) {
-        throw new AccountLockedError('Too many failed attempts; the account is locked for 15 minutes.', [
-          { field: 'email', message: 'account locked' },
-        ]);
-      }
-      throw new LoginFailedError('Wrong email or password.', [
-        { field: 'password', message: 'wrong email or password' },
-      ]);
-    }
+  /** A new session for a user whose password was just checked. */
+  async start(userId: string, meta: ClientMeta) {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    await this.sessionRows.insert(
-      {
-        token_hash: CryptoService.sha256(token),
-        user_id: user.id,
-        csrf_token: csrfToken,
-        ip: meta.ip,
-        user_agent: meta.userAgent?.slice(0, 300) ?? null,
-      },
-      SESSION_TTL_MS / 1000,
-    );
-    await this.userRows.recordLogin(user.id);
-    await this.audit.record({
-      actor: { type: 'user', id: user.id, name: user.email },
-      action: 'session.login',
+    const now = new Date(this.clock.now());
+    await this.sessionRows.insert({
+      token_hash: CryptoService.sha256(token),
+      user_id: userId,
+      csrf_token: csrfToken,
       ip: meta.ip,
+      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: new Date(now.getTime() + SESSION_TTL_MS),
     });
-    return { token, csrfToken, user: userView(user), maxAgeSeconds: SESSION_TTL_MS / 1000 };
+    return { token, csrfToken, maxAgeSeconds: SESSION_TTL_MS / 1000 };
   }
 
   /** The signed-in user a session cookie stands for, or null (expired, idle too long, unknown). */
   async authenticate(token: string): Promise<{ principal: SessionPrincipal; user: UserRow } | null> {
-    const row = await this.sessionRows.touchLive(CryptoService.sha256(token), IDLE_TTL_MS / 1000);
+    const now = new Date(this.clock.now());
+    const row = await this.sessionRows.touchLive(
+      CryptoService.sha256(token),
+      now,
+      new Date(now.getTime() - IDLE_TTL_MS),
+    );
     if (!row) return null;
     return {
       user: row,
@@ -155,5 +119,11 @@ export class SessionService {
 
   async logout(token: string): Promise<void> {
     await this.sessionRows.delete(CryptoService.sha256(token));
+  }
+
+  /** Deletes every session that can no longer be used; returns how many. */
+  deleteEnded(): Promise<number> {
+    const now = new Date(this.clock.now());
+    return this.sessionRows.deleteEnded(now, new Date(now.getTime() - IDLE_TTL_MS));
   }
 }

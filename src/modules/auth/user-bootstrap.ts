@@ -21,6 +21,7 @@ export class UserBootstrap implements OnApplicationBootstrap {
       role: 'admin',
       password: admin.password,
     });
-    this.logger.log({ email: admin.email }, 'first console admin created');
+    // The address is personal data: it stays out of the logs (the operator set it, and users:list shows it).
+    this.logger.log('first console admin created from BOOTSTRAP_ADMIN_EMAIL');
   }
 }

@@ -4,7 +4,9 @@ import { UserExistsError } from './auth.errors';
 import { ConsoleSessionRepository } from './console-session.repository';
 import { ConsoleUserRepository, type UserRow } from './console-user.repository';
 import { hashPassword, validatePasswordStrength } from './password';
-import { isRole } from './roles';
+import { assertMayGrantRole } from './grant-limits';
+import { isRole, type Role } from './roles';
+import type { Scope } from '../../platform/http/scopes';
 
 export type { UserRow };
 
@@ -50,9 +52,7 @@ export class UserService {
       );
     }
     if (await this.users.findByEmail(email))
-      throw new UserExistsError(`A user with email ${email} exists`, [
-        { field: 'email', message: 'is taken' },
-      ]);
+      throw new UserExistsError('A user with this email exists.', [{ field: 'email', message: 'is taken' }]);
     const row = await this.users.insert({
       email,
       name: input.name.trim(),
@@ -60,6 +60,15 @@ export class UserService {
       password_hash: await hashPassword(input.password),
     });
     return userView(row);
+  }
+
+  /** A user created through the API: nobody creates a user with a role above their own. */
+  async createAs(
+    grantor: readonly Scope[],
+    input: { email: string; name: string; role: string; password: string },
+  ) {
+    if (isRole(input.role)) assertMayGrantRole(grantor, input.role, 'role');
+    return this.create(input);
   }
 
   async list() {
@@ -80,10 +89,28 @@ export class UserService {
     return row;
   }
 
-  async setDisabled(id: string, disabled: boolean) {
+  /**
+   * Changes a user's role and/or disables them. Neither the user's current role nor the new one may be
+   * above the caller's. Disabling a user ends their sessions at once.
+   */
+  async updateAs(grantor: readonly Scope[], id: string, change: { disabled?: boolean; role?: Role }) {
+    const user = await this.byId(id);
+    assertMayGrantRole(grantor, user.role, 'id');
+    if (change.role !== undefined) {
+      assertMayGrantRole(grantor, change.role, 'role');
+      await this.users.setRole(id, change.role);
+    }
+    if (change.disabled !== undefined) {
+      await this.users.setDisabled(id, change.disabled);
+      if (change.disabled) await this.sessions.deleteOfUser(id);
+    }
+    return userView(await this.byId(id));
+  }
+
+  /** Lifts a lockout (the sign-in counters start over). */
+  async unlock(id: string) {
     await this.byId(id);
-    await this.users.setDisabled(id, disabled);
-    if (disabled) await this.sessions.deleteOfUser(id);
+    await this.users.unlock(id);
     return userView(await this.byId(id));
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -6,14 +6,16 @@ import {
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiForbiddenResponse,
   ApiProperty,
+  ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
 import { UserListResponse, UserResponse } from './dto/auth.responses';
 import { ProblemDto } from '../../platform/http/problem.dto';
-import { IsBoolean, IsIn, IsString, Length } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
-import { RequireScopes } from '../../platform/http/auth.decorators';
+import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { ROLES, type Role } from './roles';
 import { UserService } from './user.service';
 
@@ -38,10 +40,17 @@ class CreateUserDto {
   password!: string;
 }
 
+/** At least one of the two; a role may not be above the caller's (403). */
 class UpdateUserDto {
-  @ApiProperty()
+  @ApiPropertyOptional()
+  @ValidateIf((o: UpdateUserDto) => o.disabled !== undefined || o.role === undefined)
   @IsBoolean()
-  disabled!: boolean;
+  disabled?: boolean;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
 }
 
 @ApiTags('users')
@@ -55,8 +64,9 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserResponse })
   @ApiBadRequestResponse({ type: ProblemDto })
   @ApiConflictResponse({ type: ProblemDto })
-  create(@Body() body: CreateUserDto) {
-    return this.users.create(body);
+  @ApiForbiddenResponse({ type: ProblemDto, description: 'The role is above the caller’s.' })
+  create(@Body() body: CreateUserDto, @Principal() principal: ApiPrincipal) {
+    return this.users.createAs(principal.scopes, body);
   }
 
   @Get()
@@ -69,7 +79,24 @@ export class UsersController {
   @Patch(':id')
   @ApiOkResponse({ type: UserResponse })
   @ApiNotFoundResponse({ type: ProblemDto })
-  update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateUserDto) {
-    return this.users.setDisabled(id, body.disabled);
+  @ApiForbiddenResponse({
+    type: ProblemDto,
+    description: 'The user’s role or the new one is above the caller’s.',
+  })
+  update(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() body: UpdateUserDto,
+    @Principal() principal: ApiPrincipal,
+  ) {
+    return this.users.updateAs(principal.scopes, id, body);
+  }
+
+  /** Lifts a sign-in lockout at once (audited like every change). */
+  @Post(':id/unlock')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  unlock(@Param('id', uuidParam('id')) id: string) {
+    return this.users.unlock(id);
   }
 }

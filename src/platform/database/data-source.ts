@@ -9,6 +9,7 @@ import { SubjectKeysErasure1766000000000 } from './migrations/1766000000000-subj
 import { RequestDeliveries1766000001000 } from './migrations/1766000001000-request-deliveries';
 import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-data-subject-requests';
 import { EventSubscriptions1766000003000 } from './migrations/1766000003000-event-subscriptions';
+import { SigninLockoutSessions1767000200000 } from './migrations/1767000200000-signin-lockout-sessions';
 import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-state-nonce';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   RequestDeliveries1766000001000,
   DataSubjectRequests1766000002000,
   EventSubscriptions1766000003000,
+  SigninLockoutSessions1767000200000,
   OAuthStateNonce1767000300000,
 ];
 

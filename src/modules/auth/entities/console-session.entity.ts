@@ -4,6 +4,9 @@ import { ConsoleUserEntity } from './console-user.entity';
 /** A console session: the cookie holds a random token, only its SHA-256 is stored. */
 @Entity({ name: 'console_session' })
 @Index('ix_console_session_user', ['user_id'])
+// The sweep deletes sessions past their absolute end or idle for too long.
+@Index('ix_console_session_expires', ['expires_at'])
+@Index('ix_console_session_last_seen', ['last_seen_at'])
 export class ConsoleSessionEntity {
   @PrimaryColumn({ type: 'bytea', primaryKeyConstraintName: 'console_session_pkey' })
   token_hash!: Buffer;

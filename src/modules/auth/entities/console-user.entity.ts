@@ -24,6 +24,10 @@ export class ConsoleUserEntity {
   @Column({ type: 'integer', default: 0 })
   failed_attempts!: number;
 
+  /** When the current window of counted sign-in attempts began (failures older than it decay). */
+  @Column({ type: 'timestamptz', nullable: true })
+  failures_since!: Date | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   locked_until!: Date | null;
 
