@@ -60,6 +60,13 @@ describe(loadConfig.name, () => {
     ).toMatchObject({ defaultPhoneRegion: 'DE', crmPollIntervalMs: 60_000 });
   });
 
+  // Audit chain (issue 10).
+  it('reads AUDIT_CHAIN_KEY as 32 bytes, and leaves it unset (derived) when not given', () => {
+    const key = randomBytes(32);
+    expect(loadConfig(validEnv({ AUDIT_CHAIN_KEY: key.toString('base64') })).auditChainKey).toEqual(key);
+    expect(loadConfig(validEnv()).auditChainKey).toBeNull();
+  });
+
   describe('fails fast, naming the variable', () => {
     it.each([
       ['PORT', { PORT: 'abc' }],
@@ -78,6 +85,8 @@ describe(loadConfig.name, () => {
       ['INBOX_RETENTION_DAYS', { INBOX_RETENTION_DAYS: '0' }],
       ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: '0' }],
       ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: 'a week' }],
+      ['AUDIT_CHAIN_KEY', { AUDIT_CHAIN_KEY: randomBytes(16).toString('base64') }],
+      ['AUDIT_CHAIN_KEY', { AUDIT_CHAIN_KEY: 'not base64 at all!' }],
     ])('on a bad %s (%o)', (variable, overrides) => {
       const error = configErrorFor(validEnv(overrides));
       expect(error.variable).toBe(variable);

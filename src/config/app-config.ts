@@ -77,6 +77,9 @@ export interface AppConfig {
    * callback before the delivery is settled as "acknowledged, not confirmed" (PROCESSOR_CONFIRMATION_HOURS).
    */
   processorConfirmationMs: number;
+  // Audit chain (issue 10): the key of the keyed hash chain, kept outside the database.
+  /** AUDIT_CHAIN_KEY (base64, 32 bytes); null: derived from ENCRYPTION_KEY by HKDF (see modules/audit). */
+  auditChainKey: Buffer | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -247,6 +250,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     crmPollIntervalMs: parseInteger(env, 'CRM_POLL_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
     // A week by default; at most about a month, the request's own deadline (Art. 12(3)).
     processorConfirmationMs: parseInteger(env, 'PROCESSOR_CONFIRMATION_HOURS', 168, 1, 744) * 3_600_000,
+    // Audit chain (issue 10).
+    auditChainKey: env.AUDIT_CHAIN_KEY ? parseKey('AUDIT_CHAIN_KEY', env.AUDIT_CHAIN_KEY) : null,
   };
 }
 
