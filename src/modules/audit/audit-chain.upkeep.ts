@@ -51,6 +51,8 @@ export class AuditChainUpkeep implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // The CLI (no role) only chains what it writes itself (kick); serving processes keep the chain current.
+    if (!this.roles.api && !this.roles.worker) return;
     this.logger.log({ key: this.keys.source }, 'audit chain key in use');
     this.tickTimer = setInterval(() => this.kick(), TICK_MS);
     this.tickTimer.unref();
