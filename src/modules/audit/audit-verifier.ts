@@ -141,9 +141,9 @@ export class AuditVerifier {
         { field: 'mac', message: 'does not match the anchor under the audit chain key' },
       ]);
     }
+    const chain = await this.full(); // chains what is pending first
     const entry = await this.events.chainedAt(anchor.sequence);
     const anchorEntry = !entry ? 'missing' : entry.hash === anchor.hash ? 'present' : 'changed';
-    const chain = await this.full();
     return { valid: anchorEntry === 'present' && chain.valid, anchor_entry: anchorEntry, chain };
   }
 
