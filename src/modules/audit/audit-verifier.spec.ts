@@ -144,8 +144,36 @@ describe(AuditVerifier.name, () => {
       log.rows.splice(2);
       expect(await verifier.incremental()).toMatchObject({ valid: false, reason: 'checkpoint_missing' });
     });
+  });
 
-    it('refuses a state row edited behind its back', async () => {
+  describe('the state row', () => {
+    it('is sealed on first use, while nothing follows the legacy prefix', async () => {
+      const log = new InMemoryAuditLog();
+      const verifier = verifierOver(log);
+      expect(log.state.mac).toBeNull();
+      log.write(1);
+      expect(await verifier.incremental()).toMatchObject({ valid: true });
+      expect(log.state.mac).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('is not sealed again once its MAC was removed after keyed entries were chained', async () => {
+      const log = new InMemoryAuditLog();
+      const verifier = verifierOver(log);
+      log.write(2);
+      await verifier.incremental();
+      // An editor resets the row to its never-verified form, to move the legacy boundary unnoticed.
+      log.state = {
+        ...log.state,
+        mac: null,
+        verified_through: '0',
+        verified_hash: GENESIS_HASH,
+        legacy_through: '1',
+      };
+      expect(await verifier.incremental()).toMatchObject({ valid: false, reason: 'state_altered' });
+      expect(await verifier.full()).toMatchObject({ valid: false, reason: 'state_altered' });
+    });
+
+    it('is refused when edited behind its back', async () => {
       const log = new InMemoryAuditLog();
       const verifier = verifierOver(log);
       log.write(2);

@@ -86,8 +86,9 @@ export class AuditVerifier {
 
   private incrementalWithHead(): Promise<{ report: ChainReport; head: ChainPoint }> {
     return this.events.withChainLock(async (m) => {
-      const head = await this.chainer.chainPending(m);
+      // The state first: it may be sealed only before the first keyed entry is chained.
       const trusted = await this.trustedState(m);
+      const head = await this.chainer.chainPending(m);
       if (!trusted) return { report: stateAltered('incremental', head.position), head };
       const { state, rules } = trusted;
       const from: ChainPoint = { position: Number(state.verified_through), hash: state.verified_hash };
@@ -106,10 +107,10 @@ export class AuditVerifier {
 
   /** Walks the whole chain from its first entry (without holding the chain lock while it walks). */
   async full(): Promise<ChainReport> {
-    const { head, trusted } = await this.events.withChainLock(async (m) => ({
-      head: await this.chainer.chainPending(m),
-      trusted: await this.trustedState(m),
-    }));
+    const { head, trusted } = await this.events.withChainLock(async (m) => {
+      const state = await this.trustedState(m);
+      return { trusted: state, head: await this.chainer.chainPending(m) };
+    });
     if (!trusted) return stateAltered('full', head.position);
     const { state, rules } = trusted;
     const checkpoint = { position: Number(state.verified_through), hash: state.verified_hash };
@@ -149,13 +150,19 @@ export class AuditVerifier {
 
   /**
    * The state row, checked against its MAC. The first start with a chain key seals it (the migration that
-   * recorded the legacy boundary could not: the key is not in the database); only a row never verified is
-   * sealed that way.
+   * recorded the legacy boundary could not: the key is not in the database). Only a row as the migration left
+   * it is sealed that way: never verified, and no entry chained after the legacy prefix yet; a MAC removed
+   * later is an alteration.
    */
   private async trustedState(m: EntityManager): Promise<Trusted> {
     const state = await this.states.read(m);
     if (state.mac === null) {
-      if (Number(state.verified_through) !== 0 || state.full_verified_at) return null;
+      const head = await this.events.head(m);
+      const pristine =
+        Number(state.verified_through) === 0 &&
+        !state.full_verified_at &&
+        head.position <= Number(state.legacy_through);
+      if (!pristine) return null;
       await this.seal(m, state);
     } else if (!macMatches(this.keys.all, STATE_LABEL, stateFields(state), state.mac)) {
       return null;
