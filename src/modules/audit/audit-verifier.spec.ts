@@ -146,6 +146,20 @@ describe(AuditVerifier.name, () => {
     });
   });
 
+  describe('full verification', () => {
+    it('is shared by calls made while it runs: one walk, however many ask', async () => {
+      const log = new InMemoryAuditLog();
+      const verifier = verifierOver(log);
+      log.write(3);
+      const walks = jest.spyOn(log.events, 'chainedAfter');
+      const reports = await Promise.all([verifier.full(), verifier.full(), verifier.full()]);
+      expect(reports.every((r) => r.valid && r.checked === 3)).toBe(true);
+      expect(walks).toHaveBeenCalledTimes(1);
+      await verifier.full();
+      expect(walks).toHaveBeenCalledTimes(2);
+    });
+  });
+
   describe('the state row', () => {
     it('is sealed on first use, while nothing follows the legacy prefix', async () => {
       const log = new InMemoryAuditLog();

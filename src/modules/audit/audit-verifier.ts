@@ -72,6 +72,8 @@ const stateFields = (s: AuditChainStateEntity) => [
  */
 @Injectable()
 export class AuditVerifier {
+  private fullWalk: Promise<ChainReport> | null = null;
+
   constructor(
     private readonly events: AuditEventRepository,
     private readonly states: AuditChainStateRepository,
@@ -105,8 +107,18 @@ export class AuditVerifier {
     });
   }
 
-  /** Walks the whole chain from its first entry (without holding the chain lock while it walks). */
-  async full(): Promise<ChainReport> {
+  /**
+   * Walks the whole chain from its first entry (without holding the chain lock while it walks). Calls made
+   * while a walk is under way share it: asking again and again costs one walk, not one each.
+   */
+  full(): Promise<ChainReport> {
+    this.fullWalk ??= this.walkAll().finally(() => {
+      this.fullWalk = null;
+    });
+    return this.fullWalk;
+  }
+
+  private async walkAll(): Promise<ChainReport> {
     const { head, trusted } = await this.events.withChainLock(async (m) => {
       const state = await this.trustedState(m);
       return { trusted: state, head: await this.chainer.chainPending(m) };
