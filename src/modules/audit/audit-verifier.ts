@@ -131,9 +131,11 @@ export class AuditVerifier {
       (await this.walk({ position: 0, hash: GENESIS_HASH }, head.position, rules, 'full'));
     if (report.valid) {
       await this.events.withChainLock(async (m) => {
-        const current = await this.states.read(m);
-        current.full_verified_at = new Date();
-        await this.seal(m, current);
+        // Read again and checked again: a row edited during the walk must not be sealed.
+        const current = await this.trustedState(m);
+        if (!current) return;
+        current.state.full_verified_at = new Date();
+        await this.seal(m, current.state);
       });
     }
     return report;
