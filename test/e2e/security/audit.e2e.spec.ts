@@ -186,6 +186,24 @@ describe('security: removing the newest audit entries', () => {
     expect(JSON.stringify((await json(malformed)).errors)).toContain('hash');
   });
 
+  it.each([
+    ['sequence', { sequence: 2 ** 60 }],
+    ['sequence', { sequence: -1 }],
+    ['at', { at: '2026-02-30T00:00:00Z' }],
+    ['at', { at: 'yesterday\u0000' }],
+    ['mac', { mac: undefined }],
+  ])('refuses a malformed anchor with a 400 naming %s', async (field, change) => {
+    const res = await checkAnchor({ ...(await anchor()), ...change } as Anchor);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify((await json(res)).errors)).toContain(field);
+  });
+
+  it('refuses a full flag other than true or false, naming it', async () => {
+    const res = await gw.api('/v1/audit/verify?full=yes');
+    expect(res.status).toBe(400);
+    expect(JSON.stringify((await json(res)).errors)).toContain('full');
+  });
+
   it('detects the newest entries deleted, against the exported anchor, even after new entries took their places', async () => {
     const exported = await anchor();
     // The editor removes the newest entries (the anchor's among them)…
