@@ -67,6 +67,13 @@ describe(loadConfig.name, () => {
     expect(loadConfig(validEnv()).auditChainKey).toBeNull();
   });
 
+  it('reads PREVIOUS_AUDIT_CHAIN_KEYS as a comma-separated list of keys', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const env = validEnv({ PREVIOUS_AUDIT_CHAIN_KEYS: `${a.toString('base64')}, ${b.toString('base64')}` });
+    expect(loadConfig(env).previousAuditChainKeys).toEqual([a, b]);
+    expect(loadConfig(validEnv()).previousAuditChainKeys).toEqual([]);
+  });
+
   describe('fails fast, naming the variable', () => {
     it.each([
       ['PORT', { PORT: 'abc' }],
@@ -87,6 +94,7 @@ describe(loadConfig.name, () => {
       ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: 'a week' }],
       ['AUDIT_CHAIN_KEY', { AUDIT_CHAIN_KEY: randomBytes(16).toString('base64') }],
       ['AUDIT_CHAIN_KEY', { AUDIT_CHAIN_KEY: 'not base64 at all!' }],
+      ['PREVIOUS_AUDIT_CHAIN_KEYS', { PREVIOUS_AUDIT_CHAIN_KEYS: 'short' }],
     ])('on a bad %s (%o)', (variable, overrides) => {
       const error = configErrorFor(validEnv(overrides));
       expect(error.variable).toBe(variable);

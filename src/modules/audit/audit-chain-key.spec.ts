@@ -29,4 +29,16 @@ describe(chainKeys.name, () => {
     const keys = chainKeys({ auditChainKey, encryptionKey, previousEncryptionKeys: [previous] });
     expect(keys.all).toEqual([auditChainKey, deriveChainKey(encryptionKey), deriveChainKey(previous)]);
   });
+
+  it('trusts previous chain keys for verification, while hashing with the current one', () => {
+    const [auditChainKey, former] = [randomBytes(32), randomBytes(32)];
+    const keys = chainKeys({
+      auditChainKey,
+      previousAuditChainKeys: [former],
+      encryptionKey,
+      previousEncryptionKeys: [],
+    });
+    expect(keys.current).toEqual(auditChainKey);
+    expect(keys.all.slice(0, 2)).toEqual([auditChainKey, former]);
+  });
 });

@@ -16,9 +16,10 @@ export interface AuditChainKeys {
   /** Hashes new entries, anchors and the checkpoint. */
   current: Buffer;
   /**
-   * Every key an entry may have been hashed under, current first: after ENCRYPTION_KEY is rotated (the old
-   * one listed in PREVIOUS_ENCRYPTION_KEYS), or AUDIT_CHAIN_KEY is set on a gateway that used the derived key,
-   * older entries still verify.
+   * Every key an entry may have been hashed under, current first: after AUDIT_CHAIN_KEY changes (the old one
+   * listed in PREVIOUS_AUDIT_CHAIN_KEYS), after ENCRYPTION_KEY is rotated (the old one listed in
+   * PREVIOUS_ENCRYPTION_KEYS), or once AUDIT_CHAIN_KEY is set on a gateway that used the derived key, older
+   * entries still verify.
    */
   all: Buffer[];
   /** Where the current key came from, for the start-up line (never the key). */
@@ -31,13 +32,15 @@ export function deriveChainKey(encryptionKey: Buffer): Buffer {
 
 export function chainKeys(input: {
   auditChainKey: Buffer | null;
+  previousAuditChainKeys?: readonly Buffer[];
   encryptionKey: Buffer;
   previousEncryptionKeys: readonly Buffer[];
 }): AuditChainKeys {
   const derived = [input.encryptionKey, ...input.previousEncryptionKeys].map(deriveChainKey);
   const current = input.auditChainKey ?? derived[0];
   const all: Buffer[] = [];
-  for (const key of [current, ...derived]) if (!all.some((k) => k.equals(key))) all.push(key);
+  for (const key of [current, ...(input.previousAuditChainKeys ?? []), ...derived])
+    if (!all.some((k) => k.equals(key))) all.push(key);
   return {
     current,
     all,

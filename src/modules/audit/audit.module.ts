@@ -25,6 +25,7 @@ import { AuditEventEntity } from './entities/audit-event.entity';
       useFactory: (config: AppConfig) =>
         chainKeys({
           auditChainKey: config.auditChainKey,
+          previousAuditChainKeys: config.previousAuditChainKeys,
           encryptionKey: config.crypto.encryptionKey,
           previousEncryptionKeys: config.crypto.previousEncryptionKeys,
         }),
