@@ -19,13 +19,13 @@ export async function renderAudit(root, { params, navigate }) {
         'div',
         { class: 'notice notice-ok', role: 'status' },
         badge('valid', 'Chain intact'),
-        ` Every one of the ${chain.checked ?? 0} entries checked links to the one before it: nothing was altered or removed.`,
+        ` Every one of the ${chain.checked ?? 0} entries verified links to the one before it under the chain key. Entries are verified as they arrive; the whole log is walked again daily.`,
       )
     : h(
         'div',
         { class: 'notice notice-error', role: 'alert' },
         badge('dead', 'Chain broken'),
-        ` The hash chain does not verify${chain.broken_at ? ` at entry ${chain.broken_at}` : ''} (${chain.checked ?? 0} checked). Entries may have been altered or removed.`,
+        ` The hash chain does not verify${chain.first_broken_seq ? ` at entry ${chain.first_broken_seq}` : ''} (${chain.checked ?? 0} checked). Entries may have been altered or removed.`,
       );
   const more = body.next_before
     ? h(

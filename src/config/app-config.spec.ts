@@ -60,6 +60,20 @@ describe(loadConfig.name, () => {
     ).toMatchObject({ defaultPhoneRegion: 'DE', crmPollIntervalMs: 60_000 });
   });
 
+  // Audit chain (issue 10).
+  it('reads AUDIT_CHAIN_KEY as 32 bytes, and leaves it unset (derived) when not given', () => {
+    const key = randomBytes(32);
+    expect(loadConfig(validEnv({ AUDIT_CHAIN_KEY: key.toString('base64') })).auditChainKey).toEqual(key);
+    expect(loadConfig(validEnv()).auditChainKey).toBeNull();
+  });
+
+  it('reads PREVIOUS_AUDIT_CHAIN_KEYS as a comma-separated list of keys', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const env = validEnv({ PREVIOUS_AUDIT_CHAIN_KEYS: `${a.toString('base64')}, ${b.toString('base64')}` });
+    expect(loadConfig(env).previousAuditChainKeys).toEqual([a, b]);
+    expect(loadConfig(validEnv()).previousAuditChainKeys).toEqual([]);
+  });
+
   describe('fails fast, naming the variable', () => {
     it.each([
       ['PORT', { PORT: 'abc' }],
@@ -78,6 +92,9 @@ describe(loadConfig.name, () => {
       ['INBOX_RETENTION_DAYS', { INBOX_RETENTION_DAYS: '0' }],
       ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: '0' }],
       ['PROCESSOR_CONFIRMATION_HOURS', { PROCESSOR_CONFIRMATION_HOURS: 'a week' }],
+      ['AUDIT_CHAIN_KEY', { AUDIT_CHAIN_KEY: randomBytes(16).toString('base64') }],
+      ['AUDIT_CHAIN_KEY', { AUDIT_CHAIN_KEY: 'not base64 at all!' }],
+      ['PREVIOUS_AUDIT_CHAIN_KEYS', { PREVIOUS_AUDIT_CHAIN_KEYS: 'short' }],
     ])('on a bad %s (%o)', (variable, overrides) => {
       const error = configErrorFor(validEnv(overrides));
       expect(error.variable).toBe(variable);

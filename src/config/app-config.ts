@@ -83,6 +83,11 @@ export interface AppConfig {
    * ENCRYPTION_KEY under a label of its own, so it rotates with the encryption key and is no other key's twin.
    */
   oauthStateKey: Buffer;
+  // Audit chain (issue 10): the key of the keyed hash chain, kept outside the database.
+  /** AUDIT_CHAIN_KEY (base64, 32 bytes); null: derived from ENCRYPTION_KEY by HKDF (see modules/audit). */
+  auditChainKey: Buffer | null;
+  /** PREVIOUS_AUDIT_CHAIN_KEYS: older chain keys, trusted to verify the entries chained under them. */
+  previousAuditChainKeys: Buffer[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -265,6 +270,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     processorConfirmationMs: parseInteger(env, 'PROCESSOR_CONFIRMATION_HOURS', 168, 1, 744) * 3_600_000,
     // ---- OAuth state (issue 10, connections) ----
     oauthStateKey: oauthStateKey(env, encryptionKey),
+    // Audit chain (issue 10).
+    auditChainKey: env.AUDIT_CHAIN_KEY ? parseKey('AUDIT_CHAIN_KEY', env.AUDIT_CHAIN_KEY) : null,
+    previousAuditChainKeys: (env.PREVIOUS_AUDIT_CHAIN_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((k) => parseKey('PREVIOUS_AUDIT_CHAIN_KEYS', k)),
   };
 }
 

@@ -9,6 +9,7 @@
  *   4. vendors      STOP acknowledged → its deliveries to HubSpot, Salesforce and a webhook all succeeded
  *   5. ratelimit    vendor calls/s against a rate-limited HubSpot, as a fraction of its limit, and 429s
  *   6. backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
+ *   7. audit        audited writes (POST /v1/vendors) from 20 clients; GET /v1/audit at 50,000 entries
  *   (4-6 run the vendor simulators of sandbox/, compiled to dist-sandbox/, in this process)
  *
  * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
@@ -21,7 +22,7 @@
  *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
  *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
  *   BENCH_STOP_RATE=50          STOPs per second
- *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill  run a subset (stop needs the check's seeded
+ *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill,audit  run a subset (stop needs the check's seeded
  *                               ledger; it seeds if alone)
  *   BENCH_VENDOR_RATE=100       STOPs per second for the vendors bench (for BENCH_SECONDS)
  *   BENCH_VENDOR_LATENCY_MS=50  simulated latency of each vendor (vendors bench)
@@ -34,6 +35,8 @@
  *   BENCH_BACKFILL_MAX=1000 BENCH_BACKFILL_WINDOW_MS=10000  simulator limit (and connection rate_limit)
  *   BENCH_BACKFILL_LATENCY_MS=0 simulated HubSpot latency during the backfill
  *   BENCH_BACKFILL_CONSENT_SHARE=0.5  share of contacts carrying a wa_marketing_consent value
+ *   BENCH_AUDIT_CONNECTIONS=20  concurrent clients of the audited-writes run
+ *   BENCH_AUDIT_ENTRIES=50000   entries the audit log holds when GET /v1/audit is timed
  *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432  server on which the fresh databases are created
  *   BENCH_LOG_LEVEL=warn        gateway LOG_LEVEL
  *   BENCH_BOOT_SETTLE_MS=3000   pause after the gateway restarts on the seeded ledger (its in-memory load)
@@ -51,6 +54,7 @@ const { runStopLatency } = require('./stop-latency');
 const { runPropagationLatency } = require('./propagation-latency');
 const { runRateLimit } = require('./rate-limit');
 const { runBackfill } = require('./backfill');
+const { runAudit } = require('./audit');
 const { GATEWAY_ENV } = require('./lib/vendors');
 
 const int = (name, fallback) => {
@@ -69,7 +73,7 @@ const settings = {
   stopCount: int('BENCH_STOP_COUNT', 300),
   stopRate: int('BENCH_STOP_RATE', 50),
   only: new Set(
-    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill')
+    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill,audit')
       .split(',')
       .map((s) => s.trim()),
   ),
@@ -90,6 +94,8 @@ const settings = {
   },
   backfillLatencyMs: Number(process.env.BENCH_BACKFILL_LATENCY_MS ?? 0),
   backfillConsentShare: Number(process.env.BENCH_BACKFILL_CONSENT_SHARE ?? 0.5),
+  auditConnections: int('BENCH_AUDIT_CONNECTIONS', 20),
+  auditEntries: int('BENCH_AUDIT_ENTRIES', 50_000),
 };
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -213,6 +219,18 @@ function summary(results) {
         `= ${fmt(b.fraction, 2)} of the ceiling (limit ${b.limit.max}/${b.limit.windowMs / 1000} s), ` +
         `429s ${b.calls429}; gateway peak RSS ${fmt(b.memory.peakRssMb)} MB (VmHWM ${fmt(b.memory.hwmMb)} MB, ` +
         `${fmt(b.memory.beforeMb)} MB before)`,
+    );
+  }
+  if (results.audit) {
+    const { writes, reads, fullVerifyMs, keyed } = results.audit;
+    lines.push(
+      `audit writes: ${fmt(writes.rps)} req/s p50 ${writes.p50}ms p99 ${writes.p99}ms non-2xx ${writes.non2xx} ` +
+        `(${writes.connections} clients, POST /v1/vendors; ${keyed ? 'keyed chain' : 'legacy lock'} build)`,
+    );
+    lines.push(
+      `audit reads : GET /v1/audit at ${reads.entries} entries p50 ${fmt(reads.p50, 1)} ms p99 ${fmt(reads.p99, 1)} ms; ` +
+        `10 at once ${fmt(reads.tenParallelMs)} ms; first after the fill ${fmt(reads.firstMs)} ms` +
+        (fullVerifyMs === null ? '' : `; full verification ${fmt(fullVerifyMs)} ms`),
     );
   }
   for (const [name, error] of Object.entries(results.failures))
@@ -371,6 +389,19 @@ async function main() {
             log,
           }),
         GATEWAY_ENV,
+      ),
+    );
+    results.audit = await group(results, 'audit', settings.only.has('audit'), () =>
+      withGateway('audit', ({ gateway, database, secrets: keys }) =>
+        runAudit({
+          gateway,
+          databaseUrl: database.url,
+          secrets: keys,
+          seconds: settings.seconds,
+          connections: settings.auditConnections,
+          entries: settings.auditEntries,
+          log,
+        }),
       ),
     );
   } finally {

@@ -457,7 +457,7 @@ describe('the registry', () => {
         'id,name,purpose,legal_basis,legitimate_interest,data_categories,data_subjects,recipients,transfers,retention,security_measures,dpia_required,dpia_reference,controller_contact,status,updated_at',
       );
       expect(lines[1]).toContain(
-        `${activityId},WhatsApp marketing,"Offers on WhatsApp, ""only"" to people who opted in",consent,,phone number; consent status,customers,"ROPA Recipient, Inc.","ROPA Recipient, Inc.: US (sccs module 2)",12 months,`,
+        `${activityId},WhatsApp marketing,"Offers on WhatsApp, ""only"" to people who opted in",consent,,"phone number; consent status",customers,"ROPA Recipient, Inc.","ROPA Recipient, Inc.: US (sccs module 2)",12 months,`,
       );
       expect(lines[2]).toBe('');
     });

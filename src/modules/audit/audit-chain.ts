@@ -1,8 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The audit log's hash chain, as pure functions: each entry's hash covers its content and the previous
+ * The audit log's chain, as pure functions. Each entry's hash covers its content, its place and the previous
  * entry's hash, so removing, reordering or editing an entry breaks the chain from there on.
+ *
+ * Two schemes, one after the other in the same chain:
+ * - legacy: SHA-256, unkeyed. Entries written before the keyed chain existed (up to `legacyThrough`) keep it.
+ *   Anyone with database access could recompute such a chain, which is why new entries are keyed.
+ * - keyed: HMAC-SHA256 under the audit chain key, which lives outside the database (AUDIT_CHAIN_KEY).
  */
 
 export type ActorType = 'api_key' | 'user' | 'system' | 'anonymous';
@@ -22,9 +27,12 @@ export interface ChainedContent {
   details: Record<string, unknown>;
 }
 
-/** An entry as stored: its content, its place, and the hashes that link it. */
+/** An entry as stored once chained: its content, its number, its place in the chain and its links. */
 export interface ChainedEntry extends ChainedContent {
+  /** The entry's number, given at insert (bigserial): commit order may differ from it. */
   seq: string;
+  /** The entry's place in the chain (1, 2, 3, …), given by the chainer in the order it met the entries. */
+  chain_seq: string;
   prev_hash: string;
   hash: string;
 }
@@ -42,9 +50,8 @@ export function canonical(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
 }
 
-/** The hash of an entry following `prevHash`. */
-export function auditHash(prevHash: string, row: ChainedContent): string {
-  const content = canonical({
+function contentOf(row: ChainedContent): Record<string, unknown> {
+  return {
     id: row.id,
     at: new Date(row.at).toISOString(),
     actor_type: row.actor_type,
@@ -56,27 +63,116 @@ export function auditHash(prevHash: string, row: ChainedContent): string {
     ip: row.ip,
     outcome: row.outcome,
     details: row.details,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+  };
 }
 
-export type ChainCheck =
-  | { valid: true; checked: number; lastHash: string }
-  | { valid: false; checked: number; firstBrokenSeq: number };
+/** The legacy (unkeyed SHA-256) hash of an entry following `prevHash`; only verified, never written. */
+export function auditHash(prevHash: string, row: ChainedContent): string {
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonical(contentOf(row)))
+    .digest('hex');
+}
 
 /**
- * Checks consecutive entries (in seq order) that follow `prevHash`: each must name the hash before it
- * and hash to what it says. Reports the first entry that does not follow.
+ * The keyed hash of an entry following `prevHash`. Its number and its place are covered too, so an entry
+ * cannot be moved, and a label keeps these MACs apart from every other use of the key (anchors, the
+ * checkpoint).
  */
-export function verifyChain(entries: readonly ChainedEntry[], prevHash = GENESIS_HASH): ChainCheck {
-  let prev = prevHash;
+export function keyedAuditHash(
+  key: Buffer,
+  prevHash: string,
+  row: ChainedContent & { seq: string; chain_seq: string },
+): string {
+  return createHmac('sha256', key)
+    .update('cg-audit-entry-v2\n')
+    .update(prevHash)
+    .update('\n')
+    .update(canonical({ ...contentOf(row), seq: String(row.seq), chain_seq: String(row.chain_seq) }))
+    .digest('hex');
+}
+
+/** The labels of the other MACs made with the chain key. */
+export const ANCHOR_LABEL = 'cg-audit-anchor-v1';
+export const STATE_LABEL = 'cg-audit-state-v1';
+
+/** An HMAC-SHA256 under `key` over labelled fields, in hex; for anchors and the checkpoint. */
+export function labelledMac(key: Buffer, label: string, fields: readonly (string | number)[]): string {
+  return createHmac('sha256', key)
+    .update(`${label}\n${fields.join('\n')}`)
+    .digest('hex');
+}
+
+/** Whether `mac` is `labelledMac(label, fields)` under one of `keys` (constant time per key). */
+export function macMatches(
+  keys: readonly Buffer[],
+  label: string,
+  fields: readonly (string | number)[],
+  mac: string,
+): boolean {
+  if (!/^[0-9a-f]{64}$/.test(mac)) return false;
+  const given = Buffer.from(mac, 'hex');
+  return keys.some((key) => timingSafeEqual(Buffer.from(labelledMac(key, label, fields), 'hex'), given));
+}
+
+/** Why an entry does not follow: a place skipped, a wrong link, or content that does not hash to its hash. */
+export type BreakReason = 'gap' | 'link' | 'hash';
+
+export type ChainCheck =
+  | { valid: true; checked: number; lastHash: string; lastPosition: number }
+  | { valid: false; checked: number; firstBrokenSeq: number; brokenId: string; reason: BreakReason };
+
+export interface ChainPoint {
+  /** The place the next entry must take minus one (0 before the first entry). */
+  position: number;
+  hash: string;
+}
+
+export interface ChainRules {
+  /** Entries at places up to this one are legacy (unkeyed SHA-256)… */
+  legacyThrough: number;
+  /** …and the last of them has this hash, recorded when the keyed chain began. */
+  legacyHead: string;
+  /** Keys a keyed entry may be hashed under: the current one first, then older ones still trusted. */
+  keys: readonly Buffer[];
+}
+
+/** Whether `entry`'s hash is what its scheme computes after `prev`. */
+export function entryHashMatches(entry: ChainedEntry, prev: string, rules: ChainRules): boolean {
+  const position = Number(entry.chain_seq);
+  if (position === rules.legacyThrough && entry.hash !== rules.legacyHead) return false;
+  if (position <= rules.legacyThrough) return auditHash(prev, entry) === entry.hash;
+  return rules.keys.some((key) => keyedAuditHash(key, prev, entry) === entry.hash);
+}
+
+/**
+ * Checks consecutive entries (in chain order) that follow `from`: each must take the next place, name the
+ * hash before it and hash to what it says. Reports the first entry that does not follow.
+ */
+export function verifyChain(
+  entries: readonly ChainedEntry[],
+  rules: ChainRules,
+  from: ChainPoint = { position: 0, hash: GENESIS_HASH },
+): ChainCheck {
+  let prev = from.hash;
+  let position = from.position;
   let checked = 0;
   for (const entry of entries) {
-    if (entry.prev_hash !== prev || auditHash(prev, entry) !== entry.hash) {
-      return { valid: false, checked, firstBrokenSeq: Number(entry.seq) };
+    const reason: BreakReason | null =
+      Number(entry.chain_seq) !== position + 1
+        ? 'gap'
+        : entry.prev_hash !== prev
+          ? 'link'
+          : entryHashMatches(entry, prev, rules)
+            ? null
+            : 'hash';
+    if (reason) {
+      return { valid: false, checked, firstBrokenSeq: Number(entry.seq), brokenId: entry.id, reason };
     }
     prev = entry.hash;
+    position++;
     checked++;
   }
-  return { valid: true, checked, lastHash: prev };
+  return { valid: true, checked, lastHash: prev, lastPosition: position };
 }

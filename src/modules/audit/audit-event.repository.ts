@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, MoreThan, type Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
-import { auditHash, GENESIS_HASH, type ChainedContent, type ChainedEntry } from './audit-chain';
+import { GENESIS_HASH, type ChainedContent, type ChainedEntry, type ChainPoint } from './audit-chain';
 
-/** Orders concurrent writers of the chain (an advisory lock key of its own). */
+/**
+ * Orders the one chainer (and the checkpoint's readers and writers); writers of entries never take it.
+ * The same key as the former per-write lock, which no build running beside this one takes any more.
+ */
 const CHAIN_LOCK = 74_202;
 
 export interface AuditFilter {
@@ -15,7 +18,15 @@ export interface AuditFilter {
   actorId?: string;
 }
 
-/** The audit_event table: append and read only (the database refuses anything else). */
+/** An unchained entry getting its place and hashes. */
+export interface ChainLink {
+  seq: string;
+  chain_seq: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The audit_event table: append, chain once, read (the database refuses anything else). */
 @Injectable()
 export class AuditEventRepository {
   constructor(@InjectRepository(AuditEventEntity) private readonly repo: Repository<AuditEventEntity>) {}
@@ -25,45 +36,39 @@ export class AuditEventRepository {
     return manager ? work(manager) : this.repo.manager.transaction(work);
   }
 
+  /** raw SQL: a transaction-scoped advisory lock. Runs `work` in a transaction holding the chain lock. */
+  withChainLock<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK]);
+      return work(manager);
+    });
+  }
+
   /**
-   * raw SQL: the chain append. The advisory lock orders writers; the last hash, a fresh id and the
-   * database's clock are read under it, and the entry is inserted linked to that hash.
+   * raw SQL: the append, one INSERT and nothing else, so concurrent writers never wait on each other. The
+   * time is the database's clock; place and hashes come later, from the chainer.
    */
   async append(manager: EntityManager, content: Omit<ChainedContent, 'id' | 'at'>): Promise<string> {
-    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK]);
-    const last: { hash: string }[] = await manager.query(
-      `SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1`,
-    );
-    const prevHash = last[0]?.hash ?? GENESIS_HASH;
-    const ids: { id: string; at: Date }[] = await manager.query(
-      `SELECT gen_random_uuid() AS id, clock_timestamp() AS at`,
-    );
-    const row: ChainedContent = { id: ids[0].id, at: new Date(ids[0].at), ...content };
-    const hash = auditHash(prevHash, row);
-    await manager.query(
-      `INSERT INTO audit_event (id, at, actor_type, actor_id, actor_name, action, target_type, target_id, ip, outcome,
-          details, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO audit_event (at, actor_type, actor_id, actor_name, action, target_type, target_id, ip, outcome,
+          details) VALUES (clock_timestamp(),$1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
       [
-        row.id,
-        row.at,
-        row.actor_type,
-        row.actor_id,
-        row.actor_name,
-        row.action,
-        row.target_type,
-        row.target_id,
-        row.ip,
-        row.outcome,
-        JSON.stringify(row.details),
-        prevHash,
-        hash,
+        content.actor_type,
+        content.actor_id,
+        content.actor_name,
+        content.action,
+        content.target_type,
+        content.target_id,
+        content.ip,
+        content.outcome,
+        JSON.stringify(content.details),
       ],
     );
-    return row.id;
+    return rows[0].id;
   }
 
   /** The newest entries first, filtered. */
-  page(filter: AuditFilter): Promise<ChainedEntry[]> {
+  page(filter: AuditFilter): Promise<AuditEventEntity[]> {
     const query = this.repo.createQueryBuilder('e').orderBy('e.seq', 'DESC').limit(filter.limit);
     if (filter.beforeSeq) query.andWhere('e.seq < :before', { before: filter.beforeSeq });
     if (filter.action) query.andWhere(`e.action ILIKE '%' || :action || '%'`, { action: filter.action });
@@ -72,8 +77,65 @@ export class AuditEventRepository {
     return query.getMany();
   }
 
-  /** Up to `limit` entries after `afterSeq`, in chain order. */
-  after(afterSeq: string, limit: number): Promise<ChainedEntry[]> {
-    return this.repo.find({ where: { seq: MoreThan(afterSeq) }, order: { seq: 'ASC' }, take: limit });
+  /** The last chained entry's place and hash (the genesis before the first). */
+  async head(manager: EntityManager): Promise<ChainPoint> {
+    const last = await manager
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('e')
+      .select(['e.chain_seq', 'e.hash'])
+      .where('e.chain_seq IS NOT NULL')
+      .orderBy('e.chain_seq', 'DESC')
+      .limit(1)
+      .getOne();
+    return last
+      ? { position: Number(last.chain_seq), hash: last.hash as string }
+      : { position: 0, hash: GENESIS_HASH };
+  }
+
+  /** Up to `limit` entries not chained yet, by their number. */
+  unchained(manager: EntityManager, limit: number): Promise<AuditEventEntity[]> {
+    return manager
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('e')
+      .where('e.chain_seq IS NULL')
+      .orderBy('e.seq', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** raw SQL: one UPDATE for a whole batch of links (the only update the table's trigger lets through). */
+  async link(manager: EntityManager, links: readonly ChainLink[]): Promise<void> {
+    if (links.length === 0) return;
+    await manager.query(
+      `UPDATE audit_event e SET chain_seq = l.chain_seq, prev_hash = l.prev_hash, hash = l.hash
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS l(seq, chain_seq, prev_hash, hash)
+       WHERE e.seq = l.seq AND e.chain_seq IS NULL`,
+      [
+        links.map((l) => l.seq),
+        links.map((l) => l.chain_seq),
+        links.map((l) => l.prev_hash),
+        links.map((l) => l.hash),
+      ],
+    );
+  }
+
+  /** Up to `limit` chained entries after place `after`, in chain order. */
+  async chainedAfter(after: number, limit: number, manager?: EntityManager): Promise<ChainedEntry[]> {
+    const rows = await (manager ?? this.repo.manager)
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('e')
+      .where('e.chain_seq > :after', { after })
+      .orderBy('e.chain_seq', 'ASC')
+      .limit(limit)
+      .getMany();
+    return rows as ChainedEntry[];
+  }
+
+  /** The chained entry at place `position`, if any. */
+  async chainedAt(position: number, manager?: EntityManager): Promise<ChainedEntry | null> {
+    const row = await (manager ?? this.repo.manager)
+      .getRepository(AuditEventEntity)
+      .findOne({ where: { chain_seq: String(position) } });
+    return row as ChainedEntry | null;
   }
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { GENESIS_HASH, verifyChain, type ActorType } from './audit-chain';
+import type { ActorType } from './audit-chain';
+import { AuditChainUpkeep } from './audit-chain.upkeep';
 import { AuditEventRepository } from './audit-event.repository';
+import { AuditVerifier, type Anchor, type AnchorCheck, type ChainReport } from './audit-verifier';
 
 export type { ActorType } from './audit-chain';
-
-/** Entries verified per read while walking the chain. */
-const VERIFY_BATCH = 5000;
 
 export interface AuditActor {
   type: ActorType;
@@ -26,15 +25,24 @@ export interface AuditEntry {
 }
 
 /**
- * The audit log: who did what, when, from where. Append-only (a trigger) and hash-chained: each entry's
- * hash covers the previous one, so a removed or altered entry is detected by `verify`.
+ * The audit log: who did what, when, from where. Append-only (a trigger) and chained under a key kept outside
+ * the database: each entry's hash covers the previous one, so a removed or altered entry is detected by
+ * `verify`, and removing the newest ones by checking an exported anchor.
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly events: AuditEventRepository) {}
+  constructor(
+    private readonly events: AuditEventRepository,
+    private readonly verifier: AuditVerifier,
+    private readonly upkeep: AuditChainUpkeep,
+  ) {}
 
+  /**
+   * Appends an entry, in the caller's transaction when given (committed with the action it records). It is
+   * chained shortly after, in the background: writers never wait on each other.
+   */
   async record(entry: AuditEntry, manager?: EntityManager): Promise<string> {
-    return this.events.inTransaction(
+    const id = await this.events.inTransaction(
       (m) =>
         this.events.append(m, {
           actor_type: entry.actor.type,
@@ -49,6 +57,8 @@ export class AuditService {
         }),
       manager,
     );
+    this.upkeep.kick();
+    return id;
   }
 
   async list(query: {
@@ -69,23 +79,26 @@ export class AuditService {
       ip: r.ip,
       outcome: r.outcome,
       details: r.details,
+      chain_seq: r.chain_seq === null ? null : Number(r.chain_seq),
       hash: r.hash,
     }));
   }
 
-  /** Walks the whole chain in order; reports the first entry whose hash does not follow. */
-  async verify(): Promise<{ valid: boolean; checked: number; first_broken_seq: number | null }> {
-    let prev = GENESIS_HASH;
-    let after = '0';
-    let checked = 0;
-    for (;;) {
-      const rows = await this.events.after(after, VERIFY_BATCH);
-      if (rows.length === 0) return { valid: true, checked, first_broken_seq: null };
-      const batch = verifyChain(rows, prev);
-      checked += batch.checked;
-      if (!batch.valid) return { valid: false, checked, first_broken_seq: batch.firstBrokenSeq };
-      prev = batch.lastHash;
-      after = rows[rows.length - 1].seq;
-    }
+  /** Verifies what was added since the last verification (from the stored checkpoint). */
+  verify(): Promise<ChainReport> {
+    return this.verifier.incremental();
+  }
+
+  /** Verifies the whole chain from its first entry. */
+  verifyFull(): Promise<ChainReport> {
+    return this.verifier.full();
+  }
+
+  anchor(): Promise<Anchor> {
+    return this.verifier.anchor();
+  }
+
+  checkAnchor(anchor: Anchor): Promise<AnchorCheck> {
+    return this.verifier.checkAnchor(anchor);
   }
 }

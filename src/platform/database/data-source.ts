@@ -11,6 +11,7 @@ import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-dat
 import { EventSubscriptions1766000003000 } from './migrations/1766000003000-event-subscriptions';
 import { SigninLockoutSessions1767000200000 } from './migrations/1767000200000-signin-lockout-sessions';
 import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-state-nonce';
+import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-keyed-chain';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   EventSubscriptions1766000003000,
   SigninLockoutSessions1767000200000,
   OAuthStateNonce1767000300000,
+  AuditKeyedChain1767000500000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
