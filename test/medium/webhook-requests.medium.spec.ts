@@ -7,6 +7,7 @@ import { verifyStandardWebhook } from '../../src/modules/connectors/webhook/stan
 import { WebhookConnector } from '../../src/modules/connectors/webhook/webhook.connector';
 import { OutboundGuard } from '../../src/platform/http/outbound-guard';
 import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * The webhook connector's data-subject request events against the processor simulator, and the simulator's signed
@@ -73,7 +74,7 @@ function connector(): WebhookConnector {
     credentials: { url: `${processorUrl}/webhooks/consent`, signingSecret: SECRET },
     phoneRegion: null,
   };
-  const guard = new OutboundGuard({ outboundAllowlist: ['127.0.0.1'] } as unknown as AppConfig);
+  const guard = new OutboundGuard({ outboundAllowlist: ['127.0.0.1:*'] } as unknown as AppConfig);
   return new WebhookConnector(
     context,
     {
@@ -82,6 +83,7 @@ function connector(): WebhookConnector {
       pace: async () => {},
       oauthClient: null,
       publicBaseUrl: `${gatewayUrl}/`,
+      outbound: sandboxOutbound(),
     },
     guard,
   );
