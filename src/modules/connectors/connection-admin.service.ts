@@ -10,6 +10,7 @@ import type { ConnectionCredentials, ConnectionType } from './connector.port';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
 import { OAuthStateCodec } from './oauth-state';
 import { VENDOR_DEFAULTS } from './vendor-defaults';
+import { testFailure } from './test-outcome';
 
 const STATE_TTL_MS = 10 * 60_000;
 
@@ -105,10 +106,7 @@ export class ConnectionAdminService {
       }
       await this.connections.recordTest(id, await connector.test());
     } catch (error) {
-      await this.connections.recordTest(id, {
-        ok: false,
-        detail: `setup failed: ${(error as Error).message}`,
-      });
+      await this.connections.recordTest(id, testFailure(error));
     }
     if (context.type !== 'webhook') await this.backfills.start(id);
     return this.connections.get(id);
@@ -140,7 +138,7 @@ export class ConnectionAdminService {
     try {
       result = await this.factory.create(context).test();
     } catch (error) {
-      result = { ok: false, detail: (error as Error).message };
+      result = testFailure(error);
     }
     await this.connections.recordTest(id, result);
     return { ...result, tested_at: new Date().toISOString() };

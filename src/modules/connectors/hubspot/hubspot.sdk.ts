@@ -163,6 +163,9 @@ export function classifyHubspotError(error: unknown, now = Date.now()): Connecto
   const e = error as { code?: unknown; message?: unknown; type?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : null;
   const message = typeof e?.message === 'string' ? e.message : String(error);
+  // The outbound guard refused the connection (a redirect or a DNS answer to a private address): permanent.
+  if (code === 'EPRIVATE')
+    return Object.assign(new PermanentError(`HubSpot call refused by the outbound guard: ${message}`), { code });
   if (code && TRANSIENT_CODES.has(code))
     return new TransientError(`HubSpot unreachable (${code}): ${message}`);
   return new TransientError(`HubSpot call failed${code ? ` (${code})` : ''}: ${message}`);
