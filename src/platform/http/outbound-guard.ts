@@ -7,7 +7,6 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { blockedRange, isIpLiteral } from './outbound-address';
 import { OutboundAllowlist } from './outbound-allowlist';
 
-export { isPrivateAddress } from './outbound-address';
 
 /** A URL refused when it is registered or checked (the message completes "<field> ..."). */
 export class OutboundUrlError extends Error {}

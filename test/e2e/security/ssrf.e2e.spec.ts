@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { TEST_FAILURE } from '../../../src/modules/connectors/test-outcome';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { freePort, json, startTestApp, testConfig, type TestApp } from '../../support/app';
 
@@ -39,6 +40,7 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
   /** An allow-listed port where a TCP service (not HTTP) accepts and closes connections. */
   let tcp: TcpServer;
   let tcpPort: number;
+  const tcpSockets: Socket[] = [];
   /** An allow-listed port nothing listens on. */
   let closedPort: number;
 
@@ -51,12 +53,19 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     salesforce = await listen((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.url?.startsWith('/services/oauth2/token')) {
-        res.end(JSON.stringify({ access_token: 'refreshed', instance_url: `http://127.0.0.1:${inside.port}` }));
+        res.end(
+          JSON.stringify({ access_token: 'refreshed', instance_url: `http://127.0.0.1:${inside.port}` }),
+        );
       } else {
-        res.writeHead(401).end(JSON.stringify([{ message: 'Session expired', errorCode: 'INVALID_SESSION_ID' }]));
+        res
+          .writeHead(401)
+          .end(JSON.stringify([{ message: 'Session expired', errorCode: 'INVALID_SESSION_ID' }]));
       }
     });
-    tcp = createTcpServer((socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    tcp = createTcpServer((socket) => {
+      tcpSockets.push(socket);
+      socket.end('SSH-2.0-OpenSSH_9.6\r\n');
+    });
     await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
     tcpPort = (tcp.address() as { port: number }).port;
     closedPort = await freePort();
@@ -77,6 +86,7 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
   afterAll(async () => {
     await gw?.close();
     await Promise.all([inside, redirector, salesforce].map((l) => l && close(l.server)));
+    for (const socket of tcpSockets) socket.destroy();
     if (tcp) await close(tcp);
     await db?.drop();
   });
@@ -89,7 +99,8 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     gw.api('/v1/connections', { method: 'POST', json: { name: `attempt ${Math.random()}`, ...body } });
 
   const connectionNames = async () =>
-    ((await json(await gw.api('/v1/connections'))) as { data?: Array<{ name: string }> } | Array<{ name: string }>);
+    (await json(await gw.api('/v1/connections'))) as
+      { data?: Array<{ name: string }> } | Array<{ name: string }>;
 
   describe('a webhook URL at any spelling of a private address is refused with a 400 naming the field', () => {
     const forms = () => [
@@ -134,14 +145,14 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     expect(res.status).toBe(201);
     const { id } = await json(res);
     const test = await json(await gw.api(`/v1/connections/${id}/test`, { method: 'POST' }));
-    expect(test.ok).toBe(false);
+    expect(test).toMatchObject({ ok: false, detail: TEST_FAILURE.notAllowed });
     expect(redirector.hits.length).toBeGreaterThan(0);
   });
 
   it('a Salesforce instance that redirects to an internal address: jsforce does not follow', async () => {
     const res = await connect({
       type: 'salesforce',
-      credentials: { access_token: 'token', instance_url: `http://127.0.0.1:${redirector.port}` },
+      credentials: { access_token: 'session-token', instance_url: `http://127.0.0.1:${redirector.port}` },
     });
     expect(res.status).toBe(201);
     const { id } = await json(res);
@@ -155,8 +166,8 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
       type: 'salesforce',
       login_url: `http://127.0.0.1:${salesforce.port}`,
       credentials: {
-        access_token: 'expired',
-        refresh_token: 'refresh',
+        access_token: 'expired-session',
+        refresh_token: 'refresh-token',
         instance_url: `http://127.0.0.1:${salesforce.port}`,
       },
     });
@@ -164,7 +175,7 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     const { id } = await json(res);
     for (let attempt = 0; attempt < 2; attempt++) {
       const test = await json(await gw.api(`/v1/connections/${id}/test`, { method: 'POST' }));
-      expect(test).toMatchObject({ ok: false, detail: 'the endpoint refused the credentials' });
+      expect(test).toMatchObject({ ok: false, detail: TEST_FAILURE.credentials });
     }
     expect(salesforce.hits.some((h) => h.startsWith('POST /services/oauth2/token'))).toBe(true);
     const view = await json(await gw.api(`/v1/connections/${id}`));
@@ -185,7 +196,7 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
       expect(test.ok).toBe(false);
       details.push(test.detail);
     }
-    expect(details).toEqual(Array(3).fill('the endpoint could not be reached'));
+    expect(details).toEqual(Array(3).fill(TEST_FAILURE.unreachable));
   });
 
   it('a webhook endpoint that redirects to an internal address: the redirect is not followed', async () => {
@@ -198,7 +209,7 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     const test = await json(await gw.api(`/v1/connections/${id}/test`, { method: 'POST' }));
     expect(test).toMatchObject({
       ok: false,
-      detail: 'the endpoint answered with a redirect, which is not followed',
+      detail: TEST_FAILURE.redirect,
     });
   });
 });

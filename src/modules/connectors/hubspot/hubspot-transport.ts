@@ -1,4 +1,8 @@
 import type { Client } from '@hubspot/api-client';
+import type { RequestContext } from '@hubspot/api-client/lib/codegen/crm/properties/http/http';
+import { IsomorphicFetchHttpLibrary } from '@hubspot/api-client/lib/codegen/crm/properties/http/isomorphic-fetch';
+import { ApiClientConfigurator } from '@hubspot/api-client/lib/src/configuration/ApiClientConfigurator';
+import type { Agent } from 'node:http';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { OutboundGuard } from '../../../platform/http/outbound-guard';
@@ -11,7 +15,11 @@ type ApiRequestOptions = NonNullable<Parameters<Client['apiRequest']>[0]>;
  * APIs) and follows redirects to any host; this one connects only where the guard allows and follows no
  * redirect: a 3xx comes back as the answer, and the caller treats it as a failure.
  */
-export function guardedApiRequest(basePath: string, accessToken: string | undefined, outbound: OutboundGuard) {
+export function guardedApiRequest(
+  basePath: string,
+  accessToken: string | undefined,
+  outbound: OutboundGuard,
+) {
   return async (opts: ApiRequestOptions = {}): Promise<Response> => {
     let target = opts.overlapUrl ?? `${basePath}${opts.path ?? ''}`;
     if (opts.qs) target = `${target}?${new URLSearchParams(opts.qs as Record<string, string>).toString()}`;
@@ -52,4 +60,35 @@ export function guardedApiRequest(basePath: string, accessToken: string | undefi
       req.end(body === undefined || body === null ? undefined : (body as string | Buffer));
     });
   };
+}
+
+/** The generated APIs' HTTP library, sending every request (and every redirect hop node-fetch follows) through one agent. */
+class AgentHttpLibrary extends IsomorphicFetchHttpLibrary {
+  constructor(private readonly agent: Agent) {
+    super();
+  }
+
+  override send(request: RequestContext) {
+    request.setAgent(this.agent);
+    return super.send(request);
+  }
+}
+
+let agentSupportInstalled = false;
+
+/**
+ * Makes the SDK's `httpAgent` option work. In 13.5.0 the generated APIs apply the configured middleware only when a
+ * call passes options of its own (`allMiddleware` starts empty otherwise, see any `types/ObservableAPI.js`), and
+ * the agent is set by a middleware: so a client's `httpAgent` reaches no request, and every call connects wherever
+ * DNS and redirects say. Every generated API takes its HTTP library from the parameters built here, so a client
+ * configured with an agent gets a library that sets it on each request. Clients without `httpAgent` are unchanged.
+ */
+export function installHubspotAgentSupport(): void {
+  if (agentSupportInstalled) return;
+  agentSupportInstalled = true;
+  const getParams = ApiClientConfigurator.getParams.bind(ApiClientConfigurator);
+  ApiClientConfigurator.getParams = ((config, ...rest: unknown[]) => {
+    const params = (getParams as (...args: unknown[]) => object)(config, ...rest);
+    return config.httpAgent ? { ...params, httpApi: new AgentHttpLibrary(config.httpAgent) } : params;
+  }) as typeof ApiClientConfigurator.getParams;
 }

@@ -7,7 +7,9 @@ import {
   TransientError,
 } from '../connector.port';
 import type { OutboundGuard } from '../../../platform/http/outbound-guard';
-import { guardedApiRequest } from './hubspot-transport';
+import { guardedApiRequest, installHubspotAgentSupport } from './hubspot-transport';
+
+installHubspotAgentSupport();
 
 /**
  * The one way the gateway builds a `@hubspot/api-client` Client. The SDK's retry/limiter decorators are a
@@ -28,7 +30,7 @@ export function createHubspotSdkClient(
     accessToken,
     numberOfApiCallRetries: 1,
     // Every connection of the generated APIs (redirect hops included: node-fetch reuses the agent) is checked
-    // by the outbound guard at connect time.
+    // by the outbound guard at connect time (the SDK ignores this option without installHubspotAgentSupport).
     httpAgent: outbound.agentFor(new URL(base)),
   });
   // `apiRequest` ignores httpAgent and follows redirects anywhere: replaced by one that does neither.
@@ -156,7 +158,11 @@ export function classifyHubspotError(error: unknown, now = Date.now()): Connecto
     if (http.status === 401) return new AuthExpiredError(text);
     if (http.status >= 500 || http.status === 408) return new TransientError(text);
     if (http.status >= 300 && http.status < 400)
-      return new HubspotPermanentError(`HubSpot answered a redirect (${http.status}), which is not followed`, http.status, null);
+      return new HubspotPermanentError(
+        `HubSpot answered a redirect (${http.status}), which is not followed`,
+        http.status,
+        null,
+      );
     if (http.status >= 400) return new HubspotPermanentError(text, http.status, category);
     return new TransientError(`HubSpot answered an unexpected ${http.status}: ${message}`);
   }
@@ -165,7 +171,9 @@ export function classifyHubspotError(error: unknown, now = Date.now()): Connecto
   const message = typeof e?.message === 'string' ? e.message : String(error);
   // The outbound guard refused the connection (a redirect or a DNS answer to a private address): permanent.
   if (code === 'EPRIVATE')
-    return Object.assign(new PermanentError(`HubSpot call refused by the outbound guard: ${message}`), { code });
+    return Object.assign(new PermanentError(`HubSpot call refused by the outbound guard: ${message}`), {
+      code,
+    });
   if (code && TRANSIENT_CODES.has(code))
     return new TransientError(`HubSpot unreachable (${code}): ${message}`);
   return new TransientError(`HubSpot call failed${code ? ` (${code})` : ''}: ${message}`);
