@@ -118,7 +118,10 @@ async function setUp(): Promise<Record<string, unknown>> {
 /** OAuth credentials for the default portal, as the connect flow stores them. */
 async function oauthCredentials(): Promise<ConnectionCredentials> {
   const code = sim.issueAuthorizationCode({ redirectUri: REDIRECT_URI });
-  const oauth = new HubspotOAuth({ clientId: sim.clientId, clientSecret: sim.clientSecret }, sandboxOutbound());
+  const oauth = new HubspotOAuth(
+    { clientId: sim.clientId, clientSecret: sim.clientSecret },
+    sandboxOutbound(),
+  );
   return (await oauth.exchangeCode({ apiBaseUrl: baseUrl, code, redirectUri: REDIRECT_URI })).credentials;
 }
 
@@ -482,7 +485,10 @@ describe(HubspotOAuth.name, () => {
 
   it('sends the admin to the simulator and exchanges the code it returns', async () => {
     sim.reset();
-    const oauth = new HubspotOAuth({ clientId: sim.clientId, clientSecret: sim.clientSecret }, sandboxOutbound());
+    const oauth = new HubspotOAuth(
+      { clientId: sim.clientId, clientSecret: sim.clientSecret },
+      sandboxOutbound(),
+    );
     const url = oauth.authorizeUrl({ authBaseUrl: baseUrl, redirectUri: REDIRECT_URI, state: 'st-123' });
     expect(url.startsWith(`${baseUrl}/oauth/authorize?`)).toBe(true);
     expect(new URL(url).searchParams.get('scope')).toBe(
@@ -513,7 +519,10 @@ describe(HubspotOAuth.name, () => {
   });
 
   it('refuses a code used twice with a permanent error', async () => {
-    const oauth = new HubspotOAuth({ clientId: sim.clientId, clientSecret: sim.clientSecret }, sandboxOutbound());
+    const oauth = new HubspotOAuth(
+      { clientId: sim.clientId, clientSecret: sim.clientSecret },
+      sandboxOutbound(),
+    );
     const code = sim.issueAuthorizationCode({ redirectUri: REDIRECT_URI });
     await oauth.exchangeCode({ apiBaseUrl: baseUrl, code, redirectUri: REDIRECT_URI });
     expect(

@@ -86,12 +86,13 @@ export function parseIPv6(text: string): Uint8Array | null {
 function v4Blocked(value: number): string | null {
   for (const [base, bits, name] of BLOCKED_V4) {
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if (((value & mask) >>> 0) === ((parseIPv4(base)! & mask) >>> 0)) return name;
+    if ((value & mask) >>> 0 === (parseIPv4(base)! & mask) >>> 0) return name;
   }
   return null;
 }
 
-const v4At = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+const v4At = (b: Uint8Array, i: number) =>
+  ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 
 /** True when the first `bits` bits of the address equal those of `prefix` (given as leading bytes). */
 function inPrefix(b: Uint8Array, prefix: readonly number[], bits: number): boolean {

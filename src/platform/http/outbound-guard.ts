@@ -7,7 +7,6 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { blockedRange, isIpLiteral } from './outbound-address';
 import { OutboundAllowlist } from './outbound-allowlist';
 
-
 /** A URL refused when it is registered or checked (the message completes "<field> ..."). */
 export class OutboundUrlError extends Error {}
 
@@ -24,7 +23,8 @@ export class OutboundRefusedError extends Error {
 }
 
 /** One message for a host that is private, reserved or does not resolve: a field error must not map a network. */
-const NOT_PUBLIC = 'must name a host that resolves to public addresses only (or one listed in OUTBOUND_ALLOWLIST)';
+const NOT_PUBLIC =
+  'must name a host that resolves to public addresses only (or one listed in OUTBOUND_ALLOWLIST)';
 
 type LookupCallback = (
   error: NodeJS.ErrnoException | null,
@@ -33,7 +33,10 @@ type LookupCallback = (
 ) => void;
 
 type ConnectOptions = { host?: string | null; port?: number | string | null; lookup?: unknown };
-type CreateConnection = (options: ConnectOptions, callback: (error: Error | null, socket?: Socket) => void) => unknown;
+type CreateConnection = (
+  options: ConnectOptions,
+  callback: (error: Error | null, socket?: Socket) => void,
+) => unknown;
 
 /**
  * Guards outbound requests against SSRF. A URL must be http(s), and its host must resolve only to public
@@ -49,7 +52,10 @@ export class OutboundGuard {
 
   constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'outboundAllowlist'>) {
     this.allowlist = new OutboundAllowlist(config.outboundAllowlist);
-    this.agents = { 'http:': this.guardAgent(new HttpAgent(), 'http:'), 'https:': this.guardAgent(new HttpsAgent(), 'https:') };
+    this.agents = {
+      'http:': this.guardAgent(new HttpAgent(), 'http:'),
+      'https:': this.guardAgent(new HttpsAgent(), 'https:'),
+    };
   }
 
   /** Whether OUTBOUND_ALLOWLIST names this URL's host on this URL's port (an entry without a port: the default). */

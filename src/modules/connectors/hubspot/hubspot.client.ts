@@ -84,7 +84,11 @@ export class HubspotClient {
   }
 
   private client(): Client {
-    this.sdk ??= createHubspotSdkClient(this.context.baseUrl, this.deps.outbound, this.credentials.accessToken);
+    this.sdk ??= createHubspotSdkClient(
+      this.context.baseUrl,
+      this.deps.outbound,
+      this.credentials.accessToken,
+    );
     return this.sdk;
   }
 

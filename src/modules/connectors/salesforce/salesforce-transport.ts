@@ -51,7 +51,9 @@ class PinnedTransport extends Transport {
       stream: sent.stream(),
       promise: sent.then((res) => {
         if (res.statusCode >= 300 && res.statusCode < 400)
-          throw new PermanentError(`Salesforce answered a redirect (${res.statusCode}), which is not followed`);
+          throw new PermanentError(
+            `Salesforce answered a redirect (${res.statusCode}), which is not followed`,
+          );
         return res;
       }),
     }));
