@@ -126,7 +126,7 @@ export class OutboundGuard {
     return agent;
   }
 
-  /** A dns.lookup that answers only public addresses, and fails with OutboundRefusedError when none is left. */
+  /** A dns.lookup that fails with OutboundRefusedError when any address of the name is not public. */
   private readonly guardedLookup = (hostname: string, options: object, callback: LookupCallback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, []);
@@ -146,14 +146,5 @@ export class OutboundGuard {
         resolve(error ? [] : addresses.map((a) => a.address)),
       ),
     );
-  }
-
-  /** A `lookup` for http(s).request to this URL (IP literals are not looked up: use `agentFor`, which checks them). */
-  lookupFor(url: URL) {
-    if (this.isAllowlisted(url)) {
-      return (hostname: string, options: object, callback: LookupCallback) =>
-        dnsLookup(hostname, options, callback as never);
-    }
-    return this.guardedLookup;
   }
 }
