@@ -136,6 +136,17 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     });
   });
 
+  it('an event subscription at a mapped spelling of loopback is refused with a 400 naming url', async () => {
+    for (const url of [`https://[::ffff:7f00:1]:${inside.port}/`, `https://[::7f00:1]:${inside.port}/`]) {
+      const res = await gw.api('/v1/event-subscriptions', {
+        method: 'POST',
+        json: { url, events: ['request.overdue'] },
+      });
+      expect(res.status).toBe(400);
+      expect((await json(res)).errors).toEqual([{ field: 'url', message: expect.any(String) }]);
+    }
+  });
+
   it('a HubSpot account whose API redirects to an internal address: the redirect is not followed there', async () => {
     const res = await connect({
       type: 'hubspot',
