@@ -11,9 +11,10 @@ type ApiRequestOptions = NonNullable<Parameters<Client['apiRequest']>[0]>;
 
 /**
  * `Client.apiRequest` as the SDK defines it (same URL, headers and body), sent through the outbound guard's
- * agent. The SDK's own `apiRequest` hands node-fetch no agent (the `httpAgent` option reaches only the generated
- * APIs) and follows redirects to any host; this one connects only where the guard allows and follows no
- * redirect: a 3xx comes back as the answer, and the caller treats it as a failure.
+ * agent. The SDK's own `apiRequest` hands node-fetch no agent (`httpAgent` is meant for the generated APIs only,
+ * see installHubspotAgentSupport) and follows redirects to any host; this one connects only where the guard allows
+ * and follows no redirect: a 3xx comes back as the answer, and the caller treats it as a failure. (node-fetch 2.7
+ * drops the Authorization header on a redirect to another domain, so the token did not leak that way.)
  */
 export function guardedApiRequest(
   basePath: string,
