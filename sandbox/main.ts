@@ -6,7 +6,7 @@ import { WebhookProcessorSimulator } from './webhook-processor';
 /**
  * `npm run sandbox`: local simulators of HubSpot, Salesforce and a Standard Webhooks processor, for the
  * demo and for manual testing. Point a connection at them with base_url (add 127.0.0.1 to
- * OUTBOUND_ALLOWLIST). Each has an admin API under /__admin/ to inspect state and inject faults.
+ * OUTBOUND_ALLOWLIST with its port). Each has an admin API under /__admin/ to inspect state and inject faults.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
       `  HubSpot:    ${urls.hubspot}   (private-app token pat-na1-sandbox; admin ${urls.hubspot}/__admin/state)`,
       `  Salesforce: ${urls.salesforce}   (OAuth client sandbox-client-id; admin ${urls.salesforce}/__admin/state)`,
       `  Webhook processor: ${urls.processor}   (admin ${urls.processor}/__admin/state)`,
-      '  Start the gateway with OUTBOUND_ALLOWLIST=127.0.0.1 to connect to them.',
+      `  Start the gateway with OUTBOUND_ALLOWLIST=${Object.values(urls)
+        .map((u) => new URL(u).host)
+        .join(',')} to connect to them.`,
       '',
     ].join('\n'),
   );

@@ -210,4 +210,27 @@ describe(loadConfig.name, () => {
       expect(configErrorFor(validEnv({ OAUTH_STATE_KEY: 'short' })).variable).toBe('OAUTH_STATE_KEY');
     });
   });
+
+  // ---- SSRF guard (issue 10): OUTBOUND_ALLOWLIST entries name a host and its port.
+  describe('OUTBOUND_ALLOWLIST', () => {
+    it('reads host, host:port and host:* entries, trimmed and in lower case', () => {
+      expect(
+        loadConfig(validEnv({ OUTBOUND_ALLOWLIST: ' Sandbox.Example , 127.0.0.1:4010,[::1]:*,' }))
+          .outboundAllowlist,
+      ).toEqual(['sandbox.example', '127.0.0.1:4010', '[::1]:*']);
+    });
+
+    it('is empty when unset', () => {
+      expect(loadConfig(validEnv()).outboundAllowlist).toEqual([]);
+    });
+
+    it.each(['127.0.0.1:0', '127.0.0.1:99999', 'http://127.0.0.1', '::1', 'host/path'])(
+      'stops the start on the malformed entry %s, naming the variable',
+      (entry) => {
+        const error = configErrorFor(validEnv({ OUTBOUND_ALLOWLIST: `sandbox.example,${entry}` }));
+        expect(error.variable).toBe('OUTBOUND_ALLOWLIST');
+        expect(error.message).toContain(entry);
+      },
+    );
+  });
 });

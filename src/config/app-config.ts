@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseAllowlistEntry } from '../platform/http/outbound-allowlist';
 
 /** Raised at boot when the environment is unusable; the message names the variable. */
 export class ConfigError extends Error {
@@ -58,7 +59,10 @@ export interface AppConfig {
   jurisdiction: string;
   /** Public URL of this gateway (OAuth redirect URIs, HubSpot webhook signature URIs). */
   publicBaseUrl: string;
-  /** Hosts (host or host:port) outbound calls may reach even when private; and sandbox base_urls. */
+  /**
+   * Hosts outbound calls may reach even when private, and sandbox base_urls: `host` (its scheme's default
+   * port only), `host:port` or `host:*` (outbound-allowlist.ts).
+   */
   outboundAllowlist: string[];
   hubspot: { clientId: string | null; clientSecret: string | null; appId: string | null };
   /** A vendor call that has not answered after this long is abandoned and retried (transient). */
@@ -248,10 +252,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     policyUrl: env.PRIVACY_POLICY_URL ?? null,
     jurisdiction: env.JURISDICTION ?? 'EU',
     publicBaseUrl: parsePublicBaseUrl(env),
-    outboundAllowlist: (env.OUTBOUND_ALLOWLIST ?? '')
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
+    outboundAllowlist: parseOutboundAllowlist(env.OUTBOUND_ALLOWLIST),
     hubspot: {
       clientId: env.HUBSPOT_CLIENT_ID || null,
       clientSecret: env.HUBSPOT_CLIENT_SECRET || null,
@@ -278,6 +279,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
       .filter(Boolean)
       .map((k) => parseKey('PREVIOUS_AUDIT_CHAIN_KEYS', k)),
   };
+}
+
+// ---- SSRF guard (issue 10): OUTBOUND_ALLOWLIST entries name a host and its port.
+
+/** OUTBOUND_ALLOWLIST, comma-separated; a malformed entry stops the start with a line naming it. */
+function parseOutboundAllowlist(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  for (const entry of entries) {
+    try {
+      parseAllowlistEntry(entry);
+    } catch (error) {
+      throw new ConfigError('OUTBOUND_ALLOWLIST', (error as Error).message);
+    }
+  }
+  return entries;
 }
 
 /** An ISO 3166 alpha-2 code, upper case; unset is null, anything else stops the start with a clear line. */

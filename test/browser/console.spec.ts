@@ -81,7 +81,7 @@ describe('the console in a browser', () => {
     const config = testConfig(db.url, {
       PORT: String(port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      OUTBOUND_ALLOWLIST: '127.0.0.1',
+      OUTBOUND_ALLOWLIST: '127.0.0.1:*',
       HUBSPOT_CLIENT_ID: CLIENT.id,
       HUBSPOT_CLIENT_SECRET: CLIENT.secret,
     });

@@ -92,7 +92,7 @@ describe('the requests console in a browser', () => {
     hubspotUrl = await hubspot.start();
     gw = await startTestApp({
       databaseUrl: db.url,
-      config: testConfig(db.url, { OUTBOUND_ALLOWLIST: '127.0.0.1' }),
+      config: testConfig(db.url, { OUTBOUND_ALLOWLIST: '127.0.0.1:*' }),
     });
     const users = gw.app.get(UserService);
     await users.create({ email: 'dora@example.com', name: 'Dora DPO', role: 'dpo', password: PASSWORD });

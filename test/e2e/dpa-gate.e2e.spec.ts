@@ -30,7 +30,7 @@ describe('the DPA gate', () => {
     const port = await freePort();
     gw = await startTestApp({
       databaseUrl: db.url,
-      config: testConfig(db.url, { PORT: String(port), OUTBOUND_ALLOWLIST: '127.0.0.1' }),
+      config: testConfig(db.url, { PORT: String(port), OUTBOUND_ALLOWLIST: '127.0.0.1:*' }),
     });
     const vendor = await gw.api('/v1/vendors', {
       method: 'POST',

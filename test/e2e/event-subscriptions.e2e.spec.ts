@@ -64,7 +64,7 @@ describe('event subscriptions', () => {
     db = await createTestDatabase();
     await receiver.start();
     // The receiver is on loopback: allow-listed as the sandbox simulators are. Retries 50 ms apart.
-    const config = testConfig(db.url, { OUTBOUND_ALLOWLIST: '127.0.0.1', RETRY_BASE_DELAY_MS: '50' });
+    const config = testConfig(db.url, { OUTBOUND_ALLOWLIST: '127.0.0.1:*', RETRY_BASE_DELAY_MS: '50' });
     gw = await startTestApp({ databaseUrl: db.url, config });
   });
 

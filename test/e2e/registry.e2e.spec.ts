@@ -26,7 +26,7 @@ describe('the registry', () => {
     const port = await freePort();
     gw = await startTestApp({
       databaseUrl: db.url,
-      config: testConfig(db.url, { PORT: String(port), OUTBOUND_ALLOWLIST: '127.0.0.1' }),
+      config: testConfig(db.url, { PORT: String(port), OUTBOUND_ALLOWLIST: '127.0.0.1:*' }),
     });
   });
 

@@ -6,6 +6,7 @@ import type {
 } from '../../src/modules/connectors/connector.port';
 import { HubspotConnector } from '../../src/modules/connectors/hubspot';
 import { calculatePhone, HubSpotSimulator } from '../../sandbox/hubspot';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * How HubspotConnector finds a person's contacts when HubSpot holds the number as someone typed it: through
@@ -26,6 +27,7 @@ function deps(): ConnectorDeps {
     pace: async () => {},
     oauthClient: null,
     publicBaseUrl: 'http://gateway.test',
+    outbound: sandboxOutbound(),
   };
 }
 

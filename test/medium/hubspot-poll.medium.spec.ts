@@ -2,6 +2,7 @@ import type { ConnectionContext, ConnectorDeps } from '../../src/modules/connect
 import { canPollChanges } from '../../src/modules/connectors/connector.port';
 import { HubspotConnector } from '../../src/modules/connectors/hubspot';
 import { HubSpotSimulator } from '../../sandbox/hubspot';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * The HubSpot change poll against the simulator, through the real @hubspot/api-client: a search on
@@ -29,6 +30,7 @@ function deps(): ConnectorDeps {
     pace: async () => {},
     oauthClient: null,
     publicBaseUrl: 'http://gateway.test',
+    outbound: sandboxOutbound(),
   };
 }
 

@@ -9,6 +9,7 @@ import type {
 } from '../../src/modules/connectors/connector.port';
 import { HubspotConnector } from '../../src/modules/connectors/hubspot';
 import { HubSpotSimulator, type CallLogEntry } from '../../sandbox/hubspot';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * HubspotConnector's data-subject request operations (erase, restrict, rectify, readPerson) against the HubSpot
@@ -37,6 +38,7 @@ function connector(phoneRegion: string | null = null): HubspotConnector {
     pace: async () => {},
     oauthClient: null,
     publicBaseUrl: 'http://127.0.0.1:3000',
+    outbound: sandboxOutbound(),
   };
   return new HubspotConnector(context, deps);
 }

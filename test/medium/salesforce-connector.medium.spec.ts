@@ -17,6 +17,7 @@ import {
   SalesforceOAuth,
 } from '../../src/modules/connectors/salesforce';
 import { makeId, SalesforceSimulator, type SfRecord } from '../../sandbox/salesforce';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * The Salesforce connector against the Salesforce simulator, through the real jsforce 3.10.16 (no database: the
@@ -28,7 +29,7 @@ const ORG_ID = '00Dxx0000001gPLEAY';
 
 let sim: SalesforceSimulator;
 let base: string;
-const oauth = new SalesforceOAuth(CLIENT);
+const oauth = new SalesforceOAuth(CLIENT, sandboxOutbound());
 
 beforeAll(async () => {
   sim = new SalesforceSimulator(CLIENT);
@@ -82,6 +83,7 @@ function makeDeps(overrides: Partial<ConnectorDeps> = {}) {
     pace: jest.fn(async () => {}),
     oauthClient: CLIENT,
     publicBaseUrl: 'http://gateway.test',
+    outbound: sandboxOutbound(),
     ...overrides,
   } satisfies ConnectorDeps;
 }

@@ -14,6 +14,7 @@ import { SalesforceSimulator } from '../../sandbox/salesforce';
 import { startTestContext, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { SANDBOX_CLIENT } from '../support/sandbox';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * Someone sets ShouldForget on an Individual in Salesforce: the change poll hands the gateway an erasure request
@@ -53,7 +54,7 @@ describe(VendorForgetRequests.name, () => {
     app = await startTestContext(
       db.url,
       testConfig(db.url, {
-        OUTBOUND_ALLOWLIST: '127.0.0.1',
+        OUTBOUND_ALLOWLIST: '127.0.0.1:*',
         SALESFORCE_CLIENT_ID: SANDBOX_CLIENT.id,
         SALESFORCE_CLIENT_SECRET: SANDBOX_CLIENT.secret,
       }),
@@ -68,7 +69,10 @@ describe(VendorForgetRequests.name, () => {
 
   beforeEach(async () => {
     sim.reset();
-    const oauth = new SalesforceOAuth({ clientId: SANDBOX_CLIENT.id, clientSecret: SANDBOX_CLIENT.secret });
+    const oauth = new SalesforceOAuth(
+      { clientId: SANDBOX_CLIENT.id, clientSecret: SANDBOX_CLIENT.secret },
+      sandboxOutbound(),
+    );
     const authorize = await fetch(
       oauth.authorizeUrl({ authBaseUrl: base, redirectUri: REDIRECT_URI, state: 's' }),
       {

@@ -13,6 +13,7 @@ import {
   SalesforceOAuth,
 } from '../../src/modules/connectors/salesforce';
 import { SalesforceSimulator, type SfRecord } from '../../sandbox/salesforce';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * How the Salesforce connector finds every record of a person, however the number was typed: SOSL phone search,
@@ -25,7 +26,7 @@ const BOTH = ['Contact', 'Lead'];
 
 let sim: SalesforceSimulator;
 let base: string;
-const oauth = new SalesforceOAuth(CLIENT);
+const oauth = new SalesforceOAuth(CLIENT, sandboxOutbound());
 
 beforeAll(async () => {
   sim = new SalesforceSimulator(CLIENT);
@@ -54,6 +55,7 @@ async function connector(options: { targets?: string[]; phoneRegion?: string | n
     pace: async () => {},
     oauthClient: CLIENT,
     publicBaseUrl: 'http://gateway.test',
+    outbound: sandboxOutbound(),
   };
   const creds = await credentials();
   const c = new SalesforceConnector(
@@ -356,6 +358,7 @@ describe(SalesforceClient.name, () => {
         pace: async () => {},
         oauthClient: CLIENT,
         publicBaseUrl: 'http://gateway.test',
+        outbound: sandboxOutbound(),
       },
     );
     expect(await client.hasRecords('ContactPointEmail')).toBe(false);

@@ -13,6 +13,7 @@ import {
   SalesforceOAuth,
 } from '../../src/modules/connectors/salesforce';
 import { SalesforceSimulator, type SfRecord } from '../../sandbox/salesforce';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * The data-subject request operations of the Salesforce connector (erase, restrict, rectify, readPerson) and the
@@ -25,7 +26,7 @@ const EMAIL = 'ada@example.com';
 
 let sim: SalesforceSimulator;
 let base: string;
-const oauth = new SalesforceOAuth(CLIENT);
+const oauth = new SalesforceOAuth(CLIENT, sandboxOutbound());
 
 beforeAll(async () => {
   sim = new SalesforceSimulator(CLIENT);
@@ -68,6 +69,7 @@ async function connector(erasureMode: ErasureMode = 'hard_delete') {
       pace: async () => {},
       oauthClient: CLIENT,
       publicBaseUrl: 'http://127.0.0.1:1',
+      outbound: sandboxOutbound(),
     },
   );
   const crm = new Connection({

@@ -1,6 +1,7 @@
 import { Connection } from 'jsforce';
 import { SALESFORCE_API_VERSION, SalesforceOAuth } from '../../src/modules/connectors/salesforce';
 import { SalesforceSimulator } from '../../sandbox/salesforce';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * The simulator's delete rules (sandbox/salesforce/delete-rules.ts), through the real jsforce: lookups never
@@ -15,7 +16,7 @@ let conn: Connection;
 beforeAll(async () => {
   sim = new SalesforceSimulator(CLIENT);
   const base = await sim.start();
-  const oauth = new SalesforceOAuth(CLIENT);
+  const oauth = new SalesforceOAuth(CLIENT, sandboxOutbound());
   const res = await fetch(oauth.authorizeUrl({ authBaseUrl: base, redirectUri: REDIRECT_URI, state: 's' }), {
     redirect: 'manual',
   });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppConfig } from '../../src/config/app-config';
 import type { ConnectionContext, SubjectRef } from '../../src/modules/connectors/connector.port';
 import { verifyStandardWebhook } from '../../src/modules/connectors/webhook/standard-webhooks';
 import { WebhookConnector } from '../../src/modules/connectors/webhook/webhook.connector';
-import { OutboundGuard } from '../../src/platform/http/outbound-guard';
 import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
+import { sandboxOutbound } from '../support/outbound';
 
 /**
  * The webhook connector's data-subject request events against the processor simulator, and the simulator's signed
@@ -73,7 +72,7 @@ function connector(): WebhookConnector {
     credentials: { url: `${processorUrl}/webhooks/consent`, signingSecret: SECRET },
     phoneRegion: null,
   };
-  const guard = new OutboundGuard({ outboundAllowlist: ['127.0.0.1'] } as unknown as AppConfig);
+  const guard = sandboxOutbound();
   return new WebhookConnector(
     context,
     {
@@ -82,6 +81,7 @@ function connector(): WebhookConnector {
       pace: async () => {},
       oauthClient: null,
       publicBaseUrl: `${gatewayUrl}/`,
+      outbound: sandboxOutbound(),
     },
     guard,
   );

@@ -8,7 +8,7 @@ export function sandboxEnv(port: number, extra: Record<string, string> = {}): Re
   return {
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    OUTBOUND_ALLOWLIST: '127.0.0.1',
+    OUTBOUND_ALLOWLIST: '127.0.0.1:*',
     HUBSPOT_CLIENT_ID: SANDBOX_CLIENT.id,
     HUBSPOT_CLIENT_SECRET: SANDBOX_CLIENT.secret,
     SALESFORCE_CLIENT_ID: SANDBOX_CLIENT.id,

@@ -20,6 +20,7 @@ import {
 } from './oauth-state';
 import { OAuthStateNonceRepository } from './oauth-state-nonce.repository';
 import { VENDOR_DEFAULTS } from './vendor-defaults';
+import { testFailure } from './test-outcome';
 
 /** How long an OAuth flow may take from /authorize to the callback (also the binding cookie's lifetime). */
 export const STATE_TTL_MS = 10 * 60_000;
@@ -140,10 +141,7 @@ export class ConnectionAdminService {
       }
       await this.connections.recordTest(id, await connector.test());
     } catch (error) {
-      await this.connections.recordTest(id, {
-        ok: false,
-        detail: `setup failed: ${(error as Error).message}`,
-      });
+      await this.connections.recordTest(id, testFailure(error));
     }
     if (context.type !== 'webhook') await this.backfills.start(id);
     return this.connections.get(id);
@@ -175,7 +173,7 @@ export class ConnectionAdminService {
     try {
       result = await this.factory.create(context).test();
     } catch (error) {
-      result = { ok: false, detail: (error as Error).message };
+      result = testFailure(error);
     }
     await this.connections.recordTest(id, result);
     return { ...result, tested_at: new Date().toISOString() };

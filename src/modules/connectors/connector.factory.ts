@@ -6,6 +6,7 @@ import { type ConnectionContext, type Connector, type ConnectorDeps, PermanentEr
 import { HubspotConnector, HubspotOAuth } from './hubspot';
 import type { OAuthProvider } from './oauth.port';
 import { SalesforceConnector, SalesforceOAuth } from './salesforce';
+import { salesforceHostRefusal } from './salesforce/salesforce-transport';
 import { WebhookConnector } from './webhook/webhook.connector';
 
 /** Builds the connector of a connection: one implementation per provider, chosen by an exhaustive switch. */
@@ -38,15 +39,8 @@ export class ConnectorFactory {
    */
   private checkSalesforceHosts(context: ConnectionContext): void {
     for (const raw of [context.credentials.instanceUrl, context.loginUrl, context.baseUrl]) {
-      if (!raw) continue;
-      const url = new URL(raw);
-      const salesforce =
-        /\.(salesforce|force|cloudforce)\.com$/.test(url.hostname) && url.protocol === 'https:';
-      if (!salesforce && !this.guard.isAllowlisted(url)) {
-        throw new PermanentError(
-          `Salesforce host ${url.host} is neither Salesforce's nor in OUTBOUND_ALLOWLIST`,
-        );
-      }
+      const refusal = raw ? salesforceHostRefusal(raw, this.guard) : null;
+      if (refusal) throw Object.assign(new PermanentError(refusal), { code: 'EPRIVATE' });
     }
   }
 
@@ -56,9 +50,9 @@ export class ConnectorFactory {
     if (!client) return null;
     switch (type) {
       case 'hubspot':
-        return new HubspotOAuth(client);
+        return new HubspotOAuth(client, this.guard);
       case 'salesforce':
-        return new SalesforceOAuth(client);
+        return new SalesforceOAuth(client, this.guard);
     }
   }
 
@@ -72,6 +66,7 @@ export class ConnectorFactory {
       pace,
       oauthClient: this.oauthClient(context.type),
       publicBaseUrl: this.config.publicBaseUrl,
+      outbound: this.guard,
     };
     switch (context.type) {
       case 'hubspot':

@@ -1,3 +1,4 @@
+import type { OutboundGuard } from '../../platform/http/outbound-guard';
 import type { ConsentStateInForce, ConsentStatus } from '../ledger';
 
 export type ConnectionType = 'hubspot' | 'salesforce' | 'webhook';
@@ -324,4 +325,9 @@ export interface ConnectorDeps {
    * (`${publicBaseUrl}/v1/processors/${connectionId}/confirmations`).
    */
   publicBaseUrl: string;
+  /**
+   * The SSRF guard every request to the vendor goes through: its agents check each connection (redirect hops
+   * included) against OUTBOUND_ALLOWLIST and the address rules.
+   */
+  outbound: OutboundGuard;
 }

@@ -50,7 +50,7 @@ export class EventSender {
         url,
         {
           method: 'POST',
-          lookup: this.guard.lookupFor(url),
+          agent: this.guard.agentFor(url),
           timeout: this.timeoutMs,
           headers: {
             'content-type': 'application/json',

@@ -1,72 +1,66 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { blockedRange, isIpLiteral } from './outbound-address';
+import { OutboundAllowlist } from './outbound-allowlist';
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
-}
-
-const PRIVATE_V4: [string, number][] = [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, including the cloud metadata address 169.254.169.254
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
-
-/** True for loopback, private, link-local, metadata, multicast and reserved addresses. */
-export function isPrivateAddress(ip: string): boolean {
-  const family = isIP(ip);
-  if (family === 4) {
-    const value = ipv4ToInt(ip);
-    return PRIVATE_V4.some(([base, bits]) => {
-      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-      return (value & mask) === (ipv4ToInt(base) & mask);
-    });
-  }
-  if (family === 6) {
-    const lower = ip.toLowerCase();
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped) return isPrivateAddress(mapped[1]);
-    if (lower === '::' || lower === '::1') return true;
-    const first = parseInt(lower.split(':')[0] || '0', 16);
-    if ((first & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local (incl. fd00:ec2::254 metadata)
-    if ((first & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
-    if ((first & 0xff00) === 0xff00) return true; // multicast
-    if (lower.startsWith('64:ff9b:')) return true; // NAT64 of (possibly private) v4
-    return false;
-  }
-  return true;
-}
-
+/** A URL refused when it is registered or checked (the message completes "<field> ..."). */
 export class OutboundUrlError extends Error {}
 
 /**
- * Guards outbound requests against SSRF: a URL must be http(s), and its host must resolve only to public
- * addresses unless OUTBOUND_ALLOWLIST names it. The same check runs again at connect time (see `lookup`),
- * so a DNS answer that changes between the check and the request cannot reach a private address.
+ * A connection refused at connect time. `code` is EPRIVATE so that clients which classify socket errors by
+ * code can tell it from a network failure: it is permanent, retrying cannot help.
+ */
+export class OutboundRefusedError extends Error {
+  readonly code = 'EPRIVATE';
+  constructor(readonly host: string) {
+    super(`outbound connection to ${host} refused: not a public address and not in OUTBOUND_ALLOWLIST`);
+    this.name = 'OutboundRefusedError';
+  }
+}
+
+/** One message for a host that is private, reserved or does not resolve: a field error must not map a network. */
+const NOT_PUBLIC =
+  'must name a host that resolves to public addresses only (or one listed in OUTBOUND_ALLOWLIST)';
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+type ConnectOptions = { host?: string | null; port?: number | string | null; lookup?: unknown };
+type CreateConnection = (
+  options: ConnectOptions,
+  callback: (error: Error | null, socket?: Socket) => void,
+) => unknown;
+
+/**
+ * Guards outbound requests against SSRF. A URL must be http(s), and its host must resolve only to public
+ * addresses (any IPv6 spelling of a private IPv4 address included, outbound-address.ts) unless
+ * OUTBOUND_ALLOWLIST names that host and port. The same rule is applied again at connect time, to every
+ * connection of every client, by the agents of `agentFor`: a DNS answer that changes after the check, or a
+ * redirect to another host, reaches no private address.
  */
 @Injectable()
 export class OutboundGuard {
-  private readonly allow: Set<string>;
+  private readonly allowlist: OutboundAllowlist;
+  private readonly agents: { 'http:': HttpAgent; 'https:': HttpsAgent };
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.allow = new Set(config.outboundAllowlist);
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'outboundAllowlist'>) {
+    this.allowlist = new OutboundAllowlist(config.outboundAllowlist);
+    this.agents = {
+      'http:': this.guardAgent(new HttpAgent(), 'http:'),
+      'https:': this.guardAgent(new HttpsAgent(), 'https:'),
+    };
   }
 
+  /** Whether OUTBOUND_ALLOWLIST names this URL's host on this URL's port (an entry without a port: the default). */
   isAllowlisted(url: URL): boolean {
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return this.allow.has(host) || this.allow.has(url.host.toLowerCase());
+    return this.allowlist.allows(url.hostname, url.port, url.protocol);
   }
 
   /** Parses and checks a URL; throws OutboundUrlError with the reason. */
@@ -83,14 +77,68 @@ export class OutboundGuard {
     if (this.isAllowlisted(url)) return url;
     if ((options.requireHttps ?? true) && url.protocol !== 'https:')
       throw new OutboundUrlError('must use https');
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [host] : await this.resolve(host);
-    if (addresses.length === 0) throw new OutboundUrlError('does not resolve');
-    if (addresses.some(isPrivateAddress)) {
-      throw new OutboundUrlError('resolves to a private, loopback, link-local or metadata address');
+    // The WHATWG parser already turned 2130706433, 0x7f.1 and 127.1 into 127.0.0.1, and IPv6 into one form.
+    const addresses = isIpLiteral(url.hostname) ? [url.hostname] : await this.resolve(url.hostname);
+    if (addresses.length === 0 || addresses.some((a) => blockedRange(a) !== null)) {
+      throw new OutboundUrlError(NOT_PUBLIC);
     }
     return url;
   }
+
+  /**
+   * The connect-time verdict for one connection, without DNS: null when it may go ahead as it is (allow-listed,
+   * or a public IP literal), 'resolve' when the name must be resolved through `guardedLookup`, otherwise the error.
+   */
+  private verdict(host: string, port: string, protocol: string): null | 'resolve' | OutboundRefusedError {
+    if (this.allowlist.allows(host, port, protocol)) return null;
+    if (isIpLiteral(host)) return blockedRange(host) === null ? null : new OutboundRefusedError(host);
+    return 'resolve';
+  }
+
+  /** Whether a URL may be requested as it is, for clients that cannot take an agent (their hosts are pinned). */
+  refusal(url: URL): OutboundRefusedError | null {
+    const verdict = this.verdict(url.hostname, url.port, url.protocol);
+    return verdict === 'resolve' ? null : verdict;
+  }
+
+  /**
+   * The agent every outbound http(s) request goes through. It checks each connection it opens (a redirect
+   * followed by the client opens a new one, and is checked the same way) against the allowlist and the address
+   * rules, resolving names with a lookup that drops private answers.
+   */
+  agentFor(protocol: 'http:' | 'https:' | URL): HttpAgent {
+    const key = typeof protocol === 'string' ? protocol : protocol.protocol === 'http:' ? 'http:' : 'https:';
+    return this.agents[key];
+  }
+
+  private guardAgent<T extends HttpAgent>(agent: T, protocol: 'http:' | 'https:'): T {
+    const create = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
+    const guarded: CreateConnection = (options, callback) => {
+      const host = String(options.host ?? 'localhost');
+      const verdict = this.verdict(host, String(options.port ?? ''), protocol);
+      if (verdict instanceof OutboundRefusedError) {
+        callback(verdict);
+        return undefined;
+      }
+      return create(verdict === 'resolve' ? { ...options, lookup: this.guardedLookup } : options, callback);
+    };
+    (agent as unknown as { createConnection: CreateConnection }).createConnection = guarded;
+    return agent;
+  }
+
+  /** A dns.lookup that fails with OutboundRefusedError when any address of the name is not public. */
+  private readonly guardedLookup = (hostname: string, options: object, callback: LookupCallback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, []);
+      const allowed = addresses.filter((a) => blockedRange(a.address) === null);
+      if (allowed.length === 0 || allowed.length !== addresses.length) {
+        // A name that resolves to any private address is refused whole: it is pointed at the inside.
+        return callback(new OutboundRefusedError(hostname), []);
+      }
+      if ((options as { all?: boolean }).all) return callback(null, allowed);
+      return callback(null, allowed[0].address, allowed[0].family);
+    });
+  };
 
   private resolve(host: string): Promise<string[]> {
     return new Promise((resolve) =>
@@ -98,32 +146,5 @@ export class OutboundGuard {
         resolve(error ? [] : addresses.map((a) => a.address)),
       ),
     );
-  }
-
-  /** A `lookup` for http(s).request that refuses private addresses of hosts not allow-listed. */
-  lookupFor(url: URL) {
-    const allowlisted = this.isAllowlisted(url);
-    return (
-      hostname: string,
-      options: object,
-      callback: (
-        error: NodeJS.ErrnoException | null,
-        address: string | LookupAddress[],
-        family?: number,
-      ) => void,
-    ) => {
-      dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-        if (error) return callback(error, []);
-        const allowed = allowlisted ? addresses : addresses.filter((a) => !isPrivateAddress(a.address));
-        if (allowed.length === 0) {
-          return callback(
-            Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }),
-            [],
-          );
-        }
-        if ((options as { all?: boolean }).all) return callback(null, allowed);
-        return callback(null, allowed[0].address, allowed[0].family);
-      });
-    };
   }
 }

@@ -14,7 +14,7 @@ const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
 
 /** Extra gateway environment: outbound calls to the local simulators, sandbox OAuth clients. */
 const GATEWAY_ENV = {
-  OUTBOUND_ALLOWLIST: '127.0.0.1',
+  OUTBOUND_ALLOWLIST: '127.0.0.1:*',
   HUBSPOT_CLIENT_ID: CLIENT.id,
   HUBSPOT_CLIENT_SECRET: CLIENT.secret,
   SALESFORCE_CLIENT_ID: CLIENT.id,

@@ -5,6 +5,7 @@ import {
   type ConnectionCredentials,
   PermanentError,
 } from '../connector.port';
+import type { OutboundGuard } from '../../../platform/http/outbound-guard';
 import type { OAuthExchangeResult, OAuthProvider } from '../oauth.port';
 import {
   HUBSPOT_OAUTH_OPTIONAL_SCOPES,
@@ -28,6 +29,7 @@ interface TokenResponse {
 export class HubspotOAuth implements OAuthProvider {
   constructor(
     private readonly client: { clientId: string; clientSecret: string },
+    private readonly outbound: OutboundGuard,
     private readonly options: { timeoutMs?: number; now?: () => number } = {},
   ) {}
 
@@ -54,7 +56,7 @@ export class HubspotOAuth implements OAuthProvider {
     code: string;
     redirectUri: string;
   }): Promise<OAuthExchangeResult> {
-    const sdk = createHubspotSdkClient(input.apiBaseUrl);
+    const sdk = createHubspotSdkClient(input.apiBaseUrl, this.outbound);
     let tokens: TokenResponse;
     let hubId: number;
     try {
@@ -87,7 +89,7 @@ export class HubspotOAuth implements OAuthProvider {
     let tokens: TokenResponse;
     try {
       tokens = await withTimeout(
-        createHubspotSdkClient(context.baseUrl).oauth.tokensApi.create(
+        createHubspotSdkClient(context.baseUrl, this.outbound).oauth.tokensApi.create(
           'refresh_token',
           undefined,
           undefined,

@@ -59,7 +59,7 @@ export class HubspotClient {
     private readonly options: HubspotClientOptions = {},
   ) {
     this.credentials = { ...context.credentials };
-    this.oauth = deps.oauthClient ? new HubspotOAuth(deps.oauthClient, options) : null;
+    this.oauth = deps.oauthClient ? new HubspotOAuth(deps.oauthClient, deps.outbound, options) : null;
   }
 
   private now(): number {
@@ -84,7 +84,11 @@ export class HubspotClient {
   }
 
   private client(): Client {
-    this.sdk ??= createHubspotSdkClient(this.context.baseUrl, this.credentials.accessToken);
+    this.sdk ??= createHubspotSdkClient(
+      this.context.baseUrl,
+      this.deps.outbound,
+      this.credentials.accessToken,
+    );
     return this.sdk;
   }
 

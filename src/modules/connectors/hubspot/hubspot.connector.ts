@@ -5,6 +5,7 @@ import {
   type RequestOutcome,
   type RestrictionPush,
 } from '../connector.port';
+import { testFailure } from '../test-outcome';
 import {
   FilterOperatorEnum,
   type PublicObjectSearchRequest,
@@ -19,7 +20,6 @@ import {
   type ConnectionContext,
   type Connector,
   type ConnectorDeps,
-  type ConnectorError,
   type ConsentPush,
   type PushOutcome,
   type RemotePage,
@@ -216,8 +216,7 @@ export class HubspotConnector implements Connector, ChangePoller {
       if (isNotFound(error)) {
         return { ok: true, detail: 'Connected, but the consent properties are missing: run setup.' };
       }
-      const e = error as ConnectorError;
-      return { ok: false, detail: `${e.name}: ${e.message}` };
+      return testFailure(error);
     }
   }
 

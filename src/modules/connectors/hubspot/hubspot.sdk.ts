@@ -6,6 +6,10 @@ import {
   RateLimitedError,
   TransientError,
 } from '../connector.port';
+import type { OutboundGuard } from '../../../platform/http/outbound-guard';
+import { guardedApiRequest, installHubspotAgentSupport } from './hubspot-transport';
+
+installHubspotAgentSupport();
 
 /**
  * The one way the gateway builds a `@hubspot/api-client` Client. The SDK's retry/limiter decorators are a
@@ -14,13 +18,24 @@ import {
  * propagation owns retries and their timing) and no SDK limiter (pacing is the caller's `deps.pace`).
  * One client per token per unit of work, never a long-lived mutable one (gotcha #341).
  */
-export function createHubspotSdkClient(basePath: string, accessToken?: string): Client {
-  return new Client({
-    // No trailing slash: the SDK appends `/crm/v3/…` to it (reference §9).
-    basePath: basePath.replace(/\/+$/, ''),
+export function createHubspotSdkClient(
+  basePath: string,
+  outbound: OutboundGuard,
+  accessToken?: string,
+): Client {
+  // No trailing slash: the SDK appends `/crm/v3/…` to it (reference §9).
+  const base = basePath.replace(/\/+$/, '');
+  const client = new Client({
+    basePath: base,
     accessToken,
     numberOfApiCallRetries: 1,
+    // Every connection of the generated APIs (redirect hops included: node-fetch reuses the agent) is checked
+    // by the outbound guard at connect time (the SDK ignores this option without installHubspotAgentSupport).
+    httpAgent: outbound.agentFor(new URL(base)),
   });
+  // `apiRequest` ignores httpAgent and follows redirects anywhere: replaced by one that does neither.
+  client.apiRequest = guardedApiRequest(base, accessToken, outbound) as unknown as Client['apiRequest'];
+  return client;
 }
 
 /** A non-2xx answer to `apiRequest` (which never throws on its own), shaped like the SDK's ApiException. */
@@ -142,12 +157,23 @@ export function classifyHubspotError(error: unknown, now = Date.now()): Connecto
       return new RateLimitedError(text, hubspotRetryAfterMs(http.body, http.headers, now));
     if (http.status === 401) return new AuthExpiredError(text);
     if (http.status >= 500 || http.status === 408) return new TransientError(text);
+    if (http.status >= 300 && http.status < 400)
+      return new HubspotPermanentError(
+        `HubSpot answered a redirect (${http.status}), which is not followed`,
+        http.status,
+        null,
+      );
     if (http.status >= 400) return new HubspotPermanentError(text, http.status, category);
     return new TransientError(`HubSpot answered an unexpected ${http.status}: ${message}`);
   }
   const e = error as { code?: unknown; message?: unknown; type?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : null;
   const message = typeof e?.message === 'string' ? e.message : String(error);
+  // The outbound guard refused the connection (a redirect or a DNS answer to a private address): permanent.
+  if (code === 'EPRIVATE')
+    return Object.assign(new PermanentError(`HubSpot call refused by the outbound guard: ${message}`), {
+      code,
+    });
   if (code && TRANSIENT_CODES.has(code))
     return new TransientError(`HubSpot unreachable (${code}): ${message}`);
   return new TransientError(`HubSpot call failed${code ? ` (${code})` : ''}: ${message}`);

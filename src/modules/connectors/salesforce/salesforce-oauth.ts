@@ -1,7 +1,9 @@
 import { OAuth2 } from 'jsforce';
 import type { TokenResponse } from 'jsforce/lib/oauth2';
 import { AuthFailedError, type ConnectionContext, type ConnectionCredentials } from '../connector.port';
+import type { OutboundGuard } from '../../../platform/http/outbound-guard';
 import type { OAuthExchangeResult, OAuthProvider } from '../oauth.port';
+import { pinOAuth2, salesforceHostRefusal } from './salesforce-transport';
 import { SALESFORCE_DEFAULT_LOGIN_URL, SALESFORCE_OAUTH_SCOPE } from './salesforce.constants';
 import { classifySalesforceError } from './salesforce.errors';
 
@@ -21,7 +23,10 @@ export function orgIdFromIdentityUrl(idUrl: string | undefined): string | null {
  * refresh (salesforce.client.ts).
  */
 export class SalesforceOAuth implements OAuthProvider {
-  constructor(private readonly client: { clientId: string; clientSecret: string }) {}
+  constructor(
+    private readonly client: { clientId: string; clientSecret: string },
+    private readonly outbound: OutboundGuard,
+  ) {}
 
   authorizeUrl(input: { authBaseUrl: string; redirectUri: string; state: string }): string {
     const params = new URLSearchParams({
@@ -49,6 +54,8 @@ export class SalesforceOAuth implements OAuthProvider {
     if (!res.access_token || !res.instance_url) {
       throw new AuthFailedError('Salesforce token response lacks access_token or instance_url');
     }
+    const refusal = salesforceHostRefusal(res.instance_url, this.outbound);
+    if (refusal) throw new AuthFailedError(`Salesforce token response refused: ${refusal}`);
     return {
       credentials: {
         accessToken: res.access_token,
@@ -69,6 +76,8 @@ export class SalesforceOAuth implements OAuthProvider {
     } catch (err) {
       throw classifySalesforceError(err);
     }
+    const refusal = res.instance_url ? salesforceHostRefusal(res.instance_url, this.outbound) : null;
+    if (refusal) throw new AuthFailedError(`Salesforce token response refused: ${refusal}`);
     return {
       ...context.credentials,
       accessToken: res.access_token,
@@ -80,11 +89,14 @@ export class SalesforceOAuth implements OAuthProvider {
   }
 
   private oauth2(loginUrl: string, redirectUri?: string): OAuth2 {
-    return new OAuth2({
-      loginUrl: loginUrl.replace(/\/+$/, ''),
-      clientId: this.client.clientId,
-      clientSecret: this.client.clientSecret,
-      redirectUri,
-    });
+    return pinOAuth2(
+      new OAuth2({
+        loginUrl: loginUrl.replace(/\/+$/, ''),
+        clientId: this.client.clientId,
+        clientSecret: this.client.clientSecret,
+        redirectUri,
+      }),
+      this.outbound,
+    );
   }
 }

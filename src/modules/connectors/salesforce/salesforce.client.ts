@@ -17,6 +17,7 @@ import {
 } from './salesforce.constants';
 import { classifySalesforceError, withoutPersonalData } from './salesforce.errors';
 import type { SaveResultRow } from './salesforce.types';
+import { pinConnection, salesforceHostRefusal } from './salesforce-transport';
 
 export interface SalesforceClientOptions {
   /** Bound on every call (jsforce's own fetch timeout is 30 minutes). Default 30 s. */
@@ -54,13 +55,14 @@ export class SalesforceClient {
     this.timeoutMs = options.requestTimeoutMs ?? SALESFORCE_REQUEST_TIMEOUT_MS;
     this.current = { ...context.credentials };
     const oauth = deps.oauthClient;
+    const loginUrl = context.loginUrl ?? SALESFORCE_DEFAULT_LOGIN_URL;
     this.conn = new Connection({
       // Auto-refresh needs oauth2 with the client id and a refresh token (jsforce #824, #1262); the custom
       // refreshFn below replaces jsforce's so that the loop guard and the persistence run inside it.
       oauth2: {
         clientId: oauth?.clientId,
         clientSecret: oauth?.clientSecret,
-        loginUrl: context.loginUrl ?? SALESFORCE_DEFAULT_LOGIN_URL,
+        loginUrl,
       },
       instanceUrl: context.credentials.instanceUrl ?? context.baseUrl,
       accessToken: context.credentials.accessToken,
@@ -78,6 +80,8 @@ export class SalesforceClient {
         );
       },
     });
+    // Every request only to this instance or the login host, each checked by the outbound rules.
+    pinConnection(this.conn, loginUrl, deps.outbound);
   }
 
   /** The credentials as they are now (refreshed ones included). */
@@ -107,7 +111,13 @@ export class SalesforceClient {
     await this.deps.beforeRefresh();
     const res = await conn.oauth2.refreshToken(refreshToken);
     // The token response names the instance; later requests (not the replay, which jsforce already built) use it.
-    if (res.instance_url) conn.instanceUrl = res.instance_url;
+    // It is adopted only when it passes the same host rule as a connection's (Salesforce's own or allow-listed):
+    // a token endpoint must not be able to point the gateway at an internal host.
+    if (res.instance_url) {
+      const refusal = salesforceHostRefusal(res.instance_url, this.deps.outbound);
+      if (refusal) throw new AuthFailedError(`refreshed instance_url refused: ${refusal}`);
+      conn.instanceUrl = res.instance_url;
+    }
     const next: ConnectionCredentials = {
       ...this.current,
       accessToken: res.access_token,

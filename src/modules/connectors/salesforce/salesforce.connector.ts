@@ -19,6 +19,7 @@ import {
   type RemotePage,
   type TestResult,
 } from '../connector.port';
+import { testFailure } from '../test-outcome';
 import { SalesforceClient, type SalesforceClientOptions } from './salesforce.client';
 import {
   MARKETING_PURPOSE_NAME,
@@ -133,8 +134,7 @@ export class SalesforceConnector implements Connector, ChangePoller {
         };
       });
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      return { ok: false, detail: `${e.name}: ${e.message}` };
+      return testFailure(err);
     }
   }
 

@@ -24,6 +24,7 @@ import {
   type TestResult,
   TransientError,
 } from '../connector.port';
+import { testFailure } from '../test-outcome';
 import { signStandardWebhook } from './standard-webhooks';
 
 const CONCURRENCY = 8;
@@ -70,7 +71,7 @@ export class WebhookConnector implements Connector {
     if (!secret) throw new PermanentError('webhook connection has no signing secret');
     const url = this.url;
     await this.guard.check(url.toString(), { requireHttps: true }).catch((error: Error) => {
-      throw new PermanentError(`webhook URL refused: ${error.message}`);
+      throw refused(`webhook URL refused: ${error.message}`);
     });
     const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
     const timestamp = Math.floor(Date.now() / 1000);
@@ -81,7 +82,8 @@ export class WebhookConnector implements Connector {
         url,
         {
           method: 'POST',
-          lookup: this.guard.lookupFor(url),
+          // Checks the connection itself: the address it connects to, whatever DNS answers by then.
+          agent: this.guard.agentFor(url),
           timeout: this.timeoutMs,
           headers: {
             'content-type': 'application/json',
@@ -104,7 +106,7 @@ export class WebhookConnector implements Connector {
       req.on('error', (error: NodeJS.ErrnoException) =>
         reject(
           error.code === 'EPRIVATE'
-            ? new PermanentError(error.message)
+            ? refused(error.message)
             : new TransientError(`request failed: ${error.message}`),
         ),
       );
@@ -264,16 +266,21 @@ export class WebhookConnector implements Connector {
     });
   }
 
+  /** A signed test event; a failure is told in generic words (test-outcome.ts), never the network error. */
   async test(): Promise<TestResult> {
+    let response: WebhookResponse;
     try {
-      this.classify(
-        await this.post(`test_${randomUUID()}`, 'gateway.test', {
-          message: 'Consent Gateway connection test',
-        }),
-      );
+      response = await this.post(`test_${randomUUID()}`, 'gateway.test', {
+        message: 'Consent Gateway connection test',
+      });
+    } catch (error) {
+      return testFailure(error);
+    }
+    try {
+      this.classify(response);
       return { ok: true, detail: 'the processor accepted a signed test event' };
     } catch (error) {
-      return { ok: false, detail: (error as Error).message };
+      return testFailure(error, response.status);
     }
   }
 
@@ -281,6 +288,11 @@ export class WebhookConnector implements Connector {
   async listContacts(): Promise<RemotePage> {
     return { contacts: [], next: null };
   }
+}
+
+/** A URL or connection the outbound guard refused: permanent, with the guard's EPRIVATE code kept. */
+function refused(message: string): PermanentError {
+  return Object.assign(new PermanentError(message), { code: 'EPRIVATE' });
 }
 
 /** Who an event is about: the gateway's ids and the identifiers the processor may hold them by. */
