@@ -92,14 +92,13 @@ export class ConnectionAdminService {
         };
         break;
       case 'salesforce': {
-        const instance = this.connections.checkOverride(
-          'base_url',
+        const instance = this.connections.checkSalesforceInstance(
           this.requireCredential(dto.credentials.instance_url, 'credentials.instance_url'),
         );
         credentials = {
           accessToken: this.requireCredential(dto.credentials.access_token, 'credentials.access_token'),
           refreshToken: dto.credentials.refresh_token,
-          instanceUrl: instance ?? undefined,
+          instanceUrl: instance,
           expiresAt: dto.credentials.expires_at ?? null,
         };
         break;

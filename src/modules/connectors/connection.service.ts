@@ -15,6 +15,7 @@ import {
   type ErasureMode,
 } from './connector.port';
 import type { ConnectionStatus } from './entities/connection.entity';
+import { salesforceHostRefusal } from './salesforce/salesforce-transport';
 import { belongsToVendor, destinationOf } from './vendor-attachment';
 import { DEFAULT_RATE_LIMITS, VENDOR_DEFAULTS } from './vendor-defaults';
 
@@ -110,6 +111,20 @@ export class ConnectionService {
       ]);
     }
     return url.toString().replace(/\/$/, '');
+  }
+
+  /**
+   * A Salesforce instance_url given with a token: Salesforce's own https hosts (or an allow-listed sandbox), never
+   * an arbitrary host, so a pasted credential cannot point the gateway inside the network.
+   */
+  checkSalesforceInstance(raw: string): string {
+    const refusal = salesforceHostRefusal(raw, this.guard);
+    if (refusal) {
+      throw new ConnectionInvalidError(`credentials.instance_url: ${refusal}`, [
+        { field: 'credentials.instance_url', message: refusal },
+      ]);
+    }
+    return new URL(raw).toString().replace(/\/$/, '');
   }
 
   async checkWebhookUrl(raw: string): Promise<string> {

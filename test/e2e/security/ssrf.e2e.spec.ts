@@ -160,6 +160,21 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
     expect(redirector.hits.length).toBeGreaterThan(0);
   });
 
+  it("a Salesforce token's instance_url must be Salesforce's own https host or allow-listed, named in the error", async () => {
+    for (const instance_url of [
+      `http://127.0.0.1:${inside.port}`,
+      `https://[::ffff:7f00:1]:${inside.port}`,
+      'http://acme.my.salesforce.com',
+      'https://acme.my.salesforce.com.attacker.example',
+    ]) {
+      const res = await connect({ type: 'salesforce', credentials: { access_token: 'token', instance_url } });
+      expect({ instance_url, status: res.status }).toEqual({ instance_url, status: 400 });
+      expect((await json(res)).errors).toEqual([
+        { field: 'credentials.instance_url', message: expect.any(String) },
+      ]);
+    }
+  });
+
   it('a Salesforce instance that redirects to an internal address: jsforce does not follow', async () => {
     const res = await connect({
       type: 'salesforce',
