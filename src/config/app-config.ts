@@ -41,6 +41,9 @@ export interface AppConfig {
     encryptionKey: Buffer;
     previousEncryptionKeys: Buffer[];
     blindIndexKey: Buffer;
+    // Blind-index key rotation (issue 10, crypto): previous keys still answer suppression lookups (no plaintext
+    // there to re-index) and let keys:rotate --blind-index find what it re-indexes.
+    previousBlindIndexKeys: Buffer[];
   };
   bootstrapApiKey: string | null;
   /** The first console admin, created at start when there is no user yet. */
@@ -107,6 +110,15 @@ function parseKey(name: string, value: string): Buffer {
     );
   }
   return key;
+}
+
+/** A comma-separated list of keys (each as parseKey wants it); empty when unset. */
+function parseKeyList(env: Env, name: string): Buffer[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => parseKey(name, k));
 }
 
 function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -202,6 +214,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         .filter(Boolean)
         .map((k) => parseKey('PREVIOUS_ENCRYPTION_KEYS', k)),
       blindIndexKey: parseKey('BLIND_INDEX_KEY', secrets.BLIND_INDEX_KEY as string),
+      // Blind-index key rotation (issue 10, crypto).
+      previousBlindIndexKeys: parseKeyList(env, 'PREVIOUS_BLIND_INDEX_KEYS'),
     },
     bootstrapApiKey,
     bootstrapAdmin:
