@@ -8,6 +8,7 @@ import { IdentityService } from './identity.service';
 import { maskEmail, maskPhone } from './identifier-mask';
 import { PersonNotFoundError } from './ledger.errors';
 import type { ConsentStatus, IdentityKind } from './ledger.types';
+import { identityPlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 import { SubjectTimelineService } from './subject-timeline.service';
 import { SuppressionRepository } from './suppression.repository';
@@ -142,7 +143,10 @@ export class LedgerReader {
     const opener = await this.keys.opener(identities.map((r) => r.key_id));
     for (const row of identities) {
       const person = people.get(row.subject_id)!;
-      const value = opener.open({ ciphertext: row.value_ciphertext, keyId: row.key_id });
+      const value = opener.open(
+        { ciphertext: row.value_ciphertext, keyId: row.key_id },
+        identityPlace(row.kind, row.value_hash),
+      );
       if (value === null) continue;
       if (row.kind === 'phone') person.phones.push(value);
       if (row.kind === 'wa_id') person.waId ??= value;
@@ -238,7 +242,10 @@ export class LedgerReader {
         kind: i.kind,
         value:
           i.valueCiphertext && i.keyId
-            ? opener.open({ ciphertext: i.valueCiphertext, keyId: i.keyId })
+            ? opener.open(
+                { ciphertext: i.valueCiphertext, keyId: i.keyId },
+                identityPlace(i.kind, i.valueHash),
+              )
             : null,
         addedAt: new Date(i.createdAt).toISOString(),
       })),

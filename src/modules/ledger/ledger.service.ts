@@ -20,6 +20,7 @@ import type {
 import { Notifications } from '../../platform/database/notifications';
 import { SubjectRepository } from './subject.repository';
 import { SubjectMergeService } from './subject-merge.service';
+import { evidencePlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 import { SubjectIdentityWriter } from './subject-identity.writer';
 import { SuppressionRepository } from './suppression.repository';
@@ -321,6 +322,7 @@ export class LedgerService {
             subjectId,
             await this.keys.keyFor(manager, subjectId),
             JSON.stringify(input.sealedEvidence),
+            evidencePlace(input.source, input.sourceEventId),
           )
         : null;
     const eventId = await this.events.insertIfNew(manager, {

@@ -98,7 +98,7 @@ export class CryptoService {
    */
   open(sealed: Sealed, aad?: string): Buffer {
     const key = this.keys.get(baseKeyId(sealed.keyId));
-    if (!key) throw new Error(`No decryption key with id ${baseKeyId(sealed.keyId)} is configured`);
+    if (!key) throw new Error(`No decryption key with id ${sealed.keyId} is configured`);
     return CryptoService.openMarked(key, sealed, aad);
   }
 
