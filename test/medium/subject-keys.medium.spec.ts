@@ -124,7 +124,7 @@ describe(SubjectKeyService.name, () => {
     const [event] = await db.query<{ key_id: string }>(`SELECT key_id FROM consent_event WHERE id = $1`, [
       eventId,
     ]);
-    expect(event.key_id).toBe(`sk:${subjectId}`);
+    expect(event.key_id).toBe(`sk:${subjectId}+a`); // under their key, bound to the event (associated data)
     const timeline = await ctx.get(SubjectTimelineService).timeline(subjectId);
     expect(timeline.events[0].evidence.personal).toEqual({ ip: '203.0.113.9' });
   });
