@@ -200,11 +200,12 @@ export class LedgerReader {
     } else {
       const kind = by.phone !== undefined ? 'phone' : 'email';
       const value = by.phone ?? by.email;
-      const hash = value === undefined ? null : this.identities.lookupHash(kind, value);
-      if (!hash) return null;
-      rows = await this.subjects.personByIdentity(kind, hash, manager);
+      const found = value === undefined ? null : this.identities.lookupKey(kind, value);
+      if (!found) return null;
+      rows = await this.subjects.personByIdentity(kind, found.hash, manager);
       if (rows.length === 0) {
-        const [suppressed] = await this.suppressions.activeAmong([kind], [hash], manager);
+        const key = this.identities.suppressionKey(kind, found.normalised, found.hash);
+        const [suppressed] = await this.suppressions.activeAmong([key], manager);
         if (suppressed) rows = await this.subjects.personById(suppressed.subject_id, manager);
       }
     }

@@ -168,8 +168,7 @@ export class LedgerService {
     const existing = await this.writer.findOrAttach(manager, prepared);
     if (existing) return { subjectId: existing, newRelationship: false };
     const suppressed = await this.suppressions.activeAmong(
-      prepared.map((p) => p.kind),
-      prepared.map((p) => p.hash),
+      prepared.map((p) => this.identities.suppressionKey(p.kind, p.normalised, p.hash)),
       manager,
     );
     if (suppressed.length) {
