@@ -44,7 +44,7 @@ export interface ConnectionPatch {
 
 
 /** Where a connection's credentials live (associated data): bound to the connection. */
-function credentialsPlace(connectionId: string): string {
+export function credentialsPlace(connectionId: string): string {
   return sealedAt('connection', 'credentials', connectionId);
 }
 

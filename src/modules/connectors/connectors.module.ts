@@ -26,6 +26,7 @@ import { RecordLinks } from './record-links.service';
 import { VendorForgetRequests } from './vendor-forget-requests';
 import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
 import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
+import { ConnectorsSealedColumns } from './connectors-sealed-columns';
 
 @Module({
   imports: [
@@ -42,6 +43,8 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
   ],
   controllers: [ConnectionsController, OAuthCallbackController, HubspotWebhookController],
   providers: [
+    // keys:rotate and keys:status reach this module's encrypted columns through it.
+    ConnectorsSealedColumns,
     OutboundGuard,
     ConnectionRepository,
     ConnectionRecordRepository,

@@ -125,6 +125,13 @@ export class SubjectKeyService {
     };
   }
 
+  /** These people's data keys, unwrapped (absent: forgotten): keys:rotate re-binds their values with them. */
+  async dataKeysOf(subjectIds: readonly string[]): Promise<Map<string, Buffer>> {
+    const keys = new Map<string, Buffer>();
+    for (const row of await this.keys.find(subjectIds)) keys.set(row.subjectId, this.unwrap(row));
+    return keys;
+  }
+
   /** Destroys these people's keys in the caller's transaction; every process drops them from memory on commit. */
   async destroy(manager: EntityManager, subjectIds: readonly string[]): Promise<number> {
     const destroyed = await this.keys.destroy(manager, subjectIds);

@@ -210,7 +210,7 @@ export class SqlBlindIndexedColumn implements BlindIndexedColumn {
         `SELECT ctid::text AS row_tid, (${rowId})::text AS row_id, ${hashColumn} AS hash, ${column} AS ct,
                 ${keyIdColumn} AS key_id ${placeColumns.map((c) => `, ${c}`).join('')}
            FROM ${table}
-          WHERE ${column} IS NOT NULL AND ${keyIdColumn} IS NOT NULL
+          WHERE ${column} IS NOT NULL AND ${keyIdColumn} IS NOT NULL AND ${hashColumn} IS NOT NULL
             AND ($2::text IS NULL OR (${rowId})::text > $2::text)
           ORDER BY (${rowId})::text LIMIT $1 FOR UPDATE`,
         [limit, after],
