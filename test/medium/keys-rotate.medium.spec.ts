@@ -1,0 +1,273 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { ConnectionService } from '../../src/modules/connectors';
+import { credentialsPlace } from '../../src/modules/connectors/connection.service';
+import { rawBodyPlace } from '../../src/modules/inbox/inbox-sealed-places';
+import { ConsentQueryService } from '../../src/modules/ledger/consent-query.service';
+import { IdentityService } from '../../src/modules/ledger/identity.service';
+import { LedgerReader } from '../../src/modules/ledger/ledger.reader';
+import { LedgerService, type RecordConsentInput } from '../../src/modules/ledger/ledger.service';
+import { SubjectErasureService } from '../../src/modules/ledger/subject-erasure.service';
+import { SubjectTimelineService } from '../../src/modules/ledger/subject-timeline.service';
+import { payloadPlace } from '../../src/modules/propagation/request-payload';
+import { CryptoService, keyIdOf } from '../../src/platform/crypto/crypto.service';
+import { KeyRotation } from '../../src/platform/crypto/key-rotation';
+import { startTestContext, testConfig } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+const MONDAY = new Date('2025-06-02T09:00:00Z');
+const newKey = () => randomBytes(32).toString('base64');
+
+let sequence = 0;
+function newPerson() {
+  const n = String(4000 + ++sequence).padStart(4, '0');
+  return { phone: `+1650555${n}`, email: `rotate-${n}-${randomBytes(3).toString('hex')}@example.org` };
+}
+
+const grant = (p: ReturnType<typeof newPerson>): RecordConsentInput => ({
+  source: 'api',
+  sourceEventId: `api.${randomBytes(8).toString('hex')}`,
+  identities: [
+    { kind: 'phone', value: p.phone },
+    { kind: 'email', value: p.email },
+  ],
+  purpose: 'marketing',
+  channel: 'whatsapp',
+  scope: null,
+  status: 'granted',
+  method: 'web_form',
+  actor: 'automation',
+  capturedAt: MONDAY,
+  receivedAt: MONDAY,
+  sealedEvidence: { ip: '203.0.113.7', form: `signup for ${p.email}` },
+});
+
+/**
+ * keys:rotate, as an operator runs it: data written under the old keys (including values from before binding),
+ * the gateway restarted with the new keys and the old ones as previous, the rotation run, and then everything
+ * reads, people are found by their identifiers, and erased people stay suppressed.
+ */
+describe('keys:rotate', () => {
+  const old = { encryption: newKey(), blindIndex: newKey() };
+  const next = { encryption: newKey(), blindIndex: newKey() };
+  const oldKeyId = keyIdOf(Buffer.from(old.encryption, 'base64'));
+  let db: TestDatabase;
+  let ctx: INestApplicationContext;
+  const kept = {
+    person: newPerson(),
+    erased: newPerson(),
+    legacyPhone: newPerson().phone,
+    subjectId: '',
+    legacySubjectId: '',
+    connectionId: '',
+    inboxId: '',
+    legacyInboxId: '',
+    deliveryId: '',
+  };
+  const printed: string[] = [];
+
+  /** The gateway after its restart with the new keys, the old ones listed as previous (or retired). */
+  const restartWith = async (env: Record<string, string>) => {
+    await ctx?.close();
+    ctx = await startTestContext(db.url, testConfig(db.url, env));
+  };
+  const rotated = {
+    ENCRYPTION_KEY: next.encryption,
+    PREVIOUS_ENCRYPTION_KEYS: old.encryption,
+    BLIND_INDEX_KEY: next.blindIndex,
+    PREVIOUS_BLIND_INDEX_KEYS: old.blindIndex,
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await restartWith({ ENCRYPTION_KEY: old.encryption, BLIND_INDEX_KEY: old.blindIndex });
+    const ledger = ctx.get(LedgerService);
+    const crypto = ctx.get(CryptoService);
+    const record = (input: RecordConsentInput) => ledger.transaction((m) => ledger.recordConsent(m, input));
+
+    kept.subjectId = (await record(grant(kept.person))).subjectId;
+    const { subjectId: erasedId } = await record(grant(kept.erased));
+    await ledger.transaction((m) => ctx.get(SubjectErasureService).forget(m, erasedId, null));
+
+    // An identity and an inbox body from before binding (sealed under the master key, no associated data).
+    const [legacy] = await db.query<{ id: string }>(`INSERT INTO subject DEFAULT VALUES RETURNING id`);
+    kept.legacySubjectId = legacy.id;
+    const [prepared] = ctx.get(IdentityService).prepare([{ kind: 'phone', value: kept.legacyPhone }]);
+    const unbound = crypto.seal(kept.legacyPhone);
+    await db.query(
+      `INSERT INTO subject_identity (subject_id, kind, value_hash, value_ciphertext, key_id) VALUES ($1, 'phone', $2, $3, $4)`,
+      [legacy.id, prepared.hash, unbound.ciphertext, unbound.keyId],
+    );
+    const inbox = async (sealed: (deliveryId: string) => { ciphertext: Buffer; keyId: string }) => {
+      const deliveryId = randomBytes(8).toString('hex');
+      const body = sealed(deliveryId);
+      const [row] = await db.query<{ id: string }>(
+        `INSERT INTO inbox (provider, delivery_id, raw_body, key_id, status) VALUES ('whatsapp', $1, $2, $3, 'processed')
+         RETURNING id`,
+        [deliveryId, body.ciphertext, body.keyId],
+      );
+      return row.id;
+    };
+    kept.inboxId = await inbox((d) => crypto.seal('{"bound":true}', rawBodyPlace('whatsapp', d)));
+    kept.legacyInboxId = await inbox(() => crypto.seal('{"bound":false}'));
+
+    const [vendor] = await db.query<{ id: string }>(
+      `INSERT INTO vendor (name) VALUES ('Rotated') RETURNING id`,
+    );
+    kept.connectionId = randomUUID();
+    const credentials = crypto.seal(
+      JSON.stringify({ signingSecret: 'whsec-rotated', url: 'https://processor.test/hook' }),
+      credentialsPlace(kept.connectionId),
+    );
+    await db.query(
+      `INSERT INTO connection (id, vendor_id, type, name, credentials, key_id, status)
+       VALUES ($1, $2, 'webhook', 'rotated', $3, $4, 'active')`,
+      [kept.connectionId, vendor.id, credentials.ciphertext, credentials.keyId],
+    );
+    const payload = crypto.seal(
+      JSON.stringify({ data: [{ email: kept.person.email }] }),
+      payloadPlace(kept.subjectId, 'access_export'),
+    );
+    const [delivery] = await db.query<{ id: string }>(
+      `INSERT INTO delivery (connection_id, subject_id, operation, status, payload_ciphertext, payload_key_id)
+       VALUES ($1, $2, 'access_export', 'succeeded', $3, $4) RETURNING id`,
+      [kept.connectionId, kept.subjectId, payload.ciphertext, payload.keyId],
+    );
+    kept.deliveryId = delivery.id;
+
+    await restartWith(rotated);
+    expect(await ctx.get(KeyRotation).rotate((line) => printed.push(line), 2)).toBe(0);
+    expect(await ctx.get(KeyRotation).reindex((line) => printed.push(line), 2)).toBe(0);
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await db?.drop();
+  });
+
+  it('leaves nothing under the old key, nor unbound, in any column', async () => {
+    const usage = await ctx.get(KeyRotation).status();
+    expect(usage.filter((u) => u.stale)).toEqual([]);
+    expect(usage.some((u) => u.keyId.startsWith(oldKeyId))).toBe(false);
+    expect(usage.map((u) => u.column)).toEqual(
+      expect.arrayContaining([
+        'subject_key.wrapped_key',
+        'subject_identity.value_ciphertext',
+        'consent_event.sealed_evidence',
+        'inbox.raw_body',
+        'connection.credentials',
+        'delivery.payload_ciphertext',
+      ]),
+    );
+  });
+
+  it('re-wraps person keys but keeps each value under its own person key', async () => {
+    const [identity] = await db.query<{ key_id: string }>(
+      `SELECT key_id FROM subject_identity WHERE subject_id = $1 AND kind = 'email'`,
+      [kept.subjectId],
+    );
+    expect(identity.key_id).toBe(`sk:${kept.subjectId}+a`);
+    const [key] = await db.query<{ key_id: string }>(`SELECT key_id FROM subject_key WHERE subject_id = $1`, [
+      kept.subjectId,
+    ]);
+    expect(key.key_id).toBe(`${ctx.get(CryptoService).currentKeyId}+a`);
+  });
+
+  describe('with the old encryption key retired afterwards', () => {
+    beforeAll(() => restartWith({ ...rotated, PREVIOUS_ENCRYPTION_KEYS: '' }));
+
+    it("still reads the person's identifiers and sealed evidence", async () => {
+      const exported = await ctx.get(LedgerReader).personExport(kept.subjectId);
+      expect(exported.identifiers.map((i) => i.value).sort()).toEqual(
+        [kept.person.email, kept.person.phone].sort(),
+      );
+      const timeline = await ctx.get(SubjectTimelineService).timeline(kept.subjectId);
+      expect(timeline.events[0].evidence.personal).toEqual({
+        ip: '203.0.113.7',
+        form: `signup for ${kept.person.email}`,
+      });
+    });
+
+    it('reads a value from before binding, now bound to its row', async () => {
+      const people = await ctx.get(LedgerReader).personsForPush([kept.legacySubjectId]);
+      expect(people.get(kept.legacySubjectId)?.phones).toEqual([kept.legacyPhone]);
+      const [row] = await db.query<{ key_id: string }>(
+        `SELECT key_id FROM subject_identity WHERE subject_id = $1`,
+        [kept.legacySubjectId],
+      );
+      expect(row.key_id).toBe(`${ctx.get(CryptoService).currentKeyId}+a`);
+    });
+
+    it('reads connection credentials, delivery payloads and inbox bodies', async () => {
+      const crypto = ctx.get(CryptoService);
+      const context = await ctx.get(ConnectionService).context(kept.connectionId);
+      expect(context.credentials).toMatchObject({ signingSecret: 'whsec-rotated' });
+      const [delivery] = await db.query<{ payload_ciphertext: Buffer; payload_key_id: string }>(
+        `SELECT payload_ciphertext, payload_key_id FROM delivery WHERE id = $1`,
+        [kept.deliveryId],
+      );
+      const payload = crypto.openText(
+        { ciphertext: delivery.payload_ciphertext, keyId: delivery.payload_key_id },
+        payloadPlace(kept.subjectId, 'access_export'),
+      );
+      expect(JSON.parse(payload)).toEqual({ data: [{ email: kept.person.email }] });
+      const bodies = await db.query<{ delivery_id: string; raw_body: Buffer; key_id: string }>(
+        `SELECT delivery_id, raw_body, key_id FROM inbox WHERE id = ANY($1::uuid[]) ORDER BY raw_body`,
+        [[kept.inboxId, kept.legacyInboxId]],
+      );
+      expect(
+        bodies
+          .map((b) =>
+            crypto.openText(
+              { ciphertext: b.raw_body, keyId: b.key_id },
+              rawBodyPlace('whatsapp', b.delivery_id),
+            ),
+          )
+          .sort(),
+      ).toEqual(['{"bound":false}', '{"bound":true}']);
+    });
+
+    it('finds people by their identifiers under the new blind-index key (the consent check)', async () => {
+      const query = ctx.get(ConsentQueryService);
+      expect(await query.check({ phone: kept.person.phone })).toMatchObject({
+        allowed: true,
+        status: 'granted',
+      });
+      expect(await query.check({ email: kept.person.email })).toMatchObject({ allowed: true });
+    });
+
+    it("keeps an erased person's suppression, made under the previous blind-index key", async () => {
+      expect(await ctx.get(ConsentQueryService).check({ phone: kept.erased.phone })).toMatchObject({
+        allowed: false,
+        reason: 'erased',
+      });
+      // An import naming them again is refused: nobody is created for them.
+      const ledger = ctx.get(LedgerService);
+      const again = await ledger.transaction((m) => ledger.recordConsent(m, grant(kept.erased)));
+      expect(again).toMatchObject({ effect: 'suppressed' });
+    });
+  });
+
+  it('is idempotent: a second run finds nothing to do', async () => {
+    const lines: string[] = [];
+    expect(await ctx.get(KeyRotation).rotate((line) => lines.push(line))).toBe(0);
+    expect(lines).toEqual([]);
+  });
+
+  it('prints progress without personal data', () => {
+    expect(printed.length).toBeGreaterThan(0);
+    const text = printed.join('\n');
+    for (const secret of [kept.person.phone, kept.person.email, kept.erased.phone, kept.legacyPhone])
+      expect(text).not.toContain(secret.replace('+', ''));
+  });
+
+  it('lets an old suppression lapse once the previous blind-index key is retired (why it stays configured)', async () => {
+    await restartWith({ ENCRYPTION_KEY: next.encryption, BLIND_INDEX_KEY: next.blindIndex });
+    expect(await ctx.get(ConsentQueryService).check({ phone: kept.erased.phone })).not.toMatchObject({
+      reason: 'erased',
+    });
+    expect(await ctx.get(ConsentQueryService).check({ phone: kept.person.phone })).toMatchObject({
+      allowed: true,
+    });
+  });
+});
