@@ -107,7 +107,10 @@ export class SubjectKeyService {
       if (key) keys.set(owner, key);
       else missing.push(owner);
     }
-    for (const row of await this.keys.find(missing, manager)) keys.set(row.subjectId, this.unwrap(row));
+    for (const row of await this.keys.find(missing, manager)) {
+      const key = this.unwrapIfIntact(row);
+      if (key) keys.set(row.subjectId, key);
+    }
     return {
       open: (sealed, place) => {
         const owner = keyOwnerOf(sealed.keyId);
@@ -128,7 +131,10 @@ export class SubjectKeyService {
   /** These people's data keys, unwrapped (absent: forgotten): keys:rotate re-binds their values with them. */
   async dataKeysOf(subjectIds: readonly string[]): Promise<Map<string, Buffer>> {
     const keys = new Map<string, Buffer>();
-    for (const row of await this.keys.find(subjectIds)) keys.set(row.subjectId, this.unwrap(row));
+    for (const row of await this.keys.find(subjectIds)) {
+      const key = this.unwrapIfIntact(row);
+      if (key) keys.set(row.subjectId, key);
+    }
     return keys;
   }
 
@@ -139,6 +145,17 @@ export class SubjectKeyService {
     if (subjectIds.length)
       await this.notifications.notifyEach(manager, SUBJECT_FORGOTTEN_CHANNEL, subjectIds);
     return destroyed;
+  }
+
+  /** The key, or null when its wrap does not open (copied from another person's row): their values read as none. */
+  private unwrapIfIntact(row: WrappedKeyRow): Buffer | null {
+    try {
+      return this.unwrap(row);
+    } catch (error) {
+      if (!(error instanceof UnreadableCiphertextError)) throw error;
+      this.logger.warn('A person key does not open at subject_key.wrapped_key');
+      return null;
+    }
   }
 
   private unwrap(row: WrappedKeyRow): Buffer {

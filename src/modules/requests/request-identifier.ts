@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { CryptoService, sealedAt } from '../../platform/crypto/crypto.service';
+import { CryptoService, sealedAt, UnreadableCiphertextError } from '../../platform/crypto/crypto.service';
 import { IdentityService, normalisePhone } from '../ledger';
 import type { RequestIdentifierKind } from './requests.types';
 
@@ -48,6 +48,8 @@ export function taskEvidencePlace(taskId: string): string {
 /** Seals, opens and masks the identifiers and free texts of requests; `place` binds each to where it is stored. */
 @Injectable()
 export class RequestIdentifiers {
+  private readonly logger = new Logger(RequestIdentifiers.name);
+
   constructor(
     private readonly crypto: CryptoService,
     private readonly identities: IdentityService,
@@ -70,9 +72,16 @@ export class RequestIdentifiers {
     return this.crypto.seal(text, place);
   }
 
+  /** The text, or null: none, or it does not open at `place` (copied from another row: read as no value). */
   openText(ciphertext: Buffer | null, keyId: string | null, place: string): string | null {
     if (!ciphertext || !keyId) return null;
-    return this.crypto.openText({ ciphertext, keyId }, place);
+    try {
+      return this.crypto.openText({ ciphertext, keyId }, place);
+    } catch (error) {
+      if (!(error instanceof UnreadableCiphertextError)) throw error;
+      this.logger.warn(`A sealed value does not open at ${place.split(':')[0]}`);
+      return null;
+    }
   }
 
   /** Where an announcement may reach the person: the phone or email the request was made with. */
