@@ -466,7 +466,12 @@ describe('the consent ledger against PostgreSQL', () => {
       /** The person's phone identity and their wrapped data key. */
       const storedIdentity = async (subjectId: string) =>
         (
-          await db.query<{ value_hash: Buffer; value_ciphertext: Buffer; wrapped_key: Buffer; key_id: string }>(
+          await db.query<{
+            value_hash: Buffer;
+            value_ciphertext: Buffer;
+            wrapped_key: Buffer;
+            key_id: string;
+          }>(
             `SELECT si.value_hash, si.value_ciphertext, sk.wrapped_key, sk.key_id
                FROM subject_identity si JOIN subject_key sk ON sk.subject_id = si.subject_id
               WHERE si.subject_id = $1 AND si.kind = 'phone'`,

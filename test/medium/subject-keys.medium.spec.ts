@@ -61,7 +61,9 @@ describe(SubjectKeyService.name, () => {
     const dataKeyA = crypto.open({ ciphertext: keyA.wrapped_key, keyId: keyA.key_id }, wrappedKeyPlace(a));
     const dataKeyB = crypto.open({ ciphertext: keyB.wrapped_key, keyId: keyB.key_id }, wrappedKeyPlace(b));
     expect(dataKeyA.equals(dataKeyB)).toBe(false);
-    expect(() => crypto.open({ ciphertext: keyA.wrapped_key, keyId: keyA.key_id }, wrappedKeyPlace(b))).toThrow();
+    expect(() =>
+      crypto.open({ ciphertext: keyA.wrapped_key, keyId: keyA.key_id }, wrappedKeyPlace(b)),
+    ).toThrow();
     const [identity] = await db.query<{ value_hash: Buffer; value_ciphertext: Buffer; key_id: string }>(
       `SELECT value_hash, value_ciphertext, key_id FROM subject_identity WHERE subject_id = $1`,
       [a],

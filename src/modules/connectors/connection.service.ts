@@ -42,7 +42,6 @@ export interface ConnectionPatch {
   phoneRegion?: string | null;
 }
 
-
 /** Where a connection's credentials live (associated data): bound to the connection. */
 export function credentialsPlace(connectionId: string): string {
   return sealedAt('connection', 'credentials', connectionId);

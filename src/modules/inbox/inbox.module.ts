@@ -13,7 +13,12 @@ import { InboxSealedColumns } from './inbox-sealed-columns';
   controllers: [InboxController],
   providers: [
     // keys:rotate and keys:status reach this module's encrypted columns through it.
-    InboxSealedColumns,InboxRepository, InboxWriter, InboxService, InboxWorker],
+    InboxSealedColumns,
+    InboxRepository,
+    InboxWriter,
+    InboxService,
+    InboxWorker,
+  ],
   exports: [InboxWriter, InboxService],
 })
 export class InboxModule {}

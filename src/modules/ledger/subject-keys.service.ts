@@ -159,7 +159,10 @@ export class SubjectKeyService {
   }
 
   private unwrap(row: WrappedKeyRow): Buffer {
-    const key = this.crypto.open({ ciphertext: row.wrappedKey, keyId: row.keyId }, wrappedKeyPlace(row.subjectId));
+    const key = this.crypto.open(
+      { ciphertext: row.wrappedKey, keyId: row.keyId },
+      wrappedKeyPlace(row.subjectId),
+    );
     this.memo.set(row.subjectId, key);
     return key;
   }

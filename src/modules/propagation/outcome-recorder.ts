@@ -53,7 +53,8 @@ export class OutcomeRecorder {
     const byId = new Map(claimed.map((c) => [c.id, c]));
     for (const u of batch.updates) {
       const c = byId.get(u.id);
-      if (u.data && c) sealed.set(u.id, this.payloads.seal({ data: u.data }, payloadPlace(c.subject_id, c.operation)));
+      if (u.data && c)
+        sealed.set(u.id, this.payloads.seal({ data: u.data }, payloadPlace(c.subject_id, c.operation)));
     }
     await this.settle.within((manager) => this.deliveries.apply(manager, batch.updates, sealed));
     for (const seconds of batch.latencies)

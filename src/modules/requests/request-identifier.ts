@@ -33,7 +33,8 @@ export function maskEmail(email: string): string {
 }
 
 /** A request's sealed columns, bound to the request (its id is made before the insert: see RequestService.create). */
-export type RequestSealedColumn = 'identifier_ciphertext' | 'changes_ciphertext' | 'verification_note_ciphertext';
+export type RequestSealedColumn =
+  'identifier_ciphertext' | 'changes_ciphertext' | 'verification_note_ciphertext';
 
 /** Where a request's sealed value lives (associated data): a ciphertext copied to another request does not open. */
 export function requestPlace(column: RequestSealedColumn, requestId: string): string {

@@ -44,7 +44,9 @@ export class KeyRotation {
         progress(`${column.name}: ${resealed} re-sealed`);
       }
       if (skip.length)
-        progress(`${column.name}: ${skip.length} rows do not open (altered, moved, or their key is missing): ${skip.join(', ')}`);
+        progress(
+          `${column.name}: ${skip.length} rows do not open (altered, moved, or their key is missing): ${skip.join(', ')}`,
+        );
     }
     return (await this.status()).filter((u) => u.stale).reduce((n, u) => n + u.rows, 0);
   }
@@ -62,9 +64,13 @@ export class KeyRotation {
         reindexed += outcome.reindexed;
         unreadable += outcome.unreadable.length;
         if (outcome.unreadable.length)
-          progress(`${column.name}: rows that do not open, left as they are: ${outcome.unreadable.join(', ')}`);
+          progress(
+            `${column.name}: rows that do not open, left as they are: ${outcome.unreadable.join(', ')}`,
+          );
         after = outcome.next;
-        progress(`${column.name}: ${seen} seen, ${reindexed} re-indexed${after ? ` (resume after ${after})` : ''}`);
+        progress(
+          `${column.name}: ${seen} seen, ${reindexed} re-indexed${after ? ` (resume after ${after})` : ''}`,
+        );
       } while (after !== null);
     }
     return unreadable;

@@ -6,7 +6,9 @@ type Print = (line: string) => void;
 export async function keysStatus(rotation: KeyRotation, print: Print): Promise<number> {
   const usage = await rotation.status();
   for (const u of usage)
-    print(`${u.column.padEnd(50)} ${u.keyId.padEnd(16)} ${String(u.rows).padStart(9)}${u.stale ? '  stale' : ''}`);
+    print(
+      `${u.column.padEnd(50)} ${u.keyId.padEnd(16)} ${String(u.rows).padStart(9)}${u.stale ? '  stale' : ''}`,
+    );
   const stale = usage.filter((u) => u.stale).reduce((n, u) => n + u.rows, 0);
   print(
     stale

@@ -1,11 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  baseKeyId,
-  CryptoService,
-  isBoundKeyId,
-  markKeyId,
-  type Sealed,
-} from './crypto.service';
+import { baseKeyId, CryptoService, isBoundKeyId, markKeyId, type Sealed } from './crypto.service';
 import type {
   BlindIndexedColumn,
   KeyIdCounts,
@@ -54,7 +48,8 @@ class RowKeys {
     const owners = personKeys
       ? [...new Set(keyIds.filter((k) => k.startsWith(personKeys.prefix)).map((k) => ownerOf(personKeys, k)))]
       : [];
-    const dataKeys = personKeys && owners.length ? await personKeys.keysOf(owners) : new Map<string, Buffer>();
+    const dataKeys =
+      personKeys && owners.length ? await personKeys.keysOf(owners) : new Map<string, Buffer>();
     return new RowKeys(crypto, personKeys, dataKeys);
   }
 
@@ -75,11 +70,16 @@ class RowKeys {
     const owner = this.ownerOf(previousKeyId);
     if (owner === null) return this.crypto.seal(plaintext, place);
     const id = `${this.personKeys!.prefix}${owner}`;
-    return { ciphertext: CryptoService.sealWith(this.dataKeys.get(owner)!, plaintext, place), keyId: markKeyId(id, place) };
+    return {
+      ciphertext: CryptoService.sealWith(this.dataKeys.get(owner)!, plaintext, place),
+      keyId: markKeyId(id, place),
+    };
   }
 
   private ownerOf(keyId: string): string | null {
-    return this.personKeys && keyId.startsWith(this.personKeys.prefix) ? ownerOf(this.personKeys, keyId) : null;
+    return this.personKeys && keyId.startsWith(this.personKeys.prefix)
+      ? ownerOf(this.personKeys, keyId)
+      : null;
   }
 }
 
@@ -151,21 +151,32 @@ export class SqlSealedColumn implements SealedColumn {
         const place = this.spec.place(row);
         const plaintext = keys.open({ ciphertext: row.ct as Buffer, keyId: row.key_id as string }, place);
         if (plaintext === null) unreadable.push(row.row_id as string);
-        else updates.push({ tid: row.row_tid as string, sealed: keys.reseal(row.key_id as string, plaintext, place) });
+        else
+          updates.push({
+            tid: row.row_tid as string,
+            sealed: keys.reseal(row.key_id as string, plaintext, place),
+          });
       }
       await this.write(manager, updates);
       return { resealed: updates.length, unreadable };
     });
   }
 
-  private async write(manager: EntityManager, updates: readonly { tid: string; sealed: Sealed }[]): Promise<void> {
+  private async write(
+    manager: EntityManager,
+    updates: readonly { tid: string; sealed: Sealed }[],
+  ): Promise<void> {
     if (updates.length === 0) return;
     const { table, column, keyIdColumn } = this.spec;
     // The rows are locked by this transaction, so their ctid is stable until it commits.
     await manager.query(
       `UPDATE ${table} t SET ${column} = x.ct, ${keyIdColumn} = x.key_id
          FROM unnest($1::tid[], $2::bytea[], $3::text[]) AS x(tid, ct, key_id) WHERE t.ctid = x.tid`,
-      [updates.map((u) => u.tid), updates.map((u) => u.sealed.ciphertext), updates.map((u) => u.sealed.keyId)],
+      [
+        updates.map((u) => u.tid),
+        updates.map((u) => u.sealed.ciphertext),
+        updates.map((u) => u.sealed.keyId),
+      ],
     );
   }
 }
@@ -215,7 +226,11 @@ export class SqlBlindIndexedColumn implements BlindIndexedColumn {
           ORDER BY (${rowId})::text LIMIT $1 FOR UPDATE`,
         [limit, after],
       );
-      const keys = await RowKeys.forRows(this.crypto, this.spec.personKeys, rows.map((r) => r.key_id as string));
+      const keys = await RowKeys.forRows(
+        this.crypto,
+        this.spec.personKeys,
+        rows.map((r) => r.key_id as string),
+      );
       const unreadable: string[] = [];
       const updates: { tid: string; hash: Buffer; sealed: Sealed | null }[] = [];
       for (const row of rows) {
