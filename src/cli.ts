@@ -110,14 +110,14 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${JSON.stringify(await app.get(UserService).list(), null, 2)}\n`);
           return 0;
         case 'keys:status':
-          return keysStatus(app.get(KeyRotation), (line) => process.stdout.write(`${line}\n`));
+          return await keysStatus(app.get(KeyRotation), (line) => process.stdout.write(`${line}\n`));
         case 'keys:rotate': {
           const batch = Number(option(args, 'batch') ?? 500);
           if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
             process.stderr.write('--batch must be a whole number from 1 to 10000\n');
             return 1;
           }
-          return keysRotate(app.get(KeyRotation), {
+          return await keysRotate(app.get(KeyRotation), {
             blindIndex: args.includes('--blind-index'),
             batch,
             print: (line) => process.stdout.write(`${line}\n`),
