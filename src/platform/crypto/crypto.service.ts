@@ -8,6 +8,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { AppError, ErrorKind } from '../http/problem';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -46,11 +47,16 @@ export function markKeyId(keyId: string, aad: string | undefined): string {
   return aad === undefined ? keyId : `${keyId}${BOUND_SUFFIX}`;
 }
 
-/** Raised when a ciphertext does not open: wrong key, tampered, or moved to another row or column. */
-export class UnreadableCiphertextError extends Error {
+/**
+ * Raised when a ciphertext does not open: altered, or moved to another row or column. Answered as a 409 problem
+ * that names neither the value nor the row (where a reader can do without the value, it reads it as none instead).
+ */
+export class UnreadableCiphertextError extends AppError {
+  readonly code = 'sealed_value_unreadable';
+  readonly kind = ErrorKind.Conflict;
+
   constructor(readonly keyId: string) {
-    super(`A ciphertext under key ${keyId} does not open here (wrong key, altered, or moved from its row)`);
-    this.name = 'UnreadableCiphertextError';
+    super('A stored value could not be decrypted (altered, or moved from another row).');
   }
 }
 

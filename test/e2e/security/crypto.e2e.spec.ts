@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startTestApp, type TestApp } from '../../support/app';
+import { credentialsPlace } from '../../../src/modules/connectors/connection.service';
+import { CryptoService } from '../../../src/platform/crypto/crypto.service';
 
 let phoneCounter = 7000;
 /** A valid, never-used phone number (Google's 650-253 exchange), in E.164. */
@@ -106,5 +108,39 @@ describe('security: ciphertexts copied between rows do not decrypt', () => {
     const after = await json(res);
     expect(after.subject_masked).toBeNull();
     expect(JSON.stringify(after)).not.toContain(victimPhone.slice(-3) + '"');
+  });
+
+  it("does not use B's credentials for A's connection when they are copied onto it (409, nothing leaked)", async () => {
+    const crypto = gw.app.get(CryptoService);
+    const [vendor] = await db.query<{ id: string }>(
+      `INSERT INTO vendor (name) VALUES ('Swapped') RETURNING id`,
+    );
+    const connection = async (name: string, secret: string) => {
+      const id = randomUUID();
+      const sealed = crypto.seal(
+        JSON.stringify({ signingSecret: secret, url: 'https://processor.invalid/hook' }),
+        credentialsPlace(id),
+      );
+      await db.query(
+        `INSERT INTO connection (id, vendor_id, type, name, credentials, key_id, status)
+         VALUES ($1, $2, 'webhook', $3, $4, $5, 'active')`,
+        [id, vendor.id, name, sealed.ciphertext, sealed.keyId],
+      );
+      return id;
+    };
+    const a = await connection('a', 'whsec-of-a');
+    const b = await connection('b', 'whsec-of-victim-b');
+    await db.query(
+      `UPDATE connection SET credentials = b.credentials, key_id = b.key_id
+         FROM connection b WHERE connection.id = $1 AND b.id = $2`,
+      [a, b],
+    );
+
+    const res = await gw.api(`/v1/connections/${a}/test`, { method: 'POST' });
+    expect(res.status).toBe(409);
+    const body = await res.text();
+    expect(JSON.parse(body)).toMatchObject({ code: 'sealed_value_unreadable' });
+    expect(body).not.toContain('whsec-of-victim-b');
+    expect(body).not.toContain(b);
   });
 });
