@@ -12,7 +12,7 @@ import { SubjectTimelineService } from '../../src/modules/ledger/subject-timelin
 import { payloadPlace } from '../../src/modules/propagation/request-payload';
 import { CryptoService, keyIdOf } from '../../src/platform/crypto/crypto.service';
 import { KeyRotation } from '../../src/platform/crypto/key-rotation';
-import { startTestContext, testConfig } from '../support/app';
+import { eventually, startTestContext, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const MONDAY = new Date('2025-06-02T09:00:00Z');
@@ -136,8 +136,21 @@ describe('keys:rotate', () => {
     kept.deliveryId = delivery.id;
 
     await restartWith(rotated);
+    // Asked before the re-indexing: unknown under the new blind-index key (and remembered as such).
+    notFoundBeforeReindex = await ctx.get(ConsentQueryService).check({ phone: kept.person.phone });
     expect(await ctx.get(KeyRotation).rotate((line) => printed.push(line), 2)).toBe(0);
     expect(await ctx.get(KeyRotation).reindex((line) => printed.push(line), 2)).toBe(0);
+  });
+
+  let notFoundBeforeReindex: Awaited<ReturnType<ConsentQueryService['check']>>;
+
+  it('tells a running gateway that cached "nobody" for an identifier before it was re-indexed', async () => {
+    expect(notFoundBeforeReindex).toMatchObject({ allowed: false });
+    const found = await eventually(async () => {
+      const answer = await ctx.get(ConsentQueryService).check({ phone: kept.person.phone });
+      return answer.allowed ? answer : null;
+    });
+    expect(found).toMatchObject({ status: 'granted' });
   });
 
   afterAll(async () => {

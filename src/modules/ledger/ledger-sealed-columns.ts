@@ -7,6 +7,10 @@ import {
   SqlBlindIndexedColumn,
   SqlSealedColumn,
 } from '../../platform/crypto/sql-sealed-column';
+import { Notifications } from '../../platform/database/notifications';
+import { IdentityService } from './identity.service';
+import { IDENTITY_ADDED_CHANNEL } from './ledger.channels';
+import type { IdentityKind } from './ledger.types';
 import { evidencePlace, identityPlace, wrappedKeyPlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 
@@ -23,6 +27,7 @@ export class LedgerSealedColumns implements OnModuleInit {
     private readonly data: DataSource,
     private readonly crypto: CryptoService,
     private readonly keys: SubjectKeyService,
+    private readonly notifications: Notifications,
   ) {}
 
   onModuleInit(): void {
@@ -70,6 +75,13 @@ export class LedgerSealedColumns implements OnModuleInit {
         placeUsesHash: true,
         index: (r, plaintext) => ({ namespace: str(r.kind), value: plaintext }),
         personKeys,
+        // Running gateways may have cached "nobody is known by this" for an index not yet re-indexed.
+        onReindexed: (manager, rows) =>
+          this.notifications.notifyEach(
+            manager,
+            IDENTITY_ADDED_CHANNEL,
+            rows.map((r) => IdentityService.cacheKey(str(r.row.kind) as IdentityKind, r.hash)),
+          ),
       }),
     );
   }

@@ -197,6 +197,8 @@ export interface SqlBlindIndexedSpec {
   /** The blind-index namespace of the row's value, and the value to index (its sealed plaintext). */
   index(row: Row, plaintext: string): { namespace: string; value: string };
   personKeys?: PersonKeys;
+  /** In the re-indexing transaction: tell readers that may have cached "nobody is known by this" (new indexes). */
+  onReindexed?(manager: EntityManager, rows: readonly { row: Row; hash: Buffer }[]): Promise<void>;
 }
 
 /**
@@ -232,7 +234,7 @@ export class SqlBlindIndexedColumn implements BlindIndexedColumn {
         rows.map((r) => r.key_id as string),
       );
       const unreadable: string[] = [];
-      const updates: { tid: string; hash: Buffer; sealed: Sealed | null }[] = [];
+      const updates: { tid: string; row: Row; hash: Buffer; sealed: Sealed | null }[] = [];
       for (const row of rows) {
         const sealed = { ciphertext: row.ct as Buffer, keyId: row.key_id as string };
         const plaintext = keys.open(sealed, this.spec.place(row, row.hash as Buffer));
@@ -246,7 +248,7 @@ export class SqlBlindIndexedColumn implements BlindIndexedColumn {
         const resealed = this.spec.placeUsesHash
           ? keys.reseal(sealed.keyId, plaintext, this.spec.place(row, hash))
           : null;
-        updates.push({ tid: row.row_tid as string, hash, sealed: resealed });
+        updates.push({ tid: row.row_tid as string, row, hash, sealed: resealed });
       }
       if (updates.length)
         await manager.query(
@@ -261,6 +263,7 @@ export class SqlBlindIndexedColumn implements BlindIndexedColumn {
             updates.map((u) => u.sealed?.keyId ?? null),
           ],
         );
+      if (updates.length && this.spec.onReindexed) await this.spec.onReindexed(manager, updates);
       return {
         seen: rows.length,
         reindexed: updates.length,
