@@ -5,6 +5,7 @@ import { credentialsPlace } from '../../src/modules/connectors/connection.servic
 import { rawBodyPlace } from '../../src/modules/inbox/inbox-sealed-places';
 import { ConsentQueryService } from '../../src/modules/ledger/consent-query.service';
 import { IdentityService } from '../../src/modules/ledger/identity.service';
+import { wrappedKeyPlace } from '../../src/modules/ledger/sealed-places';
 import { LedgerReader } from '../../src/modules/ledger/ledger.reader';
 import { LedgerService, type RecordConsentInput } from '../../src/modules/ledger/ledger.service';
 import { SubjectErasureService } from '../../src/modules/ledger/subject-erasure.service';
@@ -111,6 +112,35 @@ describe('keys:rotate', () => {
     kept.inboxId = await inbox((d) => crypto.seal('{"bound":true}', rawBodyPlace('whatsapp', d)));
     kept.legacyInboxId = await inbox(() => crypto.seal('{"bound":false}'));
 
+    // Evidence sealed under the master key (before per-person keys), and a value under a person's key from before
+    // binding: both are re-bound by the rotation (the evidence through the ledger trigger's rekey setting).
+    const legacyEvidence = crypto.seal(JSON.stringify({ ip: '192.0.2.44' }));
+    await db.query(
+      `INSERT INTO consent_event (subject_id, purpose, channel, scope, status, effect, source, source_event_id, method,
+                                  actor, captured_at, received_at, sealed_evidence, key_id)
+       VALUES ($1, 'marketing', 'email', '*', 'granted', 'changed', 'api', $2, 'web_form', 'automation', $3, $3, $4, $5)`,
+      [
+        legacy.id,
+        `api.${randomBytes(6).toString('hex')}`,
+        MONDAY,
+        legacyEvidence.ciphertext,
+        legacyEvidence.keyId,
+      ],
+    );
+    const [wrap] = await db.query<{ wrapped_key: Buffer; key_id: string }>(
+      `SELECT wrapped_key, key_id FROM subject_key WHERE subject_id = $1`,
+      [kept.subjectId],
+    );
+    const dataKey = crypto.open(
+      { ciphertext: wrap.wrapped_key, keyId: wrap.key_id },
+      wrappedKeyPlace(kept.subjectId),
+    );
+    const [waId] = ctx.get(IdentityService).prepare([{ kind: 'wa_id', value: kept.person.phone.slice(1) }]);
+    await db.query(
+      `INSERT INTO subject_identity (subject_id, kind, value_hash, value_ciphertext, key_id) VALUES ($1, 'wa_id', $2, $3, $4)`,
+      [kept.subjectId, waId.hash, CryptoService.sealWith(dataKey, waId.normalised), `sk:${kept.subjectId}`],
+    );
+
     const [vendor] = await db.query<{ id: string }>(
       `INSERT INTO vendor (name) VALUES ('Rotated') RETURNING id`,
     );
@@ -175,11 +205,13 @@ describe('keys:rotate', () => {
   });
 
   it('re-wraps person keys but keeps each value under its own person key', async () => {
-    const [identity] = await db.query<{ key_id: string }>(
-      `SELECT key_id FROM subject_identity WHERE subject_id = $1 AND kind = 'email'`,
+    const identities = await db.query<{ key_id: string }>(
+      `SELECT key_id FROM subject_identity WHERE subject_id = $1`,
       [kept.subjectId],
     );
-    expect(identity.key_id).toBe(`sk:${kept.subjectId}+a`);
+    // Including the one sealed under their key before binding: re-bound, still under their key.
+    expect(identities.map((i) => i.key_id)).toEqual(identities.map(() => `sk:${kept.subjectId}+a`));
+    expect(identities).toHaveLength(3);
     const [key] = await db.query<{ key_id: string }>(`SELECT key_id FROM subject_key WHERE subject_id = $1`, [
       kept.subjectId,
     ]);
@@ -192,13 +224,23 @@ describe('keys:rotate', () => {
     it("still reads the person's identifiers and sealed evidence", async () => {
       const exported = await ctx.get(LedgerReader).personExport(kept.subjectId);
       expect(exported.identifiers.map((i) => i.value).sort()).toEqual(
-        [kept.person.email, kept.person.phone].sort(),
+        [kept.person.email, kept.person.phone, kept.person.phone.slice(1)].sort(),
       );
       const timeline = await ctx.get(SubjectTimelineService).timeline(kept.subjectId);
       expect(timeline.events[0].evidence.personal).toEqual({
         ip: '203.0.113.7',
         form: `signup for ${kept.person.email}`,
       });
+    });
+
+    it('reads master-key evidence from before per-person keys, now under the new key and bound', async () => {
+      const timeline = await ctx.get(SubjectTimelineService).timeline(kept.legacySubjectId);
+      expect(timeline.events.map((e) => e.evidence.personal)).toEqual([{ ip: '192.0.2.44' }]);
+      const [event] = await db.query<{ key_id: string }>(
+        `SELECT key_id FROM consent_event WHERE subject_id = $1`,
+        [kept.legacySubjectId],
+      );
+      expect(event.key_id).toBe(`${ctx.get(CryptoService).currentKeyId}+a`);
     });
 
     it('reads a value from before binding, now bound to its row', async () => {
@@ -282,5 +324,18 @@ describe('keys:rotate', () => {
     expect(await ctx.get(ConsentQueryService).check({ phone: kept.person.phone })).toMatchObject({
       allowed: true,
     });
+  });
+
+  it('lets the rekey setting change only the sealed evidence of a ledger event, nothing else', async () => {
+    const rewrite = (set: string) =>
+      db.query(`BEGIN; SET LOCAL consent_gateway.rekey = 'on';
+        UPDATE consent_event SET ${set} WHERE subject_id = '${kept.subjectId}'; COMMIT;`);
+    await expect(rewrite(`status = 'withdrawn'`)).rejects.toThrow('append-only');
+    await rewrite(`sealed_evidence = sealed_evidence, key_id = key_id`);
+    const events = await db.query<{ status: string }>(
+      `SELECT status FROM consent_event WHERE subject_id = $1`,
+      [kept.subjectId],
+    );
+    expect(events.map((e) => e.status)).toEqual(['granted']);
   });
 });
