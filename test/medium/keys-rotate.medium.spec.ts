@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { ConnectionService } from '../../src/modules/connectors';
 import { credentialsPlace } from '../../src/modules/connectors/connection.service';
+import { RecordLinks } from '../../src/modules/connectors/record-links.service';
 import { rawBodyPlace } from '../../src/modules/inbox/inbox-sealed-places';
 import { ConsentQueryService } from '../../src/modules/ledger/consent-query.service';
 import { IdentityService } from '../../src/modules/ledger/identity.service';
@@ -164,6 +166,30 @@ describe('keys:rotate', () => {
       [kept.connectionId, kept.subjectId, payload.ciphertext, payload.keyId],
     );
     kept.deliveryId = delivery.id;
+    // CRM record ids, linked and unmatched (more than a batch, so the rotation goes along its cursor).
+    const links = ctx.get(RecordLinks);
+    await links.link(
+      undefined,
+      kept.connectionId,
+      [kept.subjectId, kept.legacySubjectId, erasedId].map((subjectId, i) => ({
+        subjectId,
+        remoteId: `contact-${i}`,
+        recordType: 'contact',
+        pushed: null,
+      })),
+    );
+    await ctx.get(DataSource).transaction((m) =>
+      links.recordProblems(
+        m,
+        kept.connectionId,
+        ['lead-1', 'lead-2', 'lead-3'],
+        ['lead-1', 'lead-2', 'lead-3'].map((remoteId) => ({
+          remoteId,
+          recordType: 'lead',
+          problems: [{ field: 'phone', reason: 'invalid' }],
+        })),
+      ),
+    );
 
     await restartWith(rotated);
     // Asked before the re-indexing: unknown under the new blind-index key (and remembered as such).
@@ -200,6 +226,8 @@ describe('keys:rotate', () => {
         'inbox.raw_body',
         'connection.credentials',
         'delivery.payload_ciphertext',
+        'connection_record.remote_id_ciphertext',
+        'connection_unmatched.remote_id_ciphertext',
       ]),
     );
   });
@@ -280,6 +308,17 @@ describe('keys:rotate', () => {
           )
           .sort(),
       ).toEqual(['{"bound":false}', '{"bound":true}']);
+    });
+
+    it('reads and finds CRM record ids, linked and unmatched, under the new keys', async () => {
+      const links = ctx.get(RecordLinks);
+      const remote = await links.remoteIds(kept.connectionId, [kept.subjectId, kept.legacySubjectId]);
+      expect([...remote.values()].flat().sort()).toEqual(['contact-0', 'contact-1']);
+      const known = await links.known(kept.connectionId, ['contact-0', 'contact-1', 'contact-2']);
+      expect(known.get('contact-0')?.subjectId).toBe(kept.subjectId);
+      expect(known.size).toBe(3);
+      const unmatched = await links.unmatched(kept.connectionId);
+      expect(unmatched.records.map((r) => r.remote_id).sort()).toEqual(['lead-1', 'lead-2', 'lead-3']);
     });
 
     it('finds people by their identifiers under the new blind-index key (the consent check)', async () => {

@@ -27,13 +27,16 @@ class MemoryColumn implements SealedColumn {
     return keyId !== 'new+a';
   }
 
-  resealBatch(limit: number, skip: readonly string[]): Promise<ResealOutcome> {
-    const batch = this.rows.filter((r) => this.needsReseal(r.keyId) && !skip.includes(r.id)).slice(0, limit);
+  /** Rows in id order after `after`, like the SQL column: stale ones re-sealed, broken ones reported. */
+  resealBatch(after: string | null, limit: number): Promise<ResealOutcome> {
+    const page = this.rows.filter((r) => after === null || r.id > after);
+    const batch = page.filter((r) => this.needsReseal(r.keyId)).slice(0, limit);
     this.batches.push(batch.length);
     for (const r of batch) if (!r.broken) r.keyId = 'new+a';
     return Promise.resolve({
       resealed: batch.filter((r) => !r.broken).length,
       unreadable: batch.filter((r) => r.broken).map((r) => r.id),
+      next: batch.length < limit ? null : batch[batch.length - 1].id,
     });
   }
 }
@@ -61,23 +64,23 @@ describe(KeyRotation.name, () => {
     expect(creds.rows[0].keyId).toBe('new+a');
     expect(inbox.batches).toEqual([1, 1, 0]);
     expect(lines).toEqual([
-      'connection.credentials: 1 re-sealed',
-      'inbox.raw_body: 1 re-sealed',
-      'inbox.raw_body: 2 re-sealed',
+      'connection.credentials: 1 re-sealed (resume after c)',
+      'inbox.raw_body: 1 re-sealed (resume after 1)',
+      'inbox.raw_body: 2 re-sealed (resume after 2)',
     ]);
   });
 
-  it('skips rows that do not open, names them by row id, and counts them as left', async () => {
+  it('passes rows that do not open, names them by row id, and counts them as left', async () => {
     const column = new MemoryColumn('inbox.raw_body', [
-      { id: 'moved-row', keyId: 'old', broken: true },
-      { id: 'fine', keyId: 'old' },
+      { id: 'a-moved-row', keyId: 'old', broken: true },
+      { id: 'b-fine', keyId: 'old' },
     ]);
     const lines: string[] = [];
 
     expect(await rotationOver(column).rotation.rotate((l) => lines.push(l), 10)).toBe(1);
 
     expect(column.rows[1].keyId).toBe('new+a');
-    expect(lines.at(-1)).toContain('moved-row');
+    expect(lines.at(-1)).toContain('a-moved-row');
   });
 
   it('finds nothing to do the second time', async () => {

@@ -34,18 +34,20 @@ export class KeyRotation {
   /** Re-seals every stale row; answers how many rows stay stale (unreadable ones: see the progress lines). */
   async rotate(progress: Progress, batch = BATCH): Promise<number> {
     for (const column of this.columns.list()) {
-      const skip: string[] = [];
+      const unreadable: string[] = [];
       let resealed = 0;
-      for (;;) {
-        const outcome = await column.resealBatch(batch, skip);
-        skip.push(...outcome.unreadable);
+      let after: string | null = null;
+      do {
+        const outcome = await column.resealBatch(after, batch);
+        unreadable.push(...outcome.unreadable);
         resealed += outcome.resealed;
-        if (outcome.resealed + outcome.unreadable.length === 0) break;
-        progress(`${column.name}: ${resealed} re-sealed`);
-      }
-      if (skip.length)
+        after = outcome.next;
+        if (outcome.resealed)
+          progress(`${column.name}: ${resealed} re-sealed${after ? ` (resume after ${after})` : ''}`);
+      } while (after !== null);
+      if (unreadable.length)
         progress(
-          `${column.name}: ${skip.length} rows do not open (altered, moved, or their key is missing): ${skip.join(', ')}`,
+          `${column.name}: ${unreadable.length} rows do not open (altered, moved, or their key is missing): ${unreadable.join(', ')}`,
         );
     }
     return (await this.status()).filter((u) => u.stale).reduce((n, u) => n + u.rows, 0);

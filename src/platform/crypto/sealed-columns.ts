@@ -9,6 +9,8 @@ export interface ResealOutcome {
   resealed: number;
   /** Rows that did not open (altered, moved, or their key is not configured): left as they are, reported. */
   unreadable: string[];
+  /** Where the next batch starts (the last row id looked at); null when the column is done. */
+  next: string | null;
 }
 
 /**
@@ -21,8 +23,8 @@ export interface SealedColumn {
   countByKeyId(): Promise<KeyIdCounts>;
   /** Whether rows under this key id still need keys:rotate (an old key, or the format from before binding). */
   needsReseal(keyId: string): boolean;
-  /** Re-seals up to `limit` rows that need it, skipping the row ids in `skip` (found unreadable before). */
-  resealBatch(limit: number, skip: readonly string[]): Promise<ResealOutcome>;
+  /** Re-seals up to `limit` rows that need it, after row `after` in row id order. */
+  resealBatch(after: string | null, limit: number): Promise<ResealOutcome>;
 }
 
 /** What one batch of keys:rotate --blind-index did to a column. */

@@ -22,7 +22,7 @@ export interface SqlSealedColumnSpec {
   table: string;
   column: string;
   keyIdColumn: string;
-  /** SQL naming a row (its primary key), as text: progress, skips and cursors use it. */
+  /** SQL naming a row (its primary key, indexed): batches go along it, and progress and cursors print it. */
   rowId: string;
   /** Columns the place (associated data) is made from. */
   placeColumns: readonly string[];
@@ -124,11 +124,12 @@ export class SqlSealedColumn implements SealedColumn {
     return !this.crypto.isCurrent(keyId);
   }
 
-  async resealBatch(limit: number, skip: readonly string[]): Promise<ResealOutcome> {
+  async resealBatch(after: string | null, limit: number): Promise<ResealOutcome> {
     const { table, column, keyIdColumn, rowId, placeColumns } = this.spec;
     const prefix = this.spec.personKeys?.prefix ?? null;
     return this.data.transaction(async (manager) => {
       if (this.spec.unlock) await manager.query(this.spec.unlock);
+      // Along the row id (the primary key's index), so that a run reads each row once however many batches.
       const rows: Row[] = await manager.query(
         `SELECT ctid::text AS row_tid, (${rowId})::text AS row_id, ${column} AS ct, ${keyIdColumn} AS key_id
                 ${placeColumns.map((c) => `, ${c}`).join('')}
@@ -136,9 +137,9 @@ export class SqlSealedColumn implements SealedColumn {
           WHERE ${column} IS NOT NULL AND ${keyIdColumn} IS NOT NULL
             AND CASE WHEN $3::text IS NOT NULL AND starts_with(${keyIdColumn}, $3) THEN right(${keyIdColumn}, 2) <> '+a'
                      ELSE ${keyIdColumn} <> $2 END
-            AND NOT ((${rowId})::text = ANY($4::text[]))
-          LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit, markKeyId(this.crypto.currentKeyId, ''), prefix, [...skip]],
+            ${after === null ? '' : `AND ${rowId} > $4`}
+          ORDER BY ${rowId} LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit, markKeyId(this.crypto.currentKeyId, ''), prefix, ...(after === null ? [] : [after])],
       );
       const keys = await RowKeys.forRows(
         this.crypto,
@@ -158,7 +159,8 @@ export class SqlSealedColumn implements SealedColumn {
           });
       }
       await this.write(manager, updates);
-      return { resealed: updates.length, unreadable };
+      const next = rows.length < limit ? null : (rows[rows.length - 1].row_id as string);
+      return { resealed: updates.length, unreadable, next };
     });
   }
 
@@ -187,7 +189,7 @@ export interface SqlBlindIndexedSpec {
   hashColumn: string;
   column: string;
   keyIdColumn: string;
-  /** An orderable SQL expression naming the row (the cursor). */
+  /** SQL naming the row (its primary key, indexed): the cursor. */
   rowId: string;
   placeColumns: readonly string[];
   /** Where the ciphertext is sealed, given the row and its blind index (a place may be keyed by the index). */
@@ -224,9 +226,9 @@ export class SqlBlindIndexedColumn implements BlindIndexedColumn {
                 ${keyIdColumn} AS key_id ${placeColumns.map((c) => `, ${c}`).join('')}
            FROM ${table}
           WHERE ${column} IS NOT NULL AND ${keyIdColumn} IS NOT NULL AND ${hashColumn} IS NOT NULL
-            AND ($2::text IS NULL OR (${rowId})::text > $2::text)
-          ORDER BY (${rowId})::text LIMIT $1 FOR UPDATE`,
-        [limit, after],
+            ${after === null ? '' : `AND ${rowId} > $2`}
+          ORDER BY ${rowId} LIMIT $1 FOR UPDATE`,
+        [limit, ...(after === null ? [] : [after])],
       );
       const keys = await RowKeys.forRows(
         this.crypto,
