@@ -7,6 +7,8 @@ import { isScope, SCOPES, type Scope } from './platform/http/scopes';
 import { InboxService } from './modules/inbox';
 import { UserService } from './modules/auth';
 import { randomBytes } from 'node:crypto';
+import { KeyRotation } from './platform/crypto/key-rotation';
+import { keysStatus, keysRotate } from './platform/crypto/keys-commands';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -20,6 +22,11 @@ Commands:
                                             create a console user (roles: admin, crm_admin, dpo, viewer);
                                             without --password one is generated and printed once
   users:list                                list console users
+  keys:status                               rows per key id of every encrypted column (stale: to re-seal)
+  keys:rotate [--batch N]                   re-seal every encrypted column under ENCRYPTION_KEY, bound to its
+                                            row (old keys in PREVIOUS_ENCRYPTION_KEYS); resumable, idempotent
+  keys:rotate --blind-index [--batch N]     re-index every blind index under BLIND_INDEX_KEY (old keys in
+                                            PREVIOUS_BLIND_INDEX_KEYS)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -102,6 +109,20 @@ async function main(argv: string[]): Promise<number> {
         case 'users:list':
           process.stdout.write(`${JSON.stringify(await app.get(UserService).list(), null, 2)}\n`);
           return 0;
+        case 'keys:status':
+          return await keysStatus(app.get(KeyRotation), (line) => process.stdout.write(`${line}\n`));
+        case 'keys:rotate': {
+          const batch = Number(option(args, 'batch') ?? 500);
+          if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
+            process.stderr.write('--batch must be a whole number from 1 to 10000\n');
+            return 1;
+          }
+          return await keysRotate(app.get(KeyRotation), {
+            blindIndex: args.includes('--blind-index'),
+            batch,
+            print: (line) => process.stdout.write(`${line}\n`),
+          });
+        }
         default:
           process.stderr.write(`Unknown command: ${command}\n${USAGE}`);
           return 1;

@@ -87,6 +87,7 @@ describe(loadConfig.name, () => {
       ['ENCRYPTION_KEY', { ENCRYPTION_KEY: 'not base64 at all!' }],
       ['BLIND_INDEX_KEY', { BLIND_INDEX_KEY: randomBytes(33).toString('base64') }],
       ['PREVIOUS_ENCRYPTION_KEYS', { PREVIOUS_ENCRYPTION_KEYS: 'short' }],
+      ['PREVIOUS_BLIND_INDEX_KEYS', { PREVIOUS_BLIND_INDEX_KEYS: 'short' }],
       ['WHATSAPP_APP_SECRET', { WHATSAPP_APP_SECRET: 'short' }],
       ['BOOTSTRAP_API_KEY', { BOOTSTRAP_API_KEY: 'too-short' }],
       ['INBOX_RETENTION_DAYS', { INBOX_RETENTION_DAYS: '0' }],
@@ -100,6 +101,15 @@ describe(loadConfig.name, () => {
       expect(error.variable).toBe(variable);
       expect(error.message).toContain(variable);
     });
+  });
+
+  it('reads the previous blind-index keys, comma-separated, for lookups under keys being retired', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const config = loadConfig(
+      validEnv({ PREVIOUS_BLIND_INDEX_KEYS: `${a.toString('base64')}, ${b.toString('base64')}` }),
+    );
+    expect(config.crypto.previousBlindIndexKeys).toEqual([a, b]);
+    expect(loadConfig(validEnv()).crypto.previousBlindIndexKeys).toEqual([]);
   });
 
   describe('in production', () => {

@@ -42,6 +42,9 @@ export interface AppConfig {
     encryptionKey: Buffer;
     previousEncryptionKeys: Buffer[];
     blindIndexKey: Buffer;
+    // Blind-index key rotation (issue 10, crypto): previous keys still answer suppression lookups (no plaintext
+    // there to re-index) and let keys:rotate --blind-index find what it re-indexes.
+    previousBlindIndexKeys: Buffer[];
   };
   bootstrapApiKey: string | null;
   /** The first console admin, created at start when there is no user yet. */
@@ -131,6 +134,15 @@ const OAUTH_STATE_KEY_LABEL = 'consent-gateway/oauth-state/v1';
 function oauthStateKey(env: Env, encryptionKey: Buffer): Buffer {
   if (env.OAUTH_STATE_KEY) return parseKey('OAUTH_STATE_KEY', env.OAUTH_STATE_KEY);
   return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), OAUTH_STATE_KEY_LABEL, 32));
+}
+
+/** A comma-separated list of keys (each as parseKey wants it); empty when unset. */
+function parseKeyList(env: Env, name: string): Buffer[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((k) => parseKey(name, k));
 }
 
 function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -227,6 +239,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         .filter(Boolean)
         .map((k) => parseKey('PREVIOUS_ENCRYPTION_KEYS', k)),
       blindIndexKey: parseKey('BLIND_INDEX_KEY', secrets.BLIND_INDEX_KEY as string),
+      // Blind-index key rotation (issue 10, crypto).
+      previousBlindIndexKeys: parseKeyList(env, 'PREVIOUS_BLIND_INDEX_KEYS'),
     },
     bootstrapApiKey,
     bootstrapAdmin:

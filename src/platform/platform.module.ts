@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CryptoService } from './crypto/crypto.service';
+import { KeyRotation } from './crypto/key-rotation';
+import { SealedColumns } from './crypto/sealed-columns';
 import { MIGRATIONS } from './database/data-source';
 import { DATABASE_URL } from './database/database.tokens';
 import { NotificationListener } from './database/notification-listener';
@@ -50,6 +52,8 @@ export class PlatformModule {
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         { provide: RUNTIME_ROLES, useValue: options.roles },
         CryptoService,
+        SealedColumns,
+        KeyRotation,
         MetricsService,
         QueueService,
         Notifications,
@@ -60,6 +64,8 @@ export class PlatformModule {
         DATABASE_URL,
         RUNTIME_ROLES,
         CryptoService,
+        SealedColumns,
+        KeyRotation,
         MetricsService,
         QueueService,
         Notifications,

@@ -12,6 +12,7 @@ import {
 } from '../../src/modules/ledger/ledger.service';
 import { ALL_SCOPES, type IdentityInput } from '../../src/modules/ledger/ledger.types';
 import { CryptoService } from '../../src/platform/crypto/crypto.service';
+import { identityPlace, wrappedKeyPlace } from '../../src/modules/ledger/sealed-places';
 import { eventually, startTestContext, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { findPlaintext } from '../support/plaintext-scan';
@@ -443,10 +444,11 @@ describe('the consent ledger against PostgreSQL', () => {
         `SELECT key_id FROM subject_key WHERE subject_id = $1`,
         [subjectId],
       );
-      expect(identities.map((i) => i.key_id)).toEqual(identities.map(() => `sk:${subjectId}`));
+      // Each bound to its place (associated data): `+a` marks the format.
+      expect(identities.map((i) => i.key_id)).toEqual(identities.map(() => `sk:${subjectId}+a`));
       expect(identities.length).toBeGreaterThan(0);
-      expect(event.key_id).toBe(`sk:${subjectId}`);
-      expect(key.key_id).toBe(currentKeyId);
+      expect(event.key_id).toBe(`sk:${subjectId}+a`);
+      expect(key.key_id).toBe(`${currentKeyId}+a`);
     });
 
     describe('after the encryption key is rotated', () => {
@@ -464,8 +466,13 @@ describe('the consent ledger against PostgreSQL', () => {
       /** The person's phone identity and their wrapped data key. */
       const storedIdentity = async (subjectId: string) =>
         (
-          await db.query<{ value_ciphertext: Buffer; wrapped_key: Buffer; key_id: string }>(
-            `SELECT si.value_ciphertext, sk.wrapped_key, sk.key_id
+          await db.query<{
+            value_hash: Buffer;
+            value_ciphertext: Buffer;
+            wrapped_key: Buffer;
+            key_id: string;
+          }>(
+            `SELECT si.value_hash, si.value_ciphertext, sk.wrapped_key, sk.key_id
                FROM subject_identity si JOIN subject_key sk ON sk.subject_id = si.subject_id
               WHERE si.subject_id = $1 AND si.kind = 'phone'`,
             [subjectId],
@@ -481,8 +488,12 @@ describe('the consent ledger against PostgreSQL', () => {
         );
 
         expect(rotated.currentKeyId).not.toBe(stored.key_id);
-        const dataKey = rotated.open({ ciphertext: stored.wrapped_key, keyId: stored.key_id });
-        expect(CryptoService.openWith(dataKey, stored.value_ciphertext).toString()).toBe(`+${waId}`);
+        const dataKey = rotated.open(
+          { ciphertext: stored.wrapped_key, keyId: stored.key_id },
+          wrappedKeyPlace(subjectId),
+        );
+        const place = identityPlace('phone', stored.value_hash);
+        expect(CryptoService.openWith(dataKey, stored.value_ciphertext, place).toString()).toBe(`+${waId}`);
       });
 
       it('cannot open them once the previous key is no longer configured', async () => {
@@ -490,7 +501,10 @@ describe('the consent ledger against PostgreSQL', () => {
         const stored = await storedIdentity(subjectId);
 
         expect(() =>
-          rotatedCrypto('').open({ ciphertext: stored.wrapped_key, keyId: stored.key_id }),
+          rotatedCrypto('').open(
+            { ciphertext: stored.wrapped_key, keyId: stored.key_id },
+            wrappedKeyPlace(subjectId),
+          ),
         ).toThrow(stored.key_id);
       });
     });

@@ -4,6 +4,7 @@ import { CryptoService } from '../../src/platform/crypto/crypto.service';
 import { IdentityService } from '../../src/modules/ledger/identity.service';
 import { LedgerReader } from '../../src/modules/ledger/ledger.reader';
 import { LedgerService, type RecordConsentInput } from '../../src/modules/ledger/ledger.service';
+import { identityPlace, wrappedKeyPlace } from '../../src/modules/ledger/sealed-places';
 import { SubjectKeyService } from '../../src/modules/ledger/subject-keys.service';
 import { SubjectTimelineService } from '../../src/modules/ledger/subject-timeline.service';
 import { startTestContext } from '../support/app';
@@ -55,15 +56,21 @@ describe(SubjectKeyService.name, () => {
     );
     const [a, b] = ids as string[];
     const [keyA, keyB] = [await keyOf(a), await keyOf(b)];
-    expect(keyA.key_id).toBe(crypto.currentKeyId);
-    const dataKeyA = crypto.open({ ciphertext: keyA.wrapped_key, keyId: keyA.key_id });
-    expect(dataKeyA.equals(crypto.open({ ciphertext: keyB.wrapped_key, keyId: keyB.key_id }))).toBe(false);
-    const [identity] = await db.query<{ value_ciphertext: Buffer; key_id: string }>(
-      `SELECT value_ciphertext, key_id FROM subject_identity WHERE subject_id = $1`,
+    // Bound (associated data): the wrap to its person, the identity to its kind and blind index.
+    expect(keyA.key_id).toBe(`${crypto.currentKeyId}+a`);
+    const dataKeyA = crypto.open({ ciphertext: keyA.wrapped_key, keyId: keyA.key_id }, wrappedKeyPlace(a));
+    const dataKeyB = crypto.open({ ciphertext: keyB.wrapped_key, keyId: keyB.key_id }, wrappedKeyPlace(b));
+    expect(dataKeyA.equals(dataKeyB)).toBe(false);
+    expect(() =>
+      crypto.open({ ciphertext: keyA.wrapped_key, keyId: keyA.key_id }, wrappedKeyPlace(b)),
+    ).toThrow();
+    const [identity] = await db.query<{ value_hash: Buffer; value_ciphertext: Buffer; key_id: string }>(
+      `SELECT value_hash, value_ciphertext, key_id FROM subject_identity WHERE subject_id = $1`,
       [a],
     );
-    expect(identity.key_id).toBe(`sk:${a}`);
-    expect(CryptoService.openWith(dataKeyA, identity.value_ciphertext).toString()).toBe(phoneA);
+    expect(identity.key_id).toBe(`sk:${a}+a`);
+    const place = identityPlace('phone', identity.value_hash);
+    expect(CryptoService.openWith(dataKeyA, identity.value_ciphertext, place).toString()).toBe(phoneA);
   });
 
   it('opens the identities of many people for a push', async () => {
@@ -119,7 +126,7 @@ describe(SubjectKeyService.name, () => {
     const [event] = await db.query<{ key_id: string }>(`SELECT key_id FROM consent_event WHERE id = $1`, [
       eventId,
     ]);
-    expect(event.key_id).toBe(`sk:${subjectId}`);
+    expect(event.key_id).toBe(`sk:${subjectId}+a`); // under their key, bound to the event (associated data)
     const timeline = await ctx.get(SubjectTimelineService).timeline(subjectId);
     expect(timeline.events[0].evidence.personal).toEqual({ ip: '203.0.113.9' });
   });

@@ -43,9 +43,9 @@ export class ConnectionRecordRepository {
   sealedRemoteIds(
     connectionId: string,
     subjectIds: readonly string[],
-  ): Promise<{ subject_id: string; remote_id_ciphertext: Buffer; key_id: string }[]> {
+  ): Promise<{ subject_id: string; remote_id_hash: Buffer; remote_id_ciphertext: Buffer; key_id: string }[]> {
     return this.repo.query(
-      `SELECT subject_id, remote_id_ciphertext, key_id FROM connection_record
+      `SELECT subject_id, remote_id_hash, remote_id_ciphertext, key_id FROM connection_record
         WHERE connection_id = $1 AND subject_id = ANY($2) ORDER BY created_at`,
       [connectionId, subjectIds],
     );

@@ -32,6 +32,8 @@ export interface ConnectionRow {
 }
 
 export interface ConnectionInsert {
+  /** Made by the caller, so that the credentials are sealed bound to it. */
+  id: string;
   vendorId: string;
   type: ConnectionType;
   name: string;
@@ -63,6 +65,7 @@ export class ConnectionRepository {
 
   async insert(manager: EntityManager, input: ConnectionInsert): Promise<string> {
     const row = Object.assign(new ConnectionEntity(), {
+      id: input.id,
       vendorId: input.vendorId,
       type: input.type,
       name: input.name,

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { CryptoService } from '../../platform/crypto/crypto.service';
+import { CryptoService, sealedAt } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
 import { VendorDirectory } from '../vendors';
 import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
@@ -42,6 +42,11 @@ export interface ConnectionPatch {
   rateLimit?: { max: number; windowMs: number };
   /** Region of national numbers at this account; null clears it (DEFAULT_PHONE_REGION applies). */
   phoneRegion?: string | null;
+}
+
+/** Where a connection's credentials live (associated data): bound to the connection. */
+export function credentialsPlace(connectionId: string): string {
+  return sealedAt('connection', 'credentials', connectionId);
 }
 
 /** A token is refreshed this long before it expires. */
@@ -136,13 +141,14 @@ export class ConnectionService {
     }
   }
 
-  private seal(credentials: ConnectionCredentials) {
-    return this.crypto.seal(JSON.stringify(credentials));
+  /** Sealed and bound to the connection (associated data): copied to another connection, it does not open. */
+  private seal(id: string, credentials: ConnectionCredentials) {
+    return this.crypto.seal(JSON.stringify(credentials), credentialsPlace(id));
   }
 
-  private open(row: Pick<ConnectionRow, 'credentials' | 'key_id'>): ConnectionCredentials {
+  private open(row: Pick<ConnectionRow, 'id' | 'credentials' | 'key_id'>): ConnectionCredentials {
     return JSON.parse(
-      this.crypto.openText({ ciphertext: row.credentials, keyId: row.key_id }),
+      this.crypto.openText({ ciphertext: row.credentials, keyId: row.key_id }, credentialsPlace(row.id)),
     ) as ConnectionCredentials;
   }
 
@@ -185,11 +191,14 @@ export class ConnectionService {
     input: NewConnection,
     within?: (manager: EntityManager) => Promise<void>,
   ): Promise<ConnectionView> {
-    const sealed = this.seal(input.credentials);
+    // The id is made here so that the credentials can be bound to the connection.
+    const newId = randomUUID();
+    const sealed = this.seal(newId, input.credentials);
     const id = await this.rows.transaction(async (manager) => {
       if (within) await within(manager);
       const vendorId = await this.vendorFor(manager, input);
       return this.rows.insert(manager, {
+        id: newId,
         vendorId,
         type: input.type,
         name: input.name,
@@ -277,7 +286,7 @@ export class ConnectionService {
   }
 
   async saveCredentials(id: string, credentials: ConnectionCredentials): Promise<void> {
-    await this.rows.saveCredentials(id, this.seal(credentials), credentials.expiresAt ?? null);
+    await this.rows.saveCredentials(id, this.seal(id, credentials), credentials.expiresAt ?? null);
   }
 
   async markAuthFailed(id: string, reason: string): Promise<void> {

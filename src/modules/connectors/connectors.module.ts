@@ -28,6 +28,7 @@ import { RecordLinks } from './record-links.service';
 import { VendorForgetRequests } from './vendor-forget-requests';
 import { HubspotInboxHandler } from './hubspot/hubspot-inbox.handler';
 import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
+import { ConnectorsSealedColumns } from './connectors-sealed-columns';
 
 @Module({
   imports: [
@@ -45,6 +46,8 @@ import { HubspotWebhookController } from './hubspot/hubspot-webhook.controller';
   ],
   controllers: [ConnectionsController, OAuthCallbackController, HubspotWebhookController],
   providers: [
+    // keys:rotate and keys:status reach this module's encrypted columns through it.
+    ConnectorsSealedColumns,
     OutboundGuard,
     ConnectionRepository,
     ConnectionRecordRepository,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
+import { rawBodyPlace } from './inbox-sealed-places';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { QueueService } from '../../platform/queue/queue.service';
 import { INBOX_PROCESS_QUEUE, type InboxProcessJob, type InboxProvider } from './inbox.constants';
@@ -53,7 +54,10 @@ export class InboxService {
         const handler = this.handlers.get(row.provider);
         if (!handler) throw new Error(`No inbox handler for provider ${row.provider}`);
         if (!row.raw_body || !row.key_id) throw new Error('raw body was purged before processing');
-        const rawBody = this.crypto.open({ ciphertext: row.raw_body, keyId: row.key_id });
+        const rawBody = this.crypto.open(
+          { ciphertext: row.raw_body, keyId: row.key_id },
+          rawBodyPlace(row.provider, row.delivery_id),
+        );
         const delivery: StoredInboxDelivery = {
           id: row.id,
           provider: row.provider,

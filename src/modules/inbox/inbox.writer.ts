@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CryptoService } from '../../platform/crypto/crypto.service';
+import { rawBodyPlace } from './inbox-sealed-places';
 import type { InboxProvider } from './inbox.constants';
 import { InboxRepository } from './inbox.repository';
 
@@ -64,7 +65,9 @@ export class InboxWriter implements OnModuleDestroy {
 
   private async flush(batch: Pending[]): Promise<void> {
     try {
-      const sealed = batch.map((p) => this.crypto.seal(p.delivery.rawBody));
+      const sealed = batch.map((p) =>
+        this.crypto.seal(p.delivery.rawBody, rawBodyPlace(p.delivery.provider, p.delivery.deliveryId)),
+      );
       const inserted = await this.inbox.storeBatch({
         providers: batch.map((p) => p.delivery.provider),
         deliveryIds: batch.map((p) => p.delivery.deliveryId),

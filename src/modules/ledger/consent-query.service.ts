@@ -268,6 +268,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private lookupKey(lookup: SubjectLookup): {
     kind: 'phone' | 'email' | 'subject';
     hash: Buffer | null;
+    normalised: string | null;
     key: string;
   } {
     const given = (['phone', 'email', 'subject_id'] as const).filter((k) => lookup[k] !== undefined);
@@ -276,14 +277,15 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         { field: given[1] ?? 'phone', message: 'exactly one of phone, email or subject_id is required' },
       ]);
     }
-    if (lookup.subject_id) return { kind: 'subject', hash: null, key: `subject:${lookup.subject_id}` };
+    if (lookup.subject_id)
+      return { kind: 'subject', hash: null, normalised: null, key: `subject:${lookup.subject_id}` };
     const kind = lookup.phone !== undefined ? 'phone' : 'email';
     const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string);
     if (!found)
       throw new ConsentRequestInvalidError(`Invalid ${kind}.`, [
         { field: kind, message: `is not a valid ${kind}` },
       ]);
-    return { kind, hash: found.hash, key: found.key };
+    return { kind, hash: found.hash, normalised: found.normalised, key: found.key };
   }
 
   private async load(lookup: ReturnType<ConsentQueryService['lookupKey']>): Promise<CachedSubject> {
@@ -293,7 +295,9 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         : await this.projection.statesOfIdentity(lookup.kind, lookup.hash as Buffer);
     if (rows.length === 0 && lookup.kind !== 'subject') {
       // Nobody is known by it: an erased person's identifier still answers erased (rare: memoised below).
-      const [suppressed] = await this.suppressions.activeAmong([lookup.kind], [lookup.hash as Buffer]);
+      // Only here (rare, memoised) do previous blind-index keys cost anything: suppression entries keep theirs.
+      const key = this.identities.suppressionKey(lookup.kind, lookup.normalised!, lookup.hash!);
+      const [suppressed] = await this.suppressions.activeAmong([key]);
       if (suppressed) return SUPPRESSED;
     }
     return {

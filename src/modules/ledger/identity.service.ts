@@ -33,8 +33,17 @@ export function normaliseIdentity(kind: IdentityKind, value: string, region?: st
  * Normalises identifiers and computes their blind index. A wa_id that is a valid phone number also yields
  * a phone identity, so the person can be found by phone number as well.
  */
+/** An identifier as the suppression list is searched for it (see IdentityService.suppressionKey). */
+export interface SuppressionKey {
+  kind: IdentityKind;
+  hash: Buffer;
+  previous: readonly Buffer[];
+}
+
 export interface LookupKey {
   hash: Buffer;
+  /** The normalised value (kept in memory only): suppression lookups index it under previous keys too. */
+  normalised: string;
   /** IdentityService.cacheKey(kind, hash). */
   key: string;
 }
@@ -75,6 +84,15 @@ export class IdentityService {
     return this.crypto.blindIndex(kind, normalised);
   }
 
+  /**
+   * The identifier as a suppression lookup asks for it: its blind index under the current key, and under each
+   * previous blind-index key still configured (the suppression list holds no plaintext to re-index, so entries
+   * made before a rotation stay under the key that made them). Not for the hot paths' identity lookups.
+   */
+  suppressionKey(kind: IdentityKind, normalised: string, hash: Buffer): SuppressionKey {
+    return { kind, hash, previous: this.crypto.previousBlindIndexes(kind, normalised) };
+  }
+
   /** The blind index of a raw lookup value, or null when it cannot be normalised. */
   lookupHash(kind: IdentityKind, value: string): Buffer | null {
     return this.lookupKey(kind, value)?.hash ?? null;
@@ -89,7 +107,7 @@ export class IdentityService {
     let found: LookupKey | null = null;
     if (normalised) {
       const hash = this.hash(kind, normalised);
-      found = { hash, key: IdentityService.cacheKey(kind, hash) };
+      found = { hash, normalised, key: IdentityService.cacheKey(kind, hash) };
     }
     this.lookups.set(memoKey, found);
     return found;

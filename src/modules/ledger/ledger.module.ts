@@ -29,6 +29,7 @@ import { SubjectRectificationService } from './subject-rectification.service';
 import { SubjectRestrictionService } from './subject-restriction.service';
 import { SubjectRightsRepository } from './subject-rights.repository';
 import { SuppressionRepository } from './suppression.repository';
+import { LedgerSealedColumns } from './ledger-sealed-columns';
 
 @Module({
   imports: [
@@ -65,6 +66,7 @@ import { SuppressionRepository } from './suppression.repository';
     SubjectRightsRepository,
     SubjectRestrictionService,
     SubjectRectificationService,
+    LedgerSealedColumns,
   ],
   exports: [
     LedgerService,

@@ -8,6 +8,7 @@ import { IdentityService } from './identity.service';
 import { maskEmail, maskPhone } from './identifier-mask';
 import { PersonNotFoundError } from './ledger.errors';
 import type { ConsentStatus, IdentityKind } from './ledger.types';
+import { identityPlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 import { SubjectTimelineService } from './subject-timeline.service';
 import { SuppressionRepository } from './suppression.repository';
@@ -142,7 +143,10 @@ export class LedgerReader {
     const opener = await this.keys.opener(identities.map((r) => r.key_id));
     for (const row of identities) {
       const person = people.get(row.subject_id)!;
-      const value = opener.open({ ciphertext: row.value_ciphertext, keyId: row.key_id });
+      const value = opener.open(
+        { ciphertext: row.value_ciphertext, keyId: row.key_id },
+        identityPlace(row.kind, row.value_hash),
+      );
       if (value === null) continue;
       if (row.kind === 'phone') person.phones.push(value);
       if (row.kind === 'wa_id') person.waId ??= value;
@@ -196,11 +200,12 @@ export class LedgerReader {
     } else {
       const kind = by.phone !== undefined ? 'phone' : 'email';
       const value = by.phone ?? by.email;
-      const hash = value === undefined ? null : this.identities.lookupHash(kind, value);
-      if (!hash) return null;
-      rows = await this.subjects.personByIdentity(kind, hash, manager);
+      const found = value === undefined ? null : this.identities.lookupKey(kind, value);
+      if (!found) return null;
+      rows = await this.subjects.personByIdentity(kind, found.hash, manager);
       if (rows.length === 0) {
-        const [suppressed] = await this.suppressions.activeAmong([kind], [hash], manager);
+        const key = this.identities.suppressionKey(kind, found.normalised, found.hash);
+        const [suppressed] = await this.suppressions.activeAmong([key], manager);
         if (suppressed) rows = await this.subjects.personById(suppressed.subject_id, manager);
       }
     }
@@ -238,7 +243,10 @@ export class LedgerReader {
         kind: i.kind,
         value:
           i.valueCiphertext && i.keyId
-            ? opener.open({ ciphertext: i.valueCiphertext, keyId: i.keyId })
+            ? opener.open(
+                { ciphertext: i.valueCiphertext, keyId: i.keyId },
+                identityPlace(i.kind, i.valueHash),
+              )
             : null,
         addedAt: new Date(i.createdAt).toISOString(),
       })),

@@ -20,6 +20,7 @@ import type {
 import { Notifications } from '../../platform/database/notifications';
 import { SubjectRepository } from './subject.repository';
 import { SubjectMergeService } from './subject-merge.service';
+import { evidencePlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 import { SubjectIdentityWriter } from './subject-identity.writer';
 import { SuppressionRepository } from './suppression.repository';
@@ -167,8 +168,7 @@ export class LedgerService {
     const existing = await this.writer.findOrAttach(manager, prepared);
     if (existing) return { subjectId: existing, newRelationship: false };
     const suppressed = await this.suppressions.activeAmong(
-      prepared.map((p) => p.kind),
-      prepared.map((p) => p.hash),
+      prepared.map((p) => this.identities.suppressionKey(p.kind, p.normalised, p.hash)),
       manager,
     );
     if (suppressed.length) {
@@ -321,6 +321,7 @@ export class LedgerService {
             subjectId,
             await this.keys.keyFor(manager, subjectId),
             JSON.stringify(input.sealedEvidence),
+            evidencePlace(input.source, input.sourceEventId),
           )
         : null;
     const eventId = await this.events.insertIfNew(manager, {

@@ -109,8 +109,11 @@ export class SubjectErasureService {
     prepared: readonly PreparedIdentity[],
   ): Promise<Map<string, string>> {
     const rows = await this.suppressions.activeAmong(
-      prepared.map((p) => p.kind),
-      prepared.map((p) => p.hash),
+      prepared.map((p) => ({
+        kind: p.kind,
+        hash: p.hash,
+        previous: this.crypto.previousBlindIndexes(p.kind, p.normalised),
+      })),
       manager,
     );
     return new Map(rows.map((r) => [IdentityService.cacheKey(r.kind, r.value_hash), r.subject_id]));

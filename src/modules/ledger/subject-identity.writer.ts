@@ -5,6 +5,7 @@ import { Notifications } from '../../platform/database/notifications';
 import { IdentityService, type PreparedIdentity } from './identity.service';
 import { IDENTITY_ADDED_CHANNEL } from './ledger.channels';
 import type { IdentityKind } from './ledger.types';
+import { identityPlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 import { SubjectRepository, type SealedIdentityRows } from './subject.repository';
 
@@ -117,7 +118,9 @@ export class SubjectIdentityWriter {
 
   /** Identities sealed under their person's own key. */
   private seal(ownerId: string, key: Buffer, prepared: readonly PreparedIdentity[]): SealedIdentityRows {
-    const sealed = prepared.map((p) => SubjectKeyService.sealFor(ownerId, key, p.normalised));
+    const sealed = prepared.map((p) =>
+      SubjectKeyService.sealFor(ownerId, key, p.normalised, identityPlace(p.kind, p.hash)),
+    );
     return {
       kinds: prepared.map((p) => p.kind),
       hashes: prepared.map((p) => p.hash),

@@ -1,10 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CryptoService, type Sealed } from '../../platform/crypto/crypto.service';
+import {
+  baseKeyId,
+  CryptoService,
+  markKeyId,
+  UnreadableCiphertextError,
+  type Sealed,
+} from '../../platform/crypto/crypto.service';
 import { NotificationListener } from '../../platform/database/notification-listener';
 import { Notifications } from '../../platform/database/notifications';
 import { SUBJECT_FORGOTTEN_CHANNEL } from './ledger.channels';
 import { BoundedMemo } from './phone-number';
+import { wrappedKeyPlace } from './sealed-places';
 import { SubjectKeyRepository, type WrappedKeyRow } from './subject-key.repository';
 
 /** key_id of a value sealed under a person's own key: the prefix, then the id of the person who owns the key. */
@@ -13,13 +20,18 @@ const KEY_MEMO_MAX = 100_000;
 
 /** The person whose own key sealed a value with this key_id; null: the master key sealed it. */
 export function keyOwnerOf(keyId: string | null): string | null {
-  return keyId && keyId.startsWith(PERSON_KEY_PREFIX) ? keyId.slice(PERSON_KEY_PREFIX.length) : null;
+  return keyId && keyId.startsWith(PERSON_KEY_PREFIX)
+    ? baseKeyId(keyId).slice(PERSON_KEY_PREFIX.length)
+    : null;
 }
 
 /** Keys for a batch of sealed values: open() opens any of them (master-key or person-key sealed). */
 export interface Opener {
-  /** The plaintext, or null when the value's person key is gone (forgotten). */
-  open(sealed: { ciphertext: Buffer; keyId: string }): string | null;
+  /**
+   * The plaintext, or null when the value's person key is gone (forgotten) or the ciphertext does not open here
+   * (`place`, see sealed-places.ts: a ciphertext copied from another row reads as no value, never as an error).
+   */
+  open(sealed: { ciphertext: Buffer; keyId: string }, place?: string): string | null;
 }
 
 /**
@@ -33,6 +45,7 @@ export interface Opener {
 @Injectable()
 export class SubjectKeyService {
   private readonly memo = new BoundedMemo<string, Buffer>(KEY_MEMO_MAX);
+  private readonly logger = new Logger(SubjectKeyService.name);
 
   constructor(
     private readonly keys: SubjectKeyRepository,
@@ -49,7 +62,7 @@ export class SubjectKeyService {
     const rows = subjectIds.map((subjectId) => {
       const key = CryptoService.newDataKey();
       keys.set(subjectId, key);
-      const wrapped = this.crypto.seal(key);
+      const wrapped = this.crypto.seal(key, wrappedKeyPlace(subjectId));
       return { subjectId, wrappedKey: wrapped.ciphertext, keyId: wrapped.keyId };
     });
     return { keys, rows };
@@ -73,9 +86,15 @@ export class SubjectKeyService {
     return this.unwrap(row);
   }
 
-  /** Seals a value under a person's key, labelled so that it can be opened (and shredded) as theirs. */
-  static sealFor(ownerId: string, key: Buffer, plaintext: string): Sealed {
-    return { ciphertext: CryptoService.sealWith(key, plaintext), keyId: `${PERSON_KEY_PREFIX}${ownerId}` };
+  /**
+   * Seals a value under a person's key, labelled so that it can be opened (and shredded) as theirs, and bound to
+   * its place (see sealed-places.ts).
+   */
+  static sealFor(ownerId: string, key: Buffer, plaintext: string, place: string): Sealed {
+    return {
+      ciphertext: CryptoService.sealWith(key, plaintext, place),
+      keyId: markKeyId(`${PERSON_KEY_PREFIX}${ownerId}`, place),
+    };
   }
 
   /** An opener for these key ids: the person keys among them are read in one query (memoised ones not at all). */
@@ -88,15 +107,35 @@ export class SubjectKeyService {
       if (key) keys.set(owner, key);
       else missing.push(owner);
     }
-    for (const row of await this.keys.find(missing, manager)) keys.set(row.subjectId, this.unwrap(row));
+    for (const row of await this.keys.find(missing, manager)) {
+      const key = this.unwrapIfIntact(row);
+      if (key) keys.set(row.subjectId, key);
+    }
     return {
-      open: (sealed) => {
+      open: (sealed, place) => {
         const owner = keyOwnerOf(sealed.keyId);
-        if (owner === null) return this.crypto.openText(sealed);
-        const key = keys.get(owner);
-        return key ? CryptoService.openWith(key, sealed.ciphertext).toString('utf8') : null;
+        try {
+          if (owner === null) return this.crypto.openText(sealed, place);
+          const key = keys.get(owner);
+          return key ? CryptoService.openMarked(key, sealed, place).toString('utf8') : null;
+        } catch (error) {
+          if (!(error instanceof UnreadableCiphertextError)) throw error;
+          // Tampering (a ciphertext copied from another row) or a wrong key: say where, never what.
+          this.logger.warn(`A sealed value does not open at ${place?.split(':')[0] ?? 'an unbound place'}`);
+          return null;
+        }
       },
     };
+  }
+
+  /** These people's data keys, unwrapped (absent: forgotten): keys:rotate re-binds their values with them. */
+  async dataKeysOf(subjectIds: readonly string[]): Promise<Map<string, Buffer>> {
+    const keys = new Map<string, Buffer>();
+    for (const row of await this.keys.find(subjectIds)) {
+      const key = this.unwrapIfIntact(row);
+      if (key) keys.set(row.subjectId, key);
+    }
+    return keys;
   }
 
   /** Destroys these people's keys in the caller's transaction; every process drops them from memory on commit. */
@@ -108,8 +147,22 @@ export class SubjectKeyService {
     return destroyed;
   }
 
+  /** The key, or null when its wrap does not open (copied from another person's row): their values read as none. */
+  private unwrapIfIntact(row: WrappedKeyRow): Buffer | null {
+    try {
+      return this.unwrap(row);
+    } catch (error) {
+      if (!(error instanceof UnreadableCiphertextError)) throw error;
+      this.logger.warn('A person key does not open at subject_key.wrapped_key');
+      return null;
+    }
+  }
+
   private unwrap(row: WrappedKeyRow): Buffer {
-    const key = this.crypto.open({ ciphertext: row.wrappedKey, keyId: row.keyId });
+    const key = this.crypto.open(
+      { ciphertext: row.wrappedKey, keyId: row.keyId },
+      wrappedKeyPlace(row.subjectId),
+    );
     this.memo.set(row.subjectId, key);
     return key;
   }

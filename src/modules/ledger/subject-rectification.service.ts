@@ -6,6 +6,7 @@ import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channe
 import { IdentifierInvalidError, IdentifierTakenError, PersonNotFoundError } from './ledger.errors';
 import { LedgerService } from './ledger.service';
 import { SubjectErasureRepository } from './subject-erasure.repository';
+import { identityPlace } from './sealed-places';
 import { SubjectKeyService } from './subject-keys.service';
 import { SubjectRepository } from './subject.repository';
 import { SubjectRightsRepository } from './subject-rights.repository';
@@ -105,7 +106,10 @@ export class SubjectRectificationService {
         manager,
       );
       for (const r of rows) {
-        const value = opener.open({ ciphertext: r.value_ciphertext, keyId: r.key_id });
+        const value = opener.open(
+          { ciphertext: r.value_ciphertext, keyId: r.key_id },
+          identityPlace(kind, r.value_hash),
+        );
         if (value !== null) (kind === 'phone' ? out.phones : out.emails).push(value);
       }
     }

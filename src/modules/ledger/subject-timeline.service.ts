@@ -6,6 +6,7 @@ import type { ConsentEventEntity } from './entities/consent-event.entity';
 import { PersonNotFoundError } from './ledger.errors';
 import { SubjectMergeRepository } from './subject-merge.repository';
 import { SubjectRepository } from './subject.repository';
+import { evidencePlace } from './sealed-places';
 import { SubjectKeyService, type Opener } from './subject-keys.service';
 
 /**
@@ -56,7 +57,10 @@ export class SubjectTimelineService {
   /** The sealed evidence opened; null when there is none or its person's key is gone. */
   private personal(e: ConsentEventEntity, opener: Opener): unknown {
     if (!e.sealedEvidence || !e.keyId) return null;
-    const text = opener.open({ ciphertext: e.sealedEvidence, keyId: e.keyId });
+    const text = opener.open(
+      { ciphertext: e.sealedEvidence, keyId: e.keyId },
+      evidencePlace(e.source, e.sourceEventId),
+    );
     return text === null ? null : (JSON.parse(text) as unknown);
   }
 

@@ -17,6 +17,7 @@ export interface SealedIdentityRows {
 export interface ContactIdentityRow {
   subject_id: string;
   kind: 'phone' | 'wa_id' | 'email';
+  value_hash: Buffer;
   value_ciphertext: Buffer;
   key_id: string;
 }
@@ -257,9 +258,11 @@ export class SubjectRepository {
   /** Every identity of a person, sealed, oldest first (an access export opens them). */
   identitiesOf(
     subjectId: string,
-  ): Promise<Pick<SubjectIdentityEntity, 'kind' | 'valueCiphertext' | 'keyId' | 'createdAt'>[]> {
+  ): Promise<
+    Pick<SubjectIdentityEntity, 'kind' | 'valueHash' | 'valueCiphertext' | 'keyId' | 'createdAt'>[]
+  > {
     return this.identities.find({
-      select: { kind: true, valueCiphertext: true, keyId: true, createdAt: true },
+      select: { kind: true, valueHash: true, valueCiphertext: true, keyId: true, createdAt: true },
       where: { subjectId },
       order: { createdAt: 'ASC', kind: 'ASC' },
     });
@@ -284,6 +287,7 @@ export class SubjectRepository {
       .createQueryBuilder('si')
       .select('si.subject_id', 'subject_id')
       .addSelect('si.kind', 'kind')
+      .addSelect('si.value_hash', 'value_hash')
       .addSelect('si.value_ciphertext', 'value_ciphertext')
       .addSelect('si.key_id', 'key_id')
       .where('si.subject_id = ANY(:subjectIds)', { subjectIds })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { SuppressionEntity } from './entities/suppression.entity';
+import type { SuppressionKey } from './identity.service';
 import type { IdentityKind } from './ledger.types';
 
 export interface ActiveSuppression {
@@ -17,20 +18,21 @@ export class SuppressionRepository {
   constructor(@InjectRepository(SuppressionEntity) private readonly rows: Repository<SuppressionEntity>) {}
 
   /**
-   * The suppressions in force among these identifiers, in the caller's transaction when given.
-   * raw SQL: join on unnest of (kind, hash) pairs, one round trip.
+   * The suppressions in force among these identifiers, in the caller's transaction when given. An entry made under
+   * a previous blind-index key is found by that key's index and answered with the current one (`value_hash`).
+   * raw SQL: join on unnest of (kind, index searched, current index) triples, one round trip.
    */
-  activeAmong(
-    kinds: readonly IdentityKind[],
-    hashes: readonly Buffer[],
-    manager?: EntityManager,
-  ): Promise<ActiveSuppression[]> {
-    if (kinds.length === 0) return Promise.resolve([]);
+  activeAmong(identifiers: readonly SuppressionKey[], manager?: EntityManager): Promise<ActiveSuppression[]> {
+    if (identifiers.length === 0) return Promise.resolve([]);
+    const searched = identifiers.flatMap((i) =>
+      [i.hash, ...i.previous].map((hash) => ({ kind: i.kind, hash, current: i.hash })),
+    );
     return (manager ?? this.rows.manager).query(
-      `SELECT sp.id, sp.kind, sp.value_hash, sp.subject_id FROM suppression sp
-         JOIN unnest($1::text[], $2::bytea[]) AS x(kind, hash) ON sp.kind = x.kind AND sp.value_hash = x.hash
+      `SELECT sp.id, sp.kind, x.current AS value_hash, sp.subject_id FROM suppression sp
+         JOIN unnest($1::text[], $2::bytea[], $3::bytea[]) AS x(kind, hash, current)
+           ON sp.kind = x.kind AND sp.value_hash = x.hash
         WHERE sp.lifted_at IS NULL`,
-      [kinds, hashes],
+      [searched.map((s) => s.kind), searched.map((s) => s.hash), searched.map((s) => s.current)],
     );
   }
 

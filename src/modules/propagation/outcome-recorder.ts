@@ -6,7 +6,7 @@ import { ConnectionDirectory, NOT_FOUND_AT_VENDOR, RecordLinks } from '../connec
 import type { ConsentPush, PushOutcome, RequestOutcome } from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
-import { RequestPayloads, type SealedPayload } from './request-payload';
+import { payloadPlace, RequestPayloads, type SealedPayload } from './request-payload';
 import { SettleHooks } from './settle-hooks';
 
 /**
@@ -50,7 +50,12 @@ export class OutcomeRecorder {
       confirmationMs: this.config.processorConfirmationMs,
     });
     const sealed = new Map<string, SealedPayload>();
-    for (const u of batch.updates) if (u.data) sealed.set(u.id, this.payloads.seal({ data: u.data }));
+    const byId = new Map(claimed.map((c) => [c.id, c]));
+    for (const u of batch.updates) {
+      const c = byId.get(u.id);
+      if (u.data && c)
+        sealed.set(u.id, this.payloads.seal({ data: u.data }, payloadPlace(c.subject_id, c.operation)));
+    }
     await this.settle.within((manager) => this.deliveries.apply(manager, batch.updates, sealed));
     for (const seconds of batch.latencies)
       this.metrics.deliveryLatency.observe({ connection: connection.name }, seconds);

@@ -34,10 +34,14 @@ import { SettleHooks } from './settle-hooks';
  * and answers for what was delivered. Modules below it never
  * import it: they announce (hooks) or name what they need (ports, bound in VendorUsageModule).
  */
+import { PropagationSealedColumns } from './propagation-sealed-columns';
+
 @Module({
   imports: [TypeOrmModule.forFeature([DeliveryEntity]), LedgerModule, ConnectorsModule, VendorsModule],
   controllers: [DeliveriesController, ProcessorConfirmationsController],
   providers: [
+    // keys:rotate and keys:status reach this module's encrypted columns through it.
+    PropagationSealedColumns,
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
     DeliveryRepository,

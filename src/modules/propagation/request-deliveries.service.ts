@@ -13,7 +13,7 @@ import type { DeliveryEntity } from './entities/delivery.entity';
 import { PropagationKicker } from './propagation.kicker';
 import type { DeliveryOperation, DeliveryStatus, RequestOperation } from './propagation.constants';
 import { RequestDeliveryRepository } from './request-delivery.repository';
-import { type IdentifierSet, RequestPayloads } from './request-payload';
+import { type IdentifierSet, payloadPlace, RequestPayloads } from './request-payload';
 import { type SettledHook, SettleHooks } from './settle-hooks';
 
 export interface PlannedRequestDelivery {
@@ -96,7 +96,10 @@ export class RequestDeliveries implements OnModuleInit {
     if (connections.length === 0) return [];
     const payload =
       input.operation === 'rectification' && input.rectification
-        ? this.payloads.seal({ rectification: input.rectification })
+        ? this.payloads.seal(
+            { rectification: input.rectification },
+            payloadPlace(input.subjectId, input.operation),
+          )
         : null;
     const planned = await this.rows.plan(manager, {
       connectionIds: connections.map((c) => c.id),
@@ -152,13 +155,18 @@ export class RequestDeliveries implements OnModuleInit {
     for (const r of records)
       bySubject.set(r.erasedSubjectId, [...(bySubject.get(r.erasedSubjectId) ?? []), r.remoteId]);
     for (const [subjectId, remoteIds] of bySubject) {
+      const erasurePlace = payloadPlace(subjectId, 'erasure');
       const open = await this.rows.openCameBack(manager, connectionId, subjectId);
       if (open) {
-        const known = this.payloads.open({ ciphertext: open.payloadCiphertext, keyId: open.payloadKeyId });
+        const known = this.payloads.open(
+          { ciphertext: open.payloadCiphertext, keyId: open.payloadKeyId },
+          erasurePlace,
+        );
         const merged = [...new Set([...(known.remoteIds ?? []), ...remoteIds])];
-        await this.rows.setPayload(manager, open.id, this.payloads.seal({ remoteIds: merged }));
+        await this.rows.setPayload(manager, open.id, this.payloads.seal({ remoteIds: merged }, erasurePlace));
       } else {
-        await this.rows.insertCameBack(manager, connectionId, subjectId, this.payloads.seal({ remoteIds }));
+        const payload = this.payloads.seal({ remoteIds }, erasurePlace);
+        await this.rows.insertCameBack(manager, connectionId, subjectId, payload);
       }
     }
     await this.kicker.kickWithin(manager, [connectionId]);
@@ -195,7 +203,11 @@ export class RequestDeliveries implements OnModuleInit {
         confirmationDueAt: r.confirmationDueAt,
       };
       if (withData && r.operation === 'access_export')
-        view.data = this.payloads.open({ ciphertext: r.payloadCiphertext, keyId: r.payloadKeyId }).data ?? [];
+        view.data =
+          this.payloads.open(
+            { ciphertext: r.payloadCiphertext, keyId: r.payloadKeyId },
+            payloadPlace(r.subjectId, r.operation),
+          ).data ?? [];
       return view;
     });
   }

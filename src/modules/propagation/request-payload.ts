@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CryptoService } from '../../platform/crypto/crypto.service';
+import { CryptoService, sealedAt } from '../../platform/crypto/crypto.service';
 import type { RemotePersonRecord } from '../connectors';
 
 /** Identifier values of a person, as a rectification names them. */
@@ -26,19 +26,29 @@ export interface SealedPayload {
   keyId: string;
 }
 
+/**
+ * Where a delivery's payload is sealed (associated data): bound to its person and operation. Not to the row id:
+ * one payload is planned for every connection in one statement, with ids the database generates; moving a payload
+ * between the deliveries of the same person and operation exposes nothing those deliveries do not already carry.
+ */
+export function payloadPlace(subjectId: string, operation: string): string {
+  return sealedAt('delivery', 'payload_ciphertext', subjectId, operation);
+}
+
 /** Seals and opens request payloads (AES-256-GCM under the gateway's key, as other sealed columns). */
 @Injectable()
 export class RequestPayloads {
   constructor(private readonly crypto: CryptoService) {}
 
-  seal(payload: RequestPayload): SealedPayload {
-    return this.crypto.seal(JSON.stringify(payload));
+  /** `place`: payloadPlace() of the delivery it is written to. */
+  seal(payload: RequestPayload, place: string): SealedPayload {
+    return this.crypto.seal(JSON.stringify(payload), place);
   }
 
-  open(sealed: { ciphertext: Buffer | null; keyId: string | null }): RequestPayload {
+  open(sealed: { ciphertext: Buffer | null; keyId: string | null }, place: string): RequestPayload {
     if (!sealed.ciphertext || !sealed.keyId) return {};
     return JSON.parse(
-      this.crypto.openText({ ciphertext: sealed.ciphertext, keyId: sealed.keyId }),
+      this.crypto.openText({ ciphertext: sealed.ciphertext, keyId: sealed.keyId }, place),
     ) as RequestPayload;
   }
 }

@@ -11,7 +11,7 @@ import { LedgerReader } from '../ledger';
 import type { RequestOperation } from './propagation.constants';
 import type { ClaimedDelivery } from './record-outcomes';
 import { RequestDeliveryRepository } from './request-delivery.repository';
-import { RequestPayloads } from './request-payload';
+import { payloadPlace, RequestPayloads } from './request-payload';
 
 /** One operation's items for one connector call (operations are never mixed in a call). */
 export type RequestBatch =
@@ -50,7 +50,10 @@ export class RequestPushBuilder {
       this.rows.payloads(claimed.map((c) => c.id)),
     ]);
     const refs = claimed.map((c): SubjectRef & { payload: ReturnType<RequestPayloads['open']> } => {
-      const payload = this.payloads.open(sealed.get(c.id) ?? { ciphertext: null, keyId: null });
+      const payload = this.payloads.open(
+        sealed.get(c.id) ?? { ciphertext: null, keyId: null },
+        payloadPlace(c.subject_id, c.operation),
+      );
       const person = people.get(c.subject_id);
       const cameBack = !c.request_id && payload.remoteIds !== undefined;
       return {

@@ -4,7 +4,7 @@ import { RecordLinks } from '../connectors';
 import { DeliveryRepository } from './delivery.repository';
 import { RECORD_CAME_BACK, type RequestOperation } from './propagation.constants';
 import { RequestDeliveryRepository, type SettledRow } from './request-delivery.repository';
-import { RequestPayloads } from './request-payload';
+import { payloadPlace, RequestPayloads } from './request-payload';
 
 /** A request delivery that reached its final status, as the settle hooks receive it. */
 export interface SettledRequestDelivery {
@@ -77,7 +77,10 @@ export class SettleHooks {
 
   /** The records that came back are erased: their links and the sealed ids the delivery carried go. */
   private async erasedRecordsGone(manager: EntityManager, row: SettledRow): Promise<void> {
-    const payload = this.payloads.open({ ciphertext: row.payload_ciphertext, keyId: row.payload_key_id });
+    const payload = this.payloads.open(
+      { ciphertext: row.payload_ciphertext, keyId: row.payload_key_id },
+      payloadPlace(row.subject_id, row.operation),
+    );
     for (const remoteId of payload.remoteIds ?? [])
       await this.links.unlink(manager, row.connection_id, remoteId);
     await this.requestRows.clearPayloads(manager, { ids: [row.id] });

@@ -1,3 +1,4 @@
+import { outboxContactPlace } from './event-sealed-places';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
@@ -46,18 +47,22 @@ export class RequestEvents implements OnModuleInit, RequestAnnouncements {
       },
     };
     const contact = contactOf(request);
-    const sealed = contact ? this.crypto.seal(JSON.stringify(contact)) : null;
     await this.outbox.insert(
       manager,
-      subscribers.map((subscription) => ({
-        subscriptionId: subscription.id,
-        type,
-        requestId: request.id,
-        subjectId: request.subject_id,
-        payload,
-        sealedContact: sealed?.ciphertext ?? null,
-        contactKeyId: sealed?.keyId ?? null,
-      })),
+      subscribers.map((subscription) => {
+        const sealed = contact
+          ? this.crypto.seal(JSON.stringify(contact), outboxContactPlace(subscription.id, request.id))
+          : null;
+        return {
+          subscriptionId: subscription.id,
+          type,
+          requestId: request.id,
+          subjectId: request.subject_id,
+          payload,
+          sealedContact: sealed?.ciphertext ?? null,
+          contactKeyId: sealed?.keyId ?? null,
+        };
+      }),
     );
     await this.notifications.notify(manager, REQUEST_EVENTS_CHANNEL, '');
   }

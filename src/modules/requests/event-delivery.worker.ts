@@ -1,3 +1,4 @@
+import { outboxContactPlace, subscriptionSecretPlace } from './event-sealed-places';
 import {
   Inject,
   Injectable,
@@ -148,7 +149,10 @@ export class EventDeliveryWorker implements OnModuleInit, OnApplicationBootstrap
       await this.outbox.markFailed(event.id, null, 'subscription deleted', new Date(now));
       return;
     }
-    const secret = this.crypto.openText({ ciphertext: subscription.secret, keyId: subscription.keyId });
+    const secret = this.crypto.openText(
+      { ciphertext: subscription.secret, keyId: subscription.keyId },
+      subscriptionSecretPlace(subscription.id),
+    );
     const attempt = await this.sender.send(
       { url: subscription.url, secret },
       event.id,
@@ -174,7 +178,10 @@ export class EventDeliveryWorker implements OnModuleInit, OnApplicationBootstrap
     const payload = event.payload as { data?: Record<string, unknown> };
     if (!event.sealedContact || !event.contactKeyId) return JSON.stringify(payload);
     const contact: unknown = JSON.parse(
-      this.crypto.openText({ ciphertext: event.sealedContact, keyId: event.contactKeyId }),
+      this.crypto.openText(
+        { ciphertext: event.sealedContact, keyId: event.contactKeyId },
+        outboxContactPlace(event.subscriptionId, event.requestId),
+      ),
     );
     return JSON.stringify({ ...payload, data: { ...payload.data, contact } });
   }

@@ -18,6 +18,7 @@ export interface NewOutboxEvent {
 export interface ClaimedEvent {
   id: string;
   subscriptionId: string;
+  requestId: string;
   payload: Record<string, unknown>;
   sealedContact: Buffer | null;
   contactKeyId: string | null;
@@ -29,6 +30,7 @@ const OPEN = ['pending', 'retrying'] as const;
 interface ClaimedRow {
   id: string;
   subscription_id: string;
+  request_id: string;
   payload: Record<string, unknown>;
   sealed_contact: Buffer | null;
   contact_key_id: string | null;
@@ -58,12 +60,13 @@ export class EventOutboxRepository {
         WHERE o.id IN (SELECT id FROM event_outbox
                         WHERE status IN ('pending','retrying') AND next_attempt_at <= now()
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING o.id, o.subscription_id, o.payload, o.sealed_contact, o.contact_key_id, o.attempts`,
+        RETURNING o.id, o.subscription_id, o.request_id, o.payload, o.sealed_contact, o.contact_key_id, o.attempts`,
       [limit, leaseSeconds],
     );
     return rows.map((r) => ({
       id: r.id,
       subscriptionId: r.subscription_id,
+      requestId: r.request_id,
       payload: r.payload,
       sealedContact: r.sealed_contact,
       contactKeyId: r.contact_key_id,

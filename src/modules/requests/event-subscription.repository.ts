@@ -12,6 +12,7 @@ export class EventSubscriptionRepository {
   ) {}
 
   create(input: {
+    id: string;
     url: string;
     events: RequestEventType[];
     secret: Buffer;

@@ -1,5 +1,6 @@
+import { subscriptionSecretPlace } from './event-sealed-places';
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
@@ -40,8 +41,11 @@ export class EventSubscriptionService {
       throw new EventSubscriptionInvalidError(`url ${message}`, [{ field: 'url', message }]);
     }
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    const sealed = this.crypto.seal(secret);
+    // The id is made here so that the secret can be bound to its subscription (associated data).
+    const id = randomUUID();
+    const sealed = this.crypto.seal(secret, subscriptionSecretPlace(id));
     const created = await this.subscriptions.create({
+      id,
       url,
       events: [...input.events],
       secret: sealed.ciphertext,

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../../platform/clock/clock';
 import { extensionRefusal, storedDueAt, type ExtensionRefusal, type PauseSpan } from './deadlines';
 import type { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
-import { RequestIdentifiers } from './request-identifier';
+import { RequestIdentifiers, requestPlace, taskEvidencePlace } from './request-identifier';
 import { RequestPolicy } from './request-policy';
 import { RequestService } from './request.service';
 import { RequestTaskRepository } from './request-task.repository';
@@ -82,7 +82,9 @@ export class RequestActions {
     return this.onRequest(id, ['received', 'identity_verification'], 'verified', async (manager, request) => {
       const now = this.now();
       if (request.pausedSince) await this.resumeClock(manager, request, actor, 'identity_verified');
-      const note = input.note ? this.identifiers.sealText(input.note) : null;
+      const note = input.note
+        ? this.identifiers.sealText(input.note, requestPlace('verification_note_ciphertext', request.id))
+        : null;
       await this.requests.update(manager, request.id, {
         verificationMethod: input.method,
         verificationNoteCiphertext: note?.ciphertext ?? null,
@@ -261,7 +263,7 @@ export class RequestActions {
           throw new RequestWrongStatusError('This task is already done.', [
             { field: 'status', message: 'is done' },
           ]);
-        const sealed = this.identifiers.sealText(input.evidence);
+        const sealed = this.identifiers.sealText(input.evidence, taskEvidencePlace(task.id));
         await this.tasks.update(manager, task.id, {
           status: 'done',
           evidenceCiphertext: sealed.ciphertext,

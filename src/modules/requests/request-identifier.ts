@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { CryptoService } from '../../platform/crypto/crypto.service';
+import { CryptoService, sealedAt, UnreadableCiphertextError } from '../../platform/crypto/crypto.service';
 import { IdentityService, normalisePhone } from '../ledger';
 import type { RequestIdentifierKind } from './requests.types';
 
@@ -32,19 +32,35 @@ export function maskEmail(email: string): string {
   return `${email[0]}•••${email.slice(at)}`;
 }
 
-/** Seals, opens and masks the identifiers and free texts of requests. */
+/** A request's sealed columns, bound to the request (its id is made before the insert: see RequestService.create). */
+export type RequestSealedColumn =
+  'identifier_ciphertext' | 'changes_ciphertext' | 'verification_note_ciphertext';
+
+/** Where a request's sealed value lives (associated data): a ciphertext copied to another request does not open. */
+export function requestPlace(column: RequestSealedColumn, requestId: string): string {
+  return sealedAt('data_subject_request', column, requestId);
+}
+
+/** Where a task's evidence lives (associated data). */
+export function taskEvidencePlace(taskId: string): string {
+  return sealedAt('request_task', 'evidence_ciphertext', taskId);
+}
+
+/** Seals, opens and masks the identifiers and free texts of requests; `place` binds each to where it is stored. */
 @Injectable()
 export class RequestIdentifiers {
+  private readonly logger = new Logger(RequestIdentifiers.name);
+
   constructor(
     private readonly crypto: CryptoService,
     private readonly identities: IdentityService,
   ) {}
 
   /** The identifier sealed and blind-indexed under the ledger's namespace for its kind. */
-  seal(kind: 'phone' | 'email' | 'wa_id', value: string): SealedIdentifier {
+  seal(kind: 'phone' | 'email' | 'wa_id', value: string, place: string): SealedIdentifier {
     const [prepared] = this.identities.prepare([{ kind, value }]);
     const normalised = prepared?.normalised ?? value.trim();
-    const sealed = this.crypto.seal(normalised);
+    const sealed = this.crypto.seal(normalised, place);
     return {
       kind,
       hash: prepared?.hash ?? null,
@@ -53,13 +69,20 @@ export class RequestIdentifiers {
     };
   }
 
-  sealText(text: string): { ciphertext: Buffer; keyId: string } {
-    return this.crypto.seal(text);
+  sealText(text: string, place: string): { ciphertext: Buffer; keyId: string } {
+    return this.crypto.seal(text, place);
   }
 
-  openText(ciphertext: Buffer | null, keyId: string | null): string | null {
+  /** The text, or null: none, or it does not open at `place` (copied from another row: read as no value). */
+  openText(ciphertext: Buffer | null, keyId: string | null, place: string): string | null {
     if (!ciphertext || !keyId) return null;
-    return this.crypto.openText({ ciphertext, keyId });
+    try {
+      return this.crypto.openText({ ciphertext, keyId }, place);
+    } catch (error) {
+      if (!(error instanceof UnreadableCiphertextError)) throw error;
+      this.logger.warn(`A sealed value does not open at ${place.split(':')[0]}`);
+      return null;
+    }
   }
 
   /** Where an announcement may reach the person: the phone or email the request was made with. */
@@ -67,8 +90,9 @@ export class RequestIdentifiers {
     kind: RequestIdentifierKind | null,
     ciphertext: Buffer | null,
     keyId: string | null,
+    place: string,
   ): Contact | undefined {
-    const value = this.openText(ciphertext, keyId);
+    const value = this.openText(ciphertext, keyId, place);
     if (!value || !kind) return undefined;
     switch (kind) {
       case 'phone':
@@ -85,8 +109,13 @@ export class RequestIdentifiers {
   }
 
   /** The request's identifier for display, or null (a subject id, or forgotten). */
-  masked(kind: RequestIdentifierKind | null, ciphertext: Buffer | null, keyId: string | null): string | null {
-    const contact = this.contactOf(kind, ciphertext, keyId);
+  masked(
+    kind: RequestIdentifierKind | null,
+    ciphertext: Buffer | null,
+    keyId: string | null,
+    place: string,
+  ): string | null {
+    const contact = this.contactOf(kind, ciphertext, keyId, place);
     if (contact?.phone) return maskPhone(contact.phone);
     if (contact?.email) return maskEmail(contact.email);
     return null;

@@ -14,7 +14,7 @@ import type { DataSubjectRequestEntity } from './entities/data-subject-request.e
 import type { RequestPauseEntity } from './entities/request-pause.entity';
 import type { RequestTaskEntity } from './entities/request-task.entity';
 import { RequestHistoryRepository } from './request-history.repository';
-import { maskEmail, maskPhone, RequestIdentifiers } from './request-identifier';
+import { maskEmail, maskPhone, RequestIdentifiers, requestPlace } from './request-identifier';
 import { RequestPolicy } from './request-policy';
 import { RequestTaskRepository } from './request-task.repository';
 import { RequestWorkflow } from './request-workflow';
@@ -107,7 +107,12 @@ export class RequestViews {
   }
 
   private async masked(r: DataSubjectRequestEntity): Promise<string | null> {
-    const own = this.identifiers.masked(r.identifierKind, r.identifierCiphertext, r.identifierKeyId);
+    const own = this.identifiers.masked(
+      r.identifierKind,
+      r.identifierCiphertext,
+      r.identifierKeyId,
+      requestPlace('identifier_ciphertext', r.id),
+    );
     if (own) return own;
     // Made with a subject id (or by retention): the ledger shows one of the person's identifiers, masked.
     return r.subjectId && r.identifierKind === 'subject_id'
@@ -190,7 +195,11 @@ export class RequestViews {
       verification: r.verificationMethod
         ? {
             method: r.verificationMethod,
-            note: this.identifiers.openText(r.verificationNoteCiphertext, r.verificationNoteKeyId),
+            note: this.identifiers.openText(
+              r.verificationNoteCiphertext,
+              r.verificationNoteKeyId,
+              requestPlace('verification_note_ciphertext', r.id),
+            ),
             verified_by: r.verifiedBy,
             verified_at: iso(r.verifiedAt),
           }

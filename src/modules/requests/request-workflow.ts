@@ -21,7 +21,7 @@ import { RecipientDirectory, VendorDirectory } from '../vendors';
 import type { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
 import { RequestAnnouncements, type RequestAnnouncement } from './request-announcements';
 import { RequestHistoryRepository, type HistoryEntry } from './request-history.repository';
-import { RequestIdentifiers } from './request-identifier';
+import { RequestIdentifiers, requestPlace } from './request-identifier';
 import { RequestPolicy } from './request-policy';
 import { RequestRepository, type RequestWrite } from './request.repository';
 import { RequestTaskRepository, type NewTask } from './request-task.repository';
@@ -103,6 +103,7 @@ export class RequestWorkflow implements OnModuleInit {
         request.identifierKind,
         request.identifierCiphertext,
         request.identifierKeyId,
+        requestPlace('identifier_ciphertext', request.id),
       ),
     });
   }
@@ -179,7 +180,11 @@ export class RequestWorkflow implements OnModuleInit {
 
   /** The rectification's corrected values, opened. */
   changesOf(request: DataSubjectRequestEntity): { phone?: string; email?: string } {
-    const text = this.identifiers.openText(request.changesCiphertext, request.changesKeyId);
+    const text = this.identifiers.openText(
+      request.changesCiphertext,
+      request.changesKeyId,
+      requestPlace('changes_ciphertext', request.id),
+    );
     return text ? (JSON.parse(text) as { phone?: string; email?: string }) : {};
   }
 

@@ -6,7 +6,8 @@ import { LedgerReader, normalisePhone, type SubjectFound } from '../ledger';
 import { originalDueAt, storedDueAt } from './deadlines';
 import type { DataSubjectRequestEntity } from './entities/data-subject-request.entity';
 import { RequestHistoryRepository } from './request-history.repository';
-import { RequestIdentifiers, type SealedIdentifier } from './request-identifier';
+import { RequestIdentifiers, requestPlace, type SealedIdentifier } from './request-identifier';
+import { randomUUID } from 'node:crypto';
 import { RequestWorkflow } from './request-workflow';
 import { RequestRepository } from './request.repository';
 import { GATEWAY_ACTOR, type RequestOrigin, type RequestType, type StatusReason } from './requests.types';
@@ -75,11 +76,18 @@ export class RequestService {
         ? await this.requests.openErasureOf(manager, person.subjectId)
         : null;
     const now = this.now();
-    const identifier = this.sealTarget(input.target);
+    // The id is made here so that the sealed values can be bound to the request (associated data).
+    const id = randomUUID();
+    const identifier = this.sealTarget(input.target, requestPlace('identifier_ciphertext', id));
     const changes = input.changes && Object.keys(input.changes).length ? input.changes : null;
-    const sealedChanges = changes ? this.identifiers.sealText(JSON.stringify(changes)) : null;
-    const sealedNote = input.verification?.note ? this.identifiers.sealText(input.verification.note) : null;
+    const sealedChanges = changes
+      ? this.identifiers.sealText(JSON.stringify(changes), requestPlace('changes_ciphertext', id))
+      : null;
+    const sealedNote = input.verification?.note
+      ? this.identifiers.sealText(input.verification.note, requestPlace('verification_note_ciphertext', id))
+      : null;
     const request = await this.requests.insert(manager, {
+      id,
       type: input.type,
       // A second erasure of the person is absorbed by the open one (recorded as a duplicate of it).
       status: absorbing ? 'cancelled' : 'received',
@@ -161,10 +169,10 @@ export class RequestService {
     return { subjectId: found.subjectId, forgotten: found.forgotten };
   }
 
-  private sealTarget(target: RequestTarget): SealedIdentifier {
-    if (target.phone) return this.identifiers.seal('phone', target.phone);
-    if (target.email) return this.identifiers.seal('email', target.email);
-    if (target.waId) return this.identifiers.seal('wa_id', target.waId);
+  private sealTarget(target: RequestTarget, place: string): SealedIdentifier {
+    if (target.phone) return this.identifiers.seal('phone', target.phone, place);
+    if (target.email) return this.identifiers.seal('email', target.email, place);
+    if (target.waId) return this.identifiers.seal('wa_id', target.waId, place);
     return { kind: 'subject_id', hash: null, ciphertext: null, keyId: null };
   }
 

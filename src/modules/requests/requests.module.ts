@@ -32,6 +32,8 @@ import { RequestsController } from './requests.controller';
  * orchestration over the ledger and propagation, manual tasks, the access export, sweeps and metrics. The channels
  * below it reach it through the ledger's SubjectRequestIntake port (bound in RequestIntakeModule).
  */
+import { RequestsSealedColumns } from './requests-sealed-columns';
+
 @Module({
   imports: [
     TypeOrmModule.forFeature([
@@ -48,6 +50,8 @@ import { RequestsController } from './requests.controller';
   ],
   controllers: [RequestsController, ...EVENT_CONTROLLERS, ...RETENTION_CONTROLLERS],
   providers: [
+    // keys:rotate and keys:status reach this module's encrypted columns through it.
+    RequestsSealedColumns,
     // The real clock; a test module may override it with one it controls.
     { provide: Clock, useClass: SystemClock },
     // Requests announce through the event-subscription outbox (event-*.ts).

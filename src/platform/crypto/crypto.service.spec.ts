@@ -1,11 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config/app-config';
-import { CryptoService, keyIdOf, type Sealed } from './crypto.service';
+import {
+  CryptoService,
+  isBoundKeyId,
+  keyIdOf,
+  markKeyId,
+  sealedAt,
+  UnreadableCiphertextError,
+  type Sealed,
+} from './crypto.service';
 
 const newKey = () => randomBytes(32).toString('base64');
 
 /** A CryptoService as configured from the environment (all secrets given, so nothing is written). */
-function cryptoWith(keys: { encryptionKey?: string; previousKeys?: string[]; blindIndexKey?: string } = {}) {
+function cryptoWith(
+  keys: {
+    encryptionKey?: string;
+    previousKeys?: string[];
+    blindIndexKey?: string;
+    previousBlindIndexKeys?: string[];
+  } = {},
+) {
   return new CryptoService(
     loadConfig({
       NODE_ENV: 'test',
@@ -14,6 +29,7 @@ function cryptoWith(keys: { encryptionKey?: string; previousKeys?: string[]; bli
       ENCRYPTION_KEY: keys.encryptionKey ?? newKey(),
       PREVIOUS_ENCRYPTION_KEYS: (keys.previousKeys ?? []).join(','),
       BLIND_INDEX_KEY: keys.blindIndexKey ?? newKey(),
+      PREVIOUS_BLIND_INDEX_KEYS: (keys.previousBlindIndexKeys ?? []).join(','),
     }),
   );
 }
@@ -79,6 +95,76 @@ describe(CryptoService.name, () => {
     it('refuses a key id it has no key for, naming it', () => {
       const sealed = cryptoWith().seal('secret');
       expect(() => cryptoWith().open(sealed)).toThrow(sealed.keyId);
+    });
+  });
+
+  describe('bound to row and column (associated data)', () => {
+    const here = sealedAt('connection', 'credentials', '6c0e8a52-1d7b-4a53-9a36-0c8d9b7b1a01');
+    const otherRow = sealedAt('connection', 'credentials', '0f3b1c55-6a0e-4e0c-8f50-2b9a8d4d7c02');
+    const otherColumn = sealedAt('event_subscription', 'secret', '6c0e8a52-1d7b-4a53-9a36-0c8d9b7b1a01');
+
+    it('opens in the place it was sealed for, and marks its key id as bound', () => {
+      const crypto = cryptoWith();
+      const sealed = crypto.seal('{"token":"t"}', here);
+      expect(isBoundKeyId(sealed.keyId)).toBe(true);
+      expect(crypto.openText(sealed, here)).toBe('{"token":"t"}');
+    });
+
+    it.each([
+      ['another row', otherRow],
+      ['another column', otherColumn],
+    ])('does not open when copied to %s', (_where, aad) => {
+      const crypto = cryptoWith();
+      const sealed = crypto.seal('{"token":"t"}', here);
+      expect(() => crypto.open(sealed, aad)).toThrow(UnreadableCiphertextError);
+    });
+
+    it('does not open when read with no place at all', () => {
+      const crypto = cryptoWith();
+      expect(() => crypto.open(crypto.seal('x', here))).toThrow(UnreadableCiphertextError);
+    });
+
+    it('does not open when its key id is relabelled as the old unbound format', () => {
+      const crypto = cryptoWith();
+      const sealed = crypto.seal('x', here);
+      expect(() => crypto.open({ ...sealed, keyId: crypto.currentKeyId }, here)).toThrow(
+        UnreadableCiphertextError,
+      );
+    });
+
+    it('still opens a ciphertext from before binding (unmarked key id), wherever it is read', () => {
+      const crypto = cryptoWith();
+      const legacy = crypto.seal('+16505551234');
+      expect(isBoundKeyId(legacy.keyId)).toBe(false);
+      expect(crypto.openText(legacy, here)).toBe('+16505551234');
+      expect(crypto.openText(legacy)).toBe('+16505551234');
+    });
+
+    it('binds data-key ciphertexts too (openMarked honours the key id format)', () => {
+      const key = CryptoService.newDataKey();
+      const sealed = {
+        ciphertext: CryptoService.sealWith(key, 'jane@example.com', here),
+        keyId: markKeyId('sk:p', here),
+      };
+      expect(CryptoService.openMarked(key, sealed, here).toString()).toBe('jane@example.com');
+      expect(() => CryptoService.openMarked(key, sealed, otherRow)).toThrow(UnreadableCiphertextError);
+      const legacy = { ciphertext: CryptoService.sealWith(key, 'jane@example.com'), keyId: 'sk:p' };
+      expect(CryptoService.openMarked(key, legacy, here).toString()).toBe('jane@example.com');
+    });
+
+    it('does not name the value or the place in its error', () => {
+      const crypto = cryptoWith();
+      const sealed = crypto.seal('+16505551234', here);
+      expect(() => crypto.open(sealed, otherRow)).toThrow(/^(?!.*(6505551234|0f3b1c55)).*$/);
+    });
+
+    it('tells the current bound format from anything keys:rotate must re-seal', () => {
+      const oldKey = newKey();
+      const old = cryptoWith({ encryptionKey: oldKey });
+      const rotated = cryptoWith({ previousKeys: [oldKey] });
+      expect(rotated.isCurrent(rotated.seal('x', here).keyId)).toBe(true);
+      expect(rotated.isCurrent(rotated.seal('x').keyId)).toBe(false);
+      expect(rotated.isCurrent(old.seal('x', here).keyId)).toBe(false);
     });
   });
 
@@ -166,6 +252,17 @@ describe(CryptoService.name, () => {
       const index = cryptoWith().blindIndex('email', 'jane.doe@example.com');
       expect(index).toHaveLength(32);
       expect(index.includes(Buffer.from('jane.doe'))).toBe(false);
+    });
+  });
+
+  describe('previousBlindIndexes (lookups under blind-index keys being retired)', () => {
+    it('gives the index each previous key made, and none once they are retired', () => {
+      const oldKey = newKey();
+      const before = cryptoWith({ blindIndexKey: oldKey }).blindIndex('phone', '+16505551234');
+      const rotated = cryptoWith({ previousBlindIndexKeys: [oldKey] });
+      expect(rotated.blindIndex('phone', '+16505551234').equals(before)).toBe(false);
+      expect(rotated.previousBlindIndexes('phone', '+16505551234')).toEqual([before]);
+      expect(cryptoWith().previousBlindIndexes('phone', '+16505551234')).toEqual([]);
     });
   });
 

@@ -12,6 +12,7 @@ import { EventSubscriptions1766000003000 } from './migrations/1766000003000-even
 import { SigninLockoutSessions1767000200000 } from './migrations/1767000200000-signin-lockout-sessions';
 import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-state-nonce';
 import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-keyed-chain';
+import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-rekey-consent-evidence';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   SigninLockoutSessions1767000200000,
   OAuthStateNonce1767000300000,
   AuditKeyedChain1767000500000,
+  RekeyConsentEvidence1767000600000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

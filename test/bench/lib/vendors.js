@@ -204,6 +204,7 @@ function cryptoFor(secrets) {
     crypto: {
       encryptionKey: Buffer.from(secrets.encryptionKey, 'base64'),
       previousEncryptionKeys: [],
+      previousBlindIndexKeys: [],
       blindIndexKey: Buffer.from(secrets.blindIndexKey, 'base64'),
     },
   });

@@ -167,7 +167,10 @@ describe('SSRF: outbound requests never reach a private address (issue 10)', () 
       'http://acme.my.salesforce.com',
       'https://acme.my.salesforce.com.attacker.example',
     ]) {
-      const res = await connect({ type: 'salesforce', credentials: { access_token: 'token', instance_url } });
+      const res = await connect({
+        type: 'salesforce',
+        credentials: { access_token: 'session-token', instance_url },
+      });
       expect({ instance_url, status: res.status }).toEqual({ instance_url, status: 400 });
       expect((await json(res)).errors).toEqual([
         { field: 'credentials.instance_url', message: expect.any(String) },
