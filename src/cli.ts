@@ -6,6 +6,7 @@ import { ApiKeyService } from './modules/auth';
 import { isScope, SCOPES, type Scope } from './platform/http/scopes';
 import { InboxService } from './modules/inbox';
 import { UserService } from './modules/auth';
+import { WamidPseudonymisation } from './modules/whatsapp';
 import { randomBytes } from 'node:crypto';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -20,6 +21,8 @@ Commands:
                                             create a console user (roles: admin, crm_admin, dpo, viewer);
                                             without --password one is generated and printed once
   users:list                                list console users
+  pii:pseudonymise-wamids                   rewrite WhatsApp events recorded before wamids were pseudonymised
+                                            (idempotent; a worker also does it once at its first start)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -97,6 +100,11 @@ async function main(argv: string[]): Promise<number> {
           const user = await app.get(UserService).create({ email, name, role, password });
           process.stdout.write(`${JSON.stringify(user, null, 2)}\n`);
           if (generated) process.stdout.write(`Password (shown once): ${password}\n`);
+          return 0;
+        }
+        case 'pii:pseudonymise-wamids': {
+          const report = await app.get(WamidPseudonymisation).run();
+          process.stdout.write(`${JSON.stringify(report)}\n`);
           return 0;
         }
         case 'users:list':

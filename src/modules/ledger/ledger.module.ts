@@ -29,6 +29,9 @@ import { SubjectRectificationService } from './subject-rectification.service';
 import { SubjectRestrictionService } from './subject-restriction.service';
 import { SubjectRightsRepository } from './subject-rights.repository';
 import { SuppressionRepository } from './suppression.repository';
+import { LedgerRewriteEntity } from './entities/ledger-rewrite.entity';
+import { LedgerRewriteRepository } from './ledger-rewrite.repository';
+import { LedgerRewrites } from './ledger-rewrites.service';
 
 @Module({
   imports: [
@@ -41,6 +44,7 @@ import { SuppressionRepository } from './suppression.repository';
       SubjectMergeEntity,
       SubjectKeyEntity,
       SuppressionEntity,
+      LedgerRewriteEntity,
     ]),
   ],
   controllers: [ConsentController],
@@ -65,6 +69,8 @@ import { SuppressionRepository } from './suppression.repository';
     SubjectRightsRepository,
     SubjectRestrictionService,
     SubjectRectificationService,
+    LedgerRewriteRepository,
+    LedgerRewrites,
   ],
   exports: [
     LedgerService,
@@ -74,6 +80,7 @@ import { SuppressionRepository } from './suppression.repository';
     SubjectErasureService,
     SubjectRestrictionService,
     SubjectRectificationService,
+    LedgerRewrites,
   ],
 })
 export class LedgerModule {}

@@ -9,6 +9,7 @@ import { SubjectKeysErasure1766000000000 } from './migrations/1766000000000-subj
 import { RequestDeliveries1766000001000 } from './migrations/1766000001000-request-deliveries';
 import { DataSubjectRequests1766000002000 } from './migrations/1766000002000-data-subject-requests';
 import { EventSubscriptions1766000003000 } from './migrations/1766000003000-event-subscriptions';
+import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   RequestDeliveries1766000001000,
   DataSubjectRequests1766000002000,
   EventSubscriptions1766000003000,
+  LedgerRewrites1767000700000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
