@@ -267,9 +267,9 @@ export class DeliveryRepository {
         updates.map((u) => u.id),
         updates.map((u) => u.status),
         // A dead delivery's reason quotes the vendor's last error (retry policy): scrubbed like the error.
-        updates.map((u) => (u.reason === null ? null : scrubbedText(u.reason, 2000))),
+        updates.map((u) => (typeof u.reason === 'string' ? scrubbedText(u.reason, 2000) : null)),
         // A vendor's error text may echo the phone or email it was sent: scrubbed before it is stored.
-        updates.map((u) => (u.error === null ? null : scrubbedText(u.error, 2000))),
+        updates.map((u) => (typeof u.error === 'string' ? scrubbedText(u.error, 2000) : null)),
         updates.map((u) => u.errorClass),
         updates.map((u) => u.nextAttemptAt),
         updates.map((u) => u.refund),
