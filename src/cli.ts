@@ -6,6 +6,7 @@ import { ApiKeyService } from './modules/auth';
 import { isScope, SCOPES, type Scope } from './platform/http/scopes';
 import { InboxService } from './modules/inbox';
 import { UserService } from './modules/auth';
+import { WamidPseudonymisation } from './modules/whatsapp';
 import { randomBytes } from 'node:crypto';
 import { KeyRotation } from './platform/crypto/key-rotation';
 import { keysStatus, keysRotate } from './platform/crypto/keys-commands';
@@ -27,6 +28,8 @@ Commands:
                                             row (old keys in PREVIOUS_ENCRYPTION_KEYS); resumable, idempotent
   keys:rotate --blind-index [--batch N]     re-index every blind index under BLIND_INDEX_KEY (old keys in
                                             PREVIOUS_BLIND_INDEX_KEYS)
+  pii:pseudonymise-wamids                   rewrite WhatsApp events recorded before wamids were pseudonymised
+                                            (idempotent; a worker also does it once at its first start)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -106,6 +109,11 @@ async function main(argv: string[]): Promise<number> {
           if (generated) process.stdout.write(`Password (shown once): ${password}\n`);
           return 0;
         }
+        case 'pii:pseudonymise-wamids': {
+          const report = await app.get(WamidPseudonymisation).run();
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+          return 0;
+        }
         case 'users:list':
           process.stdout.write(`${JSON.stringify(await app.get(UserService).list(), null, 2)}\n`);
           return 0;
@@ -117,6 +125,9 @@ async function main(argv: string[]): Promise<number> {
             process.stderr.write('--batch must be a whole number from 1 to 10000\n');
             return 1;
           }
+          // Evidence is bound to its event's source_event_id once re-sealed: pseudonymise old wamids first, so
+          // that the rewrite never changes the id of evidence already bound to it.
+          await app.get(WamidPseudonymisation).run();
           return await keysRotate(app.get(KeyRotation), {
             blindIndex: args.includes('--blind-index'),
             batch,

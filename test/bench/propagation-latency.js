@@ -13,6 +13,7 @@ const { Client } = require('pg');
 const cpu = require('./lib/cpu');
 const { sign, stopMessage } = require('./lib/webhooks');
 const { sleep } = require('./lib/processes');
+const { messageEventIds } = require('./lib/seed');
 const v = require('./lib/vendors');
 
 function post(agent, base, p, body, headers) {
@@ -120,7 +121,9 @@ async function runPropagationLatency({
       doneDbMs: NaN,
       donePolledAt: NaN,
     }));
-    const byEventId = new Map(items.map((it) => [`msg:${it.wamid}`, it]));
+    const eventIdOf = messageEventIds(secrets);
+    for (const it of items) it.eventKey = eventIdOf(it.wamid);
+    const byEventId = new Map(items.map((it) => [it.eventKey, it]));
     const bySubject = new Map();
 
     let polling = true;
@@ -132,7 +135,7 @@ async function runPropagationLatency({
           const { rows } = await db.query(
             `SELECT source_event_id, subject_id, id, extract(epoch FROM recorded_at) * 1000 AS recorded_ms
                FROM consent_event WHERE source_event_id = ANY($1::text[])`,
-            [unmapped.map((it) => `msg:${it.wamid}`)],
+            [unmapped.map((it) => it.eventKey)],
           );
           for (const r of rows) {
             const it = byEventId.get(r.source_event_id);

@@ -1,5 +1,5 @@
 import { InboxService } from '../../src/modules/inbox/inbox.service';
-import { textWebhook } from '../support/whatsapp';
+import { messageEventId, textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, startTestApp, testConfig, type TestApp } from '../support/app';
 
@@ -51,7 +51,9 @@ describe('acknowledged means committed', () => {
       );
       return rows.length ? rows : null;
     });
-    expect(events).toEqual([{ status: 'withdrawn', source_event_id: 'msg:wamid.DURABLE1' }]);
+    expect(events).toEqual([
+      { status: 'withdrawn', source_event_id: messageEventId(config, 'wamid.DURABLE1') },
+    ]);
     const [inbox] = await db.query<{ status: string }>(`SELECT status FROM inbox`);
     expect(inbox.status).toBe('processed');
   });

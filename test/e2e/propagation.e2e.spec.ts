@@ -2,7 +2,7 @@ import { HubSpotSimulator, sendWebhooks } from '../../sandbox/hubspot';
 import { SalesforceSimulator } from '../../sandbox/salesforce';
 import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv, signDpas } from '../support/sandbox';
-import { textWebhook } from '../support/whatsapp';
+import { messageEventId, textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 
@@ -124,7 +124,8 @@ describe('propagation to HubSpot, Salesforce and a webhook processor', () => {
 
     const subjectId = await eventually(async () => {
       const rows = await db.query<{ subject_id: string }>(
-        `SELECT subject_id FROM consent_event WHERE source_event_id = 'msg:wamid.PROP1'`,
+        `SELECT subject_id FROM consent_event WHERE source_event_id = $1`,
+        [messageEventId(gw.config, 'wamid.PROP1')],
       );
       return rows[0]?.subject_id;
     });

@@ -1,4 +1,4 @@
-import { textWebhook } from '../support/whatsapp';
+import { messageEventId, textWebhook } from '../support/whatsapp';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, startTestApp, type TestApp } from '../support/app';
 
@@ -20,8 +20,8 @@ describe('WhatsApp request keywords', () => {
   const subjectOf = async (wamid: string) =>
     (
       await db.query<{ subject_id: string }>(
-        `SELECT subject_id FROM consent_event WHERE source = 'whatsapp' AND evidence->>'wamid' = $1`,
-        [wamid],
+        `SELECT subject_id FROM consent_event WHERE source = 'whatsapp' AND source_event_id = $1`,
+        [messageEventId(gw.config, wamid)],
       )
     )[0]?.subject_id;
 

@@ -92,6 +92,19 @@ describe(ProcessorConfirmations.name, () => {
     ]);
   });
 
+  it("stores the processor's failure detail without the phone or email it quotes", async () => {
+    const { requestId, delivery } = await acknowledged();
+    await f.confirmation(f.connection.active, {
+      type: 'subject.erasure_failed',
+      data: {
+        delivery_id: delivery.id,
+        detail: 'subject +44 20 7946 0958 / ann@example.org is on legal hold',
+      },
+    });
+    const row = (await f.deliveryOf(requestId, f.connection.active)) as { last_error?: string };
+    expect(row.last_error).toBe('subject [phone] / [email] is on legal hold');
+  });
+
   it('settles an erasure at once when its confirmation arrived before the acknowledgement was recorded', async () => {
     const subjectId = await f.person();
     const requestId = randomUUID();

@@ -1,3 +1,7 @@
+import type { AppConfig } from '../../src/config/app-config';
+import { ledgerEventId } from '../../src/modules/whatsapp/wamid-pseudonym';
+import { CryptoService } from '../../src/platform/crypto/crypto.service';
+
 /** A text message typed on WhatsApp (STOP by default), as Meta delivers it, serialised. */
 export function textWebhook(options: {
   wamid: string;
@@ -40,4 +44,12 @@ export function textWebhook(options: {
       },
     ],
   });
+}
+
+/**
+ * The key (consent_event.source_event_id) the gateway records a WhatsApp message under: the wamid's pseudonym,
+ * never the wamid (it encodes the sender's number). Tests compute it with the gateway's own blind-index key.
+ */
+export function messageEventId(config: AppConfig, wamid: string): string {
+  return ledgerEventId(new CryptoService(config), `msg:${wamid}`);
 }

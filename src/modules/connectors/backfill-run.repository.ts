@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { BackfillRunEntity } from './entities/backfill-run.entity';
+import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 /** The backfill_run table. */
 @Injectable()
@@ -32,7 +33,7 @@ export class BackfillRunRepository {
   }
 
   async recordError(id: string, message: string): Promise<void> {
-    await this.repo.update(id, { lastError: message.slice(0, 1000), updatedAt: () => 'now()' });
+    await this.repo.update(id, { lastError: scrubbedText(message, 1000), updatedAt: () => 'now()' });
   }
 
   async markFailed(id: string, message: string): Promise<void> {
@@ -40,7 +41,7 @@ export class BackfillRunRepository {
       { id, status: 'running' },
       {
         status: 'failed',
-        lastError: message.slice(0, 1000),
+        lastError: scrubbedText(message, 1000),
         updatedAt: () => 'now()',
         completedAt: () => 'now()',
       },

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Not, type EntityManager, type Repository } from 'typeorm';
 import type { ConnectionType, ErasureMode } from './connector.port';
 import { ConnectionEntity, type ConnectionStatus } from './entities/connection.entity';
+import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 /** A connection row as the services read it (snake_case, as stored). */
 export interface ConnectionRow {
@@ -142,10 +143,12 @@ export class ConnectionRepository {
   }
 
   async recordTest(id: string, result: { ok: boolean; detail: string }): Promise<void> {
+    // A vendor's answer may echo personal data: scrubbed before it is stored.
+    const detail = scrubbedText(result.detail, 1000);
     await this.repo.update(id, {
       lastTestAt: () => 'now()',
-      lastTestResult: result,
-      ...(result.ok ? { lastError: null } : { lastError: result.detail.slice(0, 1000) }),
+      lastTestResult: { ...result, detail },
+      ...(result.ok ? { lastError: null } : { lastError: detail }),
       updatedAt: () => 'now()',
     });
   }
@@ -184,7 +187,7 @@ export class ConnectionRepository {
   async markAuthFailed(id: string, reason: string): Promise<void> {
     await this.query(
       `UPDATE connection SET status = 'auth_failed', last_error = $2, updated_at = now() WHERE id = $1 AND status <> 'disconnected'`,
-      [id, reason.slice(0, 1000)],
+      [id, scrubbedText(reason, 1000)],
     );
   }
 

@@ -11,6 +11,7 @@ import {
   type InboxProcessJob,
   type InboxProvider,
 } from './inbox.constants';
+import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 /** Deliveries to store, column by column (bodies already sealed). */
 export interface InboxBatch {
@@ -181,7 +182,7 @@ export class InboxRepository {
     await this.inbox
       .createQueryBuilder()
       .update()
-      .set({ status: 'failed', attempts: () => 'attempts + 1', lastError: message })
+      .set({ status: 'failed', attempts: () => 'attempts + 1', lastError: scrubbedText(message, 1000) })
       .where('id = :id', { id })
       .execute();
   }

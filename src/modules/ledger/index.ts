@@ -8,6 +8,8 @@ export type { ConsentStateInForce } from './ledger.reader';
 /** @public */
 export type { PersonExport, SubjectFound } from './ledger.reader';
 export { LedgerService } from './ledger.service';
+export { LedgerRewrites } from './ledger-rewrites.service';
+export type { EventRewrite, RewriteReport } from './ledger-rewrites.service';
 export type { EvidenceValue } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';
 export { normalisePhone, toCountry } from './phone-number';

@@ -30,6 +30,9 @@ import { SubjectRestrictionService } from './subject-restriction.service';
 import { SubjectRightsRepository } from './subject-rights.repository';
 import { SuppressionRepository } from './suppression.repository';
 import { LedgerSealedColumns } from './ledger-sealed-columns';
+import { LedgerRewriteEntity } from './entities/ledger-rewrite.entity';
+import { LedgerRewriteRepository } from './ledger-rewrite.repository';
+import { LedgerRewrites } from './ledger-rewrites.service';
 
 @Module({
   imports: [
@@ -42,6 +45,7 @@ import { LedgerSealedColumns } from './ledger-sealed-columns';
       SubjectMergeEntity,
       SubjectKeyEntity,
       SuppressionEntity,
+      LedgerRewriteEntity,
     ]),
   ],
   controllers: [ConsentController],
@@ -67,6 +71,8 @@ import { LedgerSealedColumns } from './ledger-sealed-columns';
     SubjectRestrictionService,
     SubjectRectificationService,
     LedgerSealedColumns,
+    LedgerRewriteRepository,
+    LedgerRewrites,
   ],
   exports: [
     LedgerService,
@@ -76,6 +82,7 @@ import { LedgerSealedColumns } from './ledger-sealed-columns';
     SubjectErasureService,
     SubjectRestrictionService,
     SubjectRectificationService,
+    LedgerRewrites,
   ],
 })
 export class LedgerModule {}

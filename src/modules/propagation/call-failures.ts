@@ -6,6 +6,7 @@ import {
   RateLimitedError,
   TransientError,
 } from '../connectors';
+import { scrubPersonalData } from '../../platform/logging/personal-data-scrubber';
 
 /**
  * A whole vendor call failed (it threw rather than answering per item): the error is classed once, an auth
@@ -20,8 +21,10 @@ export class CallFailures {
       error instanceof ConnectorError ? error : new TransientError(`unexpected: ${(error as Error).message}`);
     let reported: ConnectorError = classified;
     if (classified instanceof AuthFailedError) {
-      await this.connections.markAuthFailed(connectionId, classified.message);
-      reported = new AuthFailedError(`connection auth_failed: ${classified.message}`);
+      // The vendor's text is stored on the connection: scrubbed of the phones and emails it may echo.
+      const message = scrubPersonalData(classified.message);
+      await this.connections.markAuthFailed(connectionId, message);
+      reported = new AuthFailedError(`connection auth_failed: ${message}`);
     }
     return {
       error: reported,

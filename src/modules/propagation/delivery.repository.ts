@@ -7,6 +7,7 @@ import type { DeliveryOperation, DeliveryStatus } from './propagation.constants'
 import type { ClaimedDelivery, DeliveryUpdate } from './record-outcomes';
 import { SETTLED_COLUMNS, type SettledRow } from './request-delivery.repository';
 import type { SealedPayload } from './request-payload';
+import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 const OPEN: DeliveryStatus[] = ['pending', 'retrying'];
 
@@ -169,7 +170,7 @@ export class DeliveryRepository {
         nextAttemptAt: () => `now() + interval '5 seconds'`,
         attempts: () => 'greatest(attempts - 1, 0)',
         updatedAt: () => 'now()',
-        lastError: reason,
+        lastError: scrubbedText(reason, 2000),
       })
       .where(`id = ANY(:ids) AND status = 'in_progress'`, { ids })
       .execute();
@@ -192,7 +193,7 @@ export class DeliveryRepository {
       `UPDATE delivery SET status = $2, reason = $3, completed_at = now(), updated_at = now()
         WHERE connection_id = $1 AND status IN ('pending','retrying') AND (NOT $4 OR operation = 'consent_update')
         RETURNING ${SETTLED_COLUMNS}`,
-      [connectionId, status, reason, consentOnly],
+      [connectionId, status, scrubbedText(reason, 2000), consentOnly],
     );
     return rows;
   }
@@ -265,8 +266,10 @@ export class DeliveryRepository {
       [
         updates.map((u) => u.id),
         updates.map((u) => u.status),
-        updates.map((u) => u.reason),
-        updates.map((u) => u.error?.slice(0, 2000) ?? null),
+        // A dead delivery's reason quotes the vendor's last error (retry policy): scrubbed like the error.
+        updates.map((u) => (typeof u.reason === 'string' ? scrubbedText(u.reason, 2000) : null)),
+        // A vendor's error text may echo the phone or email it was sent: scrubbed before it is stored.
+        updates.map((u) => (typeof u.error === 'string' ? scrubbedText(u.error, 2000) : null)),
         updates.map((u) => u.errorClass),
         updates.map((u) => u.nextAttemptAt),
         updates.map((u) => u.refund),

@@ -10,6 +10,7 @@ import {
 } from './propagation.errors';
 import { type ConfirmationChange, RequestDeliveryRepository } from './request-delivery.repository';
 import { SettleHooks } from './settle-hooks';
+import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 /** Confirmations settled per transaction by the sweep. */
 const SWEEP_BATCH = 500;
@@ -80,7 +81,10 @@ export class ProcessorConfirmations {
           change.status = completed ? 'succeeded' : 'dead';
           if (!completed) {
             change.reason = 'processor_reported_failure';
-            change.lastError = body.detail?.slice(0, 500) ?? 'the processor reported that the erasure failed';
+            change.lastError =
+              body.detail === null
+                ? 'the processor reported that the erasure failed'
+                : scrubbedText(body.detail, 500);
           }
           break;
         case 'succeeded':

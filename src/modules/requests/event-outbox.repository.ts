@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { EventOutboxEntity } from './entities/event-outbox.entity';
 import type { RequestEventType } from './event-types';
+import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 export interface NewOutboxEvent {
   subscriptionId: string;
@@ -97,7 +98,7 @@ export class EventOutboxRepository {
   ): Promise<void> {
     await this.repo.update(
       { id, status: In([...OPEN]) },
-      { status: 'retrying', nextAttemptAt, lastStatus, lastError: error },
+      { status: 'retrying', nextAttemptAt, lastStatus, lastError: scrubbedText(error, 2000) },
     );
   }
 
@@ -108,7 +109,7 @@ export class EventOutboxRepository {
       {
         status: 'failed',
         lastStatus,
-        lastError: error,
+        lastError: scrubbedText(error, 2000),
         givenUpAt: at,
         sealedContact: null,
         contactKeyId: null,

@@ -8,6 +8,7 @@ import { loadRequestsConfig } from '../../config/requests-config';
 import { LedgerService, SubjectRequestIntake } from '../ledger';
 import { loadConsentRules, type ConsentRules } from './consent-rules';
 import { buildRequestKeywords, type RequestKeywords } from './request-keywords';
+import { ledgerEventId } from './wamid-pseudonym';
 import { parseWhatsAppEnvelope } from './whatsapp-payload.parser';
 import type { WhatsAppItem } from './whatsapp.types';
 
@@ -43,18 +44,6 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
 
   onModuleInit(): void {
     this.inbox.register('whatsapp', this);
-  }
-
-  /**
-   * A user_preferences item has no id of its own; its key names the person (pref:<number>:<wa_id>:…).
-   * The person's part is replaced by its blind index, so the ledger key stays stable without holding the
-   * wa_id in clear.
-   */
-  private pseudonymousEventId(sourceEventId: string): string {
-    const parts = sourceEventId.split(':');
-    if (parts[0] !== 'pref' || parts.length < 5) return sourceEventId;
-    parts[2] = this.crypto.blindIndex('wa_pref_subject', parts[2]).toString('hex').slice(0, 32);
-    return parts.join(':');
   }
 
   async handle(manager: EntityManager, delivery: StoredInboxDelivery): Promise<Record<string, number>> {
@@ -98,7 +87,7 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
   ): Promise<void> {
     const match = item.request;
     if (!match) return;
-    const wamid = typeof item.evidence.wamid === 'string' ? item.evidence.wamid : null;
+    const wamid = item.messageId;
     const messageKey = wamid
       ? this.crypto.blindIndex('wa_request_message', wamid).toString('hex').slice(0, 32)
       : `item${index}`;
@@ -141,7 +130,8 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
         if (item.identities.length === 0 || !item.sourceEventId) return 'no_identity';
         const result = await this.ledger.recordConsent(manager, {
           source: 'whatsapp',
-          sourceEventId: this.pseudonymousEventId(item.sourceEventId),
+          // Never the wamid or wa_id in clear: the ledger is append-only (wamid-pseudonym.ts).
+          sourceEventId: ledgerEventId(this.crypto, item.sourceEventId),
           identities: item.identities,
           purpose: PURPOSE,
           channel: CHANNEL,

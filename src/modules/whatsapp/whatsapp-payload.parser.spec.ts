@@ -307,39 +307,35 @@ describe(parseWhatsAppEnvelope.name, () => {
       expect(item.evidence).toMatchObject({ waba_id: '102290129340398', phone_number_id: '106540352242922' });
     });
 
-    it('keeps the text body and profile name sealed, and ids and types in clear evidence', () => {
+    it('keeps the text body, profile name and wamid (which encodes the number) sealed, and types in clear evidence', () => {
+      const wamid = 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=';
       const [item] = parseWhatsAppEnvelope(fixture('01-meta-doc-text-message.json'), rules);
-      expect(item.evidence).toMatchObject({
-        wamid: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
-        message_type: 'text',
-        item_type: 'message',
-      });
+      expect(item.evidence).toMatchObject({ message_type: 'text', item_type: 'message' });
+      expect(item.messageId).toBe(wamid);
       expect(item.sealedEvidence).toMatchObject({
         text_body: 'Does it come in another color?',
         profile_name: 'Sheena Nelson',
         from: '16505551234',
+        wamid,
       });
-      expect(JSON.stringify(item.evidence)).not.toMatch(/Sheena|color|16505551234/);
+      expect(JSON.stringify(item.evidence)).not.toMatch(/Sheena|color|16505551234|wamid\./);
     });
 
-    it('puts the business button payload and reply context in evidence and the button text in sealed evidence', () => {
+    it('seals the business button payload, the reply context id and the button text', () => {
       const [item] = parseWhatsAppEnvelope(fixture('07-pywa-template-quick-reply-button.json'), rules);
-      expect(item.evidence).toMatchObject({
+      expect(item.sealedEvidence).toMatchObject({
         button_payload: 'callback_data',
         context_message_id: 'wamid.xyzxyz==',
-      });
-      expect(item.sealedEvidence).toMatchObject({
         button_text: 'title',
         contact_user_id: 'US.13491208655302741918',
       });
+      expect(JSON.stringify(item.evidence)).not.toMatch(/callback_data|wamid\./);
     });
 
-    it('records the interactive reply id of a list reply', () => {
+    it('records the interactive reply id of a list reply, sealed', () => {
       const [item] = parseWhatsAppEnvelope(fixture('05-meta-doc-interactive-list-reply.json'), rules);
-      expect(item.evidence).toMatchObject({
-        interactive_type: 'list_reply',
-        interactive_id: 'priority_express',
-      });
+      expect(item.evidence).toMatchObject({ interactive_type: 'list_reply' });
+      expect(item.sealedEvidence).toMatchObject({ interactive_id: 'priority_express' });
     });
 
     it('keeps the error codes of failed statuses and unsupported messages as evidence', () => {
@@ -354,10 +350,11 @@ describe(parseWhatsAppEnvelope.name, () => {
       });
     });
 
-    it('keeps biz_opaque_callback_data of a status as evidence', () => {
-      expect(only(fixture('15-pywa-status-sent-biz-opaque-callback-data.json')).evidence).toMatchObject({
-        biz_opaque_callback_data: 'some data',
-      });
+    it('keeps biz_opaque_callback_data and the wamid of a status sealed', () => {
+      const item = only(fixture('15-pywa-status-sent-biz-opaque-callback-data.json'));
+      expect(item.sealedEvidence).toMatchObject({ biz_opaque_callback_data: 'some data' });
+      expect(item.sealedEvidence.wamid).toEqual(item.messageId);
+      expect(JSON.stringify(item.evidence)).not.toMatch(/some data|wamid\./);
     });
 
     it('does not read a Portuguese "SIM" quick reply as consent', () => {
@@ -405,8 +402,11 @@ describe(parseWhatsAppEnvelope.name, () => {
         inbound({ type: 'button', button: { payload: 'consent_stop:7f3c', text: 'No more offers' } }),
       );
       expect(item.signal).toEqual({ kind: 'opt_out', method: 'wa_button', scope: PNID });
-      expect(item.evidence).toMatchObject({ button_payload: 'consent_stop:7f3c' });
-      expect(item.sealedEvidence).toMatchObject({ button_text: 'No more offers' });
+      expect(item.evidence).toMatchObject({ matched_on: 'button_payload' });
+      expect(item.sealedEvidence).toMatchObject({
+        button_payload: 'consent_stop:7f3c',
+        button_text: 'No more offers',
+      });
     });
 
     it('withdraws on Meta’s built-in "Stop promotions" button, recognised by its text', () => {
@@ -428,11 +428,11 @@ describe(parseWhatsAppEnvelope.name, () => {
         }),
       );
       expect(item.signal).toEqual({ kind: 'opt_in', method: 'wa_interactive', scope: PNID });
-      expect(item.evidence).toMatchObject({
+      expect(item.sealedEvidence).toMatchObject({
         interactive_id: 'consent_start:abc',
         context_message_id: 'wamid.ASK',
+        interactive_title: 'Yes, send offers',
       });
-      expect(item.sealedEvidence).toMatchObject({ interactive_title: 'Yes, send offers' });
     });
 
     it('withdraws on an interactive list_reply with a configured id', () => {

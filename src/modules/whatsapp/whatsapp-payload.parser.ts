@@ -93,15 +93,16 @@ function parseMessage(
   identities.add('wa_parent_user_id', contact && idString(contact.parent_user_id));
 
   const evidence = baseEvidence(context, 'message');
-  put(evidence, 'wamid', wamid);
   put(evidence, 'message_type', type);
   const replyContext = isObject(message.context) ? message.context : null;
-  put(evidence, 'context_message_id', replyContext && nonEmptyString(replyContext.id));
   const referral = isObject(message.referral) ? message.referral : null;
   put(evidence, 'referral_source_id', referral && nonEmptyString(referral.source_id));
   put(evidence, 'error_codes', errorCodes(message.errors).join(',') || null);
 
+  // A wamid base64-encodes the sender's number (and a reply's context id the recipient's): sealed, never in clear.
   const sealed: Evidence = {};
+  put(sealed, 'wamid', wamid);
+  put(sealed, 'context_message_id', replyContext && nonEmptyString(replyContext.id));
   put(sealed, 'from', from);
   put(sealed, 'from_user_id', fromUserId);
   if (contact) {
@@ -127,6 +128,7 @@ function parseMessage(
   return {
     itemType: 'message',
     sourceEventId: wamid ? `msg:${wamid}` : null,
+    messageId: wamid,
     subtype: type,
     wabaId: context.wabaId,
     phoneNumberId: context.phoneNumberId,
@@ -174,7 +176,8 @@ function classifyMessage(
       const button = isObject(message.button) ? message.button : {};
       const payload = nonEmptyString(button.payload);
       const text = nonEmptyString(button.text);
-      put(evidence, 'button_payload', payload);
+      // The business's payload may carry a correlation id of its own choosing (a phone, an email): sealed.
+      put(sealed, 'button_payload', payload);
       put(sealed, 'button_text', text);
       const byPayload = payload === null ? null : matchButtonPayload(payload, rules);
       const kind = byPayload ?? (text === null ? null : matchButtonText(text, rules));
@@ -193,7 +196,8 @@ function classifyMessage(
       if (!isObject(reply))
         return none(`interactive ${interactiveType ?? 'reply'} carries no consent signal`);
       const id = nonEmptyString(reply.id);
-      put(evidence, 'interactive_id', id);
+      // Like a button payload, the reply id is the business's free text: sealed.
+      put(sealed, 'interactive_id', id);
       put(sealed, 'interactive_title', nonEmptyString(reply.title));
       const kind = id === null ? null : matchButtonPayload(id, rules);
       if (!kind) return none('interactive reply id is not a configured consent button');
@@ -229,17 +233,18 @@ function parseStatus(status: JsonObject, context: ChangeContext): WhatsAppItem {
   identities.add('wa_user_id', recipientUserId);
 
   const evidence = baseEvidence(context, 'status');
-  put(evidence, 'wamid', wamid);
   put(evidence, 'status', value);
   put(evidence, 'error_codes', codes.join(',') || null);
-  put(evidence, 'biz_opaque_callback_data', nonEmptyString(status.biz_opaque_callback_data));
   const conversation = isObject(status.conversation) ? status.conversation : null;
   const origin = conversation && isObject(conversation.origin) ? conversation.origin : null;
   put(evidence, 'conversation_origin', origin && nonEmptyString(origin.type));
   const pricing = isObject(status.pricing) ? status.pricing : null;
   put(evidence, 'pricing_category', pricing && nonEmptyString(pricing.category));
 
+  // The wamid encodes the recipient's number; the callback data is whatever the business attached when sending.
   const sealed: Evidence = {};
+  put(sealed, 'wamid', wamid);
+  put(sealed, 'biz_opaque_callback_data', nonEmptyString(status.biz_opaque_callback_data));
   put(sealed, 'recipient_id', recipientId);
   put(sealed, 'recipient_user_id', recipientUserId);
 
@@ -254,6 +259,7 @@ function parseStatus(status: JsonObject, context: ChangeContext): WhatsAppItem {
   return {
     itemType: 'status',
     sourceEventId: wamid && value ? `status:${wamid}:${value}` : null,
+    messageId: wamid,
     subtype: value,
     wabaId: context.wabaId,
     phoneNumberId: context.phoneNumberId,
@@ -316,6 +322,7 @@ function parseUserPreference(
   return {
     itemType: 'user_preferences',
     sourceEventId,
+    messageId: null,
     subtype: value,
     wabaId: context.wabaId,
     phoneNumberId: context.phoneNumberId,
@@ -337,6 +344,7 @@ function parseValueError(error: JsonObject, context: ChangeContext): WhatsAppIte
   return {
     itemType: 'error',
     sourceEventId: null,
+    messageId: null,
     subtype: code === null ? null : String(code),
     wabaId: context.wabaId,
     phoneNumberId: context.phoneNumberId,
@@ -356,6 +364,7 @@ function safely(itemType: WhatsAppItemType, context: ChangeContext, parse: () =>
     return {
       itemType,
       sourceEventId: null,
+      messageId: null,
       subtype: null,
       wabaId: context.wabaId,
       phoneNumberId: context.phoneNumberId,

@@ -3,10 +3,12 @@ import { InboxModule } from '../inbox';
 import { LedgerModule } from '../ledger';
 import { WhatsAppController } from './whatsapp.controller';
 import { WhatsAppInboxHandler } from './whatsapp-inbox.handler';
+import { WamidPseudonymisation } from './wamid-pseudonymisation';
 
 @Module({
   imports: [InboxModule, LedgerModule],
   controllers: [WhatsAppController],
-  providers: [WhatsAppInboxHandler],
+  providers: [WhatsAppInboxHandler, WamidPseudonymisation],
+  exports: [WamidPseudonymisation],
 })
 export class WhatsAppModule {}

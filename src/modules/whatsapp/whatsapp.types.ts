@@ -23,6 +23,11 @@ export interface WhatsAppItem {
    * carries too little to be keyed (it is then recorded as processed, never an error).
    */
   sourceEventId: string | null;
+  /**
+   * The wamid of a message or status (null otherwise). It base64-encodes a phone number, so it only ever leaves
+   * this module pseudonymised (wamid-pseudonym.ts) or sealed.
+   */
+  messageId: string | null;
   /** Message type (text, button, interactive, reaction, system, ...), status value, or preference value. */
   subtype: string | null;
   wabaId: string | null;
@@ -34,8 +39,11 @@ export interface WhatsAppItem {
   signal: WhatsAppSignal;
   /** A text message that is a data-subject request keyword (config/requests.json); absent otherwise. */
   request?: RequestKeywordMatch | null;
-  /** Non-personal evidence kept in clear: wamid, WABA id, phone_number_id, types, button payload ids, error codes, keyword language. */
+  /** Non-personal evidence kept in clear: WABA id, phone_number_id, types, error codes, keyword language. */
   evidence: Record<string, string | number | boolean | null>;
-  /** Personal evidence (message text, profile name, contact wa_id): stored encrypted. */
+  /**
+   * Personal evidence, stored encrypted under the person's key: message text, profile name, wa_ids, and every
+   * value that can carry a phone number (wamids, reply context ids, button payloads, interactive ids, callback data).
+   */
   sealedEvidence: Record<string, string | number | boolean | null>;
 }

@@ -13,6 +13,7 @@ import { SigninLockoutSessions1767000200000 } from './migrations/1767000200000-s
 import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-state-nonce';
 import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-keyed-chain';
 import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-rekey-consent-evidence';
+import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   OAuthStateNonce1767000300000,
   AuditKeyedChain1767000500000,
   RekeyConsentEvidence1767000600000,
+  LedgerRewrites1767000700000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

@@ -124,3 +124,32 @@ describe(prettyMessage.name, () => {
     ).toBe('[Http] GET /v1/consents?phone=[REDACTED] 200 4 ms request completed');
   });
 });
+
+describe('logged errors', () => {
+  function captureWithParams() {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const params = loggerParams({ level: 'info', format: 'json' }).pinoHttp as LoggerOptions;
+    return { logger: pino(params, stream), text: () => lines.join('') };
+  }
+
+  it('scrubs phones, emails and wamids from an error message a vendor wrote', () => {
+    const { logger, text } = captureWithParams();
+    logger.error(
+      {
+        err: { message: 'Property phone +1 (650) 555-1234 of jane@example.com is invalid (wamid.HBgLMTY1)' },
+      },
+      'drain failed',
+    );
+    logger.error({ err: new Error('409 Conflict: contact 16505551234 already exists') }, 'call failed');
+    expect(text()).not.toMatch(/650\) 555|16505551234|jane@example|wamid\.HBg/);
+    expect(text()).toContain('[phone]');
+    expect(text()).toContain('[email]');
+    expect(text()).toContain('409 Conflict');
+  });
+});

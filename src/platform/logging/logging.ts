@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import type { LogFormat, LogLevel } from '../../config/app-config';
+import { scrubbedText } from './personal-data-scrubber';
 import { prettyDestination } from './pretty-logs';
 
 /**
@@ -45,6 +46,20 @@ export function redactUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, q)}?${names.map((n) => `${n}=[REDACTED]`).join('&')}`;
 }
 
+/**
+ * The `err` of a log line with its message and stack scrubbed of phones, emails and wamids: errors carry vendors'
+ * texts (a HubSpot 400 quoting the phone it refused), which redaction by path cannot see.
+ */
+export function scrubbedError(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return typeof err === 'string' ? scrubbedText(err, 4000) : err;
+  const { message, stack, name } = err as { message?: unknown; stack?: unknown; name?: unknown };
+  const copy: Record<string, unknown> = { ...(err as Record<string, unknown>) };
+  if (typeof name === 'string' && err instanceof Error) copy.type = name;
+  if (typeof message === 'string') copy.message = scrubbedText(message, 4000);
+  if (typeof stack === 'string') copy.stack = scrubbedText(stack, 8000);
+  return copy;
+}
+
 /** Nest's start-up chatter (one line per module and per route): useful when debugging, noise otherwise. */
 const STARTUP_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader']);
 
@@ -75,6 +90,7 @@ export function loggerParams(options: { level: LogLevel; format: LogFormat }): P
     hooks: { logMethod: startupChatterAtDebug },
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
     serializers: {
+      err: scrubbedError,
       req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,

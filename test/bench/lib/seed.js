@@ -109,4 +109,14 @@ async function seed({ databaseUrl, secrets, count, batchSize = 10_000, log = () 
   return { subjects, seconds: (Date.now() - started) / 1000 };
 }
 
-module.exports = { seed, seededPhone, unknownPhone, isGranted };
+/**
+ * The key the gateway records a WhatsApp message under (consent_event.source_event_id): the blind index of its
+ * wamid, never the wamid (it encodes the sender's number).
+ */
+function messageEventIds(secrets) {
+  const { crypto } = cryptoFor(secrets);
+  const { ledgerEventId } = dist('modules/whatsapp/wamid-pseudonym.js');
+  return (wamid) => ledgerEventId(crypto, `msg:${wamid}`);
+}
+
+module.exports = { seed, seededPhone, unknownPhone, isGranted, messageEventIds };
