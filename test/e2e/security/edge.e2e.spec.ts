@@ -274,7 +274,7 @@ describe('the HTTP edge', () => {
     });
 
     it('gives clients a bounded time to send a request and closes idle connections', () => {
-      const server = gw.app.getHttpServer() as import('node:http').Server;
+      const server = gw.app.getHttpServer();
       expect(server.requestTimeout).toBe(30_000);
       expect(server.headersTimeout).toBe(10_000);
       expect(server.keepAliveTimeout).toBe(72_000);
