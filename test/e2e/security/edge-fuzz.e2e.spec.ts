@@ -3,6 +3,12 @@ import fc from 'fast-check';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { requestApp, startTestApp, TEST_API_KEY, type TestApp } from '../../support/app';
+import {
+  documentedNames,
+  exampleBodies,
+  type ExampleBody,
+  type OpenApiDocument,
+} from '../../support/openapi-bodies';
 import { type Route, routesOfTable, routeTableAtSetup } from '../../support/route-table';
 
 /**
@@ -95,7 +101,22 @@ interface FuzzRequest {
   credential: 'admin' | 'none' | 'wrong' | 'malformed';
   headers: [string, string][];
   cookie: string | null;
-  body: { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'raw'; type: string; text: string };
+  body:
+    | { kind: 'none' }
+    | { kind: 'json'; value: unknown }
+    /** The route's documented body with the field at `at` set to `value` (or removed). */
+    | { kind: 'mutated'; at: [number]; value: unknown; omit: boolean }
+    | { kind: 'raw'; type: string; text: string };
+}
+
+/** The documented body with one of its fields (required or optional) set to a hostile value, or removed. */
+function mutate(example: ExampleBody | undefined, body: FuzzRequest['body'] & { kind: 'mutated' }) {
+  const copy = structuredClone<Record<string, unknown>>(example?.body ?? {});
+  const fields = example?.fields.length ? example.fields : [String(body.at[0])];
+  const field = fields[body.at[0] % fields.length];
+  if (body.omit) delete copy[field];
+  else copy[field] = body.value;
+  return copy;
 }
 
 /** A header value the HTTP client can send: visible ASCII (a control character is refused before sending). */
@@ -112,6 +133,8 @@ describe('fuzzing every route', () => {
   /** Field names the API documents, so that random bodies reach validation past "unknown field". */
   let fieldNames: string[] = [];
   let queryNames: string[] = [];
+  /** A documented body per operation, to mutate one field at a time. */
+  let examples = new Map<string, ExampleBody>();
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -126,8 +149,10 @@ describe('fuzzing every route', () => {
       )
     ).rows.map((r) => r.name);
     countSql = tables.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM "${t}"`).join(' UNION ALL ');
-    const doc = (await (await gw.api('/docs/openapi.json', { key: null })).json()) as OpenApi;
+    const doc = (await (await gw.api('/docs/openapi.json', { key: null })).json()) as OpenApiDocument;
     ({ fieldNames, queryNames } = documentedNames(doc));
+    queryNames.push('hub.mode', 'hub.verify_token', 'hub.challenge', 'code', 'state', 'error');
+    examples = exampleBodies(doc);
   });
 
   afterAll(async () => {
@@ -180,7 +205,16 @@ describe('fuzzing every route', () => {
       body: fc.oneof(
         { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
         {
-          weight: 4,
+          weight: 5,
+          arbitrary: fc.record({
+            kind: fc.constant('mutated' as const),
+            at: fc.tuple(fc.nat(50)),
+            value: hostileJson,
+            omit: fc.nat(5).map((n) => n === 0),
+          }),
+        },
+        {
+          weight: 3,
           arbitrary: fc
             .oneof(
               { weight: 3, arbitrary: fc.dictionary(name, hostileJson, { maxKeys: 6 }) },
@@ -235,9 +269,13 @@ describe('fuzzing every route', () => {
     if (req.cookie !== null) headers.cookie = req.cookie;
     let body: string | undefined;
     if (req.route.method !== 'GET' && req.route.method !== 'HEAD' && req.body.kind !== 'none') {
-      if (req.body.kind === 'json') {
+      if (req.body.kind === 'json' || req.body.kind === 'mutated') {
         headers['content-type'] = 'application/json';
-        body = JSON.stringify(req.body.value) ?? 'null';
+        const value =
+          req.body.kind === 'json'
+            ? req.body.value
+            : mutate(examples.get(`${req.route.method} ${req.route.path}`), req.body);
+        body = JSON.stringify(value) ?? 'null';
       } else {
         headers['content-type'] = req.body.type;
         body = req.body.text;
@@ -296,30 +334,4 @@ function encode(value: string): string {
   } catch {
     return [...Buffer.from(value)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
   }
-}
-
-interface OpenApi {
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
-  components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> };
-}
-
-function documentedNames(doc: OpenApi): { fieldNames: string[]; queryNames: string[] } {
-  const fields = new Set<string>();
-  for (const schema of Object.values(doc.components?.schemas ?? {})) {
-    for (const name of Object.keys(schema.properties ?? {})) fields.add(name);
-  }
-  const queries = new Set<string>([
-    'hub.mode',
-    'hub.verify_token',
-    'hub.challenge',
-    'code',
-    'state',
-    'error',
-  ]);
-  for (const operations of Object.values(doc.paths)) {
-    for (const operation of Object.values(operations)) {
-      for (const p of operation.parameters ?? []) if (p.in === 'query') queries.add(p.name);
-    }
-  }
-  return { fieldNames: [...fields], queryNames: [...queries] };
 }
