@@ -268,6 +268,26 @@ describe('the HTTP edge', () => {
       expect(res.status).toBe(413);
     });
 
+    it('still takes large bodies where they belong: a 300 KB batch and a 1 MB signed webhook', async () => {
+      const events = Array.from({ length: 300 }, (_, i) => ({
+        event_id: `evt-size-${i}`,
+        phone: `+4915123${String(i).padStart(6, '0')}`,
+        purpose: 'marketing',
+        channel: 'whatsapp',
+        status: 'granted',
+        captured_at: '2026-01-01T10:00:00Z',
+        evidence: { note: 'x'.repeat(800) },
+      }));
+      const batch = await gw.api('/v1/consent-events', { method: 'POST', json: { events } });
+      expect(batch.status).toBe(200);
+      const delivery = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [],
+        pad: 'x'.repeat(1024 * 1024),
+      });
+      expect((await gw.postWebhook(delivery)).status).toBe(200);
+    });
+
     it('refuses headers larger than the limit with 431', async () => {
       const res = await fetch(`${gw.baseUrl}/health`, { headers: { 'x-padding': 'x'.repeat(20_000) } });
       expect(res.status).toBe(431);
