@@ -77,6 +77,10 @@ function authenticates(route: string): boolean {
   return AUTHENTICATED_PREFIXES.some((prefix) => route.startsWith(prefix));
 }
 
+/**
+ * The Bearer token itself keys its counter: hashing it would cost the hot path a digest per request, and
+ * the key cache already holds tokens in this process's memory. The map is never logged or exported.
+ */
 function bearerKey(authorization: string | undefined): string | null {
   if (!authorization || authorization.length > MAX_KEY_LENGTH + 7) return null;
   const space = authorization.indexOf(' ');
