@@ -52,6 +52,9 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
     http: {
       maxHeaderSize: config.http.maxHeaderBytes,
       headersTimeout: Math.min(config.http.headersTimeoutMs, config.http.requestTimeoutMs),
+      // How often Node looks for requests past those timeouts (default 30 s, which would let a slow client
+      // hold its connection up to 30 s longer than the limits say).
+      connectionsCheckingInterval: 2_000,
     },
     // Query strings like ?hub.mode= are parsed into flat keys. Path parameters are UUIDs, types and
     // names: a longer one matches no route (404).

@@ -174,7 +174,7 @@ describe(loadConfig.name, () => {
       expect(loadConfig(validEnv())).toMatchObject({
         trustedProxies: [],
         docsEnabled: true,
-        http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, jsonBodyLimit: 128 * 1024 },
+        http: { requestTimeoutMs: 60_000, headersTimeoutMs: 10_000, jsonBodyLimit: 128 * 1024 },
         rateLimits: {
           enabled: true,
           windowMs: 60_000,

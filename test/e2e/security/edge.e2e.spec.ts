@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { json, startTestApp, TEST_API_KEY, testConfig, type TestApp } from '../../support/app';
 
@@ -293,9 +294,25 @@ describe('the HTTP edge', () => {
       expect(res.status).toBe(431);
     });
 
+    it('disconnects a client that sends its headers too slowly (slowloris) with 408', async () => {
+      const app = await start({ HTTP_HEADERS_TIMEOUT_SECONDS: '1' });
+      try {
+        const { port } = new URL(app.baseUrl);
+        const socket = connect(Number(port), '127.0.0.1');
+        let answer = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+        // Half a request line, then nothing more.
+        socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+        await new Promise((resolve) => socket.on('close', resolve));
+        expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('gives clients a bounded time to send a request and closes idle connections', () => {
       const server = gw.app.getHttpServer();
-      expect(server.requestTimeout).toBe(30_000);
+      expect(server.requestTimeout).toBe(60_000);
       expect(server.headersTimeout).toBe(10_000);
       expect(server.keepAliveTimeout).toBe(72_000);
       expect(server.timeout).toBe(120_000);
