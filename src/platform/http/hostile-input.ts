@@ -79,15 +79,23 @@ function isParsedJson(body: unknown): boolean {
 /** A NUL can only reach a JSON string as the escape \u0000 (raw control characters are invalid JSON). */
 const ESCAPED_NUL = Buffer.from('\\u0000');
 
+/**
+ * Webhook bodies (/webhooks/*) are not inspected: they are verified over their raw bytes and stored sealed
+ * as received, and parsed only after the acknowledgement; refusing one would make Meta or HubSpot retry it
+ * for days. Their query and path are still checked.
+ */
+const RAW_BODY_ROUTES = '/webhooks/';
+
 /** Installs the check as a preValidation hook of every route: after the body is parsed, before any handler. */
 export function installHostileInputCheck(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', (request, reply, done) => {
     const raw = (request as { rawBody?: unknown }).rawBody;
+    const body = request.routeOptions.url?.startsWith(RAW_BODY_ROUTES) ? undefined : request.body;
     const problem =
       findHostileJson(request.params) ??
       findHostileJson(request.query) ??
-      (isParsedJson(request.body) || typeof request.body === 'string'
-        ? findHostileJson(request.body, !Buffer.isBuffer(raw) || raw.includes(ESCAPED_NUL))
+      (isParsedJson(body) || typeof body === 'string'
+        ? findHostileJson(body, !Buffer.isBuffer(raw) || raw.includes(ESCAPED_NUL))
         : null);
     if (!problem) return done();
     sendProblem(

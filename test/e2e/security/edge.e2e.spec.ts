@@ -234,6 +234,19 @@ describe('the HTTP edge', () => {
       expect(await count('consent_event')).toBe(before);
     });
 
+    it('still acknowledges a signed webhook whatever its text holds: refusing it would make Meta retry for days', async () => {
+      const delivery = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: 'x',
+            changes: [{ field: 'messages', value: { messages: [{ text: { body: 'STOP\u0000' } }] } }],
+          },
+        ],
+      });
+      expect((await gw.postWebhook(delivery)).status).toBe(200);
+    });
+
     it('refuses a DPA signed on a day that does not exist (2026-02-30) with 400, and stores nothing', async () => {
       const vendor = await json(
         await gw.api('/v1/vendors', { method: 'POST', json: { name: 'DPA vendor' } }),
