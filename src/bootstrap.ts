@@ -8,7 +8,11 @@ import type { AppConfig } from './config/app-config';
 import { runMigrations } from './platform/database/data-source';
 import { EmbeddedDatabase, EmbeddedDatabaseError } from './platform/database/embedded-database';
 import { ConfigError } from './config/app-config';
+import { bodyLimitFor } from './platform/http/body-limits';
+import { installHostileInputCheck } from './platform/http/hostile-input';
 import { createValidationPipe } from './platform/http/problem';
+import { installRateLimits } from './platform/http/rate-limit.hook';
+import { installSecurityHeaders } from './platform/http/security-headers';
 import type { RuntimeRoles } from './platform/runtime';
 import { ApiKeyService } from './modules/auth';
 import { serveConsentCheckDirectly } from './modules/ledger';
@@ -34,16 +38,36 @@ export interface BuildOptions {
 /** The HTTP application (API role, and the worker role too when roles.worker is set). */
 export async function createHttpApp(options: BuildOptions): Promise<NestFastifyApplication> {
   await runMigrations(options.databaseUrl);
+  const { config } = options;
   const adapter = new FastifyAdapter({
-    bodyLimit: Math.max(options.config.webhookBodyLimit, options.config.apiBodyLimit),
-    trustProxy: true,
-    // Query strings like ?hub.mode= are parsed into flat keys.
-    routerOptions: { ignoreTrailingSlash: true },
+    // The largest route limit; each route gets its own below.
+    bodyLimit: Math.max(config.webhookBodyLimit, config.apiBodyLimit, config.http.jsonBodyLimit),
+    // X-Forwarded-For is believed only from TRUSTED_PROXIES: otherwise anyone could name the IP the audit
+    // log records and the rate limits count.
+    trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
+    // Slow clients (slowloris) cannot hold connections open: the whole request must arrive in time.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      maxHeaderSize: config.http.maxHeaderBytes,
+      headersTimeout: Math.min(config.http.headersTimeoutMs, config.http.requestTimeoutMs),
+      // How often Node looks for requests past those timeouts (default 30 s, which would let a slow client
+      // hold its connection up to 30 s longer than the limits say).
+      connectionsCheckingInterval: 2_000,
+    },
+    // Query strings like ?hub.mode= are parsed into flat keys. Path parameters are UUIDs, types and
+    // names: a longer one matches no route (404).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
   });
-  // Webhooks may be as large as Meta sends (3 MB); the API accepts less.
-  adapter.getInstance().addHook('onRoute', (route) => {
-    if (route.url.startsWith('/v1/')) route.bodyLimit = options.config.apiBodyLimit;
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRoute', (route) => {
+    route.bodyLimit = bodyLimitFor(route.method, route.url, config);
   });
+  // Before any route exists, so that every route (Nest's, plugins', 404s) runs them.
+  installSecurityHeaders(fastify, { https: config.publicBaseUrl.startsWith('https:') });
+  installRateLimits(fastify, config.rateLimits);
+  installHostileInputCheck(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     rawBody: true,
     bufferLogs: true,
@@ -52,6 +76,17 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   serveConsentCheckDirectly(app);
+  if (config.docsEnabled) serveDocs(app);
+  await app.init();
+  // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs
+  // (Nest registers a form-urlencoded parser of its own, which would otherwise feed forms to the DTOs).
+  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  await app.get(ApiKeyService).ensureBootstrapKey();
+  return app;
+}
+
+/** Swagger UI at /docs and the OpenAPI document at /docs/openapi.json (DOCS_ENABLED). */
+function serveDocs(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -64,13 +99,6 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  await app.init();
-  const fastify = app.getHttpAdapter().getInstance();
-  // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs
-  // (Nest registers a form-urlencoded parser of its own, which would otherwise feed forms to the DTOs).
-  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
-  await app.get(ApiKeyService).ensureBootstrapKey();
-  return app;
 }
 
 /** A worker without HTTP. */

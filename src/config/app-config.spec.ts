@@ -243,4 +243,61 @@ describe(loadConfig.name, () => {
       },
     );
   });
+
+  // --- HTTP edge hardening (issue 10) ---
+  describe('the HTTP edge', () => {
+    it('trusts no proxy, serves /docs outside production and limits by default', () => {
+      expect(loadConfig(validEnv())).toMatchObject({
+        trustedProxies: [],
+        docsEnabled: true,
+        http: { requestTimeoutMs: 60_000, headersTimeoutMs: 10_000, jsonBodyLimit: 128 * 1024 },
+        rateLimits: {
+          enabled: true,
+          windowMs: 60_000,
+          signinPerIp: 20,
+          perApiKey: 60_000,
+          authFailuresPerIp: 300,
+        },
+      });
+    });
+
+    it('turns /docs off in production unless DOCS_ENABLED says otherwise', () => {
+      const production = { NODE_ENV: 'production' };
+      expect(loadConfig(validEnv(production)).docsEnabled).toBe(false);
+      expect(loadConfig(validEnv({ ...production, DOCS_ENABLED: 'true' })).docsEnabled).toBe(true);
+      expect(configErrorFor(validEnv({ DOCS_ENABLED: 'yes please' })).variable).toBe('DOCS_ENABLED');
+    });
+
+    it('reads TRUSTED_PROXIES as addresses, CIDRs and the loopback keyword', () => {
+      expect(
+        loadConfig(validEnv({ TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7 ,fd00::/8,loopback' }))
+          .trustedProxies,
+      ).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
+    });
+
+    it.each(['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/8', '::1/129', '*'])(
+      'refuses the TRUSTED_PROXIES entry %s',
+      (entry) => {
+        const error = configErrorFor(validEnv({ TRUSTED_PROXIES: entry }));
+        expect(error.variable).toBe('TRUSTED_PROXIES');
+        expect(error.message).toContain(entry);
+      },
+    );
+
+    it('reads the rate limits, 0 turning one off', () => {
+      expect(
+        loadConfig(
+          validEnv({
+            RATE_LIMIT_ENABLED: 'false',
+            RATE_LIMIT_WINDOW_SECONDS: '10',
+            RATE_LIMIT_SIGNIN_PER_IP: '0',
+            RATE_LIMIT_PER_API_KEY: '5',
+          }),
+        ).rateLimits,
+      ).toMatchObject({ enabled: false, windowMs: 10_000, signinPerIp: 0, perApiKey: 5 });
+      expect(configErrorFor(validEnv({ RATE_LIMIT_PER_API_KEY: '-1' })).variable).toBe(
+        'RATE_LIMIT_PER_API_KEY',
+      );
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseAllowlistEntry } from '../platform/http/outbound-allowlist';
 
@@ -95,6 +96,39 @@ export interface AppConfig {
   auditChainKey: Buffer | null;
   /** PREVIOUS_AUDIT_CHAIN_KEYS: older chain keys, trusted to verify the entries chained under them. */
   previousAuditChainKeys: Buffer[];
+  // --- HTTP edge hardening (issue 10): proxies, docs, timeouts, limits, rate limits ---
+  /** Peers whose X-Forwarded-* headers are believed (IPs, CIDRs, or loopback/linklocal/uniquelocal); none by default. */
+  trustedProxies: string[];
+  /** Serve Swagger UI and the OpenAPI document at /docs (DOCS_ENABLED; off by default in production). */
+  docsEnabled: boolean;
+  http: {
+    /**
+     * Time a client has to send a whole request, headers and body (slow-client protection). 60 s lets a
+     * 10 MB DPA document through a 1.5 Mbit/s uplink; slow headers are cut sooner (headersTimeoutMs).
+     */
+    requestTimeoutMs: number;
+    /** Time a client has to send its headers. */
+    headersTimeoutMs: number;
+    /** A socket with no activity for this long is closed. */
+    connectionTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxHeaderBytes: number;
+    /** Body limit of every JSON route but the batch API and the webhooks (bytes). */
+    jsonBodyLimit: number;
+  };
+  rateLimits: RateLimitConfig;
+}
+
+/** Per-process fixed-window rate limits; every count is per window, 0 turns one off. */
+export interface RateLimitConfig {
+  enabled: boolean;
+  windowMs: number;
+  /** Sign-in attempts (POST /console/api/session) per client IP. */
+  signinPerIp: number;
+  /** Requests per API key (Bearer token) on /v1. */
+  perApiKey: number;
+  /** Answers 401 (wrong key, session, signature or password) per client IP before its requests are refused. */
+  authFailuresPerIp: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -292,6 +326,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
       .map((k) => k.trim())
       .filter(Boolean)
       .map((k) => parseKey('PREVIOUS_AUDIT_CHAIN_KEYS', k)),
+    // --- HTTP edge hardening (issue 10) ---
+    trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
+    docsEnabled: parseBoolean(env, 'DOCS_ENABLED', !production),
+    http: {
+      requestTimeoutMs: parseInteger(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+      headersTimeoutMs: parseInteger(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', 10, 1, 3600) * 1000,
+      connectionTimeoutMs: parseInteger(env, 'HTTP_IDLE_TIMEOUT_SECONDS', 120, 1, 3600) * 1000,
+      keepAliveTimeoutMs: parseInteger(env, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
+      maxHeaderBytes: parseInteger(env, 'HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      jsonBodyLimit: parseInteger(env, 'JSON_BODY_LIMIT', 128 * 1024, 1024, 50 * 1024 * 1024),
+    },
+    rateLimits: {
+      enabled: parseBoolean(env, 'RATE_LIMIT_ENABLED', true),
+      windowMs: parseInteger(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600) * 1000,
+      signinPerIp: parseInteger(env, 'RATE_LIMIT_SIGNIN_PER_IP', 20, 0, 1_000_000_000),
+      perApiKey: parseInteger(env, 'RATE_LIMIT_PER_API_KEY', 60_000, 0, 1_000_000_000),
+      authFailuresPerIp: parseInteger(env, 'RATE_LIMIT_AUTH_FAILURES_PER_IP', 300, 0, 1_000_000_000),
+    },
   };
 }
 
@@ -308,6 +360,38 @@ function parseOutboundAllowlist(raw: string | undefined): string[] {
       parseAllowlistEntry(entry);
     } catch (error) {
       throw new ConfigError('OUTBOUND_ALLOWLIST', (error as Error).message);
+    }
+  }
+  return entries;
+}
+
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUSTED_PROXIES: comma-separated IPs and CIDRs (or proxy-addr's keywords); each is checked here, at boot. */
+function parseTrustedProxies(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_KEYWORDS.has(entry)) continue;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (!family || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        'TRUSTED_PROXIES',
+        `must list IP addresses or CIDRs (such as 10.0.0.0/8, ::1) or loopback, linklocal, uniquelocal; got "${entry}"`,
+      );
     }
   }
   return entries;

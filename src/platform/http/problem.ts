@@ -83,6 +83,7 @@ export function httpStatusOf(error: AppError): number {
 export enum PlatformErrorCode {
   ValidationFailed = 'validation_failed',
   NotFound = 'not_found',
+  RateLimited = 'rate_limited',
 }
 
 export class RequestValidationError extends AppError {

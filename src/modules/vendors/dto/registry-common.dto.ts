@@ -5,17 +5,16 @@ import {
   IsISO31661Alpha2,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateIf,
 } from 'class-validator';
+import { IsCalendarDate } from '../../../platform/http/calendar-date';
 import { TRANSFER_MECHANISMS, type Transfer, type TransferMechanism } from '../registry.types';
 
-export const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-/** A calendar day, YYYY-MM-DD. */
-export const IsDay = () => Matches(DAY_PATTERN, { message: 'must be a date as YYYY-MM-DD' });
+/** A calendar day, YYYY-MM-DD, that exists (2026-02-30 does not). */
+export const IsDay = () => IsCalendarDate({ message: 'must be a date as YYYY-MM-DD' });
 
 /** A transfer to a third country and its Chapter V safeguard. */
 export class TransferDto {
