@@ -19,6 +19,18 @@ describe(securityHeadersFor.name, () => {
     expect(DOCS_CSP).not.toMatch(/script-src[^;]*'unsafe/);
   });
 
+  it('adds the HTML document headers to /docs only, keeping the JSON answers short', () => {
+    expect(headersOf('/docs').get('referrer-policy')).toBe('no-referrer');
+    expect(headersOf('/docs').get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(headersOf('/v1/consents/check').has('referrer-policy')).toBe(false);
+    expect([...headersOf('/v1/consents/check').keys()]).toEqual([
+      'x-content-type-options',
+      'x-frame-options',
+      'content-security-policy',
+      'cache-control',
+    ]);
+  });
+
   it('sends HSTS only when the gateway is served over https', () => {
     expect(headersOf('/v1', true).get('strict-transport-security')).toBe('max-age=31536000');
     expect(headersOf('/v1', false).has('strict-transport-security')).toBe(false);
