@@ -112,7 +112,12 @@ describe('the HTTP edge', () => {
           json: { name: 'other', scopes: ['registry:read'] },
         });
         expect(other.status).toBe(201);
-        expect((await app.api('/v1/vendors')).status).toBe(200);
+        // Far from the limit, nothing is announced: the headers would ride on every consent check.
+        expect(other.headers.get('ratelimit-remaining')).toBeNull();
+        const last = await app.api('/v1/vendors');
+        expect(last.status).toBe(200);
+        // Close to the limit the key is told how much is left.
+        expect(last.headers.get('ratelimit-remaining')).toBe('0');
         const refused = await app.api('/v1/vendors');
         expect(refused.status).toBe(429);
         expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
