@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ROLES, ROLE_SCOPES } from '../../src/modules/auth/roles';
 import { SCOPES, type Scope } from '../../src/platform/http/scopes';
 import { UserService } from '../../src/modules/auth/user.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestApp, type TestApp } from '../support/app';
+import { type Route, routeTableAtSetup, routesOfTable } from '../support/route-table';
 import { printedRouteTable } from '../setup/e2e-global-setup';
 
 /**
@@ -135,11 +135,6 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'GET /v1/retention/upcoming': 'requests:read',
 };
 
-interface Route {
-  method: string;
-  path: string;
-}
-
 const name = (r: Route) => `${r.method} ${r.path}`;
 const isPublic = (r: Route) => PUBLIC_ROUTES.some((p) => p.route.test(name(r)));
 const ruleOf = (r: Route): Scope | undefined =>
@@ -150,42 +145,19 @@ interface RouteTree {
   hasRoute(options: { method: string; url: string }): boolean;
 }
 
-/** Every method × path in Fastify's printed router, with the lines of printRoutes() that could not be read. */
+/** Every method × path of the router (see test/support/route-table.ts for the format), in name order. */
 function registeredRoutes(printed: string): { routes: Route[]; unreadable: string[] } {
-  const routes: Route[] = [];
-  const unreadable: string[] = [];
-  const prefixes: string[] = [];
-  for (const line of printed.split('\n')) {
-    if (!line.trim()) continue;
-    const match = /^((?:│ {3}| {4})*)[├└]── (.+?)(?: \(([A-Z]+(?:, [A-Z]+)*)\))?$/.exec(line);
-    if (!match) {
-      unreadable.push(line);
-      continue;
-    }
-    const depth = match[1].length / 4;
-    // A parameter named differently by two routes prints as ":a|:b"; either name will do.
-    const label = match[2].split('|')[0];
-    const path = (depth > 0 ? prefixes[depth - 1] : '') + label;
-    prefixes.length = depth;
-    prefixes[depth] = path;
-    for (const method of match[3]?.split(', ') ?? []) routes.push({ method, path });
-  }
-  routes.sort((a, b) => name(a).localeCompare(name(b)));
+  const { routes, unreadable } = routesOfTable(printed);
+  routes.sort((x, y) => name(x).localeCompare(name(y)));
   return { routes, unreadable };
 }
 
 /** A concrete URL for a route: a random uuid for each :param, a plain segment for a wildcard. */
 const urlOf = (path: string) => path.replace(/:[A-Za-z_]\w*/g, () => randomUUID()).replace(/\*$/, 'anything');
 
-function printedAtSetup(): string {
-  const file = process.env.CG_TEST_ROUTE_TABLE;
-  if (!file) throw new Error('CG_TEST_ROUTE_TABLE is not set: run the e2e tier through jest (npm test)');
-  return readFileSync(file, 'utf8');
-}
-
 // Every registered route becomes a row of its own.
 describe('who may call each route', () => {
-  const printed = printedAtSetup();
+  const printed = routeTableAtSetup();
   const { routes, unreadable } = registeredRoutes(printed);
   const protectedRoutes = routes.filter((r) => !isPublic(r));
   const publicRoutes = routes.filter(isPublic);

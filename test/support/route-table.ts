@@ -23,6 +23,7 @@ export function routesOfTable(printed: string): { routes: Route[]; unreadable: s
       continue;
     }
     const depth = match[1].length / 4;
+    // A parameter named differently by two routes prints as ":a|:b"; either name will do.
     const label = match[2].split('|')[0];
     const path = (depth > 0 ? prefixes[depth - 1] : '') + label;
     prefixes.length = depth;
