@@ -62,6 +62,11 @@ export class ApiKeyRepository {
     });
   }
 
+  /** Whether a key with this id exists and is not revoked. */
+  async isActive(id: string): Promise<boolean> {
+    return this.repo.exists({ where: { id, revoked_at: IsNull() } });
+  }
+
   async touch(id: string): Promise<void> {
     await this.repo.update({ id, revoked_at: IsNull() }, { last_used_at: () => 'now()' });
   }

@@ -108,6 +108,11 @@ export class ApiKeyService {
     return cached && cached.until > Date.now() ? cached.principal : undefined;
   }
 
+  /** Whether the key with this id is still in force (not revoked), read from the database, never a cache. */
+  isActive(keyId: string): Promise<boolean> {
+    return this.apiKeys.isActive(keyId);
+  }
+
   /** The principal a presented key stands for, or null when it is unknown or revoked. */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
     const cached = this.cachedPrincipal(presented);

@@ -246,6 +246,8 @@ export class ConnectionAdminService {
     if (!payload || payload.type !== type) throw refused('is invalid or expired');
     if (!this.states.presentedBy(payload, presented))
       throw refused('belongs to a flow started by another session or client');
+    if (payload.startedBy.kind === 'api_key' && !(await presented.isKeyActive(payload.startedBy.keyId)))
+      throw refused('was started with an API key that has since been revoked');
     if (await this.nonces.isUsed(payload.nonce)) throw refused('has already been used');
     return payload;
   }

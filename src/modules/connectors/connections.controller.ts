@@ -220,6 +220,7 @@ export class OAuthCallbackController {
         sessionToken: liveSession ? sessionToken : null,
         bindingCookie: readCookie(request.headers.cookie, OAUTH_BINDING_COOKIE),
         bearerKeyId: keyPrincipal?.keyId ?? null,
+        isKeyActive: (keyId: string) => this.keys.isActive(keyId),
       },
     };
   }

@@ -25,11 +25,17 @@ export interface OAuthStatePayload {
 }
 
 /** What the callback's request presents to prove it continues the flow it claims to. */
-export interface OAuthCallbackCredentials {
+export interface OAuthPresentedProof {
   sessionToken: string | null;
   bindingCookie: string | null;
   /** The key id of a valid `Authorization: Bearer` key on the callback, if any. */
   bearerKeyId: string | null;
+}
+
+/** The proof, and a way to ask whether the key that started a flow is still in force. */
+export interface OAuthCallbackCredentials extends OAuthPresentedProof {
+  /** A flow started with a key and completed by its binding cookie must not outlive the key's revocation. */
+  isKeyActive(keyId: string): Promise<boolean>;
 }
 
 /**
@@ -68,7 +74,7 @@ export class OAuthStateCodec {
   }
 
   /** Whether the callback's request comes from whoever started the flow (see OAuthStarter). */
-  presentedBy(payload: OAuthStatePayload, presented: OAuthCallbackCredentials): boolean {
+  presentedBy(payload: OAuthStatePayload, presented: OAuthPresentedProof): boolean {
     const matches = (label: 'session' | 'binding', value: string | null, expected: string) =>
       value !== null && CryptoService.safeEqual(this.mac(label, value), expected);
     if (payload.startedBy.kind === 'session')

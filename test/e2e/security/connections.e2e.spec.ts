@@ -314,5 +314,28 @@ describe('security: connections', () => {
       expect((await gw.api(back, { redirect: 'manual' })).status).toBe(201);
       expect(await connectionCount()).toBe(before + 1);
     });
+
+    it('refuses a flow started with a key that was revoked before the callback, even with its binding cookie', async () => {
+      const created = await json(
+        await gw.api('/v1/api-keys', {
+          method: 'POST',
+          json: { name: 'short-lived', scopes: ['connections:admin'] },
+        }),
+      );
+      const flow = await authorize((path) =>
+        gw.api(path, { redirect: 'manual', key: created.key as string }),
+      );
+      const back = await approve(flow.location);
+      expect((await gw.api(`/v1/api-keys/${created.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+      const before = await connectionCount();
+
+      const res = await callback(back, { cookie: flow.cookie });
+      expect(res.status).toBe(400);
+      expect((await json(res)).errors[0]).toEqual({
+        field: 'state',
+        message: expect.stringContaining('revoked'),
+      });
+      expect(await connectionCount()).toBe(before);
+    });
   });
 });
