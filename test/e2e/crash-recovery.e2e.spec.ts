@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubSpotSimulator } from '../../sandbox/hubspot';
@@ -29,14 +29,20 @@ describe('a worker killed mid-propagation', () => {
   });
   const processor = new WebhookProcessorSimulator('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
   const children: ChildProcess[] = [];
+  // Each child's output and how it ended, printed if the test fails (a worker that died says why).
+  const logDir = mkdtempSync(join(tmpdir(), 'cg-crash-logs-'));
+  const ended: string[] = [];
   let env: NodeJS.ProcessEnv;
   let base: string;
 
   const spawnGateway = (entry: 'main.js' | 'worker.js', extra: NodeJS.ProcessEnv = {}) => {
+    const log = join(logDir, `${children.length}-${entry}.log`);
+    const out = openSync(log, 'a');
     const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], {
       env: { ...env, ...extra },
-      stdio: 'ignore',
+      stdio: ['ignore', out, out],
     });
+    child.once('exit', (code, signal) => ended.push(`${log} exited code=${code} signal=${signal}`));
     children.push(child);
     return child;
   };
@@ -165,7 +171,32 @@ describe('a worker killed mid-propagation', () => {
                 min(last_error) AS error FROM delivery
           WHERE status <> 'succeeded' GROUP BY 1, 2`,
       );
-      throw new Error(`${error.message}; counts ${JSON.stringify(seen)}; not done ${JSON.stringify(stuck)}`);
+      const leases = await db.query(
+        `SELECT id, type, status, drain_owner, drain_lease_until, now() AS now FROM connection`,
+      );
+      const jobs = await db.query(
+        `SELECT name, state, count(*) AS n, max(start_after) AS start_after FROM pgboss.job GROUP BY 1, 2`,
+      );
+      const backends = await db.query(
+        `SELECT application_name, state, wait_event_type, wait_event, left(query, 160) AS query, xact_start
+           FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      const tails = [...new Set(children.map((_, i) => i))]
+        .map((i) => {
+          const file = join(logDir, `${i}-${i === 0 ? 'main.js' : 'worker.js'}.log`);
+          return `--- ${file}\n${readFileSync(file, 'utf8').split('\n').slice(-40).join('\n')}`;
+        })
+        .join('\n');
+      throw new Error(
+        [
+          `${error.message}; counts ${JSON.stringify(seen)}; not done ${JSON.stringify(stuck)}`,
+          `connections ${JSON.stringify(leases)}`,
+          `jobs ${JSON.stringify(jobs)}`,
+          `backends ${JSON.stringify(backends)}`,
+          `children ${JSON.stringify(ended)}`,
+          tails,
+        ].join('\n'),
+      );
     });
     expect(final).toEqual({ succeeded: PEOPLE * 3 });
 
