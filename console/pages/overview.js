@@ -42,7 +42,7 @@ export async function renderOverview(root) {
         stat(
           'Dead deliveries',
           o.connections.reduce((s, c) => s + c.deliveries.dead, 0),
-          'need a look',
+          `last ${o.health_days ?? 30} days, need a look`,
           o.connections.some((c) => c.deliveries.dead > 0) ? 'bad' : null,
         ),
       ),
@@ -56,7 +56,7 @@ export async function renderOverview(root) {
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'health-title' },
-        h('h2', { id: 'health-title' }, 'Propagation health'),
+        h('h2', { id: 'health-title' }, `Propagation health, last ${o.health_days ?? 30} days`),
         table(
           'Deliveries per connection',
           [

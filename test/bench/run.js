@@ -10,6 +10,7 @@
  *   5. ratelimit    vendor calls/s against a rate-limited HubSpot, as a fraction of its limit, and 429s
  *   6. backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
  *   7. audit        audited writes (POST /v1/vendors) from 20 clients; GET /v1/audit at 50,000 entries
+ *   8. console      every console page's API calls at 100k people, 50 vendors, 1M deliveries vs GET /bare
  *   (4-6 run the vendor simulators of sandbox/, compiled to dist-sandbox/, in this process)
  *
  * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
@@ -22,7 +23,7 @@
  *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
  *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
  *   BENCH_STOP_RATE=50          STOPs per second
- *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill,audit  run a subset (stop needs the check's seeded
+ *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill,audit,console  run a subset (stop needs the check's seeded
  *                               ledger; it seeds if alone)
  *   BENCH_VENDOR_RATE=100       STOPs per second for the vendors bench (for BENCH_SECONDS)
  *   BENCH_VENDOR_LATENCY_MS=50  simulated latency of each vendor (vendors bench)
@@ -37,6 +38,10 @@
  *   BENCH_BACKFILL_CONSENT_SHARE=0.5  share of contacts carrying a wa_marketing_consent value
  *   BENCH_AUDIT_CONNECTIONS=20  concurrent clients of the audited-writes run
  *   BENCH_AUDIT_ENTRIES=50000   entries the audit log holds when GET /v1/audit is timed
+ *   BENCH_CONSOLE_PEOPLE=100000 BENCH_CONSOLE_VENDORS=50 BENCH_CONSOLE_DELIVERIES=1000000  console bench data
+ *   BENCH_CONSOLE_AUDIT=50000   audit entries added in SQL for the console bench
+ *   BENCH_CONSOLE_ROUNDS=20     loads of each page (after one warm-up)
+ *   BENCH_KEEP_DATABASES=1      keep each group's database (for EXPLAIN afterwards); drop them by hand
  *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432  server on which the fresh databases are created
  *   BENCH_LOG_LEVEL=warn        gateway LOG_LEVEL
  *   BENCH_BOOT_SETTLE_MS=3000   pause after the gateway restarts on the seeded ledger (its in-memory load)
@@ -55,6 +60,7 @@ const { runPropagationLatency } = require('./propagation-latency');
 const { runRateLimit } = require('./rate-limit');
 const { runBackfill } = require('./backfill');
 const { runAudit } = require('./audit');
+const consolePages = require('./console-pages');
 const { GATEWAY_ENV } = require('./lib/vendors');
 
 const int = (name, fallback) => {
@@ -73,7 +79,7 @@ const settings = {
   stopCount: int('BENCH_STOP_COUNT', 300),
   stopRate: int('BENCH_STOP_RATE', 50),
   only: new Set(
-    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill,audit')
+    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill,audit,console')
       .split(',')
       .map((s) => s.trim()),
   ),
@@ -96,6 +102,13 @@ const settings = {
   backfillConsentShare: Number(process.env.BENCH_BACKFILL_CONSENT_SHARE ?? 0.5),
   auditConnections: int('BENCH_AUDIT_CONNECTIONS', 20),
   auditEntries: int('BENCH_AUDIT_ENTRIES', 50_000),
+  console: {
+    people: int('BENCH_CONSOLE_PEOPLE', 100_000),
+    vendors: int('BENCH_CONSOLE_VENDORS', 50),
+    deliveries: int('BENCH_CONSOLE_DELIVERIES', 1_000_000),
+    auditEntries: int('BENCH_CONSOLE_AUDIT', 50_000),
+    rounds: int('BENCH_CONSOLE_ROUNDS', 20),
+  },
 };
 
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -151,7 +164,9 @@ async function withGateway(label, fn, extraEnv = {}) {
     throw error;
   } finally {
     await processes.stop(gateway);
-    await db.dropDatabase(database.name);
+    // BENCH_KEEP_DATABASES=1 leaves the seeded database for EXPLAIN (its name is in the log); drop it by hand.
+    if (process.env.BENCH_KEEP_DATABASES === '1') db.forget(database.name);
+    else await db.dropDatabase(database.name);
   }
 }
 
@@ -233,6 +248,7 @@ function summary(results) {
         (fullVerifyMs === null ? '' : `; full verification ${fmt(fullVerifyMs)} ms`),
     );
   }
+  if (results.console) lines.push(...consolePages.summaryLines(results.console));
   for (const [name, error] of Object.entries(results.failures))
     lines.push(`${name.padEnd(12)}: FAILED — ${error}`);
   lines.push(
@@ -402,6 +418,21 @@ async function main() {
           entries: settings.auditEntries,
           log,
         }),
+      ),
+    );
+    results.console = await group(results, 'console', settings.only.has('console'), () =>
+      withGateway(
+        'console',
+        ({ gateway, database, secrets: keys }) =>
+          consolePages.runConsolePages({
+            gateway,
+            bare,
+            databaseUrl: database.url,
+            secrets: keys,
+            ...settings.console,
+            log,
+          }),
+        GATEWAY_ENV,
       ),
     );
   } finally {

@@ -142,8 +142,9 @@ async function keyboardReport(page: Page): Promise<KeyboardReport> {
   const total = await page.evaluate<number>('window.__pageCheck.start()');
   const noFocusStyle = new Set<string>();
   let first: string | null = null;
-  // One Tab per element and some slack for the browser's own stops.
-  for (let i = 0; i < total + 5; i++) {
+  // Until focus comes back to the first stop; a date field takes one Tab per part (day, month, year), hence
+  // the cap of three per element and some slack for the browser's own stops.
+  for (let i = 0; i < 3 * total + 10; i++) {
     await page.keyboard.press('Tab');
     const step = await page.evaluate<Step | null>('window.__pageCheck.step()');
     if (!step) continue;

@@ -68,7 +68,7 @@ describe('HeldDeliveries, DeliveryStats and VendorUsage', () => {
     expect(await stats.dpaMissingByConnection()).toEqual([
       { connection_id: connectionId, held: 3, flagged: 1 },
     ]);
-    expect((await stats.countsByConnection()).get(connectionId)).toMatchObject({
+    expect((await stats.countsByConnection([connectionId], new Date(0))).get(connectionId)).toMatchObject({
       succeeded: 1,
       pending: 1,
       skipped: 3,

@@ -37,6 +37,8 @@ export class OverviewResponse {
   @ApiProperty({ format: 'date-time' }) generated_at!: string;
   @ApiProperty({ type: ConsentTotalsResponse }) consent!: ConsentTotalsResponse;
   @ApiProperty({ description: 'Withdrawals that changed consent today (UTC).' }) withdrawals_today!: number;
+  @ApiProperty({ description: "Days of deliveries the connections' counts cover (created since then)." })
+  health_days!: number;
   @ApiProperty({ type: [ConnectionHealthResponse] }) connections!: ConnectionHealthResponse[];
   @ApiProperty({ type: [EventsOfDayResponse] }) events_per_day!: EventsOfDayResponse[];
 }

@@ -229,6 +229,9 @@ export class SubjectRepository {
   /**
    * Retention: people not erased nor being erased, with no consent granted, whose last activity (their own events
    * and those of people merged into them; else when they were created) is before `before`. Oldest first.
+   * Last activity is never before the person was created (events are recorded at or after their subject's
+   * creation, and a merge's survivor is the oldest of the people merged), so `s.created_at < $1` is implied by
+   * the last condition: stated first, it leaves out everyone created since `before` without the lateral.
    * raw SQL: a lateral max over two event sets (own and absorbed), which the query builder cannot express.
    */
   async inactivePeople(
@@ -247,6 +250,7 @@ export class SubjectRepository {
            ) x
          ) a ON true
         WHERE s.erased_at IS NULL AND s.erasure_requested_at IS NULL AND s.merged_into IS NULL
+          AND s.created_at < $1
           AND NOT EXISTS (SELECT 1 FROM consent_state cs WHERE cs.subject_id = s.id AND cs.status = 'granted')
           AND coalesce(a.last, s.created_at) < $1
         ORDER BY last_activity_at, s.id

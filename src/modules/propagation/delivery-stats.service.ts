@@ -27,9 +27,12 @@ export class DeliveryStats {
     return new Map(rows.map(({ connection_id, ...figures }) => [connection_id, figures]));
   }
 
-  /** Delivery counts by status per connection id (console overview). */
-  countsByConnection(): Promise<Map<string, ConnectionDeliveryCounts>> {
-    return this.stats.countsByConnection();
+  /** Counts by status of these connections' deliveries created since `since` (console overview). */
+  countsByConnection(
+    connectionIds: readonly string[],
+    since: Date,
+  ): Promise<Map<string, ConnectionDeliveryCounts>> {
+    return this.stats.countsByConnection(connectionIds, since);
   }
 
   /** Deliveries to these connections created in [from, to), oldest first, at most `limit` (evidence pack). */

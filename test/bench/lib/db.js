@@ -37,4 +37,9 @@ async function dropAll() {
   }
 }
 
-module.exports = { createDatabase, dropDatabase, dropAll, urlFor };
+/** Leaves a database in place at exit (BENCH_KEEP_DATABASES). */
+function forget(name) {
+  created.delete(name);
+}
+
+module.exports = { createDatabase, dropDatabase, dropAll, forget, urlFor };

@@ -13,6 +13,7 @@ import { SubjectEntity } from './subject.entity';
 @Entity({ name: 'consent_event' })
 @Unique('uq_consent_event_source', ['source', 'sourceEventId'])
 @Index('ix_consent_event_subject', ['subjectId', 'capturedAt'])
+@Index('ix_consent_event_recorded_at', ['recordedAt'])
 @Check('ck_consent_event_status', `status IN ('granted','withdrawn')`)
 @Check('ck_consent_event_effect', `effect IN ('changed','confirmed','stale')`)
 export class ConsentEventEntity {

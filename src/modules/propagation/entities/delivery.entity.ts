@@ -37,6 +37,8 @@ import type { DeliveryOperation, DeliveryStatus } from '../propagation.constants
 @Index('ix_delivery_in_progress', ['connectionId'], { where: `status = 'in_progress'` })
 @Index('ix_delivery_subject', ['subjectId', 'createdAt'])
 @Index('ix_delivery_connection_status', ['connectionId', 'status', 'createdAt'])
+@Index('ix_delivery_created', ['createdAt'])
+@Index('ix_delivery_flagged_dpa_missing', ['connectionId'], { where: `'dpa_missing' = ANY (flags)` })
 @Index('ix_delivery_held', ['connectionId', 'subjectId', 'operation'], {
   where: `status = 'skipped' AND reason = 'dpa_missing'`,
 })
