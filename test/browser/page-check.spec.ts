@@ -41,6 +41,7 @@ describe('checkPage', () => {
         <fieldset><legend>Role</legend>
           <label><input type="radio" name="r" value="a" checked> Admin</label>
           <label><input type="radio" name="r" value="b"> Viewer</label></fieldset>
+        <label for="due">Due on</label><input id="due" type="date">
         <button type="submit">Save</button></form><a href="#x">More</a>`),
     );
     await checkPage(page, 'page-check-good');

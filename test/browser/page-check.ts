@@ -119,6 +119,9 @@ const IN_PAGE = `window.__pageCheck = (() => {
       const e = document.activeElement;
       if (!e || e === document.body) return null;
       seen.add(e);
+      // Focus inside a control's own (closed) shadow tree, such as a date field's calendar button: the field
+      // is the active element without matching :focus, and the browser draws that ring itself.
+      if (!e.matches(':focus')) return { key: targets.indexOf(e) + ':' + describe(e) + ':inner', visible: true, label: describe(e) };
       const style = getComputedStyle(e);
       const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
       return { key: targets.indexOf(e) + ':' + describe(e), visible: outlined || style.boxShadow !== 'none', label: describe(e) };

@@ -203,13 +203,13 @@ describe('a tour of every console page', () => {
     await visit('/api-keys', 'form-api-keys', 'API keys');
     const key = page.locator('form', { has: page.getByRole('heading', { name: 'Create an API key' }) });
     await key.getByRole('button', { name: /Create/ }).click();
-    await page.locator('[aria-invalid="true"], [role="alert"]').first().waitFor();
+    await page.locator('[aria-invalid="true"]:visible, .error-summary:visible').first().waitFor();
     await check('form-api-key-errors');
 
     await visit('/requests', 'form-requests', 'Requests');
     const record = page.locator('form', { has: page.getByRole('heading', { name: 'Record a request' }) });
     await record.getByRole('button', { name: /Record/ }).click();
-    await page.locator('[aria-invalid="true"], [role="alert"]').first().waitFor();
+    await page.locator('[aria-invalid="true"]:visible, .error-summary:visible').first().waitFor();
     await check('form-request-errors');
     expect(failures).toEqual([]);
   }, 300_000);
