@@ -48,6 +48,16 @@ describe('checkPage', () => {
     expect(existsSync(join(SCREENSHOTS, 'page-check-good.png'))).toBe(true);
   });
 
+  it('walks the whole page when the walk starts in a date field (one stop per part)', async () => {
+    await page.setContent(
+      doc(
+        `<button>Before</button><label for="d">Received on</label><input id="d" type="date"><a href="#y">After</a>`,
+      ),
+    );
+    await page.focus('#d');
+    await checkPage(page, 'page-check-date-start');
+  });
+
   it('fails on serious axe violations, naming the rule and the element', async () => {
     await page.setContent(doc(`<input id="nolabel" type="text"><p style="color:#bbb">faint text</p>`));
     const failure = checkPage(page, 'page-check-axe', { keyboard: false });

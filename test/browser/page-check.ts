@@ -145,14 +145,18 @@ async function keyboardReport(page: Page): Promise<KeyboardReport> {
   const total = await page.evaluate<number>('window.__pageCheck.start()');
   const noFocusStyle = new Set<string>();
   let first: string | null = null;
+  let previous: string | null = null;
   // Until focus comes back to the first stop; a date field takes one Tab per part (day, month, year), hence
   // the cap of three per element and some slack for the browser's own stops.
   for (let i = 0; i < 3 * total + 10; i++) {
     await page.keyboard.press('Tab');
     const step = await page.evaluate<Step | null>('window.__pageCheck.step()');
     if (!step) continue;
-    if (first === step.key) break;
+    // The next part of the same date field is the same stop; coming back to the first stop is the wrap.
+    if (step.key === previous) continue;
+    if (step.key === first) break;
     first ??= step.key;
+    previous = step.key;
     if (!step.visible) noFocusStyle.add(step.label);
   }
   const unreachable = await page.evaluate<string[]>('window.__pageCheck.missed()');
