@@ -139,7 +139,7 @@ interface Step {
   label: string;
 }
 
-/** Walks the page with Tab from the top, as a keyboard user would, until focus comes back round. */
+/** Walks the page with Tab, as a keyboard user would, from where focus was until it comes back round. */
 async function keyboardReport(page: Page): Promise<KeyboardReport> {
   await page.evaluate(IN_PAGE);
   const total = await page.evaluate<number>('window.__pageCheck.start()');
