@@ -67,6 +67,27 @@ describe('checkPage', () => {
     );
   });
 
+  it("still runs axe under a Content-Security-Policy as strict as the console's", async () => {
+    await page.route('http://check.test/', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        // Scripts as the console allows them (its own files only); this fixture's inline <style> allowed.
+        headers: {
+          'content-security-policy':
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'",
+        },
+        body: doc(`<input id="nolabel" type="text">`),
+      }),
+    );
+    const refusals: string[] = [];
+    page.on('console', (m) => /Content.Security.Policy|Refused/i.test(m.text()) && refusals.push(m.text()));
+    await page.goto('http://check.test/');
+    await expect(checkPage(page, 'page-check-csp', { keyboard: false })).rejects.toThrow(
+      /\[critical\] label/,
+    );
+    expect(refusals).toEqual([]);
+  });
+
   it('fails on elements Tab cannot reach, and accepts the ones it can', async () => {
     await page.setContent(
       doc(`<div role="button" tabindex="0">Custom</div><a href="#" tabindex="-1">Not a stop</a>`),
