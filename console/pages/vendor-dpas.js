@@ -4,7 +4,6 @@
 import {
   api,
   ApiError,
-  badge,
   busy,
   clearErrors,
   errorSummary,
@@ -18,7 +17,7 @@ import {
   showErrors,
   table,
 } from '../lib.js';
-import { DPA_LABELS } from './vendors.js';
+import { dpaStatusBadge, expiresBadge } from './vendors.js';
 
 /** Art. 28(3)(a)-(h), in the order of the Regulation. */
 const CLAUSES = [
@@ -32,8 +31,58 @@ const CLAUSES = [
   ['audit_rights', '(h) Makes information available and allows audits'],
 ];
 const CREATE_STATUSES = ['signed', 'draft', 'in_negotiation', 'not_required'];
-const DOCUMENT_TYPES =
-  'application/pdf,.pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,.docx';
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+const DOCUMENT_TYPES = `application/pdf,.pdf,${DOCX},.docx`;
+const MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Why a version claiming to be signed does not count, in plain words (the API's `incomplete` codes and
+ * `clauses_missing`). Used here and by the overview's Needs attention list.
+ */
+export function incompleteReasons(dpa) {
+  const reasons = [];
+  for (const gap of dpa.incomplete ?? []) {
+    if (gap === 'document') reasons.push('the signed document is not attached');
+    if (gap === 'clauses') {
+      const labels = CLAUSES.filter(([key]) => (dpa.clauses_missing ?? []).includes(key)).map(([, l]) => l);
+      reasons.push(`Art. 28(3) clauses not confirmed: ${labels.join('; ')}`);
+    }
+    if (gap === 'signed_in_future')
+      reasons.push(`it is dated ${formatDate(dpa.signed_at, false)}, a day still to come`);
+  }
+  return reasons;
+}
+
+/**
+ * What is wrong with a chosen file, checked before anything is sent: the size, the type, and the first
+ * bytes (a PDF starts with %PDF-, a .docx is a ZIP container), as the gateway checks them. Null when fine.
+ */
+async function fileProblem(file) {
+  const name = `“${file.name}”`;
+  if (file.size === 0) return `${name} is empty.`;
+  if (file.size > MAX_BYTES) return `${name} is ${formatSize(file.size)}; a document may be at most 10 MB.`;
+  const type = documentType(file);
+  if (!type) return `${name} is not a PDF or a Word (.docx) file.`;
+  const head = new Uint8Array(await file.slice(0, 5).arrayBuffer());
+  const isPdf = String.fromCharCode(...head) === '%PDF-';
+  const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  if (type === 'application/pdf' ? !isPdf : !isZip)
+    return `${name} is not really a ${type === 'application/pdf' ? 'PDF' : 'Word'} file: its content does not match its name.`;
+  return null;
+}
+
+/** The document type of a file, by its declared type or else its name; null for anything else. */
+function documentType(file) {
+  if (file.type === 'application/pdf' || file.type === DOCX) return file.type;
+  if (file.type && file.type !== 'application/octet-stream') return null;
+  if (/\.pdf$/i.test(file.name)) return 'application/pdf';
+  if (/\.docx$/i.test(file.name)) return DOCX;
+  return null;
+}
+
+/** A refusal shown next to the file field, as the gateway's would be. */
+const documentError = (message) =>
+  new ApiError(400, { status: 400, detail: message, errors: [{ field: 'document', message }] });
 
 /** Every version of the agreement, newest first. */
 export function dpaHistory(dpas) {
@@ -48,7 +97,7 @@ export function dpaHistory(dpas) {
         .sort((a, b) => b.version - a.version)
         .map((d) => [
           `v${d.version}`,
-          badge(d.effective_status ?? d.status, DPA_LABELS[d.effective_status ?? d.status]),
+          dpaStatusBadge(d.effective_status ?? d.status),
           formatDate(d.signed_at, false),
           formatDate(d.effective_from, false),
           formatDate(d.expires_at, false),
@@ -72,8 +121,11 @@ function fact(term, value) {
   ];
 }
 
-/** The governing agreement: its facts, document and clause checklist. */
-export function dpaSection(dpa) {
+/**
+ * The governing agreement: its facts, document and clause checklist; why it does not count when it is
+ * incomplete; a form to attach the document when it has none (for registry:write).
+ */
+export function dpaSection(dpa, { canWrite = false, navigate, vendorId } = {}) {
   if (!dpa) {
     return h(
       'section',
@@ -94,9 +146,13 @@ export function dpaSection(dpa) {
       'h2',
       { id: 'dpa-title' },
       `Data processing agreement, version ${dpa.version} `,
-      badge(status, DPA_LABELS[status] ?? humanize(status)),
+      dpaStatusBadge(status),
+      dpa.expires_in_days !== null && dpa.expires_in_days !== undefined
+        ? [' ', expiresBadge(dpa.expires_in_days)]
+        : null,
     ),
-    dpa.valid === false && status !== 'not_required'
+    status === 'incomplete' ? incompleteNotice(dpa) : null,
+    dpa.valid === false && status !== 'not_required' && status !== 'incomplete'
       ? h(
           'div',
           { class: 'notice notice-warn' },
@@ -154,7 +210,71 @@ export function dpaSection(dpa) {
         );
       }),
     ),
+    canWrite && !dpa.document && ['signed', 'draft', 'in_negotiation'].includes(dpa.status)
+      ? attachForm(dpa, vendorId, navigate)
+      : null,
   );
+}
+
+function incompleteNotice(dpa) {
+  const reasons = incompleteReasons(dpa);
+  const onlyDocument = dpa.incomplete?.length === 1 && dpa.incomplete[0] === 'document';
+  return h(
+    'div',
+    { class: 'notice notice-error', id: 'dpa-incomplete' },
+    h(
+      'p',
+      null,
+      'This agreement is recorded as signed but is incomplete, so it does not count: personal data is held back from this vendor (withdrawals and erasures still go out). What is missing:',
+    ),
+    h(
+      'ul',
+      null,
+      reasons.map((r) => h('li', null, r)),
+    ),
+    h(
+      'p',
+      null,
+      onlyDocument
+        ? 'Attach the signed document below.'
+        : 'The facts of a version never change: record a new version with the signed document, every clause the agreement contains and the real signature date.',
+    ),
+  );
+}
+
+/** Attaches the signed document to a version recorded without one (PUT /v1/dpas/{id}/document). */
+function attachForm(dpa, vendorId, navigate) {
+  const submit = h('button', { type: 'submit', class: 'btn' }, 'Attach document');
+  const file = h('input', { type: 'file', name: 'document', accept: DOCUMENT_TYPES, required: true });
+  const form = h(
+    'form',
+    { class: 'attach-document', novalidate: true, 'aria-labelledby': 'attach-title' },
+    h('h3', { id: 'attach-title' }, `Attach the signed document to version ${dpa.version}`),
+    errorSummary(),
+    field('Signed document (PDF or Word .docx, up to 10 MB)', file),
+    h('div', { class: 'form-actions' }, submit),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const upload = file.files?.[0];
+    await busy(submit, async () => {
+      const problem = upload ? await fileProblem(upload) : 'Choose the signed document first.';
+      if (problem) return showErrors(form, documentError(problem));
+      try {
+        await api(`/v1/dpas/${dpa.id}/document?${new URLSearchParams({ name: upload.name.slice(0, 255) })}`, {
+          method: 'PUT',
+          body: upload,
+          headers: { 'content-type': documentType(upload) },
+        });
+      } catch (error) {
+        return showErrors(form, error, { body: 'document', 'content-type': 'document', name: 'document' });
+      }
+      flash(`Document attached to DPA version ${dpa.version}.`);
+      navigate(`/vendors/${vendorId}`, { replace: true });
+    });
+  });
+  return form;
 }
 
 function formatSize(bytes) {
@@ -224,18 +344,27 @@ export function dpaForm(vendor, navigate) {
       'fieldset',
       { class: 'checks', id: 'clauses', 'data-field': 'clauses' },
       h('legend', null, 'Art. 28(3) clauses the agreement contains'),
+      h(
+        'p',
+        { class: 'hint' },
+        'Tick each clause you found in the signed text. A signed agreement counts only with all eight.',
+      ),
       CLAUSES.map(([key, label]) => {
         const id = `clause-${key}`;
         return h(
           'div',
           { class: 'check' },
-          h('input', { type: 'checkbox', id, name: `clauses.${key}`, checked: true }),
+          h('input', { type: 'checkbox', id, name: `clauses.${key}` }),
           h('label', { for: id }, label),
         );
       }),
       h('p', { class: 'field-error', id: 'clauses-error', hidden: true }),
     ),
-    field('Signed document (PDF or DOCX, up to 10 MB)', file),
+    field(
+      'Signed document (PDF or Word .docx, up to 10 MB)',
+      file,
+      'Required for a signed agreement. It is saved together with the version, or nothing is saved.',
+    ),
     field('Notes', h('textarea', { name: 'notes', rows: '2' })),
     h('div', { class: 'form-actions' }, submit),
   );
@@ -261,52 +390,33 @@ export function dpaForm(vendor, navigate) {
     for (const [key] of CLAUSES) body.clauses[key] = form.elements.namedItem(`clauses.${key}`).checked;
     const upload = file.files?.[0] ?? null;
     await busy(submit, async () => {
+      // Checked here first, so nothing is sent that the gateway would refuse for its file.
+      const problem = upload
+        ? await fileProblem(upload)
+        : body.status === 'signed'
+          ? 'Attach the signed document: a signed agreement counts only with it.'
+          : null;
+      if (problem) return showErrors(form, documentError(problem));
+      // One request: the version and its document are saved together, or neither is.
+      const sent = new FormData();
+      sent.append('dpa', JSON.stringify(body));
+      // The file goes as chosen; a file without a known type is recognised by its name, as here.
+      if (upload) sent.append('document', upload, upload.name);
       let dpa;
       try {
-        dpa = await api(`/v1/vendors/${vendor.id}/dpas`, { method: 'POST', json: body });
+        dpa = await api(`/v1/vendors/${vendor.id}/dpas`, { method: 'POST', body: sent });
       } catch (error) {
-        showErrors(form, error);
-        return;
+        // Nothing was saved: the form keeps what was entered, to correct and send again.
+        return showErrors(form, error, { body: 'document', 'content-type': 'document' });
       }
-      if (upload) {
-        try {
-          await api(
-            `/v1/dpas/${dpa.id}/document?${new URLSearchParams({ name: upload.name.slice(0, 255) })}`,
-            {
-              method: 'PUT',
-              body: upload,
-              headers: { 'content-type': upload.type || guessType(upload.name) },
-            },
-          );
-        } catch (error) {
-          // The version exists; only its document failed. Say so next to the file field.
-          showErrors(form, uploadProblem(error), {
-            body: 'document',
-            'content-type': 'document',
-            name: 'document',
-          });
-          flash(`DPA version ${dpa.version} recorded, but its document was not accepted.`, 'warn');
-          return;
-        }
-      }
-      flash(`DPA version ${dpa.version} recorded${upload ? ' with its document' : ''}.`);
+      flash(
+        `DPA version ${dpa.version} recorded${upload ? ' with its document' : ''}${
+          dpa.effective_status === 'incomplete' ? ', but it is incomplete: see what is missing' : ''
+        }.`,
+        dpa.effective_status === 'incomplete' ? 'warn' : 'ok',
+      );
       navigate(`/vendors/${vendor.id}`, { replace: true });
     });
   });
   return form;
-}
-
-function guessType(name) {
-  if (/\.pdf$/i.test(name)) return 'application/pdf';
-  if (/\.docx$/i.test(name)) return 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-  return 'application/octet-stream';
-}
-
-function uploadProblem(error) {
-  if (!(error instanceof ApiError)) return error;
-  if (error.problem?.errors?.length) return error;
-  return new ApiError(error.status, {
-    ...error.problem,
-    errors: [{ field: 'document', message: error.message }],
-  });
 }

@@ -93,7 +93,7 @@ export async function renderVendor(root, { match, navigate, isCurrent }) {
         ),
       ),
     ),
-    dpaSection(current),
+    dpaSection(current, { canWrite: can('registry:write'), navigate, vendorId: vendor.id }),
     dpaHistory(dpas),
     subProcessors(vendor),
     h(
