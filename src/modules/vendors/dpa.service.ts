@@ -115,9 +115,12 @@ export class DpaService {
     if (input.status === 'signed' && !input.signed_at)
       problems.push({ field: 'signed_at', message: 'is required for a signed agreement' });
     if (input.effective_from && input.expires_at && input.expires_at <= input.effective_from)
-      problems.push({ field: 'expires_at', message: 'must be after effective_from' });
+      problems.push({ field: 'expires_at', message: 'must be after the day it takes effect' });
     if (input.subprocessor_authorization === 'general_with_notice' && input.subprocessor_notice_days == null)
-      problems.push({ field: 'subprocessor_notice_days', message: 'is required with general_with_notice' });
+      problems.push({
+        field: 'subprocessor_notice_days',
+        message: 'is required when sub-processors are authorised in general, with notice',
+      });
     if (problems.length)
       throw new RegistryInvalidError(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
     const document = sent ? checkDocument(sent.contentType, sent.bytes, sent.name, FORM_UPLOAD) : null;
