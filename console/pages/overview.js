@@ -16,6 +16,7 @@ import {
 } from '../lib.js';
 import { dailyBars, splitBar } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
+import { incompleteReasons } from './vendor-dpas.js';
 import { requestPanels } from './overview-requests.js';
 
 export async function renderOverview(root) {
@@ -127,6 +128,7 @@ const ATTENTION_TITLES = {
   within_30_days: 'DPAs expiring within 30 days',
   within_60_days: 'DPAs expiring within 60 days',
   within_90_days: 'DPAs expiring within 90 days',
+  dpas_incomplete: 'DPAs recorded as signed but incomplete (they do not count)',
   sub_processors_incomplete: 'Sub-processors without their own record (DPA or role missing)',
   connections_without_valid_dpa: 'Vendors with connections but no valid DPA',
   vendors_without_valid_dpa: 'Vendors with connections but no valid DPA',
@@ -188,6 +190,7 @@ function attentionItem(item) {
     details.push(
       `${item.kind === 'dpa' ? `DPA v${item.version} review` : 'vendor review'} was due ${formatDate(item.due, false)}`,
     );
+  if (item.incomplete) details.push(`DPA v${item.version}: ${incompleteReasons(item).join('; ')}`);
   if (item.missing) details.push(`missing ${item.missing.join(' and ')}`);
   if (item.processor_of) details.push(`sub-processor of ${item.processor_of.join(', ')}`);
   if (item.held_deliveries) details.push(`${item.held_deliveries} deliveries held`);

@@ -25,6 +25,7 @@ const ROLES = ['processor', 'sub_processor', 'controller', 'joint_controller'];
 const RISK_TIERS = ['low', 'medium', 'high'];
 const DPA_FILTERS = [
   'signed',
+  'incomplete',
   'none',
   'draft',
   'in_negotiation',
@@ -36,6 +37,7 @@ const DPA_FILTERS = [
 
 export const DPA_LABELS = {
   signed: 'DPA signed',
+  incomplete: 'DPA incomplete',
   none: 'No DPA',
   draft: 'DPA draft',
   in_negotiation: 'DPA in negotiation',
@@ -45,10 +47,29 @@ export const DPA_LABELS = {
   not_yet_effective: 'DPA not yet effective',
 };
 
-/** The vendor's DPA badge: valid, or why not. */
+/** The badge colour of a DPA status where the status name has none of its own (an incomplete DPA is red). */
+const DPA_TONES = { incomplete: 'missing' };
+/** The "DPA" filter's extra choice: valid agreements that expire within 30 days (the API's dpa_expiring). */
+const EXPIRING_SOON = 'expiring_soon';
+
+/** A DPA status as a badge, in words. */
+export function dpaStatusBadge(status) {
+  return badge(DPA_TONES[status] ?? status, DPA_LABELS[status] ?? humanize(status));
+}
+
+/** The amber badge of a valid agreement close to its end. */
+export function expiresBadge(days) {
+  return badge(
+    'expiring',
+    days === 0 ? 'DPA expires today' : `DPA expires in ${days} day${days === 1 ? '' : 's'}`,
+  );
+}
+
+/** The vendor's DPA badge: valid (amber when it expires within 30 days), or why not. */
 export function dpaBadge(vendor) {
-  const status = vendor.dpa_status ?? 'none';
-  return badge(status, DPA_LABELS[status] ?? humanize(status));
+  const days = vendor.dpa_expires_in_days;
+  if (days !== null && days !== undefined) return expiresBadge(days);
+  return dpaStatusBadge(vendor.dpa_status ?? 'none');
 }
 
 export async function renderVendors(root, { params, navigate }) {
@@ -60,6 +81,10 @@ export async function renderVendors(root, { params, navigate }) {
     has_connections: params.get('has_connections') ?? '',
   };
   const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
+  if (filters.dpa_status === EXPIRING_SOON) {
+    query.delete('dpa_status');
+    query.set('dpa_expiring', 'true');
+  }
   const exports = h(
     'div',
     { class: 'export-links', role: 'group', 'aria-label': 'Exports' },
@@ -83,7 +108,15 @@ export async function renderVendors(root, { params, navigate }) {
     ),
     field(
       'DPA',
-      select('dpa_status', [['', 'Any'], ...DPA_FILTERS.map((s) => [s, DPA_LABELS[s]])], filters.dpa_status),
+      select(
+        'dpa_status',
+        [
+          ['', 'Any'],
+          [EXPIRING_SOON, 'DPA expiring within 30 days'],
+          ...DPA_FILTERS.map((s) => [s, DPA_LABELS[s]]),
+        ],
+        filters.dpa_status,
+      ),
     ),
     field('Role', select('role', [['', 'Any'], ...ROLES.map((r) => [r, humanize(r)])], filters.role)),
     field(

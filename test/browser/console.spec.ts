@@ -204,6 +204,8 @@ describe('the console in a browser', () => {
     await dpaForm.getByLabel('Effective from').fill(day(-10));
     await dpaForm.getByLabel('Expires on').fill(day(700));
     await dpaForm.getByLabel('Breach notification (hours)').fill('48');
+    // The Art. 28(3) clauses start unticked: the DPO confirms each one found in the signed text.
+    for (const clause of await dpaForm.getByRole('checkbox').all()) await clause.check();
     await dpaForm.getByLabel(/Signed document/).setInputFiles({
       name: 'acme-dpa.pdf',
       mimeType: 'application/pdf',

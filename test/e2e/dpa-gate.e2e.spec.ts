@@ -1,6 +1,7 @@
 import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
+import { createValidDpa } from '../support/registry';
 
 interface Delivery {
   id: string;
@@ -87,11 +88,8 @@ describe('the DPA gate', () => {
 
   const receivedFor = (deliveryId: string) => processor.received.filter((r) => r.id === deliveryId);
 
-  const addDpa = async (body: Record<string, unknown>) => {
-    const res = await gw.api(`/v1/vendors/${vendorId}/dpas`, { method: 'POST', json: body });
-    expect(res.status).toBe(201);
-    return json(res);
-  };
+  /** A version with its PDF and every Art. 28(3) clause, so that only its dates decide. */
+  const addDpa = (body: Record<string, unknown>) => createValidDpa(gw, vendorId, body);
 
   it('holds a grant to a vendor without a DPA: skipped with reason dpa_missing, and the processor receives nothing', async () => {
     const subjectId = await consent('granted');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
+import { ALL_CLAUSES, createValidDpa } from '../support/registry';
 
 const day = (offset = 0) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const PDF = 'application/pdf';
@@ -50,6 +51,10 @@ describe('the registry', () => {
     expect(res.status).toBe(201);
     return json(res);
   }
+
+  /** A complete signed version (every clause, with its PDF) in the one-step form; `body` overrides. */
+  const signedDpa = (vendorId: string, body: Record<string, unknown> = {}) =>
+    createValidDpa(gw, vendorId, { signed_at: day(-1), ...body });
 
   /** A 400 (or other 4xx) problem naming the field. */
   async function refused(res: Response, status: number, field: string) {
@@ -217,21 +222,11 @@ describe('the registry', () => {
 
     it('keeps every version: a new one never overwrites the one before', async () => {
       const v1 = await dpa(vendorId, { status: 'draft', clauses: { confidentiality: true } });
-      const v2 = await dpa(vendorId, {
-        status: 'signed',
+      const v2 = await signedDpa(vendorId, {
         signed_at: day(-10),
         effective_from: day(-10),
         expires_at: day(355),
         review_due_at: day(200),
-        clauses: {
-          documented_instructions: true,
-          confidentiality: true,
-          security_measures: true,
-          sub_processor_conditions: true,
-          assists_with_dsr: true,
-          assists_with_32_36: true,
-          deletion_or_return: true,
-        },
         subprocessor_authorization: 'general_with_notice',
         subprocessor_notice_days: 30,
         breach_notification_hours: 48,
@@ -239,7 +234,7 @@ describe('the registry', () => {
       });
       signedId = v2.id;
       expect([v1.version, v2.version]).toEqual([1, 2]);
-      expect(v2).toMatchObject({ valid: true, governing: true, clauses_missing: ['audit_rights'] });
+      expect(v2).toMatchObject({ valid: true, governing: true, clauses_missing: [], incomplete: [] });
       const history = await json(await gw.api(`/v1/vendors/${vendorId}/dpas`));
       expect(history.current.id).toBe(v2.id);
       expect(history.versions.map((v: { version: number; status: string }) => [v.version, v.status])).toEqual(
@@ -296,7 +291,7 @@ describe('the registry', () => {
     it('moves a version on by PATCH only where history is kept', async () => {
       await refused(await patch(`/v1/dpas/${signedId}`, { status: 'draft' }), 400, 'status');
       const other = (await vendor({ name: 'Short-lived' })).id;
-      const signed = await dpa(other, { status: 'signed', signed_at: day(-1) });
+      const signed = await signedDpa(other);
       const ended = await patch(`/v1/dpas/${signed.id}`, { status: 'terminated', reason: 'breach' });
       expect(ended.status).toBe(200);
       const body = await json(ended);
@@ -305,7 +300,15 @@ describe('the registry', () => {
       await refused(await patch(`/v1/dpas/${signed.id}`, { status: 'expired' }), 409, 'status');
     });
 
-    it('stores a signed PDF with its SHA-256 and serves it byte for byte', async () => {
+    it('attaches a signed PDF to a version that has none, with its SHA-256, and serves it byte for byte', async () => {
+      // Recorded through the JSON API without its document: incomplete, not valid, until the PDF comes.
+      const bare = await dpa((await vendor({ name: 'Paper first' })).id, {
+        status: 'signed',
+        signed_at: day(-1),
+        clauses: ALL_CLAUSES,
+      });
+      expect(bare).toMatchObject({ valid: false, effective_status: 'incomplete', incomplete: ['document'] });
+      const signedId = bare.id as string;
       const bytes = Buffer.concat([
         Buffer.from('%PDF-1.7\n'),
         Buffer.from([0, 1, 2, 255, 254, 10]),
@@ -325,6 +328,7 @@ describe('the registry', () => {
       expect(download.headers.get('content-type')).toBe(PDF);
       expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="acme-dpa.pdf"/);
       expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+      expect(body).toMatchObject({ valid: true, effective_status: 'signed', incomplete: [] });
       // Once stored, a version's document is never replaced.
       await refused(await upload(signedId, bytes, PDF), 409, 'body');
     });
@@ -475,7 +479,7 @@ describe('the registry', () => {
   describe('evidence pack and delivery figures', () => {
     it('lists every delivery to the vendor in the period, with the DPA facts', async () => {
       const v = await vendor({ name: 'Evidence Processor', role: 'processor' });
-      await dpa(v.id, { status: 'signed', signed_at: day(-5) });
+      await signedDpa(v.id, { signed_at: day(-5) });
       const connection = await json(
         await post('/v1/connections', {
           type: 'webhook',
@@ -546,18 +550,17 @@ describe('the registry', () => {
   describe('attention', () => {
     it('buckets expiring DPAs and lists missing DPAs, overdue reviews and incomplete sub-processors', async () => {
       const soon = await vendor({ name: 'Expires in 20' });
-      await dpa(soon.id, {
-        status: 'signed',
+      await signedDpa(soon.id, {
         signed_at: day(-300),
         expires_at: day(20),
         review_due_at: day(-1),
       });
       const mid = await vendor({ name: 'Expires in 45' });
-      await dpa(mid.id, { status: 'signed', signed_at: day(-300), expires_at: day(45) });
+      await signedDpa(mid.id, { signed_at: day(-300), expires_at: day(45) });
       const late = await vendor({ name: 'Expires in 80' });
-      await dpa(late.id, { status: 'signed', signed_at: day(-300), expires_at: day(80) });
+      await signedDpa(late.id, { signed_at: day(-300), expires_at: day(80) });
       const far = await vendor({ name: 'Expires in 200' });
-      await dpa(far.id, { status: 'signed', signed_at: day(-300), expires_at: day(200) });
+      await signedDpa(far.id, { signed_at: day(-300), expires_at: day(200) });
       const overdue = await vendor({ name: 'Review overdue', next_review_at: day(-3) });
       const unsigned = await vendor({ name: 'Connected, unsigned' });
       await post('/v1/connections', {

@@ -1,3 +1,4 @@
+import { insertValidDpa } from '../support/registry';
 import type { INestApplicationContext } from '@nestjs/common';
 import { MetricsService } from '../../src/platform/metrics/metrics.service';
 import { DeliveryStats } from '../../src/modules/propagation/delivery-stats.service';
@@ -104,10 +105,7 @@ describe('HeldDeliveries, DeliveryStats and VendorUsage', () => {
   });
 
   it('releases the latest held delivery per person once the DPA is valid, and supersedes the rest', async () => {
-    await db.query(
-      `INSERT INTO dpa (vendor_id, version, status, signed_at) VALUES ($1, 1, 'signed', current_date - 1)`,
-      [vendorId],
-    );
+    await insertValidDpa((sql, params) => db.query(sql, params), vendorId);
     expect(await app.get(HeldDeliveries).releaseAll()).toBe(1);
     expect(await statusOf(newer)).toEqual({ status: 'pending', reason: null });
     expect(await statusOf(older)).toEqual({ status: 'skipped', reason: 'dpa_missing_superseded' });

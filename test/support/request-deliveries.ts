@@ -1,3 +1,4 @@
+import { insertValidDpa } from './registry';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type {
@@ -145,10 +146,7 @@ export function requestDeliveriesFixture() {
     requests = app.app.get(RequestDeliveries);
     const covered = (await row<{ id: string }>(`INSERT INTO vendor (name) VALUES ('Covered') RETURNING id`))
       .id;
-    await db.query(
-      `INSERT INTO dpa (vendor_id, version, status, signed_at) VALUES ($1, 1, 'signed', current_date - 1)`,
-      [covered],
-    );
+    await insertValidDpa((sql, params) => db.query(sql, params), covered);
     const uncovered = (await row<{ id: string }>(`INSERT INTO vendor (name) VALUES ('No DPA') RETURNING id`))
       .id;
     const sealed = app.app

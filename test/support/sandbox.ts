@@ -1,4 +1,5 @@
 import { json, type TestApp } from './app';
+import { createValidDpa } from './registry';
 
 /** The OAuth client the simulators accept, and the gateway is configured with in tests. */
 export const SANDBOX_CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
@@ -56,14 +57,13 @@ export async function connectByOAuth(
   return ((await callback.json()) as { id: string }).id;
 }
 
-/** Grants reach only vendors with a valid DPA (Art. 28): records a signed one for each connection's vendor. */
+/**
+ * Grants reach only vendors with a valid DPA (Art. 28): records a complete signed one (document and every
+ * clause) for each connection's vendor.
+ */
 export async function signDpas(gw: TestApp, connectionIds: readonly string[]): Promise<void> {
   for (const connectionId of connectionIds) {
     const { vendor_id: vendorId } = await json(await gw.api(`/v1/connections/${connectionId}`));
-    const dpa = await gw.api(`/v1/vendors/${vendorId}/dpas`, {
-      method: 'POST',
-      json: { status: 'signed', signed_at: '2025-01-01' },
-    });
-    expect(dpa.status).toBe(201);
+    expect((await createValidDpa(gw, vendorId as string)).valid).toBe(true);
   }
 }

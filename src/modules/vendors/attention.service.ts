@@ -1,15 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { utcDay } from './dpa-validity';
+import { daysBetween, utcDay } from './dpa-validity';
 import { VendorSubProcessorRepository } from './vendor-sub-processor.repository';
 import { VendorUsage } from './vendor-usage.port';
 import { VendorService } from './vendor.service';
-
-const DAY_MS = 86_400_000;
-
-/** Whole days from `from` to `to`, both YYYY-MM-DD. */
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
-}
 
 /** Which bucket an expiry falls in: within 30, 60 or 90 days (exclusive buckets), or none. */
 export function expiryBucket(daysLeft: number): 30 | 60 | 90 | null {
@@ -20,7 +13,10 @@ export function expiryBucket(daysLeft: number): 30 | 60 | 90 | null {
   return null;
 }
 
-/** What needs the DPO: agreements running out, vendors receiving data without one, overdue reviews. */
+/**
+ * What needs the DPO: agreements running out, agreements recorded as signed that do not count (and why),
+ * vendors receiving data without a valid one, overdue reviews.
+ */
 @Injectable()
 export class AttentionService {
   constructor(
@@ -66,6 +62,19 @@ export class AttentionService {
         flagged_deliveries: heldBy.get(v.id)?.flagged ?? 0,
       }));
 
+    // Signed on paper only: the gate does not count them, whether or not a connection uses the vendor yet.
+    const dpasIncomplete = vendors
+      .filter((v) => v.dpa && v.dpa_status === 'incomplete')
+      .map((v) => ({
+        vendor_id: v.id,
+        vendor_name: v.name,
+        dpa_id: v.dpa!.id,
+        version: v.dpa!.version,
+        incomplete: v.dpa!.incomplete,
+        clauses_missing: v.dpa!.clauses_missing,
+        signed_at: v.dpa!.signed_at,
+      }));
+
     const reviewsOverdue: object[] = [];
     for (const v of vendors) {
       if (v.next_review_at && v.next_review_at < day)
@@ -108,12 +117,14 @@ export class AttentionService {
         expiring_within_30_days: expiring.within_30_days.length,
         expiring_within_60_days: expiring.within_60_days.length,
         expiring_within_90_days: expiring.within_90_days.length,
+        dpas_incomplete: dpasIncomplete.length,
         vendors_without_valid_dpa: withoutValidDpa.length,
         reviews_overdue: reviewsOverdue.length,
         sub_processors_incomplete: subProcessorsIncomplete.length,
         held_deliveries: held.reduce((n, h) => n + h.held, 0),
       },
       expiring,
+      dpas_incomplete: dpasIncomplete,
       vendors_without_valid_dpa: withoutValidDpa,
       reviews_overdue: reviewsOverdue,
       sub_processors_incomplete: subProcessorsIncomplete,

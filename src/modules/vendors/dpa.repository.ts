@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import type { DpaTerms } from './dpa-validity';
+import type { GateTerms } from './dpa-validity';
 import { DpaDocumentEntity } from './entities/dpa-document.entity';
 import { DpaEntity } from './entities/dpa.entity';
 import { DPA_COLUMNS, type DpaRow } from './registry.views';
@@ -9,8 +9,6 @@ import type { DpaDocumentType } from './registry.types';
 
 /** The governing version of a vendor's DPA, in SQL: the latest decided version, else the latest draft. */
 export const GOVERNING_DPA = `ORDER BY (status IN ('signed','expired','terminated','not_required')) DESC, version DESC LIMIT 1`;
-
-export type GoverningTerms = Pick<DpaTerms, 'status' | 'effective_from' | 'expires_at'>;
 
 /** What a new version records (the version number is the next one, taken under the vendor's lock). */
 export interface NewDpaVersion {
@@ -64,10 +62,11 @@ export class DpaRepository {
   }
 
   /** raw SQL: the governing-version order (GOVERNING_DPA) is an expression, days read as text. */
-  async governingTermsOfVendor(vendorId: string): Promise<GoverningTerms | null> {
-    const rows: GoverningTerms[] = await this.repo.query(
-      `SELECT status, effective_from::text AS effective_from, expires_at::text AS expires_at FROM dpa
-        WHERE vendor_id = $1 ${GOVERNING_DPA}`,
+  async governingTermsOfVendor(vendorId: string): Promise<GateTerms | null> {
+    const rows: GateTerms[] = await this.repo.query(
+      `SELECT status, signed_at::text AS signed_at, effective_from::text AS effective_from,
+              expires_at::text AS expires_at, clauses, document_sha256 IS NOT NULL AS has_document
+         FROM dpa WHERE vendor_id = $1 ${GOVERNING_DPA}`,
       [vendorId],
     );
     return rows[0] ?? null;
@@ -77,14 +76,18 @@ export class DpaRepository {
    * raw SQL: the version number is computed in the insert itself (the caller holds the vendor's lock),
    * so two versions never get one number.
    */
-  async insertNextVersion(manager: EntityManager, vendorId: string, v: NewDpaVersion): Promise<string> {
-    const rows: { id: string }[] = await manager.query(
+  async insertNextVersion(
+    manager: EntityManager,
+    vendorId: string,
+    v: NewDpaVersion,
+  ): Promise<{ id: string; version: number }> {
+    const rows: { id: string; version: number }[] = await manager.query(
       `INSERT INTO dpa (vendor_id, version, status, signed_at, effective_from, expires_at, review_due_at, clauses,
           subprocessor_authorization, subprocessor_notice_days, breach_notification_hours, dsr_assistance_days,
           counterparty_signatory, notes, created_by)
        VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM dpa WHERE vendor_id = $1), $2, $3, $4, $5, $6, $7,
                $8, $9, $10, $11, $12, $13, $14)
-       RETURNING id`,
+       RETURNING id, version`,
       [
         vendorId,
         v.status,
@@ -102,7 +105,7 @@ export class DpaRepository {
         v.created_by,
       ],
     );
-    return rows[0].id;
+    return rows[0];
   }
 
   /**

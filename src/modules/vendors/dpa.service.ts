@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DpaRepository } from './dpa.repository';
-import { isDocumentType, matchesMagicBytes, mediaType } from './dpa-document';
+import {
+  checkDocument,
+  isDocumentType,
+  mediaType,
+  tooLarge,
+  type CheckedDocument,
+  type DocumentFields,
+} from './dpa-document';
+import { readLimited, type SentDocument } from './dpa-form';
 import { governingVersion, utcDay } from './dpa-validity';
 import type { CreateDpaDto, UpdateDpaDto } from './dto/dpa.dto';
 import {
-  DpaDocumentTooLargeError,
   DpaDocumentTypeError,
   DpaNotFoundError,
   RegistryConflictError,
@@ -33,9 +39,6 @@ const TRANSITIONS: Record<DpaStatus, readonly DpaStatus[]> = {
   terminated: [],
 };
 
-/** Bodies larger than this are not even drained before the connection is dropped. */
-const DRAIN_CAP = 4 * DPA_DOCUMENT_MAX_BYTES;
-
 export interface DocumentUpload {
   contentType: string | undefined;
   contentLength: string | undefined;
@@ -43,28 +46,13 @@ export interface DocumentUpload {
   name?: string;
 }
 
-async function readLimited(stream: Readable, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += buffer.length;
-    // Past the limit the rest is read and dropped, so the client gets its 413 rather than a reset.
-    if (size <= max) chunks.push(buffer);
-    else if (size > DRAIN_CAP) break;
-  }
-  if (size > max) throw tooLarge();
-  return Buffer.concat(chunks);
-}
-
-const tooLarge = () =>
-  new DpaDocumentTooLargeError(`The document is larger than ${DPA_DOCUMENT_MAX_BYTES / 1024 / 1024} MB.`, [
-    { field: 'body', message: `larger than ${DPA_DOCUMENT_MAX_BYTES} bytes` },
-  ]);
-
 function isReadable(value: unknown): value is Readable {
   return typeof value === 'object' && value !== null && typeof (value as Readable).pipe === 'function';
 }
+
+/** The raw upload (PUT) names the header and the body; the one-step form names its document part. */
+const RAW_UPLOAD: DocumentFields = { type: 'content-type', body: 'body' };
+const FORM_UPLOAD: DocumentFields = { type: 'document', body: 'document' };
 
 /** Called after a DPA version is recorded or moved on: the vendor's coverage may have changed. */
 export type CoverageChangedHook = (vendorId: string) => Promise<void>;
@@ -117,22 +105,30 @@ export class DpaService {
     if (!(await this.vendorRows.exists(vendorId))) throw new VendorNotFoundError(`No vendor ${vendorId}`);
   }
 
-  /** Records the next version; the ones before it stay untouched. Announces that the vendor's coverage may have changed. */
-  async create(vendorId: string, input: CreateDpaDto, createdBy: string | null) {
+  /**
+   * Records the next version, with its document when one is sent, in one transaction: a refused document
+   * (checked in full before anything is written) leaves no version behind. The versions before it stay
+   * untouched. Announces that the vendor's coverage may have changed.
+   */
+  async create(vendorId: string, input: CreateDpaDto, createdBy: string | null, sent?: SentDocument | null) {
     const problems: { field: string; message: string }[] = [];
     if (input.status === 'signed' && !input.signed_at)
       problems.push({ field: 'signed_at', message: 'is required for a signed agreement' });
     if (input.effective_from && input.expires_at && input.expires_at <= input.effective_from)
-      problems.push({ field: 'expires_at', message: 'must be after effective_from' });
+      problems.push({ field: 'expires_at', message: 'must be after the day it takes effect' });
     if (input.subprocessor_authorization === 'general_with_notice' && input.subprocessor_notice_days == null)
-      problems.push({ field: 'subprocessor_notice_days', message: 'is required with general_with_notice' });
+      problems.push({
+        field: 'subprocessor_notice_days',
+        message: 'is required when sub-processors are authorised in general, with notice',
+      });
     if (problems.length)
       throw new RegistryInvalidError(problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+    const document = sent ? checkDocument(sent.contentType, sent.bytes, sent.name, FORM_UPLOAD) : null;
     const clauses = Object.fromEntries(DPA_CLAUSES.map((c) => [c, input.clauses?.[c] === true]));
     const id = await this.dpaRows.inTransaction(async (manager) => {
       if (!(await this.vendorRows.lock(manager, vendorId)))
         throw new VendorNotFoundError(`No vendor ${vendorId}`);
-      return this.dpaRows.insertNextVersion(manager, vendorId, {
+      const version = await this.dpaRows.insertNextVersion(manager, vendorId, {
         status: input.status,
         signed_at: input.signed_at ?? null,
         effective_from: input.effective_from ?? null,
@@ -147,6 +143,8 @@ export class DpaService {
         notes: input.notes ?? null,
         created_by: createdBy,
       });
+      if (document) await this.dpaRows.attachDocument(manager, version.id, named(document, version.version));
+      return version.id;
     });
     await this.announceCoverage(vendorId);
     return this.get(id);
@@ -190,7 +188,11 @@ export class DpaService {
     return this.get(id);
   }
 
-  /** Stores the signed agreement once per version, checked by type, size and magic bytes, with its SHA-256. */
+  /**
+   * Attaches the signed agreement to a version that has none (recorded before the one-step form, or
+   * through the JSON API), checked by type, size and magic bytes, with its SHA-256. A signed version may
+   * become complete, and so valid: the vendor's coverage is announced.
+   */
   async uploadDocument(id: string, upload: DocumentUpload) {
     const type = mediaType(upload.contentType);
     if (!isDocumentType(type) || !isReadable(upload.body)) {
@@ -199,35 +201,22 @@ export class DpaService {
       ]);
     }
     const declared = Number(upload.contentLength);
-    const body = await readLimited(upload.body, DPA_DOCUMENT_MAX_BYTES);
-    if (Number.isFinite(declared) && declared > DPA_DOCUMENT_MAX_BYTES) throw tooLarge();
-    if (body.length === 0)
-      throw new RegistryInvalidError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
-    if (!matchesMagicBytes(type, body))
-      throw new DpaDocumentTypeError(
-        `The file is not a ${DPA_DOCUMENT_TYPES[type].toUpperCase()} document.`,
-        [{ field: 'body', message: `content does not match ${type}` }],
-      );
+    const body = await readLimited(upload.body, DPA_DOCUMENT_MAX_BYTES, 'body');
+    if (Number.isFinite(declared) && declared > DPA_DOCUMENT_MAX_BYTES) throw tooLarge('body');
+    const document = checkDocument(type, body, upload.name?.trim() || null, RAW_UPLOAD);
     const row = await this.row(id);
     if (row.document_sha256)
       throw new RegistryConflictError('This version already has its document; record a new version.', [
         { field: 'body', message: 'document already stored' },
       ]);
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    const name = upload.name?.trim() || `dpa-v${row.version}.${DPA_DOCUMENT_TYPES[type]}`;
     const stored = await this.dpaRows.inTransaction((manager) =>
-      this.dpaRows.attachDocument(manager, id, {
-        sha256,
-        name: name.slice(0, 255),
-        type,
-        size: body.length,
-        content: body,
-      }),
+      this.dpaRows.attachDocument(manager, id, named(document, row.version)),
     );
     if (!stored)
       throw new RegistryConflictError('This version already has its document.', [
         { field: 'body', message: 'document already stored' },
       ]);
+    await this.announceCoverage(row.vendor_id);
     return this.get(id);
   }
 
@@ -246,4 +235,10 @@ export class DpaService {
       sha256: stored.document_sha256,
     };
   }
+}
+
+/** The document with the name it is stored under: as sent, else "dpa-v3.pdf". */
+function named(document: CheckedDocument, version: number) {
+  const name = document.name?.trim() || `dpa-v${version}.${DPA_DOCUMENT_TYPES[document.type]}`;
+  return { ...document, name: name.slice(0, 255) };
 }

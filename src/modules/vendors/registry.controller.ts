@@ -54,7 +54,10 @@ export class RegistryController {
     return csv;
   }
 
-  /** DPAs expiring within 30/60/90 days, vendors without a valid DPA, overdue reviews, incomplete sub-processors. */
+  /**
+   * DPAs expiring within 30/60/90 days, incomplete DPAs (and what they lack), vendors without a valid DPA,
+   * overdue reviews, incomplete sub-processors.
+   */
   @Get('registry/attention')
   @RequireScopes('registry:read')
   @ApiOkResponse({ type: AttentionResponse })

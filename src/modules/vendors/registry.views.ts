@@ -1,4 +1,13 @@
-import { effectiveDpaStatus, governingVersion, isDpaValidOn, type EffectiveDpaStatus } from './dpa-validity';
+import {
+  dpaGaps,
+  effectiveDpaStatus,
+  expiresSoonIn,
+  governingVersion,
+  isDpaValidOn,
+  missingClauses,
+  type EffectiveDpaStatus,
+  type GateTerms,
+} from './dpa-validity';
 import {
   DPA_CLAUSES,
   type DpaClause,
@@ -73,7 +82,20 @@ export interface DpaRow {
   updated_at: Date;
 }
 
+/** The facts of a stored version the validity rules read. */
+export function gateTermsOf(row: DpaRow): GateTerms {
+  return {
+    status: row.status,
+    signed_at: row.signed_at,
+    effective_from: row.effective_from,
+    expires_at: row.expires_at,
+    clauses: row.clauses,
+    has_document: row.document_sha256 !== null,
+  };
+}
+
 export function dpaView(row: DpaRow, day: string) {
+  const terms = gateTermsOf(row);
   const clauses = Object.fromEntries(DPA_CLAUSES.map((c) => [c, row.clauses[c] === true])) as Record<
     DpaClause,
     boolean
@@ -83,8 +105,11 @@ export function dpaView(row: DpaRow, day: string) {
     vendor_id: row.vendor_id,
     version: row.version,
     status: row.status,
-    effective_status: effectiveDpaStatus(row, day),
-    valid: isDpaValidOn(row, day),
+    effective_status: effectiveDpaStatus(terms, day),
+    valid: isDpaValidOn(terms, day),
+    /** Why a version claiming to be signed does not count (document, clauses, signed_in_future). */
+    incomplete: dpaGaps(terms, day),
+    expires_in_days: expiresSoonIn(terms, day),
     signed_at: row.signed_at,
     effective_from: row.effective_from,
     expires_at: row.expires_at,
@@ -93,7 +118,7 @@ export function dpaView(row: DpaRow, day: string) {
     status_changed_at: iso(row.status_changed_at),
     status_reason: row.status_reason,
     clauses,
-    clauses_missing: DPA_CLAUSES.filter((c) => !clauses[c]),
+    clauses_missing: missingClauses(row),
     subprocessor_authorization: row.subprocessor_authorization,
     subprocessor_notice_days: row.subprocessor_notice_days,
     breach_notification_hours: row.breach_notification_hours,
@@ -119,10 +144,12 @@ export function dpaView(row: DpaRow, day: string) {
 /** Where a vendor stands: the governing version, and whether personal data may flow to it today. */
 export function dpaPosition(versions: readonly DpaRow[], day: string) {
   const governing = governingVersion(versions);
+  const terms = governing ? gateTermsOf(governing) : null;
   return {
     dpa: governing ? dpaView(governing, day) : null,
-    dpa_status: effectiveDpaStatus(governing, day) satisfies EffectiveDpaStatus,
-    dpa_valid: isDpaValidOn(governing, day),
+    dpa_status: effectiveDpaStatus(terms, day) satisfies EffectiveDpaStatus,
+    dpa_valid: isDpaValidOn(terms, day),
+    dpa_expires_in_days: expiresSoonIn(terms, day),
   };
 }
 

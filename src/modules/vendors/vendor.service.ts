@@ -108,6 +108,7 @@ export class VendorService {
     const vendors = (await this.views(rows)).filter(
       (v) =>
         (!query.dpa_status || v.dpa_status === query.dpa_status) &&
+        (query.dpa_expiring === undefined || (v.dpa_expires_in_days !== null) === query.dpa_expiring) &&
         (query.has_connections === undefined || v.connection_count > 0 === query.has_connections),
     );
     return { vendors };

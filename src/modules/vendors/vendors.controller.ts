@@ -1,13 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiTags,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import {
   DpaDetailResponse,
   DpaHistoryResponse,
@@ -20,6 +25,7 @@ import { ProblemDto } from '../../platform/http/problem.dto';
 import { uuidParam } from '../../platform/http/problem';
 import { Principal, RequireScopes, type ApiPrincipal } from '../../platform/http/auth.decorators';
 import { DpaService } from './dpa.service';
+import { CREATE_DPA_REQUEST_BODY, readCreateDpa } from './dpa-create.request';
 import { CreateDpaDto } from './dto/dpa.dto';
 import {
   AddSubProcessorDto,
@@ -97,19 +103,28 @@ export class VendorsController {
     return this.vendors.removeSubProcessor(id, subId);
   }
 
-  /** Records the next version of the vendor's agreement; a valid one releases held deliveries. */
+  /**
+   * Records the next version of the vendor's agreement, with its signed document in the same request
+   * (multipart/form-data: a `dpa` JSON part and a `document` file part), or its fields alone as JSON. One
+   * transaction: a refused document leaves no version. A valid one releases held deliveries.
+   */
   @Post(':id/dpas')
   @HttpCode(201)
   @RequireScopes('registry:write')
+  @ApiExtraModels(CreateDpaDto)
+  @ApiOperation({ requestBody: CREATE_DPA_REQUEST_BODY })
   @ApiCreatedResponse({ type: DpaDetailResponse })
   @ApiBadRequestResponse({ type: ProblemDto })
   @ApiNotFoundResponse({ type: ProblemDto })
-  createDpa(
+  @ApiPayloadTooLargeResponse({ type: ProblemDto })
+  @ApiUnsupportedMediaTypeResponse({ type: ProblemDto })
+  async createDpa(
     @Param('id', uuidParam('id')) id: string,
-    @Body() body: CreateDpaDto,
+    @Req() request: FastifyRequest,
     @Principal() principal: ApiPrincipal | undefined,
   ) {
-    return this.dpas.create(id, body, principal?.name ?? null);
+    const { input, document } = await readCreateDpa(request.body, request.headers['content-type']);
+    return this.dpas.create(id, input, principal?.name ?? null, document);
   }
 
   /** Every version of the vendor's agreement, newest first. */

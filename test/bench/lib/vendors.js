@@ -44,13 +44,14 @@ function delayProcessor(processor, ms) {
 
 /** An API client for one gateway with the bootstrap key. Throws on an unexpected status. */
 function apiClient(gateway, apiKey) {
-  const call = async (p, { method = 'GET', json, expect, redirect } = {}) => {
+  const call = async (p, { method = 'GET', json, body: raw, contentType, expect, redirect } = {}) => {
     const headers = { authorization: `Bearer ${apiKey}` };
     if (json !== undefined) headers['content-type'] = 'application/json';
+    if (contentType) headers['content-type'] = contentType;
     const res = await fetch(gateway.base + p, {
       method,
       headers,
-      body: json !== undefined ? JSON.stringify(json) : undefined,
+      body: json !== undefined ? JSON.stringify(json) : raw,
       redirect: redirect ?? 'follow',
     });
     const text = await res.text();
@@ -69,16 +70,47 @@ function apiClient(gateway, apiKey) {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** The Art. 28(3) clauses a complete agreement confirms, and the smallest PDF the gateway accepts. */
+const ALL_CLAUSES = Object.fromEntries(
+  [
+    'documented_instructions',
+    'confidentiality',
+    'security_measures',
+    'sub_processor_conditions',
+    'assists_with_dsr',
+    'assists_with_32_36',
+    'deletion_or_return',
+    'audit_rights',
+  ].map((c) => [c, true]),
+);
+const BENCH_PDF = Buffer.from('%PDF-1.7\n%%EOF\n');
+
+/** The one-step form: the version's fields and its signed PDF in one multipart body. */
+function dpaForm(fields) {
+  const boundary = `----bench${Date.now()}`;
+  const body = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="dpa"\r\n\r\n${JSON.stringify(fields)}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="document"; filename="bench-dpa.pdf"\r\n` +
+        'Content-Type: application/pdf\r\n\r\n',
+    ),
+    BENCH_PDF,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
 /**
- * A signed DPA for the connection's vendor, when the registry (POST /v1/vendors/:id/dpas) exists: without
- * one, only withdrawals go out (the DPA gate). Returns what happened, for the log.
+ * A complete signed DPA (every clause, with its PDF) for the connection's vendor, when the registry
+ * (POST /v1/vendors/:id/dpas) exists: without one, only withdrawals go out (the DPA gate). Returns what
+ * happened, for the log.
  */
 async function ensureDpa(api, connectionId) {
   const { body: connection } = await api(`/v1/connections/${connectionId}`);
   if (!connection.vendor_id) return 'no vendor_id on the connection; DPA skipped';
   const res = await api(`/v1/vendors/${connection.vendor_id}/dpas`, {
     method: 'POST',
-    json: { status: 'signed', signed_at: today(), effective_from: today() },
+    ...dpaForm({ status: 'signed', signed_at: today(), effective_from: today(), clauses: ALL_CLAUSES }),
     expect: [200, 201, 404, 409],
   });
   if (res.status === 404) return 'no DPA endpoint (404); skipped';

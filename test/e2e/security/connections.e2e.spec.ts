@@ -1,3 +1,4 @@
+import { createValidDpa } from '../../support/registry';
 import { HubSpotSimulator } from '../../../sandbox/hubspot';
 import { WebhookProcessorSimulator } from '../../../sandbox/webhook-processor';
 import { UserService } from '../../../src/modules/auth/user.service';
@@ -49,11 +50,7 @@ describe('security: connections', () => {
     // The registry (an admin holding registry:write): a vendor under a signed DPA, and its webhook.
     const vendor = await gw.api('/v1/vendors', { method: 'POST', json: { name: 'Trusted Mailer' } });
     trustedVendor = (await json(vendor)).id;
-    const dpa = await gw.api(`/v1/vendors/${trustedVendor}/dpas`, {
-      method: 'POST',
-      json: { status: 'signed', signed_at: '2025-01-01' },
-    });
-    expect(dpa.status).toBe(201);
+    expect((await createValidDpa(gw, trustedVendor)).valid).toBe(true);
     const legit = await gw.api('/v1/connections', {
       method: 'POST',
       json: {

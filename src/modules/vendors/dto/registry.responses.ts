@@ -10,7 +10,7 @@ import {
   VENDOR_ROLES,
 } from '../registry.types';
 
-const EFFECTIVE_STATUSES = [...DPA_STATUSES, 'none'];
+const EFFECTIVE_STATUSES = [...DPA_STATUSES, 'not_yet_effective', 'incomplete', 'none'];
 const day = { example: '2026-01-31', nullable: true, type: String } as const;
 const time = { format: 'date-time', nullable: true, type: String } as const;
 const text = { nullable: true, type: String } as const;
@@ -39,10 +39,23 @@ export class DpaResponse {
   @ApiProperty({ enum: DPA_STATUSES }) status!: string;
   @ApiProperty({
     enum: EFFECTIVE_STATUSES,
-    description: 'The status as of today (a passed expiry is expired).',
+    description:
+      'The status as of today: a passed expiry is expired; a signed version without its document, without ' +
+      'every Art. 28(3) clause, or signed on a future day is incomplete.',
   })
   effective_status!: string;
   @ApiProperty({ description: 'Whether personal data may flow under it today.' }) valid!: boolean;
+  @ApiProperty({
+    enum: ['document', 'clauses', 'signed_in_future'],
+    isArray: true,
+    description: 'Why a signed version does not count (empty when complete, or not signed).',
+  })
+  incomplete!: string[];
+  @ApiProperty({
+    ...int,
+    description: 'Days until a valid agreement expires, when that is within 30 days; else null.',
+  })
+  expires_in_days!: number | null;
   @ApiProperty(day) signed_at!: string | null;
   @ApiProperty(day) effective_from!: string | null;
   @ApiProperty(day) expires_at!: string | null;
@@ -103,6 +116,8 @@ export class VendorResponse {
   dpa!: DpaResponse | null;
   @ApiProperty({ enum: EFFECTIVE_STATUSES }) dpa_status!: string;
   @ApiProperty() dpa_valid!: boolean;
+  @ApiProperty({ ...int, description: 'Days until the valid DPA expires, when within 30 days.' })
+  dpa_expires_in_days!: number | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
@@ -215,6 +230,8 @@ export class AttentionCountsResponse {
   @ApiProperty() expiring_within_30_days!: number;
   @ApiProperty() expiring_within_60_days!: number;
   @ApiProperty() expiring_within_90_days!: number;
+  @ApiProperty({ description: 'Governing DPAs recorded as signed that do not count.' })
+  dpas_incomplete!: number;
   @ApiProperty() vendors_without_valid_dpa!: number;
   @ApiProperty() reviews_overdue!: number;
   @ApiProperty() sub_processors_incomplete!: number;
@@ -232,6 +249,13 @@ export class AttentionResponse {
   @ApiProperty({ example: '2026-01-31' }) day!: string;
   @ApiProperty({ type: AttentionCountsResponse }) counts!: AttentionCountsResponse;
   @ApiProperty({ type: ExpiringResponse }) expiring!: ExpiringResponse;
+  @ApiProperty({
+    ...items,
+    description:
+      'Per vendor: the governing version, what it lacks (incomplete: document, clauses, signed_in_future), ' +
+      'the clauses missing and the signature date.',
+  })
+  dpas_incomplete!: object[];
   @ApiProperty(items) vendors_without_valid_dpa!: object[];
   @ApiProperty(items) reviews_overdue!: object[];
   @ApiProperty(items) sub_processors_incomplete!: object[];

@@ -136,12 +136,23 @@ export class VendorQueryDto {
   risk_tier?: RiskTier;
 
   @ApiPropertyOptional({
-    enum: [...DPA_STATUSES, 'not_yet_effective', 'none'],
-    description: 'Status of the governing DPA; a signed one past its expiry date counts as expired.',
+    enum: [...DPA_STATUSES, 'not_yet_effective', 'incomplete', 'none'],
+    description:
+      'Status of the governing DPA; a signed one past its expiry date counts as expired, one lacking its ' +
+      'document, a clause or a past signature date as incomplete.',
   })
   @IsOptional()
-  @IsIn([...DPA_STATUSES, 'not_yet_effective', 'none'])
+  @IsIn([...DPA_STATUSES, 'not_yet_effective', 'incomplete', 'none'])
   dpa_status?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: only vendors whose valid DPA expires within 30 days.',
+  })
+  @IsOptional()
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'must be true or false' })
+  dpa_expiring?: boolean;
 
   @ApiPropertyOptional({ type: Boolean })
   @IsOptional()
