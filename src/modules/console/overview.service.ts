@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConnectionDirectory } from '../connectors';
 import { LedgerReader } from '../ledger';
 import { DeliveryStats } from '../propagation';
+import { HEALTH_WINDOW_DAYS, judgeHealth } from './connection-health';
 
 /** Days of history the overview chart shows. */
 export const OVERVIEW_DAYS = 14;
@@ -36,10 +37,18 @@ export class OverviewService {
     };
   }
 
-  /** Every connection not disconnected, by name, with its delivery counts. */
+  /**
+   * Every connection not disconnected, by name, with its delivery counts (all time), what became of its
+   * deliveries of the last HEALTH_WINDOW_DAYS days, and the health judged from them (connection-health.ts).
+   */
   private async connectionHealth() {
-    const [live, counts] = await Promise.all([this.connections.live(), this.deliveries.countsByConnection()]);
+    const [live, counts, recent] = await Promise.all([
+      this.connections.live(),
+      this.deliveries.countsByConnection(),
+      this.deliveries.recentOutcomes(HEALTH_WINDOW_DAYS),
+    ]);
     return live.map((c) => {
+      const window = recent.get(c.id);
       const { last_success_at, ...deliveries } = counts.get(c.id) ?? {
         ...NO_DELIVERIES,
         last_success_at: null,
@@ -53,6 +62,14 @@ export class OverviewService {
         vendor_name: c.vendorName,
         deliveries,
         last_success_at: last_success_at ? new Date(last_success_at).toISOString() : null,
+        recent: {
+          days: HEALTH_WINDOW_DAYS,
+          succeeded: window?.succeeded ?? 0,
+          skipped: window?.skipped ?? 0,
+          dead: window?.dead ?? 0,
+          open: window?.open ?? 0,
+        },
+        health: judgeHealth(c, window),
       };
     });
   }

@@ -1,0 +1,93 @@
+import type { RecentDeliveryOutcomes } from '../propagation';
+
+/** The window the overview judges a connection's health over. */
+export const HEALTH_WINDOW_DAYS = 7;
+
+export type HealthLevel = 'healthy' | 'warning' | 'failing';
+
+export interface ConnectionHealth {
+  level: HealthLevel;
+  /** Why, in words a CRM admin reads ("5 of 6 deliveries skipped: no matching record at Salesforce"). */
+  reason: string;
+}
+
+const VENDOR_LABEL: Record<string, string> = {
+  hubspot: 'HubSpot',
+  salesforce: 'Salesforce',
+  webhook: 'the processor',
+};
+
+/** Skip reasons (delivery.reason) in words; unknown ones fall back to a generic phrase, never the raw value. */
+function skipWords(reason: string | null, vendor: string): string {
+  switch (reason) {
+    case 'not_found_at_vendor':
+      return `no matching record at ${vendor}`;
+    case 'dpa_missing':
+      return 'held because the vendor has no valid DPA';
+    case 'missing_identity':
+      return 'the person has no phone number or email this connection can use';
+    case 'waiting_for_backfill':
+      return 'waiting for the import of existing records';
+    case 'connection_disconnected':
+      return 'the connection was disconnected';
+    default:
+      return 'the change could not be applied';
+  }
+}
+
+/** Error classes (delivery.last_error_class) of dead deliveries, in words. */
+function deadWords(errorClass: string | null, vendor: string): string {
+  switch (errorClass) {
+    case 'auth_expired':
+      return `${vendor} refused the gateway's credentials`;
+    case 'permanent':
+      return `${vendor} refused the change`;
+    case 'rate_limited':
+      return `${vendor} kept limiting the rate of requests`;
+    default:
+      return `${vendor} kept failing`;
+  }
+}
+
+const deliveries = (n: number) => (n === 1 ? 'delivery' : 'deliveries');
+
+/**
+ * Whether a connection is healthy, from its status and what became of its recent deliveries. A connection
+ * whose finished deliveries mostly die is failing (red); mostly skip, or some die, is a warning (amber): "active"
+ * alone says nothing about whether changes arrive.
+ */
+export function judgeHealth(
+  connection: { type: string; status: string },
+  recent: RecentDeliveryOutcomes | undefined,
+): ConnectionHealth {
+  const vendor = VENDOR_LABEL[connection.type] ?? 'the vendor';
+  if (connection.status === 'auth_failed')
+    return { level: 'failing', reason: `${vendor} refused the gateway's credentials: connect it again.` };
+  const succeeded = recent?.succeeded ?? 0;
+  const skipped = recent?.skipped ?? 0;
+  const dead = recent?.dead ?? 0;
+  const finished = succeeded + skipped + dead;
+  if (connection.status === 'paused')
+    return { level: 'warning', reason: 'Paused: changes wait until it is resumed.' };
+  if (finished === 0)
+    return { level: 'healthy', reason: `No delivery finished in the last ${HEALTH_WINDOW_DAYS} days.` };
+  const of = (n: number) => `${n} of ${finished} ${deliveries(finished)}`;
+  if (dead * 2 > finished)
+    return {
+      level: 'failing',
+      reason: `${of(dead)} failed for good: ${deadWords(recent!.top_dead_class, vendor)}.`,
+    };
+  if ((skipped + dead) * 2 > finished) {
+    const reason =
+      skipped >= dead
+        ? `${of(skipped)} skipped: ${skipWords(recent!.top_skip_reason, vendor)}.`
+        : `${of(dead)} failed for good: ${deadWords(recent!.top_dead_class, vendor)}.`;
+    return { level: 'warning', reason };
+  }
+  if (dead > 0)
+    return {
+      level: 'warning',
+      reason: `${of(dead)} failed for good: ${deadWords(recent!.top_dead_class, vendor)}.`,
+    };
+  return { level: 'healthy', reason: `${of(succeeded)} succeeded in the last ${HEALTH_WINDOW_DAYS} days.` };
+}
