@@ -12,11 +12,11 @@ import {
   link,
   mount,
   pageHeading,
-  table,
 } from '../lib.js';
-import { dailyBars, splitBar } from './charts.js';
+import { dailyBars } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
 import { requestPanels } from './overview-requests.js';
+import { healthSection } from './overview-health.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -53,46 +53,7 @@ export async function renderOverview(root) {
         h('h2', { id: 'events-title' }, 'Consent events, last 14 days'),
         dailyBars(o.events_per_day, 'Consent events per day'),
       ),
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'health-title' },
-        h('h2', { id: 'health-title' }, 'Propagation health'),
-        table(
-          'Deliveries per connection',
-          [
-            'Connection',
-            'Vendor',
-            'Status',
-            'Deliveries',
-            'Succeeded',
-            'Pending',
-            'Retrying',
-            'Dead',
-            'Last success',
-          ],
-          o.connections.map((c) => [
-            can('deliveries:read') ? link(`/console/deliveries?connection_id=${c.id}`, c.name) : c.name,
-            can('registry:read') ? link(`/console/vendors/${c.vendor_id}`, c.vendor_name) : c.vendor_name,
-            badge(c.status),
-            splitBar(
-              [
-                { label: 'succeeded', value: c.deliveries.succeeded, tone: 'ok' },
-                { label: 'pending', value: c.deliveries.pending + c.deliveries.in_progress, tone: 'neutral' },
-                { label: 'retrying', value: c.deliveries.retrying, tone: 'warn' },
-                { label: 'skipped', value: c.deliveries.skipped, tone: 'skip' },
-                { label: 'dead', value: c.deliveries.dead, tone: 'bad' },
-              ],
-              `Deliveries to ${c.name}`,
-            ),
-            String(c.deliveries.succeeded),
-            String(c.deliveries.pending + c.deliveries.in_progress),
-            String(c.deliveries.retrying),
-            c.deliveries.dead ? h('strong', { class: 'text-bad' }, String(c.deliveries.dead)) : '0',
-            formatDate(c.last_success_at),
-          ]),
-          { class: 'health-table' },
-        ),
-      ),
+      healthSection(o.connections),
     );
   }
   if (attention.status === 'rejected') {

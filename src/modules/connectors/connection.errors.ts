@@ -63,7 +63,7 @@ export class DuplicateConnectionError extends AppError {
     readonly existing: { id: string; name: string },
   ) {
     super(message, [
-      { field: 'allow_duplicate', message: `the account is already connected as "${existing.name}"` },
+      { field: 'allow_duplicate', message: 'set it to true to connect the same account a second time' },
     ]);
   }
 }

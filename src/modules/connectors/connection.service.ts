@@ -237,8 +237,8 @@ export class ConnectionService {
     const existing = await this.rows.liveOfAccount(manager, type, accountId);
     if (!existing) return;
     throw new DuplicateConnectionError(
-      `${ACCOUNT_NOUN[type]} ${accountId} is already connected as "${existing.name}" (connection ${existing.id}). ` +
-        'A second connection would push every change to it twice; to connect it anyway, confirm with allow_duplicate.',
+      `${ACCOUNT_NOUN[type]} ${accountId} is already connected as "${existing.name}" (connection ${existing.id}); ` +
+        'a second connection would push every change to it twice.',
       existing,
     );
   }
