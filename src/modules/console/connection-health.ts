@@ -69,8 +69,15 @@ export function judgeHealth(
   const finished = succeeded + skipped + dead;
   if (connection.status === 'paused')
     return { level: 'warning', reason: 'Paused: changes wait until it is resumed.' };
-  if (finished === 0)
-    return { level: 'healthy', reason: `No delivery finished in the last ${HEALTH_WINDOW_DAYS} days.` };
+  if (finished === 0) {
+    const open = recent?.open ?? 0;
+    return {
+      level: 'healthy',
+      reason: open
+        ? `${open} ${deliveries(open)} on the way; none finished yet.`
+        : `No delivery in the last ${HEALTH_WINDOW_DAYS} days.`,
+    };
+  }
   const of = (n: number) => `${n} of ${finished} ${deliveries(finished)}`;
   if (dead * 2 > finished)
     return {
