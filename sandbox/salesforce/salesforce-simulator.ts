@@ -388,6 +388,10 @@ export class SalesforceSimulator {
           `An unexpected error occurred. Please include this ErrorId if you contact support: ${randomBytes(4).toString('hex')}-${Date.now() % 100000} (-${Date.now() % 1000000000})`,
         );
       }
+      if (url.pathname.replace(/\/+$/, '') === '/services/oauth2/userinfo') {
+        this.handleUserInfo(req, url, res);
+        return;
+      }
       if (url.pathname.startsWith('/services/oauth2/')) {
         this.handleOAuth(method, url, rawBody, res);
         return;
@@ -636,6 +640,37 @@ export class SalesforceSimulator {
       username: 'integration@consent-gateway.sandbox',
       display_name: 'Consent Gateway Integration',
       email: 'integration@consent-gateway.sandbox',
+      active: true,
+      user_type: 'STANDARD',
+      urls: {
+        rest: `${this.baseUrl}/services/data/v{version}/`,
+        sobjects: `${this.baseUrl}/services/data/v{version}/sobjects/`,
+        query: `${this.baseUrl}/services/data/v{version}/query/`,
+      },
+    });
+  }
+
+  /**
+   * The OpenID Connect UserInfo endpoint (login host or the org's My Domain): the token's user and org. How a token
+   * given without its identity URL (a connection by token) tells which org it reaches.
+   */
+  private handleUserInfo(req: IncomingMessage, url: URL, res: ServerResponse): void {
+    const token = bearer(req) ?? url.searchParams.get('oauth_token') ?? '';
+    if (!this.isValidToken(token)) {
+      this.sendJson(res, 403, 'Bad_OAuth_Token');
+      return;
+    }
+    this.sendJson(res, 200, {
+      sub: `${this.baseUrl}/id/${this.orgId}/${USER_ID}`,
+      user_id: USER_ID,
+      organization_id: this.orgId,
+      preferred_username: 'integration@consent-gateway.sandbox',
+      nickname: 'integration',
+      name: 'Consent Gateway Integration',
+      email: 'integration@consent-gateway.sandbox',
+      email_verified: true,
+      zoneinfo: 'Europe/Berlin',
+      locale: 'en_US',
       active: true,
       user_type: 'STANDARD',
       urls: {

@@ -1,4 +1,5 @@
 import { HubSpotSimulator } from '../../sandbox/hubspot';
+import { SalesforceSimulator } from '../../sandbox/salesforce';
 import { bindingCookieOf, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
@@ -183,6 +184,51 @@ describe('connections for CRM admins', () => {
       }, 60_000);
       expect(run).toMatchObject({ contacts_total: 120, contacts_seen: 120 });
     });
+  });
+
+  it('asks Salesforce which org a token reaches, and refuses a second connection of that org', async () => {
+    const org = new SalesforceSimulator();
+    const url = await org.start();
+    try {
+      // A token as an admin would paste it: obtained outside the gateway, without its identity URL.
+      const redirectUri = 'http://127.0.0.1:9/callback';
+      const approve = await fetch(
+        `${url}/services/oauth2/authorize?response_type=code&client_id=outside&redirect_uri=${encodeURIComponent(redirectUri)}`,
+        { redirect: 'manual' },
+      );
+      const code = new URL(approve.headers.get('location')!).searchParams.get('code')!;
+      const token = (await (
+        await fetch(`${url}/services/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code,
+            client_id: 'outside',
+            redirect_uri: redirectUri,
+          }),
+        })
+      ).json()) as { access_token: string };
+      const connect = (name: string) =>
+        gw.api('/v1/connections', {
+          method: 'POST',
+          json: {
+            type: 'salesforce',
+            name,
+            credentials: { access_token: token.access_token, instance_url: url },
+          },
+        });
+      const first = await connect('Org by token');
+      expect(first.status).toBe(201);
+      expect((await json(first)).external_account_id).toBe(org.orgId);
+      const second = await connect('Org by token again');
+      expect(second.status).toBe(409);
+      expect((await json(second)).detail).toContain(
+        `Salesforce org ${org.orgId} is already connected as "Org by token"`,
+      );
+    } finally {
+      await org.stop();
+    }
   });
 
   it("shows a webhook processor's endpoint URL, and never its signing secret again", async () => {
