@@ -241,7 +241,7 @@ describe('connections in the console', () => {
     const before = await editor.inputValue();
     await editor.fill(JSON.stringify({ phoneProprties: ['mobilephone'] }, null, 2));
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByText('is not a setting of a HubSpot connection').waitFor();
+    await page.getByText('"phoneProprties" is not a setting of a HubSpot connection').waitFor();
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
     await shot('09-mapping-unknown-key');
     // Nothing changed at the gateway.

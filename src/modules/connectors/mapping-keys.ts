@@ -28,7 +28,7 @@ export function refuseUnknownMappingKeys(type: ConnectionType, mapping: Record<s
     `The mapping has ${unknown.length === 1 ? 'a setting' : 'settings'} that ${PROVIDER[type]} does not know: ${unknown.join(', ')} (${allowed}).`,
     unknown.map((key) => ({
       field: `mapping.${key}`,
-      message: `is not a setting of ${PROVIDER[type]} (${allowed})`,
+      message: `"${key}" is not a setting of ${PROVIDER[type]} (${allowed})`,
     })),
   );
 }
