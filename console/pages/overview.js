@@ -1,18 +1,7 @@
 // Overview: consent in force, withdrawals today, data-subject requests due soon or overdue, propagation
 // health per connection, DPAs needing attention, the last 14 days of consent events, and the retention
 // erasures coming up.
-import {
-  api,
-  badge,
-  can,
-  errorNotice,
-  formatDate,
-  h,
-  humanize,
-  link,
-  mount,
-  pageHeading,
-} from '../lib.js';
+import { api, badge, can, errorNotice, formatDate, h, humanize, link, mount, pageHeading } from '../lib.js';
 import { dailyBars } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
 import { requestPanels } from './overview-requests.js';

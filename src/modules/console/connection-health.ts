@@ -18,36 +18,28 @@ const VENDOR_LABEL: Record<string, string> = {
 };
 
 /** Skip reasons (delivery.reason) in words; unknown ones fall back to a generic phrase, never the raw value. */
-function skipWords(reason: string | null, vendor: string): string {
-  switch (reason) {
-    case 'not_found_at_vendor':
-      return `no matching record at ${vendor}`;
-    case 'dpa_missing':
-      return 'held because the vendor has no valid DPA';
-    case 'missing_identity':
-      return 'the person has no phone number or email this connection can use';
-    case 'waiting_for_backfill':
-      return 'waiting for the import of existing records';
-    case 'connection_disconnected':
-      return 'the connection was disconnected';
-    default:
-      return 'the change could not be applied';
-  }
-}
+const SKIP_WORDS: Record<string, (vendor: string) => string> = {
+  not_found_at_vendor: (vendor) => `no matching record at ${vendor}`,
+  dpa_missing: () => 'held because the vendor has no valid DPA',
+  missing_identity: () => 'the person has no phone number or email this connection can use',
+  waiting_for_backfill: () => 'waiting for the import of existing records',
+  connection_disconnected: () => 'the connection was disconnected',
+};
 
 /** Error classes (delivery.last_error_class) of dead deliveries, in words. */
-function deadWords(errorClass: string | null, vendor: string): string {
-  switch (errorClass) {
-    case 'auth_expired':
-      return `${vendor} refused the gateway's credentials`;
-    case 'permanent':
-      return `${vendor} refused the change`;
-    case 'rate_limited':
-      return `${vendor} kept limiting the rate of requests`;
-    default:
-      return `${vendor} kept failing`;
-  }
-}
+const DEAD_WORDS: Record<string, (vendor: string) => string> = {
+  auth_expired: (vendor) => `${vendor} refused the gateway's credentials`,
+  permanent: (vendor) => `${vendor} refused the change`,
+  rate_limited: (vendor) => `${vendor} kept limiting the rate of requests`,
+};
+
+const skipWords = (reason: string | null, vendor: string) =>
+  (reason !== null && Object.hasOwn(SKIP_WORDS, reason) ? SKIP_WORDS[reason](vendor) : null) ??
+  'the change could not be applied';
+
+const deadWords = (errorClass: string | null, vendor: string) =>
+  (errorClass !== null && Object.hasOwn(DEAD_WORDS, errorClass) ? DEAD_WORDS[errorClass](vendor) : null) ??
+  `${vendor} kept failing`;
 
 const deliveries = (n: number) => (n === 1 ? 'delivery' : 'deliveries');
 
