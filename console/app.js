@@ -16,6 +16,7 @@ import { renderOverview } from './pages/overview.js';
 import { renderVendors } from './pages/vendors.js';
 import { renderVendor } from './pages/vendor.js';
 import { renderConnections } from './pages/connections.js';
+import { renderConnection } from './pages/connection.js';
 import { renderDeliveries } from './pages/deliveries.js';
 import { renderPerson } from './pages/person.js';
 import { renderRequests } from './pages/requests.js';
@@ -43,6 +44,12 @@ const ROUTES = [
     scope: 'connections:read',
     render: renderConnections,
     nav: '/connections',
+  },
+  {
+    path: /^\/connections\/([\w-]+)\/?$/,
+    title: 'Connection',
+    scope: 'connections:read',
+    render: renderConnection,
   },
   {
     path: /^\/deliveries\/?$/,
@@ -118,7 +125,8 @@ function renderNav(activeRoute) {
               'aria-current':
                 activeRoute === r ||
                 (activeRoute?.render === renderVendor && r.render === renderVendors) ||
-                (activeRoute?.render === renderRequest && r.render === renderRequests)
+                (activeRoute?.render === renderRequest && r.render === renderRequests) ||
+                (activeRoute?.render === renderConnection && r.render === renderConnections)
                   ? 'page'
                   : null,
             },

@@ -1,6 +1,7 @@
-// Connections: every connected account; connect HubSpot or Salesforce by OAuth, add a webhook processor,
-// test, pause or resume, edit the mapping, the erasure mode and the phone region; see the CRM records whose
-// values could not be matched to a person.
+// Connections: every connected account; connect HubSpot by private-app token or by signing in (OAuth),
+// Salesforce by signing in, add a webhook processor; test, pause or resume. Each connection's own page
+// (connection.js) runs the import again, lists the records that could not be matched, edits the mapping and
+// disconnects.
 import {
   api,
   badge,
@@ -15,31 +16,38 @@ import {
   formatDate,
   formValues,
   h,
-  humanize,
   link,
   mount,
   pageHeading,
   select,
   showErrors,
-  table,
   forbiddenMessage,
   ApiError,
 } from '../lib.js';
-
-const ERASURE_MODES = [
-  ['vendor_gdpr_delete', 'Vendor GDPR delete (recommended)'],
-  ['hard_delete', 'Hard delete'],
-  ['mask_fields', 'Mask the fields'],
-];
+import {
+  erasureLabel,
+  settingsForm,
+  STATUS_LABELS,
+  TYPE_LABELS,
+  unmatchedRecords,
+} from './connection-parts.js';
 
 export async function renderConnections(root, { params, navigate }) {
   const connectedId = params.get('connected');
   mount(root, pageHeading('Connections'), h('p', { class: 'muted' }, 'Loading…'));
-  const [connections, vendors] = await Promise.allSettled([
+  const [connections, vendors, providers] = await Promise.allSettled([
     api('/v1/connections'),
     // Attaching a connection to an existing vendor (and its DPA) needs registry:write; others get a new vendor.
     can('registry:write') && can('connections:admin') ? api('/v1/vendors') : Promise.resolve(null),
+    // Which OAuth flows the gateway can offer: a button that would end on a refusal is not shown.
+    can('connections:admin') ? api('/v1/connections/oauth/providers') : Promise.resolve(null),
   ]);
+  const oauth = new Map(
+    (providers.status === 'fulfilled' && providers.value ? providers.value.providers : []).map((p) => [
+      p.type,
+      p,
+    ]),
+  );
   const vendorOptions = vendors.status === 'fulfilled' && vendors.value ? (vendors.value.vendors ?? []) : [];
   const parts = [pageHeading('Connections')];
   const list = connections.status === 'fulfilled' ? connections.value.connections : [];
@@ -50,7 +58,7 @@ export async function renderConnections(root, { params, navigate }) {
         'div',
         { class: 'notice notice-ok', role: 'status' },
         c
-          ? `Connected ${c.name} (${humanize(c.type)}${c.external_account_id ? `, account ${c.external_account_id}` : ''}).`
+          ? `Connected ${c.name} (${TYPE_LABELS[c.type]}${c.external_account_id ? `, account ${c.external_account_id}` : ''}).`
           : 'The account was connected.',
       ),
     );
@@ -61,10 +69,18 @@ export async function renderConnections(root, { params, navigate }) {
       h(
         'div',
         { class: 'notice notice-error', role: 'alert' },
-        `The connection was not made: ${params.get('error_description') ?? humanize(oauthError)}.`,
+        `The connection was not made: ${params.get('error_description') ?? 'the vendor did not approve it'}.`,
       ),
     );
   }
+  const duplicateOf = params.get('duplicate_of');
+  if (duplicateOf)
+    parts.push(
+      duplicateNotice(
+        params,
+        list.find((x) => x.id === duplicateOf),
+      ),
+    );
   if (connections.status === 'rejected') parts.push(errorNotice(connections.reason));
   else if (list.length === 0) parts.push(h('p', { class: 'muted' }, 'No account is connected yet.'));
   else
@@ -81,10 +97,15 @@ export async function renderConnections(root, { params, navigate }) {
       h(
         'div',
         { class: 'grid-2' },
-        oauthForm('hubspot', 'HubSpot', vendorOptions),
-        oauthForm('salesforce', 'Salesforce', vendorOptions),
+        tokenForm(vendorOptions, list, navigate),
+        oauthForm('hubspot', 'HubSpot', vendorOptions, oauth.get('hubspot')),
       ),
-      webhookForm(vendorOptions, navigate),
+      h(
+        'div',
+        { class: 'grid-2' },
+        oauthForm('salesforce', 'Salesforce', vendorOptions, oauth.get('salesforce')),
+        webhookForm(vendorOptions, navigate),
+      ),
     );
   }
   mount(root, parts);
@@ -145,6 +166,12 @@ function connectionCard(c, highlighted, navigate) {
     );
     actions.push(toggle);
   }
+  actions.push(
+    link(`/console/connections/${c.id}`, 'Open', {
+      class: 'btn btn-small btn-quiet',
+      'aria-label': `Open ${c.name}`,
+    }),
+  );
   if (can('deliveries:read'))
     actions.push(
       link(`/console/deliveries?connection_id=${c.id}`, 'Deliveries', { class: 'btn btn-small btn-quiet' }),
@@ -157,8 +184,8 @@ function connectionCard(c, highlighted, navigate) {
       'div',
       { class: 'connection-head' },
       h('h2', { class: 'h3' }, c.name),
-      badge(c.status),
-      h('span', { class: 'muted' }, `${humanize(c.type)} · ${c.vendor_name ?? 'vendor'}`),
+      badge(c.status, STATUS_LABELS[c.status] ?? 'Unknown'),
+      h('span', { class: 'muted' }, `${TYPE_LABELS[c.type] ?? 'Unknown'} · ${c.vendor_name ?? 'vendor'}`),
     ),
     h(
       'dl',
@@ -166,9 +193,9 @@ function connectionCard(c, highlighted, navigate) {
       h('dt', null, 'Account'),
       h('dd', null, c.external_account_id ?? '—'),
       h('dt', null, 'Erasure'),
-      h('dd', null, humanize(c.erasure_mode)),
+      h('dd', null, erasureLabel(c.erasure_mode)),
       c.type === 'webhook'
-        ? null
+        ? [h('dt', null, 'Endpoint URL'), h('dd', null, c.endpoint_url ?? '—')]
         : [h('dt', null, 'Phone region'), h('dd', null, c.phone_region ?? 'default')],
       h('dt', null, 'Last test'),
       h(
@@ -184,107 +211,9 @@ function connectionCard(c, highlighted, navigate) {
     actions.length ? h('div', { class: 'row-actions' }, actions) : null,
     result,
     c.type === 'webhook' ? null : unmatchedRecords(c),
-    admin && c.status !== 'disconnected' ? settingsForm(c, navigate) : null,
-  );
-}
-
-/** "Records we could not match": loaded when opened; where the problem is and why, never the value. */
-function unmatchedRecords(c) {
-  const body = h('div', { class: 'unmatched' }, h('p', { class: 'muted' }, 'Loading…'));
-  const details = h('details', { class: 'settings' }, h('summary', null, 'Records we could not match'), body);
-  let loaded = false;
-  details.addEventListener('toggle', async () => {
-    if (!details.open || loaded) return;
-    loaded = true;
-    try {
-      const { counts, records } = await api(`/v1/connections/${c.id}/unmatched`);
-      const summary = Object.entries(counts)
-        .map(([reason, n]) => `${n} ${humanize(reason).toLowerCase()}`)
-        .join(', ');
-      mount(
-        body,
-        h('p', null, summary || 'Every record this connection has seen could be matched.'),
-        records.length
-          ? table(
-              `Records of ${c.name} that could not be matched`,
-              ['Record', 'Type', 'Field', 'Reason', 'Last seen'],
-              records.map((r) => [
-                r.remote_id,
-                r.record_type,
-                r.field,
-                humanize(r.reason),
-                formatDate(r.last_seen_at),
-              ]),
-            )
-          : null,
-      );
-    } catch (error) {
-      loaded = false;
-      mount(body, errorNotice(error));
-    }
-  });
-  return details;
-}
-
-function settingsForm(c, navigate) {
-  const submit = h('button', { type: 'submit', class: 'btn btn-small btn-primary' }, 'Save settings');
-  const mapping = h('textarea', { name: 'mapping', rows: '5', spellcheck: 'false', class: 'mono' });
-  mapping.value = JSON.stringify(c.mapping ?? {}, null, 2);
-  const form = h(
-    'form',
-    { novalidate: true },
-    errorSummary(),
-    field('Erasure mode', select('erasure_mode', ERASURE_MODES, c.erasure_mode)),
-    c.type === 'webhook'
-      ? null
-      : field(
-          'Phone region',
-          h('input', { name: 'phone_region', value: c.phone_region ?? '', maxlength: '2', size: '3' }),
-          'Where this account\'s national numbers ("0151 2345678") were typed, e.g. DE; empty: the gateway default.',
-        ),
-    field('Field mapping (JSON)', mapping, 'Merged into the current mapping.'),
-    h('div', { class: 'form-actions' }, submit),
-  );
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearErrors(form);
-    let parsed;
-    try {
-      parsed = JSON.parse(mapping.value || '{}');
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not an object');
-    } catch {
-      showErrors(
-        form,
-        new ApiError(400, {
-          detail: 'The mapping is not valid JSON.',
-          errors: [{ field: 'mapping', message: 'must be a JSON object' }],
-        }),
-      );
-      return;
-    }
-    await busy(submit, async () => {
-      try {
-        await api(`/v1/connections/${c.id}`, {
-          method: 'PATCH',
-          json: {
-            erasure_mode: formValues(form).erasure_mode,
-            mapping: parsed,
-            ...(c.type === 'webhook' ? {} : { phone_region: formValues(form).phone_region?.trim() || null }),
-          },
-        });
-        flash(`Settings of ${c.name} saved.`);
-        navigate('/connections', { replace: true });
-      } catch (error) {
-        showErrors(form, error);
-      }
-    });
-  });
-  return h(
-    'details',
-    { class: 'settings' },
-    h('summary', null, 'Mapping, erasure mode and phone region'),
-    form,
+    admin && c.status !== 'disconnected'
+      ? settingsForm(c, { onSaved: () => navigate('/connections', { replace: true }) })
+      : null,
   );
 }
 
@@ -297,13 +226,45 @@ function vendorSelect(vendors, defaultLabel) {
   );
 }
 
-/** OAuth: the browser goes to the gateway's authorize URL, then the vendor, then back to this page. */
-function oauthForm(type, label, vendors) {
+/** Starts an OAuth flow: the browser leaves for the gateway's authorize URL, the vendor, and comes back here. */
+function startOAuth(type, values) {
+  location.assign(`/v1/connections/oauth/${type}/authorize?${new URLSearchParams(values)}`);
+}
+
+/**
+ * OAuth: offered only when the gateway has the vendor's app credentials; otherwise the card says, in place, what
+ * an administrator must set (the browser would otherwise leave for a refusal).
+ */
+function oauthForm(type, label, vendors, provider) {
+  const titleId = `connect-${type}-title`;
+  const title = h('h2', { id: titleId }, `Connect ${label}`);
+  if (provider && !provider.configured) {
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': titleId },
+      title,
+      h(
+        'div',
+        { class: 'notice notice-warn', role: 'note' },
+        h('p', null, `Signing in with ${label} is not set up on this gateway.`),
+        h(
+          'p',
+          null,
+          `An administrator creates an app at ${label}, registers `,
+          h('code', null, provider.redirect_uri),
+          ' as its redirect URL, sets ',
+          provider.missing.map((name, i) => [i ? ' and ' : '', h('code', null, name)]),
+          ' in the gateway’s environment, and restarts the gateway.',
+        ),
+        type === 'hubspot' ? h('p', null, 'Until then, connect HubSpot with a private-app token.') : null,
+      ),
+    );
+  }
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, `Connect ${label}`);
   const form = h(
     'form',
-    { class: 'card', novalidate: true, 'aria-labelledby': `connect-${type}-title` },
-    h('h2', { id: `connect-${type}-title` }, `Connect ${label}`),
+    { class: 'card', novalidate: true, 'aria-labelledby': titleId },
+    title,
     h('p', { class: 'muted' }, `You will sign in at ${label} and approve access; then you come back here.`),
     errorSummary(),
     field(
@@ -311,22 +272,7 @@ function oauthForm(type, label, vendors) {
       h('input', { name: 'name', required: true, maxlength: '120', value: `${label}` }),
     ),
     vendorSelect(vendors, `A new vendor record for this ${label} account`),
-    h(
-      'details',
-      null,
-      h('summary', null, 'Sandbox host (optional)'),
-      field(
-        'API host',
-        h('input', { name: 'base_url', type: 'url', placeholder: 'https://' }),
-        'Only allow-listed sandbox hosts are accepted.',
-      ),
-      type === 'salesforce'
-        ? field(
-            'Login host',
-            h('input', { name: 'login_url', type: 'url', placeholder: 'https://test.salesforce.com' }),
-          )
-        : null,
-    ),
+    sandboxHosts(type),
     h('div', { class: 'form-actions' }, submit),
   );
   form.addEventListener('submit', (e) => {
@@ -343,9 +289,129 @@ function oauthForm(type, label, vendors) {
       );
       return;
     }
-    const query = new URLSearchParams(values);
     submit.disabled = true;
-    location.assign(`/v1/connections/oauth/${type}/authorize?${query}`);
+    startOAuth(type, values);
+  });
+  return form;
+}
+
+function sandboxHosts(type) {
+  return h(
+    'details',
+    null,
+    h('summary', null, 'Sandbox host (optional)'),
+    field(
+      'API host',
+      h('input', { name: 'base_url', type: 'url', placeholder: 'https://' }),
+      'Only allow-listed sandbox hosts are accepted.',
+    ),
+    type === 'salesforce'
+      ? field(
+          'Login host',
+          h('input', { name: 'login_url', type: 'url', placeholder: 'https://test.salesforce.com' }),
+        )
+      : null,
+  );
+}
+
+/** The account is already connected: say by which connection, and offer to connect it a second time anyway. */
+function duplicateQuestion(existing, accountNoun, onConfirm) {
+  const yes = h('button', { type: 'button', class: 'btn btn-small' }, 'Connect it a second time');
+  yes.addEventListener('click', () => busy(yes, onConfirm));
+  return h(
+    'div',
+    { class: 'notice notice-warn', role: 'alert' },
+    h(
+      'p',
+      null,
+      `This ${accountNoun} is already connected as `,
+      existing ? link(`/console/connections/${existing.id}`, `“${existing.name}”`) : 'another connection',
+      '. A second connection sends every consent change to it twice.',
+    ),
+    h('p', null, 'Use the existing connection, or connect it a second time on purpose:'),
+    h('div', { class: 'row-actions' }, yes),
+  );
+}
+
+const ACCOUNT_NOUNS = { hubspot: 'HubSpot portal', salesforce: 'Salesforce org' };
+
+/** Back from an OAuth flow whose account was already connected (the callback redirected here). */
+function duplicateNotice(params, existing) {
+  const type = params.get('type') === 'salesforce' ? 'salesforce' : 'hubspot';
+  const values = { name: params.get('name') ?? TYPE_LABELS[type], allow_duplicate: 'true' };
+  for (const key of ['base_url', 'login_url']) if (params.get(key)) values[key] = params.get(key);
+  return duplicateQuestion(existing, ACCOUNT_NOUNS[type], async () => startOAuth(type, values));
+}
+
+/** HubSpot by private-app token: the token is sent once and sealed; it is never shown again. */
+function tokenForm(vendors, list, navigate) {
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Connect with the token');
+  const question = h('div');
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true, 'aria-labelledby': 'token-title' },
+    h('h2', { id: 'token-title' }, 'HubSpot private-app token'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Create a private app in HubSpot (Settings › Integrations › Private apps) with the contact scopes, and paste its access token.',
+    ),
+    errorSummary(),
+    field(
+      'Connection name',
+      h('input', { name: 'name', required: true, maxlength: '120', value: 'HubSpot' }),
+    ),
+    field(
+      'Access token',
+      h('input', {
+        name: 'access_token',
+        type: 'password',
+        required: true,
+        autocomplete: 'off',
+        'data-field': 'credentials.access_token',
+      }),
+      'Starts with pat-. Stored encrypted; never shown again.',
+    ),
+    vendorSelect(vendors, 'A new vendor record for this HubSpot account'),
+    sandboxHosts('hubspot'),
+    question,
+    h('div', { class: 'form-actions' }, submit),
+  );
+  const send = async (allowDuplicate) => {
+    const values = formValues(form);
+    const body = {
+      type: 'hubspot',
+      name: values.name ?? '',
+      credentials: { access_token: values.access_token ?? '' },
+    };
+    if (values.base_url) body.base_url = values.base_url;
+    if (values.vendor_id) body.vendor_id = values.vendor_id;
+    if (allowDuplicate) body.allow_duplicate = true;
+    try {
+      const created = await api('/v1/connections', { method: 'POST', json: body });
+      navigate(`/connections?connected=${created.id}`, { replace: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.problem?.code === 'connection_duplicate') {
+        const id = /connection ([0-9a-f-]{36})/.exec(error.problem.detail ?? '')?.[1];
+        mount(
+          question,
+          duplicateQuestion(
+            list.find((x) => x.id === id),
+            ACCOUNT_NOUNS.hubspot,
+            () => send(true),
+          ),
+        );
+        question.querySelector('button')?.focus();
+        return;
+      }
+      showErrors(form, error);
+    }
+  };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    question.replaceChildren();
+    await busy(submit, () => send(false));
   });
   return form;
 }

@@ -1,23 +1,12 @@
 // Overview: consent in force, withdrawals today, data-subject requests due soon or overdue, propagation
 // health per connection, DPAs needing attention, the last 14 days of consent events, and the retention
 // erasures coming up.
-import {
-  api,
-  badge,
-  can,
-  errorNotice,
-  formatDate,
-  h,
-  humanize,
-  link,
-  mount,
-  pageHeading,
-  table,
-} from '../lib.js';
-import { dailyBars, splitBar } from './charts.js';
+import { api, badge, can, errorNotice, formatDate, h, humanize, link, mount, pageHeading } from '../lib.js';
+import { dailyBars } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
 import { incompleteReasons } from './vendor-dpas.js';
 import { requestPanels } from './overview-requests.js';
+import { healthSection } from './overview-health.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -54,46 +43,7 @@ export async function renderOverview(root) {
         h('h2', { id: 'events-title' }, 'Consent events, last 14 days'),
         dailyBars(o.events_per_day, 'Consent events per day'),
       ),
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'health-title' },
-        h('h2', { id: 'health-title' }, `Propagation health, last ${o.health_days ?? 30} days`),
-        table(
-          'Deliveries per connection',
-          [
-            'Connection',
-            'Vendor',
-            'Status',
-            'Deliveries',
-            'Succeeded',
-            'Pending',
-            'Retrying',
-            'Dead',
-            'Last success',
-          ],
-          o.connections.map((c) => [
-            can('deliveries:read') ? link(`/console/deliveries?connection_id=${c.id}`, c.name) : c.name,
-            can('registry:read') ? link(`/console/vendors/${c.vendor_id}`, c.vendor_name) : c.vendor_name,
-            badge(c.status),
-            splitBar(
-              [
-                { label: 'succeeded', value: c.deliveries.succeeded, tone: 'ok' },
-                { label: 'pending', value: c.deliveries.pending + c.deliveries.in_progress, tone: 'neutral' },
-                { label: 'retrying', value: c.deliveries.retrying, tone: 'warn' },
-                { label: 'skipped', value: c.deliveries.skipped, tone: 'skip' },
-                { label: 'dead', value: c.deliveries.dead, tone: 'bad' },
-              ],
-              `Deliveries to ${c.name}`,
-            ),
-            String(c.deliveries.succeeded),
-            String(c.deliveries.pending + c.deliveries.in_progress),
-            String(c.deliveries.retrying),
-            c.deliveries.dead ? h('strong', { class: 'text-bad' }, String(c.deliveries.dead)) : '0',
-            formatDate(c.last_success_at),
-          ]),
-          { class: 'health-table' },
-        ),
-      ),
+      healthSection(o.connections),
     );
   }
   if (attention.status === 'rejected') {

@@ -102,8 +102,13 @@ export interface HubSpotSimulatorOptions {
   tokenTtlSeconds?: number;
   clientId?: string;
   clientSecret?: string;
-  /** Portal created by `start()` if none exists; default true (portal 1000001, token `pat-na1-sandbox`). */
+  /** Portal created by `start()` if none exists; default true (token `pat-na1-sandbox`). */
   defaultPortal?: boolean;
+  /**
+   * The default portal's id. Real portal ids are unique, and the gateway tells accounts apart by them: by default
+   * the first simulator of a process is portal 1000001, the next 1000002, and so on.
+   */
+  portalId?: number;
   /** Whether portals have the undocumented `hs_whatsapp_phone_number` property; default true. */
   whatsappPhoneProperty?: boolean;
   /** Let v4 accept `channel=WHATSAPP` (HubSpot documents EMAIL only); default false. */
@@ -262,10 +267,13 @@ interface ParsedRequest {
   body: unknown;
 }
 
+/** The default portal id of the next simulator made in this process (each is an account of its own). */
+let nextDefaultPortalId = 1_000_001;
+
 export class HubSpotSimulator {
   readonly state: SimulatorState;
   private readonly options: Required<
-    Omit<HubSpotSimulatorOptions, 'searchRateLimit' | 'now' | 'defaultCountry'>
+    Omit<HubSpotSimulatorOptions, 'searchRateLimit' | 'now' | 'defaultCountry' | 'portalId'>
   > & {
     searchRateLimit: { max: number; windowMs: number } | null;
     now: () => number;
@@ -275,9 +283,13 @@ export class HubSpotSimulator {
   private baseUrl = '';
   private clockOffsetMs = 0;
   private nextPortalId = 1_000_001;
+  /** The id of the portal start() and reset() create (HubSpotSimulatorOptions.portalId). */
+  private readonly defaultPortalId: number;
   private readonly hanging = new Set<ServerResponse>();
 
   constructor(options: HubSpotSimulatorOptions = {}) {
+    this.defaultPortalId = options.portalId ?? nextDefaultPortalId++;
+    this.nextPortalId = this.defaultPortalId;
     this.options = {
       rateLimit: options.rateLimit ?? { max: 100, windowMs: 10_000 },
       searchRateLimit:
@@ -324,7 +336,7 @@ export class HubSpotSimulator {
   async start(port = 0): Promise<string> {
     if (this.server) return this.baseUrl;
     if (this.options.defaultPortal && this.state.portals.size === 0) {
-      this.createPortal({ portalId: 1_000_001, token: 'pat-na1-sandbox' });
+      this.createPortal({ portalId: this.defaultPortalId, token: 'pat-na1-sandbox' });
     }
     const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5_000;
@@ -482,8 +494,9 @@ export class HubSpotSimulator {
     this.state.callLog = emptyCallLog();
     this.state.latencyMs = this.options.latencyMs;
     this.clockOffsetMs = 0;
-    this.nextPortalId = 1_000_001;
-    if (this.options.defaultPortal) this.createPortal({ portalId: 1_000_001, token: 'pat-na1-sandbox' });
+    this.nextPortalId = this.defaultPortalId;
+    if (this.options.defaultPortal)
+      this.createPortal({ portalId: this.defaultPortalId, token: 'pat-na1-sandbox' });
   }
 
   /** Issues an authorization code as `/oauth/authorize` would after the user approved. */

@@ -108,6 +108,10 @@ const MAX_COLLECTION = 200;
 const MAX_REQUEST_LOG = 1000;
 const SUPPORTED_VERSIONS = { min: 31, max: 66 };
 const ORG_ID = '00Dxx0000001gPLEAY';
+/** Simulators made in this process: each is an org of its own (the gateway tells orgs apart by their id). */
+let simulatorsMade = 0;
+/** The first simulator of a process is org ORG_ID; the next ones differ in two characters of the 15-char id. */
+const orgIdOf = (n: number) => (n === 1 ? ORG_ID : `00Dxx0000001g${String(n % 100).padStart(2, '0')}EAY`);
 const USER_ID = '005xx000001SwiUAAS';
 
 const INVALID_SESSION = new SalesforceApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
@@ -149,6 +153,9 @@ export class SalesforceSimulator {
   private readonly searchIndex: SearchIndex;
   /** While seeding, writes enter the search index as long indexed (seeded data predates the test). */
   private seeding = false;
+
+  /** This org's id (18 characters), as token responses, identity URLs and userinfo name it. */
+  readonly orgId = orgIdOf(++simulatorsMade);
 
   constructor(private readonly options: SalesforceSimulatorOptions = {}) {
     this.searchIndex = new SearchIndex(options.searchIndexLagMs ?? 0);
@@ -311,7 +318,7 @@ export class SalesforceSimulator {
 
   private freshState(): SalesforceSimulatorState {
     const state: SalesforceSimulatorState = {
-      orgId: ORG_ID,
+      orgId: this.orgId,
       userId: USER_ID,
       records: Object.fromEntries(Object.keys(OBJECTS).map((k) => [k, new Map<string, SfRecord>()])),
       deleted: Object.fromEntries(
@@ -380,6 +387,10 @@ export class SalesforceSimulator {
           'UNKNOWN_EXCEPTION',
           `An unexpected error occurred. Please include this ErrorId if you contact support: ${randomBytes(4).toString('hex')}-${Date.now() % 100000} (-${Date.now() % 1000000000})`,
         );
+      }
+      if (url.pathname.replace(/\/+$/, '') === '/services/oauth2/userinfo') {
+        this.handleUserInfo(req, url, res);
+        return;
       }
       if (url.pathname.startsWith('/services/oauth2/')) {
         this.handleOAuth(method, url, rawBody, res);
@@ -591,13 +602,13 @@ export class SalesforceSimulator {
     refreshToken: string,
     includeRefresh: boolean,
   ): Record<string, string> {
-    const accessToken = `${ORG_ID.slice(0, 15)}!AQ${randomBytes(40).toString('base64url')}`;
+    const accessToken = `${this.orgId.slice(0, 15)}!AQ${randomBytes(40).toString('base64url')}`;
     this.state.accessTokens.set(accessToken, {
       expiresAt: Date.now() + (this.options.tokenTtlSeconds ?? 7200) * 1000,
       refreshToken,
       clientId,
     });
-    const id = `${this.baseUrl}/id/${ORG_ID}/${USER_ID}`;
+    const id = `${this.baseUrl}/id/${this.orgId}/${USER_ID}`;
     const issuedAt = String(Date.now());
     // Salesforce signs id + issued_at with the consumer secret (HMAC-SHA256, base64).
     const signature = createHmac('sha256', this.options.clientSecret ?? 'sandbox-secret')
@@ -622,13 +633,44 @@ export class SalesforceSimulator {
       return;
     }
     this.sendJson(res, 200, {
-      id: `${this.baseUrl}/id/${ORG_ID}/${USER_ID}`,
+      id: `${this.baseUrl}/id/${this.orgId}/${USER_ID}`,
       asserted_user: true,
       user_id: USER_ID,
-      organization_id: ORG_ID,
+      organization_id: this.orgId,
       username: 'integration@consent-gateway.sandbox',
       display_name: 'Consent Gateway Integration',
       email: 'integration@consent-gateway.sandbox',
+      active: true,
+      user_type: 'STANDARD',
+      urls: {
+        rest: `${this.baseUrl}/services/data/v{version}/`,
+        sobjects: `${this.baseUrl}/services/data/v{version}/sobjects/`,
+        query: `${this.baseUrl}/services/data/v{version}/query/`,
+      },
+    });
+  }
+
+  /**
+   * The OpenID Connect UserInfo endpoint (login host or the org's My Domain): the token's user and org. How a token
+   * given without its identity URL (a connection by token) tells which org it reaches.
+   */
+  private handleUserInfo(req: IncomingMessage, url: URL, res: ServerResponse): void {
+    const token = bearer(req) ?? url.searchParams.get('oauth_token') ?? '';
+    if (!this.isValidToken(token)) {
+      this.sendJson(res, 403, 'Bad_OAuth_Token');
+      return;
+    }
+    this.sendJson(res, 200, {
+      sub: `${this.baseUrl}/id/${this.orgId}/${USER_ID}`,
+      user_id: USER_ID,
+      organization_id: this.orgId,
+      preferred_username: 'integration@consent-gateway.sandbox',
+      nickname: 'integration',
+      name: 'Consent Gateway Integration',
+      email: 'integration@consent-gateway.sandbox',
+      email_verified: true,
+      zoneinfo: 'Europe/Berlin',
+      locale: 'en_US',
       active: true,
       user_type: 'STANDARD',
       urls: {

@@ -369,7 +369,9 @@ describe('the console in a browser', () => {
       const card = page.locator(`[data-connection="${id}"]`);
       await card.getByText('Records we could not match').click();
       const rows = card.getByRole('table', { name: 'Records of Imported CRM that could not be matched' });
-      await rows.getByRole('row', { name: new RegExp(`${garbled}.*phone.*invalid phone`, 'i') }).waitFor();
+      await rows
+        .getByRole('row', { name: new RegExp(`${garbled}.*phone.*not a phone number we can read`, 'i') })
+        .waitFor();
       await shot('07-unmatched-records');
       // Where the problem is and why: never the value itself.
       expect(await card.getByText('call me').count()).toBe(0);

@@ -76,6 +76,7 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'POST /v1/connections': 'connections:admin',
   'GET /v1/connections': 'connections:read',
   'GET /v1/connections/oauth/:type/authorize': 'connections:admin',
+  'GET /v1/connections/oauth/providers': 'connections:read',
   'GET /v1/connections/:id': 'connections:read',
   'PATCH /v1/connections/:id': 'connections:admin',
   'DELETE /v1/connections/:id': 'connections:admin',

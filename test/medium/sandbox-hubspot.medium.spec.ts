@@ -531,7 +531,7 @@ describe('HubSpot simulator: OAuth', () => {
     expect(tokens.refreshToken).toEqual(expect.any(String));
 
     const info = await oauth.accessTokensApi.get(tokens.accessToken);
-    expect(info.hubId).toBe(1_000_001);
+    expect(info.hubId).toBe(sim.portal().portalId);
     expect(info.scopes).toEqual(['oauth', 'crm.objects.contacts.read']);
 
     const client = sdk(baseUrl, tokens.accessToken);

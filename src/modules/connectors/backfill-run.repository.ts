@@ -32,6 +32,10 @@ export class BackfillRunRepository {
     return this.repo.findOne({ where: { connectionId }, order: { startedAt: 'DESC' } });
   }
 
+  async recordTotal(id: string, total: number): Promise<void> {
+    await this.repo.update(id, { contactsTotal: total, updatedAt: () => 'now()' });
+  }
+
   async recordError(id: string, message: string): Promise<void> {
     await this.repo.update(id, { lastError: scrubbedText(message, 1000), updatedAt: () => 'now()' });
   }

@@ -32,6 +32,7 @@ function runView(row: BackfillRunEntity) {
     status: row.status,
     pages: row.pages,
     contacts_seen: row.contactsSeen,
+    contacts_total: row.contactsTotal,
     events_recorded: row.eventsRecorded,
     last_error: row.lastError,
     started_at: iso(row.startedAt),
@@ -90,6 +91,7 @@ export class BackfillService {
     const pacer = pacerFor(context.rateLimit);
     const connector = this.factory.create(context, () => pacer.take());
     let cursor = run.cursor;
+    if (run.contactsTotal === null && connector.countContacts) await this.recordTotal(run, connector);
     // The next page is fetched while this one is imported: the vendor's latency and our writes overlap.
     // The saved cursor only moves with a committed import, so a crash resumes at the right page.
     // Each page remembers when it was read: what it shows is the vendor's state at that moment, not at import.
@@ -123,6 +125,16 @@ export class BackfillService {
       await this.runs.recordError(runId, message);
       // The job is retried from the saved cursor; a run that keeps failing ends failed (see onFailed).
       throw error;
+    }
+  }
+
+  /** The vendor's count, for the progress bar; a count that fails only leaves the bar without a share. */
+  private async recordTotal(run: BackfillRunEntity, connector: { countContacts?(): Promise<number | null> }) {
+    try {
+      const total = await connector.countContacts!();
+      if (total !== null) await this.runs.recordTotal(run.id, total);
+    } catch (error) {
+      this.logger.warn({ runId: run.id, err: error }, 'backfill: the vendor did not count the contacts');
     }
   }
 

@@ -8,7 +8,8 @@ import {
   ProviderNotConfiguredError,
   VendorAttachForbiddenError,
 } from './connection.errors';
-import { ConnectionService, type ConnectionView } from './connection.service';
+import { ConnectionService, type ConnectionView, type NewConnection } from './connection.service';
+import { refuseUnknownMappingKeys } from './mapping-keys';
 import { ConnectorFactory } from './connector.factory';
 import type { ConnectionCredentials, ConnectionType } from './connector.port';
 import type { CreateConnectionDto, UpdateConnectionDto } from './dto/connection.dto';
@@ -113,7 +114,7 @@ export class ConnectionAdminService {
         };
         break;
     }
-    const created = await this.connections.create({
+    const input = {
       type: dto.type,
       name: dto.name,
       vendorId: dto.vendor_id,
@@ -122,9 +123,46 @@ export class ConnectionAdminService {
       credentials,
       erasureMode: dto.erasure_mode,
       rateLimit: dto.rate_limit ? { max: dto.rate_limit.max, windowMs: dto.rate_limit.window_ms } : null,
+      allowDuplicate: dto.allow_duplicate === true,
+    };
+    const created = await this.connections.create({
+      ...input,
+      externalAccountId: await this.accountOf(input),
     });
     const ready = await this.afterConnect(created.id);
     return signingSecret ? { ...ready, signing_secret: signingSecret } : ready;
+  }
+
+  /**
+   * Which account a token reaches (a HubSpot portal), asked before the connection is stored so that a second
+   * connection to it can be refused. A token the vendor refuses identifies nothing: the connection is created and
+   * its failed test says why, as before.
+   */
+  private async accountOf(input: NewConnection): Promise<string | null> {
+    if (input.type === 'webhook') return null;
+    try {
+      const connector = this.factory.create(this.connections.draftContext(input));
+      return connector.accountId ? await connector.accountId() : null;
+    } catch (error) {
+      this.logger.warn(
+        { type: input.type, err: error },
+        'the account of a new connection could not be identified',
+      );
+      return null;
+    }
+  }
+
+  /** Which OAuth flows the gateway can offer, and for the others the settings that are missing. */
+  oauthProviders() {
+    return (['hubspot', 'salesforce'] as const).map((type) => {
+      const prefix = type.toUpperCase();
+      const app = type === 'hubspot' ? this.config.hubspot : this.config.salesforce;
+      const missing = [
+        ...(app.clientId ? [] : [`${prefix}_CLIENT_ID`]),
+        ...(app.clientSecret ? [] : [`${prefix}_CLIENT_SECRET`]),
+      ];
+      return { type, configured: missing.length === 0, missing, redirect_uri: this.redirectUri(type) };
+    });
   }
 
   /** On connect: create the vendor-side mapping, test the account, and import existing consent. */
@@ -152,6 +190,7 @@ export class ConnectionAdminService {
   }
 
   async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+    if (dto.mapping) refuseUnknownMappingKeys((await this.connections.get(id)).type, dto.mapping);
     const updated = await this.connections.update(id, {
       name: dto.name,
       status: dto.status,
@@ -191,7 +230,7 @@ export class ConnectionAdminService {
    */
   authorize(
     type: 'hubspot' | 'salesforce',
-    input: { name: string; vendorId?: string; baseUrl?: string; loginUrl?: string },
+    input: { name: string; vendorId?: string; baseUrl?: string; loginUrl?: string; allowDuplicate?: boolean },
     caller: ConnectionCaller,
   ): { url: string; binding: string } {
     const provider = this.factory.oauthProvider(type);
@@ -218,6 +257,7 @@ export class ConnectionAdminService {
       nonce: OAuthStateCodec.randomToken(),
       startedBy,
       bindingMac: this.states.mac('binding', binding),
+      allowDuplicate: input.allowDuplicate === true,
     });
     const authBaseUrl =
       type === 'salesforce'
@@ -258,7 +298,20 @@ export class ConnectionAdminService {
     state: string,
     presented: OAuthCallbackCredentials,
   ): Promise<ConnectionView> {
-    const payload = await this.acceptedState(type, state, presented);
+    return this.completeOAuthFlow(type, code, await this.acceptedState(type, state, presented));
+  }
+
+  /** The state's payload, for a callback that must say where a refused flow should resume (the console). */
+  payloadOf(type: 'hubspot' | 'salesforce', state: string): OAuthStatePayload | null {
+    const payload = this.states.decode(state);
+    return payload && payload.type === type ? payload : null;
+  }
+
+  private async completeOAuthFlow(
+    type: 'hubspot' | 'salesforce',
+    code: string,
+    payload: OAuthStatePayload,
+  ): Promise<ConnectionView> {
     const provider = this.factory.oauthProvider(type);
     if (!provider) throw new ProviderNotConfiguredError(`${type} OAuth is not configured`);
     const apiBaseUrl =
@@ -290,6 +343,7 @@ export class ConnectionAdminService {
         loginUrl: payload.loginUrl,
         credentials: result.credentials,
         externalAccountId: result.externalAccountId,
+        allowDuplicate: payload.allowDuplicate === true,
       },
       // The nonce is recorded in the transaction that creates the connection: of two callbacks racing with
       // one state, the second's insert conflicts and its transaction (and connection) rolls back.

@@ -12,6 +12,8 @@ export enum ConnectorsErrorCode {
   InvalidSignature = 'invalid_signature',
   /** A CRM webhook whose body is not what the provider sends. */
   InvalidBody = 'invalid_body',
+  /** The HubSpot portal or Salesforce org is already connected, and the request did not confirm a second one. */
+  DuplicateAccount = 'connection_duplicate',
 }
 
 export class ConnectionNotFoundError extends AppError {
@@ -47,4 +49,21 @@ export class CrmWebhookSignatureError extends AppError {
 export class CrmWebhookBodyError extends AppError {
   readonly code = ConnectorsErrorCode.InvalidBody;
   readonly kind = ErrorKind.Invalid;
+}
+
+/**
+ * A second live connection to one HubSpot portal or Salesforce org pushes every change twice: refused unless the
+ * request confirms it (allow_duplicate). The message names the connection that already reaches the account.
+ */
+export class DuplicateConnectionError extends AppError {
+  readonly code = ConnectorsErrorCode.DuplicateAccount;
+  readonly kind = ErrorKind.Conflict;
+  constructor(
+    message: string,
+    readonly existing: { id: string; name: string },
+  ) {
+    super(message, [
+      { field: 'allow_duplicate', message: 'set it to true to connect the same account a second time' },
+    ]);
+  }
 }

@@ -204,6 +204,28 @@ export class ConnectionRepository {
   }
 
   /** The first live HubSpot connection of a portal (an inbox delivery names only the portal). */
+  /**
+   * The live (not disconnected) connection already reaching this account, oldest first, read after taking a
+   * transaction-scoped advisory lock on the account: of two connects of one account racing, the second waits for
+   * the first's commit and then sees it.
+   */
+  async liveOfAccount(
+    manager: EntityManager,
+    type: ConnectionType,
+    externalAccountId: string,
+  ): Promise<{ id: string; name: string } | null> {
+    // raw SQL: pg_advisory_xact_lock has no query-builder form.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `connection-account:${type}:${externalAccountId}`,
+    ]);
+    const row = await manager.getRepository(ConnectionEntity).findOne({
+      select: { id: true, name: true },
+      where: { type, externalAccountId, status: Not('disconnected') },
+      order: { createdAt: 'ASC' },
+    });
+    return row ? { id: row.id, name: row.name } : null;
+  }
+
   async hubspotByPortal(manager: EntityManager, portalId: string): Promise<string | null> {
     const row = await manager.getRepository(ConnectionEntity).findOne({
       select: { id: true },

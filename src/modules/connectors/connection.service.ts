@@ -5,7 +5,11 @@ import type { EntityManager } from 'typeorm';
 import { CryptoService, sealedAt } from '../../platform/crypto/crypto.service';
 import { OutboundGuard, OutboundUrlError } from '../../platform/http/outbound-guard';
 import { VendorDirectory } from '../vendors';
-import { ConnectionInvalidError, ConnectionNotFoundError } from './connection.errors';
+import {
+  ConnectionInvalidError,
+  ConnectionNotFoundError,
+  DuplicateConnectionError,
+} from './connection.errors';
 import { ConnectionRepository, type ConnectionRow } from './connection.repository';
 import {
   AuthFailedError,
@@ -32,6 +36,8 @@ export interface NewConnection {
   erasureMode?: ErasureMode;
   mapping?: Record<string, unknown>;
   rateLimit?: { max: number; windowMs: number } | null;
+  /** Connect an account that a live connection already reaches (every change is then pushed to it twice). */
+  allowDuplicate?: boolean;
 }
 
 export interface ConnectionPatch {
@@ -56,7 +62,7 @@ const MAX_REFRESHES = 5;
 const REFRESH_WINDOW_MS = 10 * 60_000;
 
 /** A connection as the API shows it; `vendorName` comes from the vendors module. */
-export function view(row: ConnectionRow, vendorName: string) {
+export function view(row: ConnectionRow, vendorName: string, endpointUrl: string | null = null) {
   return {
     id: row.id,
     vendor_id: row.vendor_id,
@@ -78,8 +84,16 @@ export function view(row: ConnectionRow, vendorName: string) {
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
     disconnected_at: row.disconnected_at ? new Date(row.disconnected_at).toISOString() : null,
+    /** A webhook processor's endpoint (shown so an admin can check where changes go); null for CRMs. */
+    endpoint_url: endpointUrl,
   };
 }
+
+const ACCOUNT_NOUN: Record<ConnectionType, string> = {
+  hubspot: 'HubSpot portal',
+  salesforce: 'Salesforce org',
+  webhook: 'endpoint',
+};
 
 export type ConnectionView = ReturnType<typeof view>;
 
@@ -196,6 +210,8 @@ export class ConnectionService {
     const sealed = this.seal(newId, input.credentials);
     const id = await this.rows.transaction(async (manager) => {
       if (within) await within(manager);
+      if (input.externalAccountId && !input.allowDuplicate)
+        await this.refuseDuplicate(manager, input.type, input.externalAccountId);
       const vendorId = await this.vendorFor(manager, input);
       return this.rows.insert(manager, {
         id: newId,
@@ -216,6 +232,17 @@ export class ConnectionService {
     return this.get(id);
   }
 
+  /** A second live connection to one account pushes every change twice: refused unless confirmed. */
+  private async refuseDuplicate(manager: EntityManager, type: ConnectionType, accountId: string) {
+    const existing = await this.rows.liveOfAccount(manager, type, accountId);
+    if (!existing) return;
+    throw new DuplicateConnectionError(
+      `${ACCOUNT_NOUN[type]} ${accountId} is already connected as "${existing.name}" (connection ${existing.id}); ` +
+        'a second connection would push every change to it twice.',
+      existing,
+    );
+  }
+
   private async row(id: string): Promise<ConnectionRow> {
     const row = await this.rows.find(id);
     if (!row) throw new ConnectionNotFoundError(`No connection ${id}`);
@@ -234,7 +261,18 @@ export class ConnectionService {
   private async views(rows: readonly ConnectionRow[]): Promise<ConnectionView[]> {
     if (rows.length === 0) return [];
     const names = await this.vendors.namesOf(rows.map((r) => r.vendor_id));
-    return rows.map((r) => view(r, names.get(r.vendor_id)!));
+    return rows.map((r) =>
+      view(r, names.get(r.vendor_id)!, r.type === 'webhook' ? this.endpointOf(r) : null),
+    );
+  }
+
+  /** The URL a webhook processor's changes are sent to (sealed with its signing secret; only the URL leaves). */
+  private endpointOf(row: ConnectionRow): string | null {
+    try {
+      return this.open(row).url ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async update(id: string, patch: ConnectionPatch): Promise<ConnectionView> {
@@ -328,6 +366,28 @@ export class ConnectionService {
       credentials,
       phoneRegion: row.phone_region ?? this.config.defaultPhoneRegion,
       rateLimit: { ...DEFAULT_RATE_LIMITS[row.type], ...row.rate_limit },
+    };
+  }
+
+  /**
+   * The context of a connection not created yet, to ask the vendor which account its credentials reach before
+   * anything is stored. Nothing is saved from it: a refresh it triggered would find no row to update.
+   */
+  draftContext(input: NewConnection): ConnectionContext {
+    const defaults = VENDOR_DEFAULTS[input.type];
+    return {
+      id: randomUUID(),
+      type: input.type,
+      name: input.name,
+      baseUrl:
+        input.baseUrl ?? input.credentials.instanceUrl ?? defaults.apiBaseUrl ?? input.credentials.url ?? '',
+      loginUrl:
+        input.loginUrl ?? (input.type === 'salesforce' ? (input.baseUrl ?? defaults.authBaseUrl) : null),
+      externalAccountId: null,
+      mapping: input.mapping ?? {},
+      erasureMode: input.erasureMode ?? 'hard_delete',
+      credentials: input.credentials,
+      phoneRegion: this.config.defaultPhoneRegion,
     };
   }
 

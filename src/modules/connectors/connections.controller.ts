@@ -17,7 +17,7 @@ import { uuidParam } from '../../platform/http/problem';
 import { Principal, Public, RequireScopes, type ApiPrincipal } from '../../platform/http/auth.decorators';
 import { BackfillService } from './backfill.service';
 import { ConnectionAdminService, STATE_TTL_MS } from './connection-admin.service';
-import { ConnectionInvalidError } from './connection.errors';
+import { ConnectionInvalidError, DuplicateConnectionError } from './connection.errors';
 import { ConnectionService } from './connection.service';
 import {
   AuthorizeQueryDto,
@@ -32,6 +32,7 @@ import {
   ConnectionListResponse,
   ConnectionResponse,
   CreatedConnectionResponse,
+  OAuthProvidersResponse,
   TestedConnectionResponse,
   UnmatchedRecordsResponse,
 } from './dto/connectors.responses';
@@ -64,6 +65,21 @@ function oauthType(raw: string): 'hubspot' | 'salesforce' {
   throw new ConnectionInvalidError('OAuth is available for hubspot and salesforce', [
     { field: 'type', message: 'must be hubspot or salesforce' },
   ]);
+}
+
+/** The console page that asks to confirm a second connection of an account, with what the flow asked for. */
+function duplicateRedirect(
+  type: 'hubspot' | 'salesforce',
+  error: DuplicateConnectionError,
+  payload: { name: string; baseUrl: string | null; loginUrl: string | null } | null,
+): string {
+  const query = new URLSearchParams({ duplicate_of: error.existing.id, type });
+  if (payload) {
+    query.set('name', payload.name);
+    if (payload.baseUrl) query.set('base_url', payload.baseUrl);
+    if (payload.loginUrl) query.set('login_url', payload.loginUrl);
+  }
+  return `/console/connections?${query.toString()}`;
 }
 
 @ApiTags('connections')
@@ -100,6 +116,14 @@ export class ConnectionsController {
     return { connections: await this.connections.list() };
   }
 
+  /** Which OAuth flows can be offered; for the others, the settings the gateway lacks (the console asks first). */
+  @Get('oauth/providers')
+  @RequireScopes('connections:read')
+  @ApiOkResponse({ type: OAuthProvidersResponse })
+  oauthProviders() {
+    return { providers: this.admin.oauthProviders() };
+  }
+
   /** Starts the OAuth web-server flow: redirects the admin's browser to the vendor's consent screen. */
   @Get('oauth/:type/authorize')
   @RequireScopes('connections:admin')
@@ -118,7 +142,13 @@ export class ConnectionsController {
   ) {
     const { url, binding } = this.admin.authorize(
       oauthType(type),
-      { name: query.name, vendorId: query.vendor_id, baseUrl: query.base_url, loginUrl: query.login_url },
+      {
+        name: query.name,
+        vendorId: query.vendor_id,
+        baseUrl: query.base_url,
+        loginUrl: query.login_url,
+        allowDuplicate: query.allow_duplicate === 'true',
+      },
       {
         principal,
         sessionToken: principal.kind === 'user' ? readCookie(request.headers.cookie, SESSION_COOKIE) : null,
@@ -246,7 +276,20 @@ export class OAuthCallbackController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { liveSession, credentials } = await this.presented(request);
-    const connection = await this.admin.completeOAuth(oauthType(type), query.code, query.state, credentials);
+    const provider = oauthType(type);
+    let connection: Awaited<ReturnType<ConnectionAdminService['completeOAuth']>>;
+    try {
+      connection = await this.admin.completeOAuth(provider, query.code, query.state, credentials);
+    } catch (error) {
+      // A console user whose account is already connected is sent back to the console, which asks them to
+      // confirm; an API client gets the 409.
+      if (!(liveSession && error instanceof DuplicateConnectionError)) throw error;
+      void reply.header('set-cookie', bindingCookie('', 0, this.sessions.secureCookies));
+      void reply
+        .status(302)
+        .header('location', duplicateRedirect(provider, error, this.admin.payloadOf(provider, query.state)));
+      return { id: error.existing.id };
+    }
     void reply.header('set-cookie', bindingCookie('', 0, this.sessions.secureCookies));
     // An admin connecting from the console is sent back to it; an API client gets the connection.
     if (liveSession) {

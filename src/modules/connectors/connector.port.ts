@@ -215,6 +215,10 @@ export interface Connector {
   test(): Promise<TestResult>;
   /** Pages through every contact (backfill). */
   listContacts(cursor: string | null, pageSize: number): Promise<RemotePage>;
+  /** How many contacts listContacts will page through, where the vendor counts them cheaply (backfill progress). */
+  countContacts?(): Promise<number | null>;
+  /** The account the credentials reach (HubSpot portal id), asked before a connection is created. */
+  accountId?(): Promise<string | null>;
   /**
    * Data-subject request operations. Each is idempotent (a record already erased, already restricted or
    * already rectified is a success), returns one outcome per item, and throws only for a failure of the whole

@@ -22,6 +22,8 @@ export interface OAuthStatePayload {
   startedBy: OAuthStarter;
   /** Keyed hash of the binding cookie /authorize set on the client that started the flow. */
   bindingMac: string;
+  /** The starter confirmed connecting an account that a live connection already reaches. */
+  allowDuplicate?: boolean;
 }
 
 /** What the callback's request presents to prove it continues the flow it claims to. */

@@ -16,6 +16,23 @@ export class DeliveryCountsResponse {
   @ApiProperty() skipped!: number;
 }
 
+export class RecentDeliveriesResponse {
+  @ApiProperty({ description: 'The window, in days, the counts and the health are judged over.' })
+  days!: number;
+  @ApiProperty() succeeded!: number;
+  @ApiProperty() skipped!: number;
+  @ApiProperty() dead!: number;
+  @ApiProperty({ description: 'Pending, in progress, retrying or awaiting confirmation.' }) open!: number;
+}
+
+export class HealthJudgementResponse {
+  @ApiProperty({ enum: ['healthy', 'warning', 'failing'] }) level!: string;
+  @ApiProperty({
+    description: 'Why, in words ("5 of 6 deliveries skipped: no matching record at Salesforce").',
+  })
+  reason!: string;
+}
+
 export class ConnectionHealthResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -25,6 +42,8 @@ export class ConnectionHealthResponse {
   @ApiProperty() vendor_name!: string;
   @ApiProperty({ type: DeliveryCountsResponse }) deliveries!: DeliveryCountsResponse;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_success_at!: string | null;
+  @ApiProperty({ type: RecentDeliveriesResponse }) recent!: RecentDeliveriesResponse;
+  @ApiProperty({ type: HealthJudgementResponse }) health!: HealthJudgementResponse;
 }
 
 export class EventsOfDayResponse {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConnectionDirectory } from '../connectors';
 import { LedgerReader } from '../ledger';
 import { DeliveryStats } from '../propagation';
+import { HEALTH_WINDOW_DAYS, judgeHealth } from './connection-health';
 
 /** Days of history the overview chart shows. */
 export const OVERVIEW_DAYS = 14;
@@ -43,15 +44,22 @@ export class OverviewService {
     };
   }
 
-  /** Every connection not disconnected, by name, with its delivery counts. */
+  /**
+   * Every connection not disconnected, by name, with its delivery counts (all time), what became of its
+   * deliveries of the last HEALTH_WINDOW_DAYS days, and the health judged from them (connection-health.ts).
+   */
   private async connectionHealth() {
     const live = await this.connections.live();
     const since = new Date(Date.now() - HEALTH_DAYS * 86_400_000);
-    const counts = await this.deliveries.countsByConnection(
-      live.map((c) => c.id),
-      since,
-    );
+    const [counts, recent] = await Promise.all([
+      this.deliveries.countsByConnection(
+        live.map((c) => c.id),
+        since,
+      ),
+      this.deliveries.recentOutcomes(HEALTH_WINDOW_DAYS),
+    ]);
     return live.map((c) => {
+      const window = recent.get(c.id);
       const { last_success_at, ...deliveries } = counts.get(c.id) ?? {
         ...NO_DELIVERIES,
         last_success_at: null,
@@ -65,6 +73,14 @@ export class OverviewService {
         vendor_name: c.vendorName,
         deliveries,
         last_success_at: last_success_at ? new Date(last_success_at).toISOString() : null,
+        recent: {
+          days: HEALTH_WINDOW_DAYS,
+          succeeded: window?.succeeded ?? 0,
+          skipped: window?.skipped ?? 0,
+          dead: window?.dead ?? 0,
+          open: window?.open ?? 0,
+        },
+        health: judgeHealth(c, window),
       };
     });
   }

@@ -172,4 +172,37 @@ export class DeliveryStatsRepository {
       [connectionIds, from, to, limit],
     );
   }
+
+  /**
+   * Per connection, what became of its deliveries created in the last `days` days: how many succeeded, were
+   * skipped, died or are still open, and the most common skip reason and error class (the overview's health).
+   * Connections without deliveries in the window are absent.
+   */
+  async recentOutcomes(days: number): Promise<Map<string, RecentDeliveryOutcomes>> {
+    const rows: ({ connection_id: string } & RecentDeliveryOutcomes)[] = await this.repo.query(
+      `SELECT connection_id,
+              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+              count(*) FILTER (WHERE status = 'dead')::int AS dead,
+              count(*) FILTER (WHERE status NOT IN ('succeeded','skipped','dead'))::int AS open,
+              mode() WITHIN GROUP (ORDER BY reason) FILTER (WHERE status = 'skipped') AS top_skip_reason,
+              mode() WITHIN GROUP (ORDER BY last_error_class) FILTER (WHERE status = 'dead') AS top_dead_class
+         FROM delivery
+        WHERE created_at >= now() - make_interval(days => $1)
+        GROUP BY connection_id`,
+      [days],
+    );
+    return new Map(rows.map(({ connection_id, ...outcomes }) => [connection_id, outcomes]));
+  }
+}
+
+/** What became of a connection's recent deliveries (DeliveryStatsRepository.recentOutcomes). */
+export interface RecentDeliveryOutcomes {
+  succeeded: number;
+  skipped: number;
+  dead: number;
+  /** Pending, in progress, retrying or awaiting confirmation. */
+  open: number;
+  top_skip_reason: string | null;
+  top_dead_class: string | null;
 }

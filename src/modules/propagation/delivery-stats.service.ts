@@ -4,9 +4,10 @@ import {
   type ConnectionDeliveryFigures,
   DeliveryStatsRepository,
   type EvidenceDelivery,
+  type RecentDeliveryOutcomes,
 } from './delivery-stats.repository';
 
-export type { ConnectionDeliveryCounts, ConnectionDeliveryFigures, EvidenceDelivery };
+export type { ConnectionDeliveryCounts, ConnectionDeliveryFigures, EvidenceDelivery, RecentDeliveryOutcomes };
 
 /**
  * The delivery figures other modules show (vendor pages through the VendorUsage port, the attention
@@ -48,5 +49,10 @@ export class DeliveryStats {
   /** Open deliveries per connection and status (the queued-deliveries gauge). */
   queuedByConnection(): Promise<{ connection_id: string; status: string; n: number }[]> {
     return this.stats.queuedByConnection();
+  }
+
+  /** Per connection id, what became of the deliveries created in the last `days` days (console overview health). */
+  recentOutcomes(days: number): Promise<Map<string, RecentDeliveryOutcomes>> {
+    return this.stats.recentOutcomes(days);
   }
 }

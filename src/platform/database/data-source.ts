@@ -14,6 +14,7 @@ import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-s
 import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-keyed-chain';
 import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-rekey-consent-evidence';
 import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
+import { BackfillTotal1767001200000 } from './migrations/1767001200000-backfill-total';
 import { ConsoleReadIndexes1767001500000 } from './migrations/1767001500000-console-read-indexes';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   AuditKeyedChain1767000500000,
   RekeyConsentEvidence1767000600000,
   LedgerRewrites1767000700000,
+  BackfillTotal1767001200000,
   ConsoleReadIndexes1767001500000,
 ];
 

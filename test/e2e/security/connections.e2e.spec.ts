@@ -220,12 +220,15 @@ describe('security: connections', () => {
   });
 
   describe('an OAuth state is single-use and bound to whoever started the flow', () => {
-    /** Starts a HubSpot OAuth flow with `start` (the bootstrap key by default). */
+    /**
+     * Starts a HubSpot OAuth flow with `start` (the bootstrap key by default). Every test connects the same portal
+     * again, so the flows confirm the duplicate (allow_duplicate): what is tested here is the state, not that.
+     */
     async function authorize(
       start: (path: string) => Promise<Response> = (path) => gw.api(path, { redirect: 'manual' }),
     ) {
       const res = await start(
-        `/v1/connections/oauth/hubspot/authorize?name=OAuth%20attack&base_url=${encodeURIComponent(hubspotUrl)}`,
+        `/v1/connections/oauth/hubspot/authorize?name=OAuth%20attack&allow_duplicate=true&base_url=${encodeURIComponent(hubspotUrl)}`,
       );
       expect(res.status).toBe(302);
       return { location: res.headers.get('location')!, cookie: bindingCookieOf(res) };

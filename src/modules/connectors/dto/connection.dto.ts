@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -126,6 +127,14 @@ export class CreateConnectionDto {
   @ValidateNested()
   @Type(() => RateLimitDto)
   rate_limit?: RateLimitDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Connect a HubSpot portal or Salesforce org that a live connection already reaches (refused with 409 otherwise): every change is then pushed to it twice.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  allow_duplicate?: boolean;
 }
 
 export class UpdateConnectionDto {
@@ -189,6 +198,14 @@ export class AuthorizeQueryDto {
   @IsString()
   @MaxLength(2048)
   login_url?: string;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: connect the account even when a live connection already reaches it.',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  allow_duplicate?: 'true' | 'false';
 }
 
 export class OAuthCallbackQueryDto {

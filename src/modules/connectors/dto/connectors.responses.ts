@@ -46,6 +46,8 @@ export class ConnectionResponse {
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
   @ApiProperty(time) disconnected_at!: string | null;
+  @ApiProperty({ ...text, description: "A webhook processor's endpoint URL; null for CRM connections." })
+  endpoint_url!: string | null;
 }
 
 export class CreatedConnectionResponse extends ConnectionResponse {
@@ -69,6 +71,12 @@ export class BackfillRunResponse {
   @ApiProperty({ enum: BACKFILL_STATUSES }) status!: string;
   @ApiProperty() pages!: number;
   @ApiProperty() contacts_seen!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Contacts the vendor counted when the run began (null: the vendor offers no count).',
+  })
+  contacts_total!: number | null;
   @ApiProperty() events_recorded!: number;
   @ApiProperty(text) last_error!: string | null;
   @ApiProperty(time) started_at!: string | null;
@@ -110,4 +118,20 @@ export class UnmatchedRecordsResponse {
     description: 'The most recently seen first (at most 200).',
   })
   records!: UnmatchedRecordResponse[];
+}
+
+export class OAuthProviderResponse {
+  @ApiProperty({ enum: ['hubspot', 'salesforce'] }) type!: string;
+  @ApiProperty({ description: "Whether the gateway has this vendor's OAuth app credentials." })
+  configured!: boolean;
+  @ApiProperty({
+    type: [String],
+    description: 'The settings to give the gateway before it can offer the flow.',
+  })
+  missing!: string[];
+  @ApiProperty({ description: "The callback URL to register in the vendor's app." }) redirect_uri!: string;
+}
+
+export class OAuthProvidersResponse {
+  @ApiProperty({ type: [OAuthProviderResponse] }) providers!: OAuthProviderResponse[];
 }

@@ -26,6 +26,10 @@ export class BackfillRunEntity {
   @Column({ name: 'contacts_seen', type: 'integer', default: 0 })
   contactsSeen!: number;
 
+  /** What the vendor counted when the run began (migration 1767001200000); null: no count offered. */
+  @Column({ name: 'contacts_total', type: 'integer', nullable: true })
+  contactsTotal!: number | null;
+
   @Column({ name: 'events_recorded', type: 'integer', default: 0 })
   eventsRecorded!: number;
 

@@ -136,18 +136,38 @@ export class HubspotConnector implements Connector, ChangePoller {
       if (await this.propertyExists(name)) phoneProperties.push(name);
     }
     // The portal id links HubSpot's webhooks (which name the portal) to this connection.
-    const account = await this.client.request<{ portalId?: number }>({
-      method: 'GET',
-      path: '/account-info/v3/details',
-    });
     const mapping: HubspotMapping = {
-      portalId: account?.portalId !== undefined ? String(account.portalId) : null,
+      portalId: await this.accountId(),
       properties: HUBSPOT_PROPERTY_DEFINITIONS.map((d) => d.name),
       propertyGroup: HUBSPOT_PROPERTY_GROUP,
       phoneProperties,
       emailSubscriptionId: await this.findEmailSubscription(),
     };
     return { ...mapping };
+  }
+
+  /** The portal (hub) id the token reaches: the account details (reference §6), for OAuth and private-app tokens alike. */
+  async accountId(): Promise<string | null> {
+    await this.client.begin();
+    const account = await this.client.request<{ portalId?: number }>({
+      method: 'GET',
+      path: '/account-info/v3/details',
+    });
+    return account?.portalId !== undefined && account.portalId !== null ? String(account.portalId) : null;
+  }
+
+  /** CRM search answers every query with its `total`: one result asked for, the count of every contact. */
+  async countContacts(): Promise<number | null> {
+    await this.client.begin();
+    const request: PublicObjectSearchRequest = {
+      filterGroups: [],
+      properties: [],
+      limit: 1,
+      after: '0',
+      sorts: [],
+    };
+    const page = await this.client.call((c) => c.crm.contacts.searchApi.doSearch(request), { search: true });
+    return typeof page.total === 'number' ? page.total : null;
   }
 
   private async propertyExists(name: string): Promise<boolean> {

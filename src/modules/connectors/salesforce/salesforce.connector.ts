@@ -117,6 +117,24 @@ export class SalesforceConnector implements Connector, ChangePoller {
     return mapping;
   }
 
+  /**
+   * The org a token reaches, from the OpenID Connect UserInfo endpoint of its instance (`organization_id`): a token
+   * given by hand comes without the identity URL an OAuth flow returns. Null when the endpoint refuses the token
+   * (it may lack the scope), so that connecting is not blocked by it.
+   */
+  async accountId(): Promise<string | null> {
+    try {
+      const info = await this.unit((client) =>
+        client.call('userinfo', (conn) =>
+          conn.request<{ organization_id?: string }>('/services/oauth2/userinfo'),
+        ),
+      );
+      return typeof info?.organization_id === 'string' ? info.organization_id : null;
+    } catch {
+      return null;
+    }
+  }
+
   // ------------------------------------------------------------------ test
 
   async test(): Promise<TestResult> {
