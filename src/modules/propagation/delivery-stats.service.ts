@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import {
   type ConnectionDeliveryCounts,
   type ConnectionDeliveryFigures,
+  type DeliveriesPerDay,
   DeliveryStatsRepository,
   type EvidenceDelivery,
 } from './delivery-stats.repository';
 
-export type { ConnectionDeliveryCounts, ConnectionDeliveryFigures, EvidenceDelivery };
+export type { ConnectionDeliveryCounts, ConnectionDeliveryFigures, DeliveriesPerDay, EvidenceDelivery };
 
 /**
  * The delivery figures other modules show (vendor pages through the VendorUsage port, the attention
@@ -30,6 +31,11 @@ export class DeliveryStats {
   /** Delivery counts by status per connection id (console overview). */
   countsByConnection(): Promise<Map<string, ConnectionDeliveryCounts>> {
     return this.stats.countsByConnection();
+  }
+
+  /** Deliveries created per UTC day and connection, the last `days` days, by how they ended (console chart). */
+  perConnectionPerDay(days: number): Promise<DeliveriesPerDay[]> {
+    return this.stats.perConnectionPerDay(days);
   }
 
   /** Deliveries to these connections created in [from, to), oldest first, at most `limit` (evidence pack). */
