@@ -17,6 +17,7 @@ import { renderVendors } from './pages/vendors.js';
 import { renderVendor } from './pages/vendor.js';
 import { renderConnections } from './pages/connections.js';
 import { renderDeliveries } from './pages/deliveries.js';
+import { renderDelivery } from './pages/delivery.js';
 import { renderPerson } from './pages/person.js';
 import { renderRequests } from './pages/requests.js';
 import { renderRequest } from './pages/request.js';
@@ -50,6 +51,12 @@ const ROUTES = [
     scope: 'deliveries:read',
     render: renderDeliveries,
     nav: '/deliveries',
+  },
+  {
+    path: /^\/deliveries\/([\w-]+)\/?$/,
+    title: 'Delivery',
+    scope: 'deliveries:read',
+    render: renderDelivery,
   },
   {
     path: /^\/requests\/?$/,
@@ -118,7 +125,8 @@ function renderNav(activeRoute) {
               'aria-current':
                 activeRoute === r ||
                 (activeRoute?.render === renderVendor && r.render === renderVendors) ||
-                (activeRoute?.render === renderRequest && r.render === renderRequests)
+                (activeRoute?.render === renderRequest && r.render === renderRequests) ||
+                (activeRoute?.render === renderDelivery && r.render === renderDeliveries)
                   ? 'page'
                   : null,
             },

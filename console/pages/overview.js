@@ -17,6 +17,7 @@ import {
 import { dailyBars, splitBar } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
 import { requestPanels } from './overview-requests.js';
+import { appendOverviewCharts } from './overview-charts.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -105,6 +106,7 @@ export async function renderOverview(root) {
   if (panels) parts.push(panels.retention);
   else if (requests.status === 'rejected') parts.push(errorNotice(requests.reason));
   mount(root, parts);
+  void appendOverviewCharts(root);
 }
 
 const people = (n) => (n === 1 ? '1 person' : `${n} people`);
