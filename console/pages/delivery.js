@@ -59,7 +59,7 @@ export async function renderDelivery(root, { match }) {
       ? ['Data-subject request', link(`/console/requests/${d.request_id}`, 'Open the request')]
       : null,
   ].filter(Boolean);
-  const retry = retryControl(d, () => location.reload());
+  const retry = retryControl(d, () => renderDelivery(root, { match }));
   mount(
     root,
     pageHeading('Delivery'),
