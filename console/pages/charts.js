@@ -187,6 +187,14 @@ export function stackedDays(rows, series, label) {
   return h(
     'figure',
     { class: 'chart' },
+    // The caption first: which chart this is, and what each colour means, before the bars.
+    h(
+      'figcaption',
+      null,
+      h('strong', null, label),
+      ' ',
+      series.map((s) => h('span', { class: 'key' }, swatch(s.tone), ' ', s.label)),
+    ),
     h(
       'svg:svg',
       {
@@ -217,11 +225,6 @@ export function stackedDays(rows, series, label) {
           ]
         : null,
       bars,
-    ),
-    h(
-      'figcaption',
-      null,
-      series.map((s) => h('span', { class: 'key' }, swatch(s.tone), ' ', s.label)),
     ),
     dataTable(
       label,
@@ -274,7 +277,7 @@ export function dataTable(label, headers, rows) {
 export function expiryTimeline(items, label, months = 12) {
   const width = 560;
   const rowH = 22;
-  const pad = { top: 24, right: 12, bottom: 8, left: 150 };
+  const pad = { top: 24, right: 28, bottom: 8, left: 150 };
   const spanDays = Math.round(months * 30.4);
   const innerW = width - pad.left - pad.right;
   const height = pad.top + pad.bottom + Math.max(1, items.length) * rowH;

@@ -124,11 +124,11 @@ function pager(chosen, nextCursor, older) {
 /** The person: a masked identifier (a link to their page for roles that may look people up). */
 export function personCell(d) {
   const label = d.subject_masked ?? 'No identifier held (forgotten)';
+  // Non-breaking spaces keep a masked number on one line in a narrow column.
+  const shown = d.subject_masked ? label.replace(/ /g, '\u00a0') : label;
   return can('subjects:read')
-    ? link(`/console/people?subject_id=${d.subject_id}`, label, {
-        'aria-label': `Person ${label}`,
-      })
-    : label;
+    ? link(`/console/people?subject_id=${d.subject_id}`, shown, { 'aria-label': `Person ${label}` })
+    : shown;
 }
 
 /** Status in words, with why it was skipped or failed. */
@@ -141,11 +141,21 @@ export function statusCell(d) {
   );
 }
 
-/** A retry button where a retry can help; where it cannot, why, in words (nothing for deliveries on their way). */
-export function retryControl(d, onRetried) {
+/** Why a retry would not help, briefly (the delivery's page says it in full). */
+const RETRY_SHORT = {
+  waits_for_record: 'No retry needed: sent again when a record appears.',
+  waits_for_dpa: 'No retry needed: goes out once the DPA is valid.',
+};
+
+/**
+ * A retry button where a retry can help; where it cannot, why, in words (nothing for deliveries on their way).
+ * `brief`: the short reason, for a table cell.
+ */
+export function retryControl(d, onRetried, { brief = false } = {}) {
   if (!d.retryable) {
+    const why = (brief ? RETRY_SHORT : RETRY_WORDS)[d.retry_refusal];
     return d.retry_refusal === 'waits_for_record' || d.retry_refusal === 'waits_for_dpa'
-      ? h('span', { class: 'muted' }, RETRY_WORDS[d.retry_refusal])
+      ? h('span', { class: 'muted' }, why)
       : null;
   }
   if (!can('deliveries:retry')) return null;
@@ -198,7 +208,7 @@ export function deliveriesTable(deliveries, captionText) {
       link(`/console/deliveries/${d.id}`, 'Open', {
         'aria-label': `Open the delivery to ${d.connection_name ?? 'a removed connection'} for ${d.subject_masked ?? 'a forgotten person'}`,
       }),
-      retryControl(d, retried),
+      retryControl(d, retried, { brief: true }),
     ]),
     { class: 'deliveries-table' },
   );

@@ -207,7 +207,7 @@ describe('deliveries, people and charts in the console', () => {
     const skipped = rows().filter({ hasText: 'the vendor has no record of this person' });
     await skipped.first().waitFor();
     await expect(skipped.count()).resolves.toBe(1);
-    await skipped.getByText('It is sent again by itself when a record appears.').waitFor();
+    await skipped.getByText('No retry needed: sent again when a record appears.').waitFor();
     await expect(skipped.getByRole('button', { name: /Retry/ }).count()).resolves.toBe(0);
     await skipped.getByRole('link', { name: /Open the delivery/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Delivery' }).waitFor();
