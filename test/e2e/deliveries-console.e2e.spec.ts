@@ -151,7 +151,9 @@ describe('deliveries and people as the console reads them', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = (await get(`/v1/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      const page: { deliveries: { id: string }[]; next_cursor: string | null } = (
+        await get(`/v1/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).body;
       paged.push(...page.deliveries.map((d: { id: string }) => d.id));
       cursor = page.next_cursor;
       pages++;
@@ -164,6 +166,10 @@ describe('deliveries and people as the console reads them', () => {
     const badCursor = await get('/v1/deliveries?cursor=bm90LWEtY3Vyc29y');
     expect(badCursor.status).toBe(400);
     expect(JSON.stringify(badCursor.body.errors)).toContain('cursor');
+    const noSuchDay = Buffer.from(
+      '2026-02-30T10:00:00.000000Z|00000000-0000-4000-8000-000000000000',
+    ).toString('base64url');
+    expect((await get(`/v1/deliveries?cursor=${noSuchDay}`)).status).toBe(400);
     const badOperation = await get('/v1/deliveries?operation=grant_everything');
     expect(badOperation.status).toBe(400);
     expect(JSON.stringify(badOperation.body.errors)).toContain('operation');

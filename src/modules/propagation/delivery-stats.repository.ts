@@ -136,15 +136,18 @@ export class DeliveryStatsRepository {
    * are absent. Reads the days' range of ix_delivery_created.
    */
   async perConnectionPerDay(days: number): Promise<DeliveriesPerDay[]> {
+    // Grouped by the date (cheap), formatted once per group; every column read is in ix_delivery_created.
     const rows: Record<string, string>[] = await this.repo.query(
-      `SELECT connection_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-              count(*) FILTER (WHERE status = 'succeeded' AND attempts <= 1) AS succeeded,
-              count(*) FILTER (WHERE (status = 'succeeded' AND attempts > 1) OR status = 'retrying') AS retried,
-              count(*) FILTER (WHERE status = 'dead') AS dead,
-              count(*) FILTER (WHERE status = 'skipped') AS skipped
-         FROM delivery
-        WHERE created_at >= (((now() AT TIME ZONE 'UTC')::date - ($1::int - 1)) AT TIME ZONE 'UTC')
-        GROUP BY 1, 2 ORDER BY 2, 1`,
+      `SELECT connection_id, to_char(day, 'YYYY-MM-DD') AS day, succeeded, retried, dead, skipped
+         FROM (SELECT connection_id, (created_at AT TIME ZONE 'UTC')::date AS day,
+                      count(*) FILTER (WHERE status = 'succeeded' AND attempts <= 1) AS succeeded,
+                      count(*) FILTER (WHERE (status = 'succeeded' AND attempts > 1) OR status = 'retrying') AS retried,
+                      count(*) FILTER (WHERE status = 'dead') AS dead,
+                      count(*) FILTER (WHERE status = 'skipped') AS skipped
+                 FROM delivery
+                WHERE created_at >= (((now() AT TIME ZONE 'UTC')::date - ($1::int - 1)) AT TIME ZONE 'UTC')
+                GROUP BY 1, 2) per_day
+        ORDER BY 2, 1`,
       [days],
     );
     return rows.map((r) => ({

@@ -52,16 +52,19 @@ export function deliveryView(row: DeliveryRow, context?: RowContext) {
 export type DeliveryQuery = Omit<DeliveryFilter, 'cursor'> & { cursor?: string };
 
 /** The keyset cursor of a page's last row: its creation time to the microsecond and its id, opaque to callers. */
-export function encodeCursor(row: Pick<DeliveryRow, 'cursor_at' | 'id'>): string {
+function encodeCursor(row: Pick<DeliveryRow, 'cursor_at' | 'id'>): string {
   return Buffer.from(`${row.cursor_at}|${row.id}`).toString('base64url');
 }
 
 const CURSOR_SHAPE =
   /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-export function decodeCursor(cursor: string): { at: string; id: string } {
+function decodeCursor(cursor: string): { at: string; id: string } {
   const match = CURSOR_SHAPE.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  // The shape alone lets through days that do not exist (2026-02-30), which the database would refuse.
+  const at = match ? new Date(match[1]) : null;
+  const real = at && !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 19) === match![1].slice(0, 19);
+  if (!match || !real) {
     throw new RequestValidationError('The page cursor is not one this API gave.', [
       { field: 'cursor', message: 'must be the next_cursor of a previous page' },
     ]);

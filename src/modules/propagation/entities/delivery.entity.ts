@@ -42,7 +42,7 @@ import type { DeliveryOperation, DeliveryStatus } from '../propagation.constants
 })
 // The console's reading orders, newest first (migration 1767001300000): all, per connection, per status, request
 // operations, flagged.
-@Index('ix_delivery_created', ['createdAt', 'id'])
+@Index('ix_delivery_created', ['createdAt', 'id', 'connectionId', 'status', 'attempts'])
 @Index('ix_delivery_connection_created', ['connectionId', 'createdAt', 'id'])
 @Index('ix_delivery_status_created', ['status', 'createdAt', 'id'])
 @Index('ix_delivery_request_ops', ['operation', 'createdAt', 'id'], {
