@@ -283,7 +283,7 @@ describe('deliveries, people and charts in the console', () => {
       timeline.getByRole('button', { name: 'Download the evidence and receipts (JSON)' }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^person-[0-9a-f]{8}-evidence\.json$/);
-    const saved = JSON.parse(readFileSync((await download.path()), 'utf8'));
+    const saved = JSON.parse(readFileSync(await download.path(), 'utf8'));
     expect(saved.events.map((e: { sequence: number; status: string }) => [e.sequence, e.status])).toEqual([
       [1, 'granted'],
       [2, 'withdrawn'],
