@@ -18,6 +18,7 @@ import { renderVendor } from './pages/vendor.js';
 import { renderConnections } from './pages/connections.js';
 import { renderConnection } from './pages/connection.js';
 import { renderDeliveries } from './pages/deliveries.js';
+import { renderDelivery } from './pages/delivery.js';
 import { renderPerson } from './pages/person.js';
 import { renderRequests } from './pages/requests.js';
 import { renderRequest } from './pages/request.js';
@@ -57,6 +58,12 @@ const ROUTES = [
     scope: 'deliveries:read',
     render: renderDeliveries,
     nav: '/deliveries',
+  },
+  {
+    path: /^\/deliveries\/([\w-]+)\/?$/,
+    title: 'Delivery',
+    scope: 'deliveries:read',
+    render: renderDelivery,
   },
   {
     path: /^\/requests\/?$/,
@@ -126,7 +133,8 @@ function renderNav(activeRoute) {
                 activeRoute === r ||
                 (activeRoute?.render === renderVendor && r.render === renderVendors) ||
                 (activeRoute?.render === renderRequest && r.render === renderRequests) ||
-                (activeRoute?.render === renderConnection && r.render === renderConnections)
+                (activeRoute?.render === renderConnection && r.render === renderConnections) ||
+                (activeRoute?.render === renderDelivery && r.render === renderDeliveries)
                   ? 'page'
                   : null,
             },

@@ -7,6 +7,7 @@ import { DPA_LABELS } from './vendors.js';
 import { incompleteReasons } from './vendor-dpas.js';
 import { requestPanels } from './overview-requests.js';
 import { healthSection } from './overview-health.js';
+import { appendOverviewCharts } from './overview-charts.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -56,6 +57,7 @@ export async function renderOverview(root) {
   if (panels) parts.push(panels.retention);
   else if (requests.status === 'rejected') parts.push(errorNotice(requests.reason));
   mount(root, parts);
+  void appendOverviewCharts(root);
 }
 
 const people = (n) => (n === 1 ? '1 person' : `${n} people`);

@@ -10,7 +10,6 @@ import {
   errorNotice,
   errorSummary,
   field,
-  formatDate,
   h,
   humanize,
   mount,
@@ -20,6 +19,7 @@ import {
   table,
 } from '../lib.js';
 import { deliveriesTable } from './deliveries.js';
+import { timeWithSeconds } from './delivery-words.js';
 
 export async function renderPerson(root, { params, navigate }) {
   const subjectId = params.get('subject_id');
@@ -32,7 +32,7 @@ export async function renderPerson(root, { params, navigate }) {
     api(`/v1/deliveries?subject_id=${encodeURIComponent(subjectId)}&limit=200`),
   ]);
   const parts = [pageHeading('Person lookup'), form];
-  parts.push(h('h2', { class: 'subject-title' }, 'Person ', h('code', null, subjectId)));
+  parts.push(personTitle(subjectId, timeline.status === 'fulfilled' ? timeline.value : null));
   parts.push(
     h(
       'section',
@@ -42,14 +42,14 @@ export async function renderPerson(root, { params, navigate }) {
         ? errorNotice(consents.reason)
         : table(
             'Consent in force',
-            ['Purpose', 'Channel', 'Scope', 'Status', 'Since', 'Source'],
+            ['Purpose', 'Channel', 'Business number', 'Status', 'Since', 'Source'],
             consents.value.states.map((s) => [
-              s.purpose,
-              humanize(s.channel),
-              s.scope,
+              humanize(s.purpose),
+              channelWords(s.channel),
+              s.scope === '*' ? 'Every number' : s.scope,
               badge(s.status),
-              formatDate(s.captured_at),
-              humanize(s.source),
+              timeWithSeconds(s.captured_at),
+              sourceWords(s.source),
             ]),
           ),
     ),
@@ -57,64 +57,7 @@ export async function renderPerson(root, { params, navigate }) {
   if (timeline.status === 'rejected') {
     parts.push(h('section', { class: 'card' }, h('h3', null, 'Timeline'), errorNotice(timeline.reason)));
   } else {
-    const t = timeline.value;
-    parts.push(
-      h(
-        'section',
-        { class: 'card', 'aria-labelledby': 'timeline-title' },
-        h('h3', { id: 'timeline-title' }, 'Timeline'),
-        h(
-          'p',
-          { class: 'muted' },
-          `Known since ${formatDate(t.created_at)}; identifiers: ${t.identities.map((i) => humanize(i.kind)).join(', ') || 'none'}.`,
-          t.erased_at ? ` Erased ${formatDate(t.erased_at)}.` : '',
-        ),
-        h(
-          'ol',
-          { class: 'timeline' },
-          [...t.events]
-            .reverse()
-            .map((e) =>
-              h(
-                'li',
-                null,
-                h(
-                  'p',
-                  { class: 'timeline-head' },
-                  h('time', { datetime: e.evidence.captured_at }, formatDate(e.evidence.captured_at)),
-                  ' ',
-                  badge(e.status),
-                  ' ',
-                  h(
-                    'span',
-                    { class: 'muted' },
-                    `${e.purpose} · ${humanize(e.channel)} · ${e.scope} · ${humanize(e.effect)}`,
-                  ),
-                ),
-                h(
-                  'p',
-                  null,
-                  `From ${humanize(e.source)} by ${humanize(e.evidence.method)}${e.evidence.legal_basis ? `; legal basis ${humanize(e.evidence.legal_basis)}` : ''}${e.evidence.notice_version ? `; notice ${e.evidence.notice_version}` : ''}.`,
-                ),
-                h(
-                  'details',
-                  null,
-                  h('summary', null, 'Evidence'),
-                  h('pre', { class: 'mono' }, JSON.stringify(e.evidence, null, 2)),
-                ),
-                e.receipt
-                  ? h(
-                      'details',
-                      null,
-                      h('summary', null, 'Consent receipt'),
-                      h('pre', { class: 'mono' }, JSON.stringify(e.receipt, null, 2)),
-                    )
-                  : null,
-              ),
-            ),
-        ),
-      ),
-    );
+    parts.push(timelineSection(timeline.value));
   }
   parts.push(
     h(
@@ -127,6 +70,191 @@ export async function renderPerson(root, { params, navigate }) {
     ),
   );
   mount(root, parts);
+}
+
+/** Who this is: their identifiers masked (never the number itself), the pseudonymous id in small print. */
+function personTitle(subjectId, t) {
+  const masked = (t?.identities ?? []).filter((i) => i.masked);
+  const seen = new Set();
+  const shown = masked.filter((i) => !seen.has(i.masked) && seen.add(i.masked));
+  return h(
+    'div',
+    null,
+    h(
+      'h2',
+      { class: 'subject-title' },
+      'Person ',
+      shown.length ? shown.map((i) => i.masked).join(' · ') : 'without a phone or email held',
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      shown.length ? `${shown.map((i) => KIND_WORDS[i.kind] ?? humanize(i.kind)).join(', ')}. ` : '',
+      'Gateway id ',
+      h('code', null, t?.subject_id ?? subjectId),
+      t?.redirected_from ? ` (merged from ${t.redirected_from})` : '',
+    ),
+  );
+}
+
+const KIND_WORDS = { phone: 'Phone', wa_id: 'WhatsApp number', email: 'Email' };
+const CHANNEL_WORDS = { whatsapp: 'WhatsApp', sms: 'SMS', email: 'Email' };
+const SOURCE_WORDS = {
+  whatsapp: 'WhatsApp',
+  hubspot: 'HubSpot',
+  salesforce: 'Salesforce',
+  api: 'the API',
+  console: 'the console',
+};
+const channelWords = (c) => CHANNEL_WORDS[c] ?? humanize(c);
+const sourceWords = (s) => SOURCE_WORDS[s] ?? humanize(s);
+const EFFECT_WORDS = {
+  changed: 'changed the consent',
+  confirmed: 'confirmed the consent already in force',
+  stale: 'older than the consent in force: changed nothing',
+};
+
+function timelineSection(t) {
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'timeline-title' },
+    h('h3', { id: 'timeline-title' }, 'Timeline'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Known since ',
+      timeWithSeconds(t.created_at),
+      t.erased_at ? ['; erased ', timeWithSeconds(t.erased_at)] : '',
+      '. Events are numbered in the order they happened: by when they were captured, then when they were recorded. ',
+      'Two events captured at the same instant keep the order they were recorded in, and between them a withdrawal wins.',
+    ),
+    h(
+      'p',
+      null,
+      downloadButton(
+        `person-${t.subject_id.slice(0, 8)}-evidence.json`,
+        { subject_id: t.subject_id, created_at: t.created_at, events: t.events, merges: t.merges },
+        'Download the evidence and receipts (JSON)',
+      ),
+    ),
+    t.events.length === 0
+      ? h('p', { class: 'muted' }, 'No consent events recorded.')
+      : h('ol', { class: 'timeline', reversed: true }, [...t.events].reverse().map(timelineEvent)),
+  );
+}
+
+function timelineEvent(e) {
+  const ev = e.evidence;
+  return h(
+    'li',
+    { value: String(e.sequence) },
+    h(
+      'p',
+      { class: 'timeline-head' },
+      h('strong', null, `#${e.sequence} `),
+      timeWithSeconds(ev.captured_at),
+      ' ',
+      badge(e.status),
+      ' ',
+      h(
+        'span',
+        { class: 'muted' },
+        `${humanize(e.purpose)} on ${channelWords(e.channel)}${e.scope === '*' ? '' : ` (number ${e.scope})`}: ${EFFECT_WORDS[e.effect] ?? humanize(e.effect)}`,
+      ),
+    ),
+    h(
+      'details',
+      null,
+      h('summary', null, `Evidence of event #${e.sequence}`),
+      facts([
+        ['Source', sourceWords(e.source)],
+        ['How', humanize(ev.method)],
+        ['By', ev.actor],
+        ['Captured', timeWithSeconds(ev.captured_at)],
+        ['Received', timeWithSeconds(ev.received_at)],
+        ['Recorded', timeWithSeconds(ev.recorded_at)],
+        ['Legal basis', ev.legal_basis ? humanize(ev.legal_basis) : null],
+        ['Notice version', ev.notice_version],
+        ['Privacy policy', ev.policy_url],
+        ['Language', ev.language],
+        ['Message digest (SHA-256)', ev.payload_digest ? h('code', null, ev.payload_digest) : null],
+        ...flatFacts(ev.details, 'Detail'),
+        ...flatFacts(ev.personal, 'Personal detail'),
+      ]),
+    ),
+    e.receipt
+      ? h(
+          'details',
+          null,
+          h('summary', null, `Consent receipt of event #${e.sequence}`),
+          receiptFacts(e.receipt),
+          downloadButton(`receipt-${e.id}.json`, e.receipt, `Download receipt #${e.sequence} (JSON)`),
+          h(
+            'details',
+            null,
+            h('summary', null, 'As issued (JSON)'),
+            h('pre', { class: 'mono' }, JSON.stringify(e.receipt, null, 2)),
+          ),
+        )
+      : null,
+  );
+}
+
+/** A receipt's main fields (Kantara v1.1 and ISO/IEC TS 27560), labelled. */
+function receiptFacts(r) {
+  const k = r.kantara ?? {};
+  const iso = r.iso27560 ?? {};
+  const controller = k.piiControllers?.[0] ?? {};
+  return facts([
+    ['Receipt id', k.consentReceiptID ? h('code', null, k.consentReceiptID) : null],
+    ['Consent given or withdrawn', iso.event?.state],
+    ['At', iso.event?.time ? timeWithSeconds(iso.event.time) : null],
+    ['Purpose', iso.purpose ? humanize(iso.purpose) : null],
+    ['Collected by', k.collectionMethod],
+    ['Controller', controller.piiController],
+    ['Controller contact', [controller.contact, controller.email].filter(Boolean).join(', ') || null],
+    ['Privacy policy', k.policyUrl],
+    ['Lawful basis', iso.lawful_basis ? humanize(iso.lawful_basis) : null],
+    ['How to withdraw', iso.withdrawal_method],
+    ['Jurisdiction', k.jurisdiction],
+  ]);
+}
+
+/** Labelled fields; empty ones are left out. */
+function facts(rows) {
+  const shown = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
+  return h(
+    'dl',
+    { class: 'facts' },
+    shown.map(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
+  );
+}
+
+/** An object's fields as labelled rows (nested keys joined), for evidence whose keys vary by source. */
+function flatFacts(value, prefix) {
+  if (value === null || value === undefined) return [];
+  if (typeof value !== 'object') return [[prefix, String(value)]];
+  return Object.entries(value).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? flatFacts(v, `${prefix}: ${humanize(k)}`)
+      : [[`${prefix}: ${humanize(k)}`, Array.isArray(v) ? v.join(', ') : String(v)]],
+  );
+}
+
+/** A button that saves a JSON file made in the page (nothing more is asked of the API, nothing is logged twice). */
+function downloadButton(filename, data, label) {
+  const button = h('button', { type: 'button', class: 'btn btn-small' }, label);
+  button.addEventListener('click', () => {
+    const url = URL.createObjectURL(
+      new window.Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }),
+    );
+    const a = h('a', { href: url, download: filename, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+  return button;
 }
 
 function lookupForm(navigate) {
@@ -159,7 +287,7 @@ function lookupForm(navigate) {
     field(
       'Phone number or email',
       value,
-      'Phone numbers in international format. The lookup is recorded in the audit log.',
+      'A phone number with its country code, as +49 151 … or as WhatsApp shows it (49151…). The lookup is recorded in the audit log.',
     ),
     h('div', { class: 'form-actions' }, submit),
   );

@@ -314,14 +314,14 @@ describe('the console in a browser', () => {
     await consent.getByText('withdrawn').first().waitFor();
     const deliveries = page.locator('section', { has: page.getByRole('heading', { name: 'Deliveries' }) });
     const row = deliveries.getByRole('row', { name: /HubSpot STOP portal/ });
-    await row.getByText('succeeded').waitFor();
+    await row.getByText('Delivered').waitFor();
     await shot('07-person-stop-delivered');
 
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Deliveries' }).click();
     await page.getByLabel('Connection').selectOption(hubspotConnectionId);
     await page.getByLabel('Status').selectOption('succeeded');
     await page.getByRole('button', { name: 'Show' }).click();
-    await page.getByRole('table').getByText('succeeded').first().waitFor();
+    await page.getByRole('table').getByText('Delivered').first().waitFor();
     await shot('08-deliveries');
 
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click();

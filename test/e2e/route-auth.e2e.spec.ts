@@ -96,6 +96,8 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'GET /v1/deliveries/:id': 'deliveries:read',
   'POST /v1/deliveries/:id/retry': 'deliveries:retry',
   'GET /v1/overview': 'overview:read',
+  'GET /v1/charts/deliveries': 'deliveries:read',
+  'GET /v1/charts/consent-changes': 'overview:read',
   'POST /v1/vendors': 'registry:write',
   'GET /v1/vendors': 'registry:read',
   'GET /v1/vendors/:id': 'registry:read',

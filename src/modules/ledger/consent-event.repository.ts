@@ -91,11 +91,48 @@ export class ConsentEventRepository {
    * The events of these people (one person and everyone merged into them) in the order they happened
    * (then in the order they were recorded).
    */
+  /** Oldest first: by when each was captured, then recorded, then by id, so the order is the same on every read. */
   timelineOf(subjectIds: readonly string[]): Promise<ConsentEventEntity[]> {
     return this.events.find({
       where: { subjectId: In([...subjectIds]) },
-      order: { capturedAt: 'ASC', recordedAt: 'ASC' },
+      order: { capturedAt: 'ASC', recordedAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  /** The status each of these events recorded (absent: no such event). */
+  async statusesOf(eventIds: readonly string[]): Promise<Map<string, ConsentStatus>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.events.find({
+      select: { id: true, status: true },
+      where: { id: In([...new Set(eventIds)]) },
+    });
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
+
+  /**
+   * Consent events recorded per UTC day and source, split by status, the last `days` days up to today (days
+   * without events are absent). Read from ix_consent_event_recorded alone.
+   * raw SQL: count(*) FILTER per day, which the query builder would only wrap.
+   */
+  async perDayBySource(
+    days: number,
+  ): Promise<{ day: string; source: string; granted: number; withdrawn: number }[]> {
+    const rows: { day: string; source: string; granted: string; withdrawn: string }[] =
+      await this.events.query(
+        `SELECT to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, e.source,
+              count(*) FILTER (WHERE e.status = 'granted') AS granted,
+              count(*) FILTER (WHERE e.status = 'withdrawn') AS withdrawn
+         FROM consent_event e
+        WHERE e.recorded_at >= (((now() AT TIME ZONE 'UTC')::date - ($1::int - 1)) AT TIME ZONE 'UTC')
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+        [days],
+      );
+    return rows.map((r) => ({
+      day: r.day,
+      source: r.source,
+      granted: Number(r.granted),
+      withdrawn: Number(r.withdrawn),
+    }));
   }
 
   /**

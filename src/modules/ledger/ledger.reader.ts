@@ -270,11 +270,48 @@ export class LedgerReader {
 
   /** A masked identifier for display (+49 ••• ••• 789, j•••@example.com): the first phone, else email; null when none. */
   async maskedIdentifier(subjectId: string): Promise<string | null> {
-    const person = (await this.personsForPush([subjectId])).get(subjectId);
-    const phone = person?.phones[0];
-    if (phone) return maskPhone(phone);
-    const email = person?.emails[0];
-    return email ? maskEmail(email) : null;
+    return (await this.maskedIdentifiers([subjectId])).get(subjectId) ?? null;
+  }
+
+  /**
+   * A masked identifier of each of these people, for lists (a page of deliveries): their first phone, else their
+   * WhatsApp number, else their first email; null when none is held (forgotten). An id merged into another person
+   * shows that person's. One query for the identities and one for their keys, whatever the page's size.
+   */
+  async maskedIdentifiers(subjectIds: readonly string[]): Promise<Map<string, string | null>> {
+    const asked = [...new Set(subjectIds)];
+    if (asked.length === 0) return new Map();
+    const survivors = await this.merges.survivorsOf(asked);
+    const ids = [...new Set(asked.map((id) => survivors.get(id) ?? id))];
+    const identities = await this.subjects.contactIdentitiesOf(ids);
+    const opener = await this.keys.opener(identities.map((r) => r.key_id));
+    const best = new Map<string, { rank: number; masked: string }>();
+    const RANK = { phone: 0, wa_id: 1, email: 2 } as Record<string, number>;
+    for (const row of identities) {
+      const rank = RANK[row.kind];
+      if (rank === undefined || (best.get(row.subject_id)?.rank ?? 99) <= rank) continue;
+      const value = opener.open(
+        { ciphertext: row.value_ciphertext, keyId: row.key_id },
+        identityPlace(row.kind, row.value_hash),
+      );
+      if (value === null) continue;
+      const masked =
+        row.kind === 'email' ? maskEmail(value) : maskPhone(row.kind === 'wa_id' ? `+${value}` : value);
+      best.set(row.subject_id, { rank, masked });
+    }
+    return new Map(asked.map((id) => [id, best.get(survivors.get(id) ?? id)?.masked ?? null]));
+  }
+
+  /** The status each of these events recorded (absent: no such event); what a consent update carried. */
+  eventStatuses(eventIds: readonly string[]): Promise<Map<string, ConsentStatus>> {
+    return this.events.statusesOf(eventIds);
+  }
+
+  /** Consent events recorded per UTC day and source, split by status, the last `days` days (empty days absent). */
+  eventsPerDayBySource(
+    days: number,
+  ): Promise<{ day: string; source: string; granted: number; withdrawn: number }[]> {
+    return this.events.perDayBySource(days);
   }
 
   /**

@@ -6,7 +6,8 @@ import type { ConsentEventEntity } from './entities/consent-event.entity';
 import { PersonNotFoundError } from './ledger.errors';
 import { SubjectMergeRepository } from './subject-merge.repository';
 import { SubjectRepository } from './subject.repository';
-import { evidencePlace } from './sealed-places';
+import { maskEmail, maskPhone } from './identifier-mask';
+import { evidencePlace, identityPlace } from './sealed-places';
 import { SubjectKeyService, type Opener } from './subject-keys.service';
 
 /**
@@ -31,18 +32,22 @@ export class SubjectTimelineService {
     if (!personId || !subject) throw new PersonNotFoundError(`No subject ${subjectId}`);
     const absorbed = await this.merges.mergedInto(personId);
     const [identities, events, merges] = await Promise.all([
-      this.subjects.identityKindsOf(personId),
+      this.subjects.identitiesOf(personId),
       this.events.timelineOf([personId, ...absorbed]),
       this.merges.mergesOf(absorbed),
     ]);
-    const opener = await this.keys.opener(events.map((e) => e.keyId));
+    const opener = await this.keys.opener([...events.map((e) => e.keyId), ...identities.map((i) => i.keyId)]);
     return {
       subject_id: personId,
       redirected_from: personId === subjectId ? null : subjectId,
       created_at: new Date(subject.createdAt).toISOString(),
       erased_at: subject.erasedAt ? new Date(subject.erasedAt).toISOString() : null,
-      identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.createdAt).toISOString() })),
-      events: events.map((e) => this.event(e, opener)),
+      identities: identities.map((i) => ({
+        kind: i.kind,
+        masked: this.masked(i, opener),
+        added_at: new Date(i.createdAt).toISOString(),
+      })),
+      events: events.map((e, index) => ({ ...this.event(e, opener), sequence: index + 1 })),
       merges: merges.map((m) => ({
         id: m.id,
         merged_subject_id: m.mergedId,
@@ -52,6 +57,20 @@ export class SubjectTimelineService {
         merged_at: new Date(m.createdAt).toISOString(),
       })),
     };
+  }
+
+  /** A contact identifier masked for display (the person page shows who it is without showing the number). */
+  private masked(
+    i: { kind: string; valueHash: Buffer; valueCiphertext: Buffer | null; keyId: string | null },
+    opener: Opener,
+  ): string | null {
+    if (!['phone', 'wa_id', 'email'].includes(i.kind) || !i.valueCiphertext || !i.keyId) return null;
+    const value = opener.open(
+      { ciphertext: i.valueCiphertext, keyId: i.keyId },
+      identityPlace(i.kind, i.valueHash),
+    );
+    if (value === null) return null;
+    return i.kind === 'email' ? maskEmail(value) : maskPhone(i.kind === 'wa_id' ? `+${value}` : value);
   }
 
   /** The sealed evidence opened; null when there is none or its person's key is gone. */

@@ -276,15 +276,6 @@ export class SubjectRepository {
     return this.subjects.findOne({ where: { id: subjectId } });
   }
 
-  /** The kinds of identifier a person is known by and when each was added (never the values). */
-  identityKindsOf(subjectId: string): Promise<Pick<SubjectIdentityEntity, 'id' | 'kind' | 'createdAt'>[]> {
-    return this.identities.find({
-      select: { id: true, kind: true, createdAt: true },
-      where: { subjectId },
-      order: { createdAt: 'ASC', kind: 'ASC' },
-    });
-  }
-
   /** Encrypted contact identifiers (phone, wa_id, email) of these people, oldest first. */
   contactIdentitiesOf(subjectIds: readonly string[]): Promise<ContactIdentityRow[]> {
     return this.identities

@@ -13,12 +13,18 @@ import {
 } from '@nestjs/swagger';
 import { ProblemDto } from '../../platform/http/problem.dto';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { DeliveryService } from './delivery.service';
 import { DeliveryPageResponse, DeliveryResponse } from './propagation.responses';
-import type { DeliveryStatus } from './propagation.constants';
+import { DPA_MISSING } from './dpa-hold';
+import {
+  ACKNOWLEDGED_NOT_CONFIRMED,
+  type DeliveryOperation,
+  type DeliveryStatus,
+  RECORD_CAME_BACK,
+} from './propagation.constants';
 
 const STATUSES = [
   'pending',
@@ -29,6 +35,8 @@ const STATUSES = [
   'skipped',
   'awaiting_confirmation',
 ] as const;
+const OPERATIONS = ['consent_update', 'erasure', 'restriction', 'rectification', 'access_export'] as const;
+const FLAGS = [DPA_MISSING, RECORD_CAME_BACK, ACKNOWLEDGED_NOT_CONFIRMED] as const;
 
 class DeliveryQueryDto {
   @ApiPropertyOptional()
@@ -46,6 +54,19 @@ class DeliveryQueryDto {
   @IsIn(STATUSES)
   status?: DeliveryStatus;
 
+  @ApiPropertyOptional({ enum: OPERATIONS })
+  @IsOptional()
+  @IsIn(OPERATIONS)
+  operation?: DeliveryOperation;
+
+  @ApiPropertyOptional({
+    enum: FLAGS,
+    description: 'Only deliveries carrying this flag (dpa_missing: sent without a valid DPA).',
+  })
+  @IsOptional()
+  @IsIn(FLAGS)
+  flag?: string;
+
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
@@ -60,6 +81,12 @@ class DeliveryQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   before?: string;
+
+  @ApiPropertyOptional({ description: 'Page: the next_cursor of the previous page (newest first).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
 }
 
 @ApiTags('deliveries')
@@ -71,7 +98,10 @@ export class DeliveriesController {
     private readonly audit: AuditService,
   ) {}
 
-  /** The proof of propagation: each delivery's status, attempts and last error. */
+  /**
+   * The proof of propagation: each delivery's status, attempts and last error, newest first, across every
+   * connection unless filtered; paged by next_cursor.
+   */
   @Get()
   @RequireScopes('deliveries:read')
   @ApiOkResponse({ type: DeliveryPageResponse })
@@ -94,8 +124,11 @@ export class DeliveriesController {
       subjectId: query.subject_id,
       connectionId: query.connection_id,
       status: query.status,
+      operation: query.operation,
+      flag: query.flag,
       limit: query.limit ?? 100,
       before: query.before,
+      cursor: query.cursor,
     });
   }
 
@@ -107,7 +140,10 @@ export class DeliveriesController {
     return this.deliveries.get(id);
   }
 
-  /** Retries a dead or skipped delivery now. */
+  /**
+   * Retries a dead delivery (or one skipped for a reason a retry can change) now. Refused where a retry cannot
+   * help: one skipped because the vendor has no record (sent again when a record appears), one held for a DPA.
+   */
   @Post(':id/retry')
   @HttpCode(202)
   @RequireScopes('deliveries:retry')

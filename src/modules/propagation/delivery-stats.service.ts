@@ -2,12 +2,19 @@ import { Injectable } from '@nestjs/common';
 import {
   type ConnectionDeliveryCounts,
   type ConnectionDeliveryFigures,
+  type DeliveriesPerDay,
   DeliveryStatsRepository,
   type EvidenceDelivery,
   type RecentDeliveryOutcomes,
 } from './delivery-stats.repository';
 
-export type { ConnectionDeliveryCounts, ConnectionDeliveryFigures, EvidenceDelivery, RecentDeliveryOutcomes };
+export type {
+  ConnectionDeliveryCounts,
+  ConnectionDeliveryFigures,
+  DeliveriesPerDay,
+  EvidenceDelivery,
+  RecentDeliveryOutcomes,
+};
 
 /**
  * The delivery figures other modules show (vendor pages through the VendorUsage port, the attention
@@ -34,6 +41,11 @@ export class DeliveryStats {
     since: Date,
   ): Promise<Map<string, ConnectionDeliveryCounts>> {
     return this.stats.countsByConnection(connectionIds, since);
+  }
+
+  /** Deliveries created per UTC day and connection, the last `days` days, by how they ended (console chart). */
+  perConnectionPerDay(days: number): Promise<DeliveriesPerDay[]> {
+    return this.stats.perConnectionPerDay(days);
   }
 
   /** Deliveries to these connections created in [from, to), oldest first, at most `limit` (evidence pack). */

@@ -33,15 +33,36 @@ export interface DeliveryRow {
   updated_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
+  evidence?: Record<string, unknown> | null;
+  confirmation_due_at?: Date | null;
+  /** The creation time to the microsecond (the keyset cursor). */
+  cursor_at?: string;
 }
 
 export interface DeliveryFilter {
   subjectId?: string;
   connectionId?: string;
   status?: DeliveryStatus;
+  operation?: DeliveryOperation;
+  /** e.g. dpa_missing: only deliveries carrying this flag. */
+  flag?: string;
   limit: number;
+  /** Deliveries created before this time (the older, time-only page mark). */
   before?: string;
+  /** After this row of the previous page (newest first). */
+  cursor?: { at: string; id: string };
 }
+
+/**
+ * The creation time to the microsecond, in UTC, as the keyset cursor carries it: a JavaScript Date keeps only
+ * milliseconds, and a cursor rounded down would skip the rows created within the same millisecond.
+ */
+const CURSOR_AT = `to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** What the API shows of a row (never the sealed payload). */
+const ROW_COLUMNS = `d.id, d.connection_id, d.subject_id, d.operation, d.trigger_event_id, d.request_id, d.status, d.reason,
+  d.attempts, d.next_attempt_at, d.last_error, d.last_error_class, d.vendor_reference, d.coalesced, d.flags, d.created_at,
+  d.updated_at, d.started_at, d.completed_at, d.evidence, d.confirmation_due_at, ${CURSOR_AT} AS cursor_at`;
 
 /** The `delivery` table: planning, the worker's claim and record, and the DPO's reads and retries. */
 @Injectable()
@@ -283,26 +304,49 @@ export class DeliveryRepository {
     return rows.filter((r) => r.status === 'succeeded' || r.status === 'skipped' || r.status === 'dead');
   }
 
-  // raw SQL: optional filters as NULL-tolerant parameters, rows in the API's snake_case.
+  /**
+   * A page of deliveries, newest first, after the keyset cursor (the last row of the previous page: its creation
+   * time to the microsecond, and its id for ties). Each filter is optional; every combination reads an index in
+   * this order (ix_delivery_created, _connection_created, _status_created, _subject, _request_ops, _flagged), so a
+   * page costs its own rows whatever the table's size.
+   * raw SQL: row comparison for the keyset and = ANY(flags) on text[], which the query builder would only wrap.
+   */
   async list(filter: DeliveryFilter): Promise<DeliveryRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.subjectId) add((p) => `d.subject_id = ${p}`, filter.subjectId);
+    if (filter.connectionId) add((p) => `d.connection_id = ${p}`, filter.connectionId);
+    if (filter.status) add((p) => `d.status = ${p}`, filter.status);
+    if (filter.operation) {
+      add((p) => `d.operation = ${p}`, filter.operation);
+      // The partial index of request operations is chosen only when the query repeats its condition.
+      if (filter.operation !== 'consent_update') where.push(`d.operation <> 'consent_update'`);
+    }
+    if (filter.flag) add((p) => `d.flags <> '{}' AND ${p} = ANY(d.flags)`, filter.flag);
+    if (filter.before) add((p) => `d.created_at < ${p}::timestamptz`, filter.before);
+    if (filter.cursor) {
+      params.push(filter.cursor.at, filter.cursor.id);
+      where.push(`(d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(filter.limit);
     return this.repo.query(
-      `SELECT d.* FROM delivery d
-        WHERE ($1::uuid IS NULL OR d.subject_id = $1) AND ($2::uuid IS NULL OR d.connection_id = $2)
-          AND ($3::text IS NULL OR d.status = $3) AND ($4::timestamptz IS NULL OR d.created_at < $4)
-        ORDER BY d.created_at DESC, d.id LIMIT $5`,
-      [
-        filter.subjectId ?? null,
-        filter.connectionId ?? null,
-        filter.status ?? null,
-        filter.before ?? null,
-        filter.limit,
-      ],
+      `SELECT ${ROW_COLUMNS} FROM delivery d
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
+      params,
     );
   }
 
   // raw SQL: the row in the API's snake_case, as list() gives it.
   async get(id: string): Promise<DeliveryRow | null> {
-    const rows: DeliveryRow[] = await this.repo.query(`SELECT d.* FROM delivery d WHERE d.id = $1`, [id]);
+    const rows: DeliveryRow[] = await this.repo.query(
+      `SELECT ${ROW_COLUMNS} FROM delivery d WHERE d.id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 

@@ -15,7 +15,8 @@ import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-k
 import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-rekey-consent-evidence';
 import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
 import { BackfillTotal1767001200000 } from './migrations/1767001200000-backfill-total';
-import { ConsoleReadIndexes1767001500000 } from './migrations/1767001500000-console-read-indexes';
+import { ConsoleReadIndexes1767001300000 } from './migrations/1767001300000-console-read-indexes';
+import { DpaMissingIndex1767001500000 } from './migrations/1767001500000-dpa-missing-index';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -35,7 +36,8 @@ export const MIGRATIONS = [
   RekeyConsentEvidence1767000600000,
   LedgerRewrites1767000700000,
   BackfillTotal1767001200000,
-  ConsoleReadIndexes1767001500000,
+  ConsoleReadIndexes1767001300000,
+  DpaMissingIndex1767001500000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

@@ -77,8 +77,15 @@ export class ConsentStatesResponse {
 }
 
 export class TimelineIdentityResponse {
-  @ApiProperty({ enum: IDENTITY_KINDS, description: 'The kind only: identifiers are never returned.' })
+  @ApiProperty({ enum: IDENTITY_KINDS, description: 'The kind; identifiers themselves are never returned.' })
   kind!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'The identifier masked for display (+49 ••• ••• 001, j•••@example.com): phone, WhatsApp and email only; null for other kinds or when it can no longer be opened.',
+  })
+  masked!: string | null;
   @ApiProperty({ format: 'date-time' }) added_at!: string;
 }
 
@@ -114,6 +121,11 @@ export class ConsentReceiptResponse {
 
 export class TimelineEventResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({
+    description:
+      'Position in this timeline, from 1: by when the event was captured, then recorded, then by id. Events captured at the same instant keep the order they were recorded in; between them the conflict rules let a withdrawal win.',
+  })
+  sequence!: number;
   @ApiProperty({
     format: 'uuid',
     description:

@@ -3,15 +3,8 @@ import { IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength
 import { CHANNELS } from './consent-event.dto';
 import { IsPhoneNumber } from './phone.validator';
 
-/** Who: exactly one of phone, email or subject_id. */
-export class SubjectLookupDto {
-  @ApiPropertyOptional({ example: '+16505551234' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  @IsPhoneNumber()
-  phone?: string;
-
+/** Who, by email or subject id (exactly one identifier in all). */
+class SubjectKeyDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -25,7 +18,28 @@ export class SubjectLookupDto {
   subject_id?: string;
 }
 
-export class ConsentCheckDto extends SubjectLookupDto {
+/** Who: exactly one of phone, email or subject_id; the phone also as WhatsApp shows it (digits, no +). */
+export class SubjectLookupDto extends SubjectKeyDto {
+  @ApiPropertyOptional({
+    example: '+16505551234',
+    description: 'International format, or the digits WhatsApp shows (16505551234).',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  @IsPhoneNumber({ whatsAppDigits: true })
+  phone?: string;
+}
+
+/** The consent check keeps the strict international form its fast path (consent-check.route.ts) accepts. */
+export class ConsentCheckDto extends SubjectKeyDto {
+  @ApiPropertyOptional({ example: '+16505551234' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  @IsPhoneNumber()
+  phone?: string;
+
   @ApiPropertyOptional({ example: 'marketing', default: 'marketing' })
   @IsOptional()
   @IsString()

@@ -13,7 +13,8 @@ import { SubjectEntity } from './subject.entity';
 @Entity({ name: 'consent_event' })
 @Unique('uq_consent_event_source', ['source', 'sourceEventId'])
 @Index('ix_consent_event_subject', ['subjectId', 'capturedAt'])
-@Index('ix_consent_event_recorded_at', ['recordedAt'])
+// Events per day by source and status, from the index alone (the console's charts; migration 1767001300000).
+@Index('ix_consent_event_recorded', ['recordedAt', 'source', 'status'])
 @Check('ck_consent_event_status', `status IN ('granted','withdrawn')`)
 @Check('ck_consent_event_effect', `effect IN ('changed','confirmed','stale')`)
 export class ConsentEventEntity {

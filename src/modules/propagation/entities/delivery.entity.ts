@@ -37,11 +37,19 @@ import type { DeliveryOperation, DeliveryStatus } from '../propagation.constants
 @Index('ix_delivery_in_progress', ['connectionId'], { where: `status = 'in_progress'` })
 @Index('ix_delivery_subject', ['subjectId', 'createdAt'])
 @Index('ix_delivery_connection_status', ['connectionId', 'status', 'createdAt'])
-@Index('ix_delivery_created', ['createdAt'])
 @Index('ix_delivery_flagged_dpa_missing', ['connectionId'], { where: `'dpa_missing' = ANY (flags)` })
 @Index('ix_delivery_held', ['connectionId', 'subjectId', 'operation'], {
   where: `status = 'skipped' AND reason = 'dpa_missing'`,
 })
+// The console's reading orders, newest first (migration 1767001300000): all, per connection, per status, request
+// operations, flagged.
+@Index('ix_delivery_created', ['createdAt', 'id', 'connectionId', 'status', 'attempts'])
+@Index('ix_delivery_connection_created', ['connectionId', 'createdAt', 'id'])
+@Index('ix_delivery_status_created', ['status', 'createdAt', 'id'])
+@Index('ix_delivery_request_ops', ['operation', 'createdAt', 'id'], {
+  where: `operation <> 'consent_update'`,
+})
+@Index('ix_delivery_flagged', ['createdAt', 'id'], { where: `flags <> '{}'` })
 export class DeliveryEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
