@@ -8,6 +8,7 @@ import { SubjectMergeRepository } from './subject-merge.repository';
 import { SubjectRepository } from './subject.repository';
 import { evidencePlace } from './sealed-places';
 import { SubjectKeyService, type Opener } from './subject-keys.service';
+import { ControllerSettingsService } from '../settings';
 
 /**
  * A person's timeline: their identities (kinds only), every consent event with its evidence and receipt,
@@ -22,6 +23,7 @@ export class SubjectTimelineService {
     private readonly events: ConsentEventRepository,
     private readonly keys: SubjectKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly controllerSettings: ControllerSettingsService,
   ) {}
 
   async timeline(id: string) {
@@ -36,13 +38,15 @@ export class SubjectTimelineService {
       this.merges.mergesOf(absorbed),
     ]);
     const opener = await this.keys.opener(events.map((e) => e.keyId));
+    // Receipts name the controller as saved in the console (the configuration until then).
+    const config = { ...this.config, ...(await this.controllerSettings.forReceipts()) };
     return {
       subject_id: personId,
       redirected_from: personId === subjectId ? null : subjectId,
       created_at: new Date(subject.createdAt).toISOString(),
       erased_at: subject.erasedAt ? new Date(subject.erasedAt).toISOString() : null,
       identities: identities.map((i) => ({ kind: i.kind, added_at: new Date(i.createdAt).toISOString() })),
-      events: events.map((e) => this.event(e, opener)),
+      events: events.map((e) => this.event(e, opener, config)),
       merges: merges.map((m) => ({
         id: m.id,
         merged_subject_id: m.mergedId,
@@ -64,7 +68,7 @@ export class SubjectTimelineService {
     return text === null ? null : (JSON.parse(text) as unknown);
   }
 
-  private event(e: ConsentEventEntity, opener: Opener) {
+  private event(e: ConsentEventEntity, opener: Opener, config: AppConfig) {
     return {
       id: e.id,
       subject_id: e.subjectId,
@@ -107,7 +111,7 @@ export class SubjectTimelineService {
           policy_url: e.policyUrl,
           language: e.language,
         },
-        this.config,
+        config,
       ),
     };
   }
