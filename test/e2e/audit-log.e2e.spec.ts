@@ -115,7 +115,8 @@ describe('the audit log, users, keys and the controller settings', () => {
       const [entry] = await entries('outcome=failure&area=sign_in');
       expect(entry).toMatchObject({
         action: 'session.login',
-        action_words: 'Signed in',
+        action_words: 'Tried to sign in',
+        result_words: 'Refused: wrong password (401)',
         result: 'refused',
         status: 401,
         actor: { type: 'user', name: 'dpo@example.com' },

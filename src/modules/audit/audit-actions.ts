@@ -129,7 +129,8 @@ export function actionsOfArea(area: ActionArea): string[] {
  * An action in words, with its target when the entry names one: ("POST /v1/vendors/:id/dpas", "Acme") →
  * "Added a DPA version to vendor Acme".
  */
-export function actionWords(action: string, targetName?: string | null): string {
+export function actionWords(action: string, targetName?: string | null, outcome = 'success'): string {
+  if (action === 'session.login' && outcome !== 'success') return 'Tried to sign in';
   const known = ACTIONS[action];
   if (!known) {
     const [method, path] = action.split(' ');
@@ -167,14 +168,24 @@ export type OutcomeWord = 'succeeded' | 'refused' | 'failed';
  * What became of an action: succeeded, refused (not signed in, not allowed, a wrong password), or failed
  * (anything else the gateway turned down or could not do), with the HTTP status in words.
  */
+/** Why a sign-in was refused, for the DPO (the person signing in is told none of this). */
+const SIGN_IN_REFUSALS: Record<string, string> = {
+  wrong_password: 'wrong password',
+  unknown_user: 'no user with this email',
+  locked: 'the account is locked',
+};
+
 export function outcomeOf(
   outcome: string,
   status: number | null | undefined,
+  reason?: unknown,
 ): { result: OutcomeWord; words: string } {
   if (outcome === 'success') return { result: 'succeeded', words: 'Succeeded' };
+  if (typeof reason === 'string' && SIGN_IN_REFUSALS[reason])
+    return { result: 'refused', words: `Refused: ${SIGN_IN_REFUSALS[reason]}${status ? ` (${status})` : ''}` };
   const refused = status === 401 || status === 403 || status === undefined || status === null;
   const result: OutcomeWord = refused ? 'refused' : 'failed';
-  const reason = status ? STATUS_WORDS[status] ?? (status >= 500 ? 'an error' : 'turned down') : null;
+  const why = status ? (STATUS_WORDS[status] ?? (status >= 500 ? 'an error' : 'turned down')) : null;
   const head = refused ? 'Refused' : 'Failed';
-  return { result, words: reason ? `${head}: ${reason} (${status})` : head };
+  return { result, words: why ? `${head}: ${why} (${status})` : head };
 }

@@ -120,14 +120,14 @@ export function viewOf(r: AuditEventEntity) {
   const details = r.details ?? {};
   const status = typeof details.status === 'number' ? details.status : null;
   const targetName = typeof details.target_name === 'string' ? details.target_name : null;
-  const outcome = outcomeOf(r.outcome, status);
+  const outcome = outcomeOf(r.outcome, status, details.reason);
   return {
     seq: Number(r.seq),
     id: r.id,
     at: new Date(r.at).toISOString(),
     actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name },
     action: r.action,
-    action_words: actionWords(r.action, targetName),
+    action_words: actionWords(r.action, targetName, r.outcome),
     area: actionArea(r.action),
     target: r.target_type ? { type: r.target_type, id: r.target_id } : null,
     ip: r.ip,
