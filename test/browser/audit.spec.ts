@@ -113,7 +113,12 @@ describe('the console for users, keys, settings and the audit log', () => {
     const rows = table.locator('tbody tr');
     const texts = await rows.allTextContents();
     expect(
-      texts.some((t) => t.includes('Tried to sign in') && t.includes('ada@example.com') && t.includes('Refused: wrong password')),
+      texts.some(
+        (t) =>
+          t.includes('Tried to sign in') &&
+          t.includes('ada@example.com') &&
+          t.includes('Refused: wrong password'),
+      ),
     ).toBe(true);
     expect(texts.some((t) => t.includes('Added vendor') && t.includes('vic@example.com'))).toBe(true);
     // Only failures: nothing that succeeded, such as the vendor Ada's key added.
@@ -131,7 +136,7 @@ describe('the console for users, keys, settings and the audit log', () => {
       page.getByRole('link', { name: 'Download CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
-    const text = readFileSync((await download.path()) as string, 'utf8');
+    const text = readFileSync(await download.path(), 'utf8');
     const lines = text.trim().split('\r\n');
     expect(lines[0]).toBe('when,who,actor_type,action,outcome,status,target,from,entry');
     expect(lines.length).toBeGreaterThan(1);

@@ -78,7 +78,11 @@ const ACTIONS: Record<string, ActionName> = {
   'connection.oauth': { words: 'Connected by OAuth', target: '', area: 'connections' },
   'PATCH /v1/connections/:id': { words: 'Changed connection', target: '', area: 'connections' },
   'DELETE /v1/connections/:id': { words: 'Disconnected', target: '', area: 'connections' },
-  'POST /v1/connections/:id/backfill': { words: 'Started an import for', target: 'connection', area: 'connections' },
+  'POST /v1/connections/:id/backfill': {
+    words: 'Started an import for',
+    target: 'connection',
+    area: 'connections',
+  },
   'POST /v1/connections/:id/test': { words: 'Tested connection', target: '', area: 'connections' },
   'POST /v1/event-subscriptions': { words: 'Subscribed to request events', area: 'connections' },
   'DELETE /v1/event-subscriptions/:id': { words: 'Ended an event subscription', area: 'connections' },
@@ -182,7 +186,10 @@ export function outcomeOf(
 ): { result: OutcomeWord; words: string } {
   if (outcome === 'success') return { result: 'succeeded', words: 'Succeeded' };
   if (typeof reason === 'string' && SIGN_IN_REFUSALS[reason])
-    return { result: 'refused', words: `Refused: ${SIGN_IN_REFUSALS[reason]}${status ? ` (${status})` : ''}` };
+    return {
+      result: 'refused',
+      words: `Refused: ${SIGN_IN_REFUSALS[reason]}${status ? ` (${status})` : ''}`,
+    };
   const refused = status === 401 || status === 403 || status === undefined || status === null;
   const result: OutcomeWord = refused ? 'refused' : 'failed';
   const why = status ? (STATUS_WORDS[status] ?? (status >= 500 ? 'an error' : 'turned down')) : null;

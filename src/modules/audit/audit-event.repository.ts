@@ -104,7 +104,10 @@ export class AuditEventRepository {
     target: { type: string; id: string },
     windowMs: number,
   ): Promise<boolean> {
-    await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [VIEW_LOCK, `${actorId}/${target.id}`]);
+    await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [
+      VIEW_LOCK,
+      `${actorId}/${target.id}`,
+    ]);
     const rows: unknown[] = await manager.query(
       `SELECT 1 FROM audit_event WHERE target_type = $1 AND target_id = $2 AND actor_id = $3
          AND outcome = 'success' AND at > clock_timestamp() - make_interval(secs => $4) LIMIT 1`,

@@ -106,7 +106,17 @@ function filterOf(query: AuditQueryDto, limit: number): AuditFilter {
   };
 }
 
-const CSV_COLUMNS = ['when', 'who', 'actor_type', 'action', 'outcome', 'status', 'target', 'from', 'entry'] as const;
+const CSV_COLUMNS = [
+  'when',
+  'who',
+  'actor_type',
+  'action',
+  'outcome',
+  'status',
+  'target',
+  'from',
+  'entry',
+] as const;
 /** The most rows one export holds (newest first); narrow the filter for older ones. */
 const CSV_MAX_ROWS = 50_000;
 

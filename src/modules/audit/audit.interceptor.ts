@@ -65,7 +65,9 @@ function entryOf(request: AuditedRequest, body: unknown): AuditEntry {
   return {
     actor: actorOf(request.principal ?? request.authenticatedAs),
     action,
-    target: targetId ? { type: person ? 'subject' : (route.split('/')[2] ?? 'resource'), id: targetId } : null,
+    target: targetId
+      ? { type: person ? 'subject' : (route.split('/')[2] ?? 'resource'), id: targetId }
+      : null,
     ip: request.ip,
     details: {
       // Which identifier a lookup used, never its value.
@@ -140,7 +142,7 @@ export class AuditInterceptor implements NestInterceptor {
         if (typeof request.headers[name] === 'string') headers[name] = request.headers[name];
       const path = request.url.split('?')[0].replace(/\/document$/, '');
       const res = await request.server.inject({ method: 'GET', url: path, headers });
-      return res.statusCode === 200 ? (res.json() as unknown) : null;
+      return res.statusCode === 200 ? res.json<unknown>() : null;
     } catch {
       return null;
     }

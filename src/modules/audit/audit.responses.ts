@@ -24,7 +24,10 @@ export class AuditEventResponse {
   @ApiProperty({ description: 'The area of the action (the "what" filter).' }) area!: string;
   @ApiProperty({ enum: ['success', 'failure'] }) outcome!: string;
   @ApiProperty({ enum: ['succeeded', 'refused', 'failed'] }) result!: string;
-  @ApiProperty({ example: 'Refused: not allowed (403)', description: 'The outcome with its HTTP status in words.' })
+  @ApiProperty({
+    example: 'Refused: not allowed (403)',
+    description: 'The outcome with its HTTP status in words.',
+  })
   result_words!: string;
   @ApiProperty({ nullable: true, type: Number, description: 'The HTTP status the caller was answered.' })
   status!: number | null;

@@ -76,6 +76,9 @@ export class SettingsController {
   @ApiOkResponse({ type: ControllerSettingsResponse })
   @ApiBadRequestResponse({ type: ProblemDto })
   put(@Body() body: ControllerSettingsDto, @Principal() principal: ApiPrincipal) {
-    return this.settings.save({ ...body, privacy_policy_url: body.privacy_policy_url ?? null }, principal.name);
+    return this.settings.save(
+      { ...body, privacy_policy_url: body.privacy_policy_url ?? null },
+      principal.name,
+    );
   }
 }

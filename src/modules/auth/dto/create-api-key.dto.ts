@@ -29,7 +29,8 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'When the key stops working (401 afterwards); in the future. Without it the key does not expire.',
+    description:
+      'When the key stops working (401 afterwards); in the future. Without it the key does not expire.',
   })
   @IsOptional()
   @IsString()
