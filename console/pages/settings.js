@@ -100,7 +100,9 @@ function status(current) {
       ' Receipts and exports name this controller.',
     );
   }
-  const names = Object.fromEntries(CONTROLLER_FIELDS.map(([name, text]) => [name, text.toLowerCase()]));
+  const names = Object.fromEntries(
+    CONTROLLER_FIELDS.map(([name, text]) => [name, text.charAt(0).toLowerCase() + text.slice(1)]),
+  );
   return h(
     'div',
     { class: 'notice notice-warn', role: 'status' },
