@@ -182,6 +182,7 @@ export class AuditController {
   @Get('export.csv')
   @RequireScopes('audit:read')
   @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'RFC 4180 CSV', schema: { type: 'string' } })
   async exportCsv(@Query() query: AuditQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const events = await this.audit.list(filterOf(query, CSV_MAX_ROWS));
     const stamp = new Date().toISOString().slice(0, 10);
