@@ -25,6 +25,7 @@ import { renderRequest } from './pages/request.js';
 import { renderAudit } from './pages/audit.js';
 import { renderApiKeys } from './pages/api-keys.js';
 import { renderUsers } from './pages/users.js';
+import { renderSettings } from './pages/settings.js';
 
 const BASE = '/console';
 
@@ -89,6 +90,13 @@ const ROUTES = [
     nav: '/api-keys',
   },
   { path: /^\/users\/?$/, title: 'Users', scope: 'users:admin', render: renderUsers, nav: '/users' },
+  {
+    path: /^\/settings\/?$/,
+    title: 'Settings',
+    scope: 'overview:read',
+    render: renderSettings,
+    nav: '/settings',
+  },
 ];
 
 const main = () => document.getElementById('main');

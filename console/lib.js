@@ -150,15 +150,16 @@ export function showErrors(form, error, aliases = {}) {
   let first = null;
   for (const item of problem.errors ?? []) {
     const control = controlFor(form, aliases[item.field] ?? item.field);
+    const words = plainFieldMessage(item.field, item.message);
     if (!control) {
-      unplaced.push(`${item.field} ${item.message}`);
+      unplaced.push(`${fieldLabel(item.field, form)}: ${words}`);
       continue;
     }
     control.setAttribute('aria-invalid', 'true');
     const message = form.querySelector(`#${CSS.escape(control.id)}-error`);
     if (message) {
       message.hidden = false;
-      message.textContent = message.textContent ? `${message.textContent}; ${item.message}` : item.message;
+      message.textContent = message.textContent ? `${message.textContent}; ${words}` : words;
     }
     first ??= control;
   }
@@ -166,7 +167,8 @@ export function showErrors(form, error, aliases = {}) {
   if (summary) {
     const lines = [];
     if (error instanceof ApiError && error.status === 403) lines.push(forbiddenMessage(error));
-    else if (!problem.errors?.length || unplaced.length) lines.push(problem.detail || 'That did not work.');
+    else if (problem.errors?.length && !unplaced.length) lines.push('Check the fields marked below.');
+    else if (!problem.errors?.length) lines.push(plainDetail(problem) || 'That did not work.');
     for (const line of unplaced) lines.push(line);
     if (lines.length) {
       summary.hidden = false;
@@ -204,7 +206,8 @@ export function errorNotice(error) {
   if (error instanceof ApiError && error.status === 403) {
     return h('div', { class: 'notice notice-error', role: 'alert' }, forbiddenMessage(error));
   }
-  const text = error instanceof ApiError ? error.message : 'Something went wrong while loading this page.';
+  const text =
+    error instanceof ApiError ? plainDetail(error.problem) : 'Something went wrong while loading this page.';
   return h('div', { class: 'notice notice-error', role: 'alert' }, text);
 }
 
@@ -386,4 +389,190 @@ export function todayInput() {
   const d = new Date();
   const pad = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+// ------------------------------------------------------------------------------------- plain words
+
+/** Field names people read: the API's snake_case names where humanising them is not enough. */
+const FIELD_LABELS = {
+  email: 'Email',
+  expires_at: 'Expiry',
+  privacy_policy_url: 'Privacy policy URL',
+  base_url: 'Base URL',
+  url: 'Address',
+  signed_at: 'Signed on',
+  effective_from: 'Effective from',
+  expires_on: 'Expires on',
+  subject_id: 'Person',
+  vendor_id: 'Vendor',
+  'x-csrf-token': 'Session security token',
+};
+
+/**
+ * A field's name in words: the label of its control when the form has one, else the table above, else its
+ * last part humanised ("events.0.purpose" → "Purpose").
+ */
+export function fieldLabel(field, form) {
+  const control = form ? controlFor(form, field) : null;
+  const label = control?.id ? form.querySelector(`label[for="${CSS.escape(control.id)}"]`) : null;
+  if (label?.textContent) return label.textContent.trim();
+  if (FIELD_LABELS[field]) return FIELD_LABELS[field];
+  const last =
+    String(field)
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .pop() ?? String(field);
+  if (FIELD_LABELS[last]) return FIELD_LABELS[last];
+  const words = last.replace(/[_-]/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** class-validator's and the gateway's messages, and what a person reads instead. */
+const MESSAGE_RULES = [
+  [/^must be longer than or equal to 1 characters?$/, () => 'is required'],
+  [/^must be longer than or equal to (\d+) characters?$/, (m) => `must be at least ${m[1]} characters long`],
+  [/^must be shorter than or equal to (\d+) characters?$/, (m) => `must be at most ${m[1]} characters long`],
+  [/^should not be empty$/, () => 'is required'],
+  [/^must be a string$/, () => 'is required'],
+  [/^should not exist$/, () => 'is not something this form can send'],
+  [/^must be one of the following values: .*$/, () => 'choose one of the options'],
+  [/^must be an email$/, () => 'must be an email address, like name@example.com'],
+  [/^must be a valid ISO 8601 date string$/, () => 'must be a date'],
+  [/^must be a URL address$/, () => 'must be a web address starting with https://'],
+  [/^must be a boolean value$/, () => 'must be yes or no'],
+  [/^must be an integer number$/, () => 'must be a whole number'],
+  [/^must be a number.*$/, () => 'must be a number'],
+  [/^must not be greater than (\S+)$/, (m) => `must be ${m[1]} or less`],
+  [/^must not be less than (\S+)$/, (m) => `must be ${m[1]} or more`],
+  [/^must be a UUID$/, () => 'is not a valid reference'],
+  [/^must be an array$/, () => 'choose at least one'],
+  [
+    /^must contain at least (\d+) elements?$/,
+    (m) => (m[1] === '1' ? 'choose at least one' : `choose at least ${m[1]}`),
+  ],
+  [/^is taken$/, () => 'is already used by someone else'],
+];
+
+/**
+ * A field problem in words: ("name", "name must be longer than or equal to 1 characters") → "is required".
+ * The field's own name at the start of the message is dropped (the page names the field beside it).
+ */
+export function plainFieldMessage(field, message) {
+  const last = String(field).split('.').pop();
+  let text = String(message ?? '').trim();
+  for (const prefix of [field, last])
+    if (prefix && text.startsWith(`${prefix} `)) text = text.slice(prefix.length + 1);
+  for (const [pattern, words] of MESSAGE_RULES) {
+    const m = pattern.exec(text);
+    if (m) return words(m);
+  }
+  return text.replace(/_/g, ' ');
+}
+
+/** A problem's detail in words: a validation summary becomes the fields in words. */
+export function plainDetail(problem) {
+  if (!problem) return '';
+  if (problem.errors?.length) {
+    return problem.errors
+      .map((e) => `${fieldLabel(e.field)}: ${plainFieldMessage(e.field, e.message)}`)
+      .join('. ');
+  }
+  return problem.detail || problem.title || '';
+}
+
+/** What enum values are called, by kind. Unknown values are humanised (never shown raw with underscores). */
+const LABELS = {
+  role: ROLE_NAMES,
+  source: {
+    wa_keyword: 'WhatsApp keyword',
+    wa_button: 'WhatsApp button',
+    wa_interactive: 'WhatsApp reply',
+    meta_user_preferences: 'WhatsApp marketing setting',
+    meta_error_131050: 'WhatsApp: user stopped marketing',
+    api: 'API',
+    web_form: 'Web form',
+    import: 'Import',
+    admin: 'Administrator',
+    crm_sync: 'CRM sync',
+    hubspot: 'HubSpot',
+    salesforce: 'Salesforce',
+    webhook: 'Webhook processor',
+    whatsapp: 'WhatsApp',
+  },
+  effect: { changed: 'changed', unchanged: 'no change', ignored: 'ignored', superseded: 'superseded' },
+  status: {
+    granted: 'Granted',
+    withdrawn: 'Withdrawn',
+    succeeded: 'Succeeded',
+    refused: 'Refused',
+    failed: 'Failed',
+    dead: 'Gave up',
+    auth_failed: 'Sign-in to vendor failed',
+    not_yet_effective: 'Not yet in effect',
+    in_negotiation: 'In negotiation',
+    not_required: 'Not required',
+  },
+  vendor_role: {
+    processor: 'Processor',
+    sub_processor: 'Sub-processor',
+    controller: 'Controller',
+    joint_controller: 'Joint controller',
+  },
+  actor: { api_key: 'API key', user: 'Console user', system: 'The gateway', anonymous: 'Not signed in' },
+};
+
+/**
+ * An enum value in words: label('role', 'crm_admin') → "CRM admin"; label('source', 'wa_keyword · changed')
+ * → "WhatsApp keyword · changed". Parts joined by " · " are named one by one.
+ */
+export function label(kind, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const text = String(value);
+  if (text.includes(' · '))
+    return text
+      .split(' · ')
+      .map((part, i) => label(i === 0 ? kind : 'effect', part))
+      .join(' · ');
+  const key = text.trim().replace(/ /g, '_');
+  const known = LABELS[kind]?.[key] ?? LABELS.status[key] ?? LABELS.source[key];
+  if (known) return known;
+  const words = text.replace(/_/g, ' ');
+  return kind === 'effect' ? words : words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const UNITS = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/** A duration in words, rounded up to its largest unit: 13 min 5 s → "14 minutes". */
+export function durationWords(ms) {
+  const abs = Math.max(0, Math.abs(ms));
+  for (const [unit, size] of UNITS) {
+    if (abs >= size || unit === 'second') {
+      const n = Math.max(1, Math.ceil(abs / size - 0.001));
+      return `${n} ${unit}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return '';
+}
+
+/** An instant relative to now, in words: "in 14 minutes", "3 hours ago", "just now". */
+export function relativeTime(iso, now = Date.now()) {
+  if (!iso) return '—';
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return String(iso);
+  const diff = t - now;
+  if (Math.abs(diff) < 45_000) return 'just now';
+  return diff > 0 ? `in ${durationWords(diff)}` : `${durationWords(diff)} ago`;
+}
+
+/** How much longer something lasts, in words: "14 more minutes" (null when it is over). */
+export function remainingWords(iso, now = Date.now()) {
+  const left = new Date(iso).getTime() - now;
+  if (!(left > 0)) return null;
+  const words = durationWords(left);
+  return words.replace(/^(\d+) /, '$1 more ');
 }

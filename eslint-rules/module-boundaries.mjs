@@ -9,13 +9,14 @@ import { dirname, relative, resolve, sep } from 'node:path';
 export const MODULE_DEPENDENCIES = {
   audit: [],
   auth: ['audit'],
+  settings: [],
   inbox: [],
-  ledger: ['inbox', 'auth', 'audit'],
+  ledger: ['inbox', 'auth', 'audit', 'settings'],
   whatsapp: ['inbox', 'ledger'],
   vendors: ['ledger', 'audit', 'auth'],
   connectors: ['vendors', 'inbox', 'ledger', 'audit', 'auth'],
   propagation: ['connectors', 'vendors', 'ledger', 'audit', 'auth'],
-  requests: ['propagation', 'connectors', 'vendors', 'ledger', 'inbox', 'audit', 'auth'],
+  requests: ['propagation', 'connectors', 'vendors', 'ledger', 'inbox', 'audit', 'auth', 'settings'],
   console: [
     'requests',
     'propagation',
@@ -26,6 +27,7 @@ export const MODULE_DEPENDENCIES = {
     'ledger',
     'audit',
     'auth',
+    'settings',
   ],
 };
 const LIBRARIES = new Set(['platform', 'config']);

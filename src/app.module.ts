@@ -9,6 +9,7 @@ import { VendorUsageModule } from './modules/propagation';
 import { InboxModule } from './modules/inbox';
 import { LedgerModule } from './modules/ledger';
 import { RequestIntakeModule, RequestsModule } from './modules/requests';
+import { SettingsModule } from './modules/settings';
 import { VendorsModule } from './modules/vendors';
 import { WhatsAppModule } from './modules/whatsapp';
 import { ProblemFilter } from './platform/http/problem';
@@ -23,6 +24,7 @@ export class AppModule {
         PlatformModule.forRoot(options),
         AuditModule,
         AuthModule,
+        SettingsModule,
         LedgerModule,
         InboxModule,
         WhatsAppModule,

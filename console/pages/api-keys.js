@@ -13,6 +13,8 @@ import {
   h,
   mount,
   pageHeading,
+  plainDetail,
+  relativeTime,
   showErrors,
   table,
 } from '../lib.js';
@@ -34,6 +36,29 @@ const KEY_SCOPES = [
   ['inbox:admin', 'Replay the inbox'],
   ['keys:admin', 'Manage API keys'],
 ];
+
+const SCOPE_WORDS = {
+  ...Object.fromEntries(KEY_SCOPES),
+  'users:admin': 'Manage console users',
+  'requests:read': 'Read data-subject requests',
+  'requests:write': 'Handle data-subject requests',
+  'requests:verify': 'Record how a requester was verified',
+};
+
+/** Active (until when), expired (since when) or revoked: in words, never colour alone. */
+function keyStatus(key) {
+  if (key.revoked_at) return badge('revoked', `Revoked ${formatDate(key.revoked_at, false)}`);
+  if (key.status === 'expired' || (key.expires_at && new Date(key.expires_at) <= new Date()))
+    return badge('expired', `Expired ${relativeTime(key.expires_at)}`);
+  if (key.expires_at)
+    return h(
+      'span',
+      null,
+      badge('active', 'Active'),
+      ` until ${formatDate(key.expires_at)} (${relativeTime(key.expires_at)})`,
+    );
+  return h('span', null, badge('active', 'Active'), ' no expiry');
+}
 
 export async function renderApiKeys(root, { navigate }) {
   mount(root, pageHeading('API keys'), h('p', { class: 'muted' }, 'Loading…'));
@@ -60,24 +85,28 @@ export async function renderApiKeys(root, { navigate }) {
           flash(`Key ${k.name} revoked.`);
           navigate('/api-keys', { replace: true });
         } catch (error) {
-          flash(error.message, 'error');
+          flash(plainDetail(error.problem) || error.message, 'error');
         }
       });
     });
     return [
       k.name,
       h('code', null, `cgk_${k.prefix}…`),
-      h('span', { class: 'scopes' }, k.scopes.join(', ')),
+      h('span', { class: 'scopes' }, k.scopes.map((scope) => SCOPE_WORDS[scope] ?? scope).join('; ')),
       formatDate(k.created_at),
-      formatDate(k.last_used_at),
-      k.revoked_at ? badge('revoked', `Revoked ${formatDate(k.revoked_at, false)}`) : badge('active'),
+      k.last_used_at ? formatDate(k.last_used_at) : 'Never',
+      keyStatus(k),
       revoke,
     ];
   });
   mount(
     root,
     pageHeading('API keys'),
-    table(`API keys (${keys.length})`, ['Name', 'Key', 'Scopes', 'Created', 'Last used', 'Status', ''], rows),
+    table(
+      `API keys (${keys.length})`,
+      ['Name', 'Key', 'May', 'Created', 'Last used', 'Status', 'Actions'],
+      rows,
+    ),
     createForm(navigate),
   );
 }
@@ -99,6 +128,11 @@ function createForm(navigate) {
     field(
       'Name',
       h('input', { name: 'name', required: true, maxlength: '100', placeholder: 'zapier production' }),
+    ),
+    field(
+      'Expires on (optional)',
+      h('input', { type: 'date', name: 'expires_at', min: tomorrowInput() }),
+      'The key stops working at the end of this day. Leave empty for a key without expiry.',
     ),
     h(
       'fieldset',
@@ -128,6 +162,8 @@ function createForm(navigate) {
     clearErrors(form);
     const data = new FormData(form);
     const body = { name: String(data.get('name') ?? '').trim(), scopes: data.getAll('scopes').map(String) };
+    const expires = String(data.get('expires_at') ?? '');
+    if (expires) body.expires_at = endOfDay(expires);
     await busy(submit, async () => {
       try {
         const created = await api('/v1/api-keys', { method: 'POST', json: body });
@@ -161,4 +197,16 @@ function createForm(navigate) {
     });
   });
   return h('div', null, form, reveal);
+}
+
+/** The last second of a calendar day in the user's time zone, as ISO (a bad value passes through). */
+function endOfDay(value) {
+  const d = new Date(`${value}T23:59:59`);
+  return Number.isNaN(d.getTime()) ? value : d.toISOString();
+}
+
+function tomorrowInput() {
+  const d = new Date(Date.now() + 86_400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }

@@ -8,6 +8,7 @@ import { incompleteReasons } from './vendor-dpas.js';
 import { requestPanels } from './overview-requests.js';
 import { healthSection } from './overview-health.js';
 import { appendOverviewCharts } from './overview-charts.js';
+import { controllerWarning } from './overview-settings.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -18,7 +19,7 @@ export async function renderOverview(root) {
   ]);
   // requestPanels settles every call of its own: it only rejects on a bug.
   const panels = requests.status === 'fulfilled' ? requests.value : null;
-  const parts = [pageHeading('Overview')];
+  const parts = [pageHeading('Overview'), await controllerWarning()];
   if (overview.status === 'rejected') {
     parts.push(errorNotice(overview.reason), panels?.requests);
   } else {

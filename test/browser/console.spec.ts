@@ -179,6 +179,7 @@ describe('the console in a browser', () => {
       'Audit log',
       'API keys',
       'Users',
+      'Settings',
     ]);
     await shot('02-overview');
   });
@@ -424,7 +425,7 @@ describe('the console in a browser', () => {
     await signIn(page, 'dana@example.com');
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
-    await page.getByText(/Locked until/).waitFor();
+    await page.getByText(/Locked for \d+ more minutes/).waitFor();
     await shot('13-users-locked');
     await page.getByRole('button', { name: 'Unlock Lou Locked' }).click();
     await page.getByText('Lou Locked can sign in again.').waitFor();
@@ -442,6 +443,7 @@ describe('the console in a browser', () => {
         'Vendors',
         'Connections',
         'Deliveries',
+        'Settings',
       ]);
       // No buttons for what a viewer cannot do.
       await nav.getByRole('link', { name: 'Connections' }).click();

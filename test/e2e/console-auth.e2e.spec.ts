@@ -184,7 +184,7 @@ describe('console sign-in, sessions and the audit log', () => {
       expect(write.ip).toBe('127.0.0.1');
       const look = audit.events.find((e: { action: string }) => e.action === 'person.consents');
       expect(look.actor).toMatchObject({ type: 'user', name: 'dpo@example.com' });
-      expect(look.target).toEqual({ type: 'consents', id: subjectId });
+      expect(look.target).toEqual({ type: 'subject', id: subjectId });
       expect(look.details.lookup).toEqual(['phone']);
       // Lookups record which identifier was used, never its value.
       expect(JSON.stringify(audit.events)).not.toContain('16505551234');

@@ -13,10 +13,21 @@ const CHAIN_LOCK = 74_202;
 export interface AuditFilter {
   limit: number;
   beforeSeq?: string;
+  /** Part of the stored action (`vendors`, `session.login`). */
   action?: string;
+  /** Any of these stored actions (an area of the "what" filter). */
+  actions?: string[];
   targetId?: string;
   actorId?: string;
+  /** Part of the actor's name (an email or a key's name), any case. */
+  actorName?: string;
+  outcome?: 'success' | 'failure';
+  from?: Date;
+  to?: Date;
 }
+
+/** The advisory lock namespace of "one entry per look at a person" (with a hash of actor and target). */
+const VIEW_LOCK = 74_203;
 
 /** An unchained entry getting its place and hashes. */
 export interface ChainLink {
@@ -74,7 +85,35 @@ export class AuditEventRepository {
     if (filter.action) query.andWhere(`e.action ILIKE '%' || :action || '%'`, { action: filter.action });
     if (filter.targetId) query.andWhere('e.target_id = :targetId', { targetId: filter.targetId });
     if (filter.actorId) query.andWhere('e.actor_id = :actorId', { actorId: filter.actorId });
+    if (filter.actions) query.andWhere('e.action IN (:...actions)', { actions: [...filter.actions, ''] });
+    if (filter.actorName)
+      query.andWhere(`e.actor_name ILIKE '%' || :actorName || '%'`, { actorName: filter.actorName });
+    if (filter.outcome) query.andWhere('e.outcome = :outcome', { outcome: filter.outcome });
+    if (filter.from) query.andWhere('e.at >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('e.at < :to', { to: filter.to });
     return query.getMany();
+  }
+
+  /**
+   * raw SQL: whether `actorId` has a successful entry about `target` from less than `windowMs` ago. Takes a
+   * transaction-scoped lock on the pair first, so two parallel reads decide one after the other.
+   */
+  async recentlyRecorded(
+    manager: EntityManager,
+    actorId: string,
+    target: { type: string; id: string },
+    windowMs: number,
+  ): Promise<boolean> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [
+      VIEW_LOCK,
+      `${actorId}/${target.id}`,
+    ]);
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM audit_event WHERE target_type = $1 AND target_id = $2 AND actor_id = $3
+         AND outcome = 'success' AND at > clock_timestamp() - make_interval(secs => $4) LIMIT 1`,
+      [target.type, target.id, actorId, windowMs / 1000],
+    );
+    return rows.length > 0;
   }
 
   /** The last chained entry's place and hash (the genesis before the first). */

@@ -1,5 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiProduces,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { RequireScopes } from '../../platform/http/auth.decorators';
@@ -10,6 +18,9 @@ import {
   AuditPageResponse,
 } from './audit.responses';
 import { AuditService } from './audit.service';
+import { ACTION_AREAS, actionsOfArea, type ActionArea } from './audit-actions';
+import type { AuditFilter } from './audit-event.repository';
+import { toCsv } from '../../platform/http/csv';
 
 class AuditQueryDto {
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
@@ -44,7 +55,70 @@ class AuditQueryDto {
   @IsString()
   @MaxLength(200)
   actor_id?: string;
+
+  @ApiPropertyOptional({ description: 'Who: part of the name of the user (their email) or API key.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+
+  @ApiPropertyOptional({ enum: Object.keys(ACTION_AREAS), description: 'What: an area of actions.' })
+  @IsOptional()
+  @IsIn(Object.keys(ACTION_AREAS), { message: 'area must be one of the areas the audit log names' })
+  area?: ActionArea;
+
+  @ApiPropertyOptional({
+    enum: ['success', 'failure'],
+    description: 'failure: refused (401/403, wrong passwords) and failed (any other 4xx/5xx).',
+  })
+  @IsOptional()
+  @IsIn(['success', 'failure'], { message: 'outcome must be success or failure' })
+  outcome?: 'success' | 'failure';
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When: entries at or after this instant.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  @IsISO8601({ strict: true }, { message: 'from must be a date or a date and time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When: entries before this instant.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  @IsISO8601({ strict: true }, { message: 'to must be a date or a date and time' })
+  to?: string;
 }
+
+/** The filter a query names (the page and the CSV export read the same). */
+function filterOf(query: AuditQueryDto, limit: number): AuditFilter {
+  return {
+    limit,
+    beforeSeq: query.before ? String(query.before) : undefined,
+    action: query.action,
+    actions: query.area ? actionsOfArea(query.area) : undefined,
+    targetId: query.target_id,
+    actorId: query.actor_id,
+    actorName: query.actor?.trim() || undefined,
+    outcome: query.outcome,
+    from: query.from ? new Date(query.from) : undefined,
+    to: query.to ? new Date(query.to) : undefined,
+  };
+}
+
+const CSV_COLUMNS = [
+  'when',
+  'who',
+  'actor_type',
+  'action',
+  'outcome',
+  'status',
+  'target',
+  'from',
+  'entry',
+] as const;
+/** The most rows one export holds (newest first); narrow the filter for older ones. */
+const CSV_MAX_ROWS = 50_000;
 
 class AuditVerifyQueryDto {
   @ApiPropertyOptional({
@@ -95,14 +169,41 @@ export class AuditController {
   async list(@Query() query: AuditQueryDto) {
     // Verified first: it chains what is pending, so the page shows every entry with its place.
     const chain = await this.audit.verify();
-    const events = await this.audit.list({
-      limit: query.limit ?? 100,
-      beforeSeq: query.before ? String(query.before) : undefined,
-      action: query.action,
-      targetId: query.target_id,
-      actorId: query.actor_id,
-    });
-    return { events, chain };
+    const limit = query.limit ?? 100;
+    const events = await this.audit.list(filterOf(query, limit));
+    const last = events[events.length - 1];
+    return { events, chain, next_before: events.length === limit && last ? last.seq : null };
+  }
+
+  /**
+   * The filtered entries as CSV (newest first, at most 50,000), actions and outcomes in words. Text that a
+   * spreadsheet would run as a formula is neutralised (platform/http/csv.ts).
+   */
+  @Get('export.csv')
+  @RequireScopes('audit:read')
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'RFC 4180 CSV', schema: { type: 'string' } })
+  async exportCsv(@Query() query: AuditQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const events = await this.audit.list(filterOf(query, CSV_MAX_ROWS));
+    const stamp = new Date().toISOString().slice(0, 10);
+    void reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="audit-log-${stamp}.csv"`)
+      .header('cache-control', 'no-store');
+    return toCsv(
+      CSV_COLUMNS,
+      events.map((e) => ({
+        when: e.at,
+        who: e.actor.name ?? (e.actor.type === 'anonymous' ? 'not signed in' : e.actor.type),
+        actor_type: e.actor.type,
+        action: e.action_words,
+        outcome: e.result_words,
+        status: e.status,
+        target: e.target ? `${e.target.type} ${e.target.id ?? ''}`.trim() : null,
+        from: e.ip,
+        entry: e.id,
+      })),
+    );
   }
 
   /** Verifies the chain: from the checkpoint, or (`full=true`) from its first entry. */

@@ -7,6 +7,7 @@ import { AuditChainStateRepository } from './audit-chain-state.repository';
 import { AuditChainUpkeep } from './audit-chain.upkeep';
 import { AuditChainer } from './audit-chainer';
 import { AuditController } from './audit.controller';
+import { AuditFailureHook } from './audit-failure.hook';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditService } from './audit.service';
@@ -36,6 +37,7 @@ import { AuditEventEntity } from './entities/audit-event.entity';
     AuditVerifier,
     AuditChainUpkeep,
     AuditService,
+    AuditFailureHook,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
   exports: [AuditService],

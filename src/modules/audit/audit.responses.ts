@@ -19,7 +19,18 @@ export class AuditEventResponse {
   @ApiProperty({ example: 'POST /v1/vendors' }) action!: string;
   @ApiProperty({ type: AuditTargetResponse, nullable: true }) target!: AuditTargetResponse | null;
   @ApiProperty({ nullable: true, type: String }) ip!: string | null;
+  @ApiProperty({ example: 'Added a DPA version to vendor Acme', description: 'The action in plain words.' })
+  action_words!: string;
+  @ApiProperty({ description: 'The area of the action (the "what" filter).' }) area!: string;
   @ApiProperty({ enum: ['success', 'failure'] }) outcome!: string;
+  @ApiProperty({ enum: ['succeeded', 'refused', 'failed'] }) result!: string;
+  @ApiProperty({
+    example: 'Refused: not allowed (403)',
+    description: 'The outcome with its HTTP status in words.',
+  })
+  result_words!: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'The HTTP status the caller was answered.' })
+  status!: number | null;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -63,6 +74,8 @@ export class AuditChainResponse {
 export class AuditPageResponse {
   @ApiProperty({ type: [AuditEventResponse] }) events!: AuditEventResponse[];
   @ApiProperty({ type: AuditChainResponse }) chain!: AuditChainResponse;
+  @ApiProperty({ nullable: true, type: Number, description: 'Pass as `before` for the next (older) page.' })
+  next_before!: number | null;
 }
 
 export class AuditAnchorResponse {

@@ -6,6 +6,7 @@ import { InsufficientScopeError, UnauthenticatedError } from './auth.errors';
 import type { Scope } from '../../platform/http/scopes';
 import { readCookie, SESSION_COOKIE, SessionService } from './session.service';
 import { CryptoService } from '../../platform/crypto/crypto.service';
+import { AUDIT_READ } from '../../platform/http/audit.decorators';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -40,7 +41,8 @@ export class ApiKeyGuard implements CanActivate {
     if (token) {
       const cached = this.keys.cachedPrincipal(token);
       const principal = cached !== undefined ? cached : await this.keys.authenticate(token);
-      if (!principal) throw new UnauthenticatedError('The API key is not valid or has been revoked.');
+      if (!principal)
+        throw new UnauthenticatedError('The API key is not valid, has been revoked or has expired.');
       return principal;
     }
     const sessionToken = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -60,14 +62,23 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-
     const request = context.switchToHttp().getRequest<{
       method: string;
       headers: Record<string, string | undefined>;
       principal?: ApiPrincipal;
+      authenticatedAs?: ApiPrincipal;
     }>();
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+      // A public route that is an audited action (the OAuth callback): whoever the request is signed in as,
+      // if anyone, is named in the log; it is not required.
+      if (this.reflector.get<string | undefined>(AUDIT_READ, context.getHandler()) !== undefined)
+        request.authenticatedAs = await this.principalOf(request).catch(() => undefined);
+      return true;
+    }
+
     const principal = await this.principalOf(request);
+    // Kept for the audit log, which names who was refused when the scope check below refuses them.
+    request.authenticatedAs = principal;
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets);
     if (!required || required.length === 0) {
       throw new InsufficientScopeError('This route declares no scope, so no key may call it.');

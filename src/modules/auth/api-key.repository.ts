@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { ApiKeyEntity } from './entities/api-key.entity';
 
 /** What of a key is ever read back: never its hash. */
@@ -12,6 +12,7 @@ const PUBLIC_COLUMNS = [
   'created_at',
   'last_used_at',
   'revoked_at',
+  'expires_at',
 ] as const;
 
 export type ApiKeyRecord = Pick<ApiKeyEntity, (typeof PUBLIC_COLUMNS)[number]>;
@@ -21,7 +22,9 @@ export type ApiKeyRecord = Pick<ApiKeyEntity, (typeof PUBLIC_COLUMNS)[number]>;
 export class ApiKeyRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
 
-  async insert(key: Pick<ApiKeyEntity, 'name' | 'prefix' | 'key_hash' | 'scopes' | 'created_by'>) {
+  async insert(
+    key: Pick<ApiKeyEntity, 'name' | 'prefix' | 'key_hash' | 'scopes' | 'created_by' | 'expires_at'>,
+  ) {
     const rows = (
       await this.repo
         .createQueryBuilder()
@@ -54,21 +57,34 @@ export class ApiKeyRepository {
     return rows[0] ?? null;
   }
 
-  /** The unrevoked key with this hash. */
-  findActiveByHash(keyHash: Buffer): Promise<Pick<ApiKeyEntity, 'id' | 'name' | 'scopes'> | null> {
-    return this.repo.findOne({
-      select: { id: true, name: true, scopes: true },
-      where: { key_hash: keyHash, revoked_at: IsNull() },
-    });
+  /** The key with this hash that is neither revoked nor expired (by the database's clock). */
+  findActiveByHash(
+    keyHash: Buffer,
+  ): Promise<Pick<ApiKeyEntity, 'id' | 'name' | 'scopes' | 'expires_at'> | null> {
+    return this.repo
+      .createQueryBuilder('k')
+      .select(['k.id', 'k.name', 'k.scopes', 'k.expires_at'])
+      .where('k.key_hash = :keyHash AND k.revoked_at IS NULL', { keyHash })
+      .andWhere('(k.expires_at IS NULL OR k.expires_at > now())')
+      .getOne();
   }
 
-  /** Whether a key with this id exists and is not revoked. */
+  /** Whether a key with this id exists, is not revoked and has not expired. */
   async isActive(id: string): Promise<boolean> {
-    return this.repo.exists({ where: { id, revoked_at: IsNull() } });
+    return this.repo
+      .createQueryBuilder('k')
+      .where('k.id = :id AND k.revoked_at IS NULL', { id })
+      .andWhere('(k.expires_at IS NULL OR k.expires_at > now())')
+      .getExists();
   }
 
   async touch(id: string): Promise<void> {
-    await this.repo.update({ id, revoked_at: IsNull() }, { last_used_at: () => 'now()' });
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ last_used_at: () => 'now()' })
+      .where('id = :id AND revoked_at IS NULL', { id })
+      .execute();
   }
 
   /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
-import { NotFoundError } from '../../platform/http/problem';
+import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { SCOPES, type Scope } from '../../platform/http/scopes';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
 import { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository';
@@ -16,6 +16,9 @@ export interface ApiKeyView {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
+  /** In force, revoked, or past its expiry. */
+  status: 'active' | 'revoked' | 'expired';
 }
 
 /** How long a verified key is trusted without asking the database again (revocation is immediate locally). */
@@ -39,6 +42,12 @@ function view(row: ApiKeyRecord): ApiKeyView {
     created_at: new Date(row.created_at).toISOString(),
     last_used_at: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
     revoked_at: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+    expires_at: row.expires_at ? new Date(row.expires_at).toISOString() : null,
+    status: row.revoked_at
+      ? 'revoked'
+      : row.expires_at && new Date(row.expires_at).getTime() <= Date.now()
+        ? 'expired'
+        : 'active',
   };
 }
 
@@ -66,6 +75,7 @@ export class ApiKeyService {
     name: string,
     scopes: Scope[],
     createdBy: string | null,
+    expiresAt: Date | null = null,
   ): Promise<ApiKeyView & { key: string }> {
     const secret = randomBytes(32).toString('base64url');
     const prefix = secret.slice(0, 8);
@@ -76,14 +86,29 @@ export class ApiKeyService {
       key_hash: CryptoService.sha256(key),
       scopes,
       created_by: createdBy,
+      expires_at: expiresAt,
     });
     return { ...view(row), key };
   }
 
-  /** A key created through the API: within the creator's own scopes. */
-  createAs(creator: ApiPrincipal, name: string, scopes: Scope[]): Promise<ApiKeyView & { key: string }> {
+  /** A key created through the API: within the creator's own scopes, expiring in the future if at all. */
+  createAs(
+    creator: ApiPrincipal,
+    name: string,
+    scopes: Scope[],
+    expiresAt: Date | null = null,
+  ): Promise<ApiKeyView & { key: string }> {
     assertMayGrantScopes(creator.scopes, scopes);
-    return this.create(name, scopes, creator.kind === 'user' ? creator.keyId : `api_key:${creator.keyId}`);
+    if (expiresAt && expiresAt.getTime() <= Date.now())
+      throw new RequestValidationError('The expiry must be in the future.', [
+        { field: 'expires_at', message: 'must be in the future' },
+      ]);
+    return this.create(
+      name,
+      scopes,
+      creator.kind === 'user' ? creator.keyId : `api_key:${creator.keyId}`,
+      expiresAt,
+    );
   }
 
   async list(): Promise<ApiKeyView[]> {
@@ -113,7 +138,7 @@ export class ApiKeyService {
     return this.apiKeys.isActive(keyId);
   }
 
-  /** The principal a presented key stands for, or null when it is unknown or revoked. */
+  /** The principal a presented key stands for, or null when it is unknown, revoked or expired. */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
     const cached = this.cachedPrincipal(presented);
     if (cached !== undefined) return cached;
@@ -133,7 +158,9 @@ export class ApiKeyService {
     const principal = row ? { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
     if (generation === this.generation) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(presented, { principal, until: Date.now() + CACHE_TTL_MS });
+      // Never trusted past its expiry, however recently it was verified.
+      const expiry = row?.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+      this.cache.set(presented, { principal, until: Math.min(Date.now() + CACHE_TTL_MS, expiry) });
     }
     if (principal) this.touch(principal.keyId);
     return principal;

@@ -30,7 +30,12 @@ export class ApiKeysController {
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   @ApiForbiddenResponse({ type: ProblemDto, description: 'A scope the caller does not hold.' })
   create(@Body() body: CreateApiKeyDto, @Principal() principal: ApiPrincipal) {
-    return this.keys.createAs(principal, body.name, body.scopes);
+    return this.keys.createAs(
+      principal,
+      body.name,
+      body.scopes,
+      body.expires_at ? new Date(body.expires_at) : null,
+    );
   }
 
   @Get()

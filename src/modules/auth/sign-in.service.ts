@@ -72,7 +72,9 @@ export class SignInService {
       action: 'session.login',
       ip: meta.ip,
       outcome: 'failure',
-      details: { reason, ...details },
+      // The status the caller got (401); the reason for the DPO only. An unknown email is not recorded: it
+      // may be someone else's address or a password typed in the wrong field.
+      details: { status: 401, reason, ...details },
     });
     // The same words for all three reasons; the lockout is mentioned so a locked-out person knows to wait.
     throw new LoginFailedError(WRONG_CREDENTIALS, [

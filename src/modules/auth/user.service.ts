@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { UserExistsError } from './auth.errors';
@@ -24,6 +25,12 @@ export function userView(row: UserRow) {
     disabled: row.disabled_at !== null,
     created_at: new Date(row.created_at).toISOString(),
   };
+}
+
+/** 20 characters from an alphabet without look-alikes (about 115 bits): read out or typed by hand. */
+function temporaryPassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789';
+  return Array.from({ length: 20 }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
 /** Console users: CRM admins, DPOs, viewers and admins. Passwords are scrypt hashes. */
@@ -62,13 +69,18 @@ export class UserService {
     return userView(row);
   }
 
-  /** A user created through the API: nobody creates a user with a role above their own. */
+  /**
+   * A user created through the API: nobody creates a user with a role above their own. Without a password,
+   * one is made (the gateway sends no email): returned this once, for the admin to hand over.
+   */
   async createAs(
     grantor: readonly Scope[],
-    input: { email: string; name: string; role: string; password: string },
+    input: { email: string; name: string; role: string; password?: string },
   ) {
     if (isRole(input.role)) assertMayGrantRole(grantor, input.role, 'role');
-    return this.create(input);
+    if (input.password !== undefined) return this.create({ ...input, password: input.password });
+    const temporary = temporaryPassword();
+    return { ...(await this.create({ ...input, password: temporary })), temporary_password: temporary };
   }
 
   async list() {

@@ -11,13 +11,13 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { UserListResponse, UserResponse } from './dto/auth.responses';
+import { CreatedUserResponse, UserListResponse, UserResponse } from './dto/auth.responses';
 import { ProblemDto } from '../../platform/http/problem.dto';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
 import { uuidParam } from '../../platform/http/problem';
 import { type ApiPrincipal, Principal, RequireScopes } from '../../platform/http/auth.decorators';
 import { ROLES, type Role } from './roles';
-import { UserService } from './user.service';
+import { UserService, userView } from './user.service';
 
 class CreateUserDto {
   @ApiProperty()
@@ -34,10 +34,15 @@ class CreateUserDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiProperty({ minLength: 12 })
+  @ApiPropertyOptional({
+    minLength: 12,
+    description:
+      'Without it, a temporary password is made and returned once (temporary_password): hand it over in person.',
+  })
+  @IsOptional()
   @IsString()
   @Length(12, 256)
-  password!: string;
+  password?: string;
 }
 
 /** At least one of the two; a role may not be above the caller's (403). */
@@ -61,7 +66,7 @@ export class UsersController {
   constructor(private readonly users: UserService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: UserResponse })
+  @ApiCreatedResponse({ type: CreatedUserResponse })
   @ApiBadRequestResponse({ type: ProblemDto })
   @ApiConflictResponse({ type: ProblemDto })
   @ApiForbiddenResponse({ type: ProblemDto, description: 'The role is above the caller’s.' })
@@ -73,6 +78,13 @@ export class UsersController {
   @ApiOkResponse({ type: UserListResponse })
   async list() {
     return { users: await this.users.list() };
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  async one(@Param('id', uuidParam('id')) id: string) {
+    return userView(await this.users.byId(id));
   }
 
   /** Disabling a user ends their sessions at once. */

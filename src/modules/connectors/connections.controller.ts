@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyService, bearerToken, readCookie, SESSION_COOKIE, SessionService } from '../auth';
 import { uuidParam } from '../../platform/http/problem';
 import { Principal, Public, RequireScopes, type ApiPrincipal } from '../../platform/http/auth.decorators';
+import { AuditAction } from '../../platform/http/audit.decorators';
 import { BackfillService } from './backfill.service';
 import { ConnectionAdminService, STATE_TTL_MS } from './connection-admin.service';
 import { ConnectionInvalidError, DuplicateConnectionError } from './connection.errors';
@@ -261,6 +262,7 @@ export class OAuthCallbackController {
    * of the API client.
    */
   @Public()
+  @AuditAction('connection.oauth')
   @Get('oauth/:type/callback')
   @HttpCode(201)
   @ApiCreatedResponse({ type: ConnectionResponse })

@@ -9,6 +9,7 @@ import { SubjectRepository } from './subject.repository';
 import { maskEmail, maskPhone } from './identifier-mask';
 import { evidencePlace, identityPlace } from './sealed-places';
 import { SubjectKeyService, type Opener } from './subject-keys.service';
+import { ControllerSettingsService } from '../settings';
 
 /**
  * A person's timeline: their identities (kinds only), every consent event with its evidence and receipt,
@@ -23,6 +24,7 @@ export class SubjectTimelineService {
     private readonly events: ConsentEventRepository,
     private readonly keys: SubjectKeyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly controllerSettings: ControllerSettingsService,
   ) {}
 
   async timeline(id: string) {
@@ -37,6 +39,8 @@ export class SubjectTimelineService {
       this.merges.mergesOf(absorbed),
     ]);
     const opener = await this.keys.opener([...events.map((e) => e.keyId), ...identities.map((i) => i.keyId)]);
+    // Receipts name the controller as saved in the console (the configuration until then).
+    const config = { ...this.config, ...(await this.controllerSettings.forReceipts()) };
     return {
       subject_id: personId,
       redirected_from: personId === subjectId ? null : subjectId,
@@ -47,7 +51,7 @@ export class SubjectTimelineService {
         masked: this.masked(i, opener),
         added_at: new Date(i.createdAt).toISOString(),
       })),
-      events: events.map((e, index) => ({ ...this.event(e, opener), sequence: index + 1 })),
+      events: events.map((e, index) => ({ ...this.event(e, opener, config), sequence: index + 1 })),
       merges: merges.map((m) => ({
         id: m.id,
         merged_subject_id: m.mergedId,
@@ -83,7 +87,7 @@ export class SubjectTimelineService {
     return text === null ? null : (JSON.parse(text) as unknown);
   }
 
-  private event(e: ConsentEventEntity, opener: Opener) {
+  private event(e: ConsentEventEntity, opener: Opener, config: AppConfig) {
     return {
       id: e.id,
       subject_id: e.subjectId,
@@ -126,7 +130,7 @@ export class SubjectTimelineService {
           policy_url: e.policyUrl,
           language: e.language,
         },
-        this.config,
+        config,
       ),
     };
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ControllerSettingsService } from '../settings';
 import { Clock } from '../../platform/clock/clock';
 import { LedgerReader, type PersonExport } from '../ledger';
 import { RequestDeliveries, type RequestDeliveryView } from '../propagation';
@@ -83,6 +84,7 @@ export class RequestExport {
     private readonly policy: RequestPolicy,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly controllerSettings: ControllerSettingsService,
   ) {}
 
   async build(id: string): Promise<AccessExportResponse> {
@@ -105,12 +107,14 @@ export class RequestExport {
     );
     const vendorFacts = await this.recipients.factsOf(vendorIds);
     const histories = await this.history.of(ownRequests.map((r) => r.id));
+    // The controller as saved in the console (the CONTROLLER_* configuration until then).
+    const receipts = await this.controllerSettings.forReceipts();
     return {
       format: 'consent-gateway.access-export/1',
       generated_at: new Date(this.clock.now()).toISOString(),
       controller: {
-        ...this.config.controller,
-        privacy_policy_url: this.config.policyUrl,
+        ...receipts.controller,
+        privacy_policy_url: receipts.policyUrl,
         jurisdiction: this.config.jurisdiction,
       },
       request: {

@@ -16,6 +16,7 @@ import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-re
 import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
 import { BackfillTotal1767001200000 } from './migrations/1767001200000-backfill-total';
 import { ConsoleReadIndexes1767001300000 } from './migrations/1767001300000-console-read-indexes';
+import { ConsoleAdmin1767001400000 } from './migrations/1767001400000-console-admin';
 import { DpaMissingIndex1767001500000 } from './migrations/1767001500000-dpa-missing-index';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   LedgerRewrites1767000700000,
   BackfillTotal1767001200000,
   ConsoleReadIndexes1767001300000,
+  ConsoleAdmin1767001400000,
   DpaMissingIndex1767001500000,
 ];
 

@@ -11,6 +11,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
 @Index('ix_audit_event_target', ['target_type', 'target_id'])
 @Index('uq_audit_event_chain_seq', ['chain_seq'], { unique: true })
 @Index('ix_audit_event_unchained', ['seq'], { where: 'chain_seq IS NULL' })
+@Index('ix_audit_event_not_success', ['seq'], { where: `outcome <> 'success'` })
 @Check(
   'ck_audit_event_chained',
   `(chain_seq IS NULL AND prev_hash IS NULL AND hash IS NULL) OR (chain_seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL)`,

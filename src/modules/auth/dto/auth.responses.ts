@@ -10,6 +10,9 @@ export class ApiKeyResponse {
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_used_at!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revoked_at!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Refused after this.' })
+  expires_at!: string | null;
+  @ApiProperty({ enum: ['active', 'revoked', 'expired'] }) status!: string;
 }
 
 export class CreatedApiKeyResponse extends ApiKeyResponse {
@@ -30,6 +33,14 @@ export class UserResponse {
   locked_until!: string | null;
   @ApiProperty() disabled!: boolean;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
+}
+
+export class CreatedUserResponse extends UserResponse {
+  @ApiProperty({
+    required: false,
+    description: 'Only when no password was given: the temporary password, shown this once.',
+  })
+  temporary_password?: string;
 }
 
 export class UserListResponse {

@@ -1,5 +1,16 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+} from 'class-validator';
 import { SCOPES, type Scope } from '../../../platform/http/scopes';
 
 export class CreateApiKeyDto {
@@ -15,4 +26,15 @@ export class CreateApiKeyDto {
   @ArrayUnique()
   @IsIn(SCOPES, { each: true })
   scopes!: Scope[];
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'When the key stops working (401 afterwards); in the future. Without it the key does not expire.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  @IsISO8601({ strict: true }, { message: 'expires_at must be a date and time' })
+  expires_at?: string;
 }

@@ -30,4 +30,8 @@ export class ApiKeyEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   revoked_at!: Date | null;
+
+  /** After this instant the key is refused (401) and listed as expired; null: no expiry. */
+  @Column({ type: 'timestamptz', nullable: true })
+  expires_at!: Date | null;
 }

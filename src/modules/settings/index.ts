@@ -1,0 +1,3 @@
+// The settings module's public API: what other modules may use. Everything else is internal.
+export { ControllerSettingsService } from './controller-settings.service';
+export { SettingsModule } from './settings.module';
