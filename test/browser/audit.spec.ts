@@ -5,6 +5,7 @@ import { UserService } from '../../src/modules/auth/user.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { json, startTestApp, type TestApp } from '../support/app';
 import { chromiumExecutable } from './chromium';
+import { checkPage } from './page-check';
 
 /**
  * The admin's and DPO's daily work in a real headless Chromium (issue 11): the audit log filtered by
@@ -25,8 +26,8 @@ describe('the console for users, keys, settings and the audit log', () => {
   const pageErrors: string[] = [];
 
   // The lead wires in the shared accessibility check (test/browser/page-check.ts) here.
-  const shot = (step: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `audit-${step}.png`), fullPage: true });
+  // Every state: a screenshot, axe-core (no serious or critical violation) and Tab reachability.
+  const shot = (step: string) => checkPage(page, `audit-${step}`);
 
   async function signIn(email: string) {
     await page.goto(`${gw.baseUrl}/console/`);

@@ -8,6 +8,7 @@ import { eventually, freePort, json, startTestApp, testConfig, type TestApp } fr
 import { sandboxEnv } from '../support/sandbox';
 import { textWebhook } from '../support/whatsapp';
 import { chromiumExecutable } from './chromium';
+import { checkPage } from './page-check';
 
 /**
  * Connections as a CRM admin works with them in the console (issue 11), in headless Chromium against the whole
@@ -33,8 +34,8 @@ describe('connections in the console', () => {
   const emptyPortal = new HubSpotSimulator();
   const urls = { token: '', import: '', empty: '' };
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `connect-${name}.png`), fullPage: true });
+  // Every state: a screenshot, axe-core (no serious or critical violation) and Tab reachability.
+  const shot = (name: string) => checkPage(page, `connect-${name}`);
 
   async function signIn() {
     await page.goto(`${gw.baseUrl}/console/`);

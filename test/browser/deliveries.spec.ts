@@ -5,6 +5,7 @@ import { UserService } from '../../src/modules/auth/user.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { json, startTestApp, testConfig, type TestApp } from '../support/app';
 import { chromiumExecutable } from './chromium';
+import { checkPage } from './page-check';
 
 /**
  * The deliveries page, a delivery's page, the person page and the overview's charts in a real headless Chromium
@@ -30,8 +31,8 @@ describe('deliveries, people and charts in the console', () => {
   let second: string;
   const pageErrors: string[] = [];
 
-  const shot = (step: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `deliveries-${step}.png`), fullPage: true });
+  // Every state: a screenshot, axe-core (no serious or critical violation) and Tab reachability.
+  const shot = (step: string) => checkPage(page, `deliveries-${step}`);
 
   async function consent(eventId: string, phone: string, status: 'granted' | 'withdrawn') {
     const res = await gw.api('/v1/consent-events', {

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 import { createValidDpa, TINY_PDF } from '../support/registry';
 import { chromiumExecutable } from './chromium';
+import { checkPage } from './page-check';
 
 /**
  * Issue 11, the DPA gate must not be fooled, in a real headless Chromium: a refused file leaves no DPA
@@ -31,8 +32,8 @@ describe('DPAs in the console', () => {
   /** Every DPA create or upload the page sent. */
   const dpaWrites: string[] = [];
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `dpa-${name}.png`), fullPage: true });
+  // Every state: a screenshot, axe-core (no serious or critical violation) and Tab reachability.
+  const shot = (name: string) => checkPage(page, `dpa-${name}`);
 
   async function signIn() {
     await page.goto(`${gw.baseUrl}/console/`);

@@ -9,6 +9,7 @@ import { eventually, freePort, json, startTestApp, testConfig, type TestApp } fr
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { chromiumExecutable } from './chromium';
 import { checkPage } from './page-check';
+import { createValidDpa } from '../support/registry';
 
 /**
  * A tour of the whole console in headless Chromium: every route of console/app.js, visited as an admin, a
@@ -36,26 +37,6 @@ function consoleRoutes(): RegExp[] {
   return routes;
 }
 
-/** A small well-formed one-page PDF. */
-function samplePdf(): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>',
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
-}
-
 describe('a tour of every console page', () => {
   let db: TestDatabase;
   let gw: TestApp;
@@ -70,7 +51,7 @@ describe('a tour of every console page', () => {
   // Pages that failed the check in the current test, all reported at its end.
   const failures: string[] = [];
   // Ids the filled tour opens pages of.
-  const ids = { vendor: '', connection: '', request: '', subject: '' };
+  const ids = { vendor: '', connection: '', request: '', subject: '', delivery: '' };
 
   async function signIn(who: Who) {
     await page.goto(`${gw.baseUrl}/console/`);
@@ -175,6 +156,7 @@ describe('a tour of every console page', () => {
     await visit('/audit', 'empty-audit', 'Audit log');
     await visit('/api-keys', 'empty-api-keys', 'API keys');
     await visit('/users', 'users', 'Users');
+    await visit('/settings', 'empty-settings', 'Settings');
     await visit('/no-such-page', 'not-found', 'Page not found');
     expect(failures).toEqual([]);
   }, 300_000);
@@ -227,25 +209,14 @@ describe('a tour of every console page', () => {
       });
       ids.connection = await connectByOAuth(gw.api, 'hubspot', hubspotUrl, 'HubSpot marketing');
       const connection = await api(`/v1/connections/${ids.connection}`);
-      await api(`/v1/vendors/${connection.vendor_id}/dpas`, {
-        method: 'POST',
-        json: { status: 'signed', signed_at: '2025-01-01' },
-      });
+      await createValidDpa(gw, connection.vendor_id);
       // A vendor with a signed DPA and its document, and one without any (it needs attention).
       const acme = await api('/v1/vendors', {
         method: 'POST',
         json: { name: 'Acme Analytics', legal_name: 'Acme Analytics Ltd', country: 'IE', role: 'processor' },
       });
       ids.vendor = acme.id;
-      const dpa = await api(`/v1/vendors/${acme.id}/dpas`, {
-        method: 'POST',
-        json: { status: 'signed', signed_at: '2025-03-01', expires_at: '2027-03-01' },
-      });
-      await api(`/v1/dpas/${dpa.id}/document?name=acme-dpa.pdf`, {
-        method: 'PUT',
-        body: samplePdf(),
-        headers: { 'content-type': 'application/pdf' },
-      });
+      await createValidDpa(gw, acme.id, { signed_at: '2025-03-01', expires_at: '2027-03-01' });
       await api('/v1/vendors', { method: 'POST', json: { name: 'Paper Archive GmbH', country: 'DE' } });
       await api('/v1/processing-activities', {
         method: 'POST',
@@ -278,6 +249,7 @@ describe('a tour of every console page', () => {
         const all = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery`);
         return all[0].n >= phones.length && open[0].n === 0;
       });
+      ids.delivery = (await db.query<{ id: string }>(`SELECT id FROM delivery ORDER BY created_at LIMIT 1`))[0].id;
       const found = await api(`/v1/consents?phone=${encodeURIComponent(known[0])}`);
       ids.subject = found.subject_id;
       const request = await api('/v1/requests', {
@@ -297,7 +269,9 @@ describe('a tour of every console page', () => {
       await visit('/vendors', 'admin-vendors', 'Vendors');
       await visit(`/vendors/${ids.vendor}`, 'admin-vendor', 'Acme Analytics');
       await visit('/connections', 'admin-connections', 'Connections');
+      await visit(`/connections/${ids.connection}`, 'admin-connection', 'HubSpot marketing');
       await visit('/deliveries', 'admin-deliveries', 'Deliveries');
+      await visit(`/deliveries/${ids.delivery}`, 'admin-delivery', 'Delivery');
       await visit(
         `/deliveries?connection_id=${ids.connection}&status=`,
         'admin-deliveries-all',
@@ -309,6 +283,7 @@ describe('a tour of every console page', () => {
       await visit('/audit', 'admin-audit', 'Audit log');
       await visit('/api-keys', 'admin-api-keys', 'API keys');
       await visit('/users', 'admin-users', 'Users');
+      await visit('/settings', 'admin-settings', 'Settings');
       expect(failures).toEqual([]);
     }, 400_000);
 
