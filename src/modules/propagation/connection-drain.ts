@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { pacedMax, pacerFor, type SlidingWindowPacer } from '../../platform/pacing/pacer';
@@ -16,6 +17,7 @@ import { PushBuilder } from './push-builder';
 import type { ClaimedDelivery } from './record-outcomes';
 import { RequestDrain } from './request-drain';
 import { SettleHooks } from './settle-hooks';
+import { withBatchDeadline } from './batch-deadline';
 
 /** Batches of one connection in flight at once. */
 const LANES = 4;
@@ -57,7 +59,16 @@ export class ConnectionDrain {
     private readonly settle: SettleHooks,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * How long one claimed batch may take at its vendor: many bounded calls, paced, so several call timeouts, and
+   * never less than two minutes (a rate-limited batch waits for its window).
+   */
+  private get batchDeadlineMs(): number {
+    return Math.max(120_000, 6 * this.config.connectorTimeoutMs);
+  }
 
   async drain(connectionId: string, owner: string, stopping: () => boolean): Promise<DrainResult> {
     // We hold the lease: anything still in progress belongs to a worker that died mid-call.
@@ -117,13 +128,31 @@ export class ConnectionDrain {
       // One operation per vendor call; every claimed delivery is recorded before the lane stops.
       let halt = false;
       try {
-        const consent = claimed.filter((c) => c.operation === 'consent_update');
-        if (consent.length) halt = await this.consentBatch(connector, connection, consent);
-        for (const operation of REQUEST_OPERATIONS) {
-          const group = claimed.filter((c) => c.operation === operation);
-          if (group.length && (await this.requests.send(connector, connection, operation, group)))
-            halt = true;
+        const sent = await withBatchDeadline(this.batchDeadlineMs, async () => {
+          let stop = false;
+          const consent = claimed.filter((c) => c.operation === 'consent_update');
+          if (consent.length) stop = await this.consentBatch(connector, connection, consent);
+          for (const operation of REQUEST_OPERATIONS) {
+            const group = claimed.filter((c) => c.operation === operation);
+            if (group.length && (await this.requests.send(connector, connection, operation, group)))
+              stop = true;
+          }
+          return stop;
+        });
+        if (!sent.done) {
+          // The batch outlived its deadline: its deliveries go back to be sent again, and the abandoned attempt
+          // records nothing (batch-deadline.ts).
+          const released = await this.deliveries.release(
+            claimed.map((c) => c.id),
+            `no answer within ${Math.round(this.batchDeadlineMs / 1000)} s for the batch; retried`,
+          );
+          this.logger.warn(
+            { connectionId, released, deadlineMs: this.batchDeadlineMs },
+            'a batch outlived its deadline; its deliveries go back to be sent again',
+          );
+          continue;
         }
+        halt = sent.value;
       } catch (error) {
         // Recording failed (a deadlock with another transaction, the database restarting): the claimed deliveries
         // must not stay in progress under a lease this process keeps renewing. They go back to be sent again

@@ -8,6 +8,7 @@ import { DeliveryRepository } from './delivery.repository';
 import { type ClaimedDelivery, recordOutcomes } from './record-outcomes';
 import { payloadPlace, RequestPayloads, type SealedPayload } from './request-payload';
 import { SettleHooks } from './settle-hooks';
+import { batchAbandoned } from './batch-deadline';
 
 /**
  * How long a delivery whose person was not found waits while a backfill runs; a record the backfill links makes it
@@ -38,6 +39,8 @@ export class OutcomeRecorder {
     outcomes: readonly (PushOutcome | RequestOutcome)[],
     pushes: readonly Pick<ConsentPush, 'deliveryId' | 'subjectId'>[] = [],
   ): Promise<void> {
+    // An abandoned batch's deliveries were handed back (and may be claimed again): what it found is not recorded.
+    if (batchAbandoned()) return;
     const notFound = outcomes.some((o) => o.outcome === 'skipped' && o.reason === NOT_FOUND_AT_VENDOR);
     const waiting = notFound && (await this.directory.backfillRunning(connection.id));
     const batch = recordOutcomes({
@@ -56,7 +59,9 @@ export class OutcomeRecorder {
       if (u.data && c)
         sealed.set(u.id, this.payloads.seal({ data: u.data }, payloadPlace(c.subject_id, c.operation)));
     }
-    await this.settle.within((manager) => this.deliveries.apply(manager, batch.updates, sealed));
+    await this.settle.within((manager) =>
+      batchAbandoned() ? Promise.resolve([]) : this.deliveries.apply(manager, batch.updates, sealed),
+    );
     for (const seconds of batch.latencies)
       this.metrics.deliveryLatency.observe({ connection: connection.name }, seconds);
     for (const u of batch.updates)
