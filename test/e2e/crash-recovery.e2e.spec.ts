@@ -1,6 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubSpotSimulator } from '../../sandbox/hubspot';
@@ -9,6 +9,7 @@ import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, TEST_API_KEY } from '../support/app';
+import { GatewayProcesses } from '../support/gateway-processes';
 
 const ROOT = join(__dirname, '../..');
 const PEOPLE = 1000;
@@ -28,24 +29,12 @@ describe('a worker killed mid-propagation', () => {
     latencyMs: 50,
   });
   const processor = new WebhookProcessorSimulator('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
-  const children: ChildProcess[] = [];
-  // Each child's output and how it ended, printed if the test fails (a worker that died says why).
-  const logDir = mkdtempSync(join(tmpdir(), 'cg-crash-logs-'));
-  const ended: string[] = [];
   let env: NodeJS.ProcessEnv;
   let base: string;
 
-  const spawnGateway = (entry: 'main.js' | 'worker.js', extra: NodeJS.ProcessEnv = {}) => {
-    const log = join(logDir, `${children.length}-${entry}.log`);
-    const out = openSync(log, 'a');
-    const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], {
-      env: { ...env, ...extra },
-      stdio: ['ignore', out, out],
-    });
-    child.once('exit', (code, signal) => ended.push(`${log} exited code=${code} signal=${signal}`));
-    children.push(child);
-    return child;
-  };
+  const processes = new GatewayProcesses(() => env);
+  const spawnGateway = (entry: 'main.js' | 'worker.js', extra: NodeJS.ProcessEnv = {}) =>
+    processes.spawn(entry, extra);
 
   const api = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const { json, ...rest } = init;
@@ -144,7 +133,7 @@ describe('a worker killed mid-propagation', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    processes.killAll();
     await Promise.all([hubspot.stop(), salesforce.stop(), processor.stop()]);
     await db?.drop();
   });
@@ -181,20 +170,13 @@ describe('a worker killed mid-propagation', () => {
         `SELECT application_name, state, wait_event_type, wait_event, left(query, 160) AS query, xact_start
            FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
       );
-      const tails = [...new Set(children.map((_, i) => i))]
-        .map((i) => {
-          const file = join(logDir, `${i}-${i === 0 ? 'main.js' : 'worker.js'}.log`);
-          return `--- ${file}\n${readFileSync(file, 'utf8').split('\n').slice(-40).join('\n')}`;
-        })
-        .join('\n');
       throw new Error(
         [
           `${error.message}; counts ${JSON.stringify(seen)}; not done ${JSON.stringify(stuck)}`,
           `connections ${JSON.stringify(leases)}`,
           `jobs ${JSON.stringify(jobs)}`,
           `backends ${JSON.stringify(backends)}`,
-          `children ${JSON.stringify(ended)}`,
-          tails,
+          processes.report(),
         ].join('\n'),
       );
     });

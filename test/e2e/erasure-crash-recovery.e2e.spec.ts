@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { connectByOAuth, SANDBOX_CLIENT, sandboxEnv } from '../support/sandbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, freePort, TEST_API_KEY } from '../support/app';
+import { GatewayProcesses } from '../support/gateway-processes';
 
 const ROOT = join(__dirname, '../..');
 const PEOPLE = 500;
@@ -34,19 +35,13 @@ describe('a worker killed mid-erasure', () => {
   const processor = new WebhookProcessorSimulator('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', {
     confirmations: 'auto',
   });
-  const children: ChildProcess[] = [];
   let env: NodeJS.ProcessEnv;
   let base: string;
   let phones: string[];
 
-  const spawnGateway = (entry: 'main.js' | 'worker.js', extra: NodeJS.ProcessEnv = {}) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', entry)], {
-      env: { ...env, ...extra },
-      stdio: 'ignore',
-    });
-    children.push(child);
-    return child;
-  };
+  const processes = new GatewayProcesses(() => env);
+  const spawnGateway = (entry: 'main.js' | 'worker.js', extra: NodeJS.ProcessEnv = {}) =>
+    processes.spawn(entry, extra);
   const stop = async (child: ChildProcess, signal: NodeJS.Signals) => {
     child.kill(signal);
     if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
@@ -170,7 +165,7 @@ describe('a worker killed mid-erasure', () => {
   }, 600_000);
 
   afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    processes.killAll();
     await Promise.all([hubspot.stop(), salesforce.stop(), processor.stop()]);
     await db?.drop();
   });
@@ -194,7 +189,9 @@ describe('a worker killed mid-erasure', () => {
         `SELECT status, status_reason, count(*) AS n FROM data_subject_request GROUP BY 1, 2`,
       );
       const tasks = await db.query(`SELECT status, count(*) AS n FROM request_task GROUP BY 1`);
-      throw new Error(`${(error as Error).message}: ${JSON.stringify({ deliveries, requests, tasks })}`);
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify({ deliveries, requests, tasks })}\n${processes.report()}`,
+      );
     });
 
     // One settled erasure per person and processor: none repeated, none lost.
