@@ -14,6 +14,7 @@ import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-s
 import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-keyed-chain';
 import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-rekey-consent-evidence';
 import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
+import { VendorArchive1767001100000 } from './migrations/1767001100000-vendor-archive';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   AuditKeyedChain1767000500000,
   RekeyConsentEvidence1767000600000,
   LedgerRewrites1767000700000,
+  VendorArchive1767001100000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
