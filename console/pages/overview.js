@@ -17,6 +17,7 @@ import {
 import { dailyBars, splitBar } from './charts.js';
 import { DPA_LABELS } from './vendors.js';
 import { requestPanels } from './overview-requests.js';
+import { registryNotice } from './overview-registry.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -28,6 +29,7 @@ export async function renderOverview(root) {
   // requestPanels settles every call of its own: it only rejects on a bug.
   const panels = requests.status === 'fulfilled' ? requests.value : null;
   const parts = [pageHeading('Overview')];
+  parts.push(registryNotice());
   if (overview.status === 'rejected') {
     parts.push(errorNotice(overview.reason), panels?.requests);
   } else {
