@@ -237,12 +237,20 @@ function activityForm(a, vendors, onSaved) {
   const textarea = (name, value, rows = '2', attrs = {}) =>
     h('textarea', { name, rows, ...attrs }, Array.isArray(value) ? value.join('\n') : (value ?? ''));
   const chosen = new Set((a?.recipients ?? []).map((r) => r.vendor_id));
+  // A recipient archived since stays listed (and kept) until someone unticks it.
+  const listed = new Set(vendors.map((v) => v.id));
+  const choices = [
+    ...vendors,
+    ...(a?.recipients ?? [])
+      .filter((r) => !listed.has(r.vendor_id))
+      .map((r) => ({ id: r.vendor_id, name: `${r.name} (archived)` })),
+  ];
   const recipients = h(
     'fieldset',
     { class: 'checks', 'data-field': 'recipients', id: 'recipients' },
     h('legend', null, 'Recipients: the vendors receiving this data'),
-    vendors.length
-      ? vendors.map((v) => {
+    choices.length
+      ? choices.map((v) => {
           const id = `recipient-${v.id}`;
           return h(
             'div',

@@ -1,5 +1,7 @@
-// Vendor detail: the governing DPA and its Art. 28(3) checklist, the version history, sub-processors,
-// connections and delivery statistics. The DPA parts live in vendor-dpas.js.
+// Vendor detail: its facts (edited in place, flagged while role or country is missing), the governing DPA
+// and its Art. 28(3) checklist, the version history, sub-processors, connections and delivery statistics,
+// and archiving. The DPA parts live in vendor-dpas.js; the edit form and archiving in vendor-edit.js; the
+// sub-processors in vendor-subs.js.
 import {
   api,
   badge,
