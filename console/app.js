@@ -15,6 +15,7 @@ import { renderLogin } from './pages/login.js';
 import { renderOverview } from './pages/overview.js';
 import { renderVendors } from './pages/vendors.js';
 import { renderVendor } from './pages/vendor.js';
+import { renderActivities, renderActivity } from './pages/activities.js';
 import { renderConnections } from './pages/connections.js';
 import { renderConnection } from './pages/connection.js';
 import { renderDeliveries } from './pages/deliveries.js';
@@ -40,6 +41,19 @@ const ROUTES = [
     nav: '/vendors',
   },
   { path: /^\/vendors\/([\w-]+)\/?$/, title: 'Vendor', scope: 'registry:read', render: renderVendor },
+  {
+    path: /^\/activities\/?$/,
+    title: 'Processing activities',
+    scope: 'registry:read',
+    render: renderActivities,
+    nav: '/activities',
+  },
+  {
+    path: /^\/activities\/([\w-]+)\/?$/,
+    title: 'Processing activity',
+    scope: 'registry:read',
+    render: renderActivity,
+  },
   {
     path: /^\/connections\/?$/,
     title: 'Connections',
@@ -140,6 +154,7 @@ function renderNav(activeRoute) {
               'aria-current':
                 activeRoute === r ||
                 (activeRoute?.render === renderVendor && r.render === renderVendors) ||
+                (activeRoute?.render === renderActivity && r.render === renderActivities) ||
                 (activeRoute?.render === renderRequest && r.render === renderRequests) ||
                 (activeRoute?.render === renderConnection && r.render === renderConnections) ||
                 (activeRoute?.render === renderDelivery && r.render === renderDeliveries)

@@ -9,6 +9,7 @@ import { requestPanels } from './overview-requests.js';
 import { healthSection } from './overview-health.js';
 import { appendOverviewCharts } from './overview-charts.js';
 import { controllerWarning } from './overview-settings.js';
+import { registryNotice } from './overview-registry.js';
 
 export async function renderOverview(root) {
   mount(root, pageHeading('Overview'), h('p', { class: 'muted' }, 'Loading…'));
@@ -20,6 +21,7 @@ export async function renderOverview(root) {
   // requestPanels settles every call of its own: it only rejects on a bug.
   const panels = requests.status === 'fulfilled' ? requests.value : null;
   const parts = [pageHeading('Overview'), await controllerWarning()];
+  parts.push(registryNotice());
   if (overview.status === 'rejected') {
     parts.push(errorNotice(overview.reason), panels?.requests);
   } else {

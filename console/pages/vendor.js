@@ -1,5 +1,7 @@
-// Vendor detail: the governing DPA and its Art. 28(3) checklist, the version history, sub-processors,
-// connections and delivery statistics. The DPA parts live in vendor-dpas.js.
+// Vendor detail: its facts (edited in place, flagged while role or country is missing), the governing DPA
+// and its Art. 28(3) checklist, the version history, sub-processors, connections and delivery statistics,
+// and archiving. The DPA parts live in vendor-dpas.js; the edit form and archiving in vendor-edit.js; the
+// sub-processors in vendor-subs.js.
 import {
   api,
   badge,
@@ -14,8 +16,26 @@ import {
   table,
 } from '../lib.js';
 import { splitBar } from './charts.js';
-import { DPA_LABELS, dpaBadge } from './vendors.js';
+import { dpaBadge } from './vendors.js';
 import { dpaForm, dpaHistory, dpaSection } from './vendor-dpas.js';
+import { archiveSection, vendorEditForm } from './vendor-edit.js';
+import { subProcessorsSection } from './vendor-subs.js';
+import {
+  countryName,
+  incompleteBadge,
+  missingText,
+  RISK_LABELS,
+  ROLE_LABELS,
+  transferText,
+} from './registry-labels.js';
+
+const CONNECTION_TYPES = { hubspot: 'HubSpot', salesforce: 'Salesforce', webhook: 'Webhook processor' };
+const CONNECTION_STATUSES = {
+  active: 'Active',
+  paused: 'Paused',
+  auth_failed: 'Sign-in failed',
+  disconnected: 'Disconnected',
+};
 
 const list = (xs) => (Array.isArray(xs) && xs.length ? xs.join(', ') : '—');
 
@@ -38,64 +58,23 @@ export async function renderVendor(root, { match, navigate, isCurrent }) {
   const dpas = vendor.dpa_history ?? [];
   const current = vendor.dpa;
   const myConnections = vendor.connections ?? [];
+  const reload = () => navigate(`/vendors/${vendor.id}`, { replace: true });
 
   mount(
     root,
     h('p', { class: 'breadcrumb' }, link('/console/vendors', 'Vendors'), ' / '),
-    pageHeading(vendor.name, dpaBadge(vendor)),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'facts-title' },
-      h('h2', { id: 'facts-title' }, 'Facts'),
-      h(
-        'dl',
-        { class: 'facts' },
-        fact('Legal name', vendor.legal_name),
-        fact('Role', humanize(vendor.role)),
-        fact('Country', vendor.country),
-        fact(
-          'Website',
-          vendor.website
-            ? h('a', { href: vendor.website, rel: 'noopener noreferrer', target: '_blank' }, vendor.website)
-            : null,
-        ),
-        fact('Privacy contact', vendor.privacy_contact_email),
-        fact('Risk tier', humanize(vendor.risk_tier)),
-        fact('Owner', vendor.owner),
-        fact('Next review', formatDate(vendor.next_review_at, false)),
-        fact('Services', list(vendor.services)),
-        fact('Data categories', list(vendor.data_categories)),
-        fact('Data subjects', list(vendor.data_subject_categories)),
-        fact('Purposes', list(vendor.purposes)),
-        fact(
-          'Transfers',
-          (vendor.transfers ?? []).length
-            ? vendor.transfers
-                .map(
-                  (t) =>
-                    `${t.country}: ${humanize(t.mechanism)}${t.sccs_module ? ` (module ${t.sccs_module})` : ''}`,
-                )
-                .join('; ')
-            : 'None recorded',
-        ),
-      ),
-      h(
-        'p',
-        null,
-        h(
-          'a',
-          {
-            href: `/v1/vendors/${vendor.id}/evidence-pack`,
-            download: `evidence-${vendor.name}.json`,
-            class: 'btn btn-small',
-          },
-          'Download evidence pack',
-        ),
-      ),
-    ),
+    pageHeading(vendor.name, dpaBadge(vendor), incompleteBadge(vendor)),
+    vendor.archived_at
+      ? h(
+          'div',
+          { class: 'notice notice-warn' },
+          `Archived on ${formatDate(vendor.archived_at, false)}: hidden from the vendors list.`,
+        )
+      : null,
+    factsSection(vendor, reload),
     dpaSection(current, { canWrite: can('registry:write'), navigate, vendorId: vendor.id }),
     dpaHistory(dpas),
-    subProcessors(vendor),
+    subProcessorsSection(vendor, { canWrite: can('registry:write'), onChanged: reload }),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'conn-title' },
@@ -119,8 +98,8 @@ export async function renderVendor(root, { match, navigate, isCurrent }) {
             can('deliveries:read')
               ? link(`/console/deliveries?connection_id=${c.id}&status=`, c.name)
               : c.name,
-            humanize(c.type),
-            badge(c.status),
+            CONNECTION_TYPES[c.type] ?? humanize(c.type),
+            badge(c.status, CONNECTION_STATUSES[c.status]),
             splitBar(
               [
                 { label: 'succeeded', value: d.succeeded ?? 0, tone: 'ok' },
@@ -140,6 +119,7 @@ export async function renderVendor(root, { match, navigate, isCurrent }) {
       ),
     ),
     can('registry:write') ? dpaForm(vendor, navigate) : null,
+    can('registry:write') ? archiveSection(vendor, { onChanged: reload }) : null,
   );
 }
 
@@ -150,35 +130,82 @@ function fact(term, value) {
   ];
 }
 
-function subProcessors(vendor) {
-  const subs = vendor.sub_processors ?? [];
-  return h(
+/** The vendor's facts, with a flag when role or country is missing and (registry:write) an edit form. */
+function factsSection(vendor, reload) {
+  const canWrite = can('registry:write');
+  const body = h('div');
+  const section = h(
     'section',
-    { class: 'card', 'aria-labelledby': 'subs-title' },
-    h('h2', { id: 'subs-title' }, 'Sub-processors'),
-    subs.length
-      ? h(
-          'ul',
-          { class: 'plain-list' },
-          subs.map((s) =>
-            h(
-              'li',
-              null,
-              link(`/console/vendors/${s.vendor_id}`, s.name),
-              s.dpa_status ? [' ', badge(s.dpa_status, DPA_LABELS[s.dpa_status])] : null,
-              s.country ? h('span', { class: 'muted' }, ` — ${s.country}`) : null,
-            ),
-          ),
-        )
-      : h('p', { class: 'muted' }, 'No sub-processors recorded.'),
-    (vendor.processor_of ?? []).length
-      ? h(
-          'p',
-          null,
-          'Is a sub-processor of ',
-          vendor.processor_of.map((p, i) => [i ? ', ' : '', link(`/console/vendors/${p.id}`, p.name)]),
-          '.',
-        )
-      : null,
+    { class: 'card', 'aria-labelledby': 'facts-title' },
+    h('h2', { id: 'facts-title' }, 'Facts'),
+    body,
   );
+  const edit = () => {
+    const form = vendorEditForm(vendor, { onSaved: reload, onCancel: show });
+    mount(body, form);
+    form.querySelector('input')?.focus();
+  };
+  const editButton = (label) =>
+    canWrite ? h('button', { type: 'button', class: 'btn btn-small', onclick: edit }, label) : null;
+  function show() {
+    mount(
+      body,
+      vendor.missing_facts?.length
+        ? h(
+            'div',
+            { class: 'notice notice-warn' },
+            `Incomplete: the ${missingText(vendor.missing_facts)} ${vendor.missing_facts.length > 1 ? 'are' : 'is'} not recorded. The record of processing activities needs both. `,
+            editButton('Fill them in'),
+          )
+        : null,
+      h(
+        'dl',
+        { class: 'facts' },
+        fact('Legal name', vendor.legal_name),
+        fact('Role', ROLE_LABELS[vendor.role] ?? null),
+        fact('Country', vendor.country ? countryName(vendor.country) : null),
+        fact(
+          'Website',
+          vendor.website
+            ? h('a', { href: vendor.website, rel: 'noopener noreferrer', target: '_blank' }, vendor.website)
+            : null,
+        ),
+        fact('Privacy contact', vendor.privacy_contact_email),
+        fact('Risk tier', RISK_LABELS[vendor.risk_tier] ?? null),
+        fact('Owner', vendor.owner),
+        fact('Next review', formatDate(vendor.next_review_at, false)),
+        fact('Services', list(vendor.services)),
+        fact('Categories of data', list(vendor.data_categories)),
+        fact('Categories of people', list(vendor.data_subject_categories)),
+        fact('Purposes', list(vendor.purposes)),
+        fact(
+          'Transfers outside the EEA',
+          (vendor.transfers ?? []).length
+            ? h(
+                'ul',
+                { class: 'plain-list' },
+                vendor.transfers.map((t) => h('li', null, transferText(t))),
+              )
+            : 'None recorded',
+        ),
+        fact('Notes', vendor.notes),
+      ),
+      h(
+        'p',
+        { class: 'form-actions' },
+        editButton('Edit facts'),
+        h(
+          'a',
+          {
+            href: `/v1/vendors/${vendor.id}/evidence-pack`,
+            download: `evidence-${vendor.name}.json`,
+            class: 'btn btn-small',
+          },
+          'Download evidence pack',
+        ),
+      ),
+    );
+  }
+  show();
+  return section;
 }

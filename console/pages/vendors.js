@@ -1,4 +1,5 @@
-// Vendors: the registry with DPA status badges, filters, a form to add a vendor, and the exports.
+// Vendors: the registry with DPA status badges, filters (archived vendors hidden unless asked), a flag
+// on incomplete vendors, a form to add a vendor, and the exports.
 import {
   api,
   badge,
@@ -21,8 +22,24 @@ import {
   table,
 } from '../lib.js';
 
-const ROLES = ['processor', 'sub_processor', 'controller', 'joint_controller'];
-const RISK_TIERS = ['low', 'medium', 'high'];
+import {
+  countryName,
+  countrySelect,
+  fieldProblems,
+  incompleteBadge,
+  listOf,
+  optionsOf,
+  RISK_LABELS,
+  ROLE_LABELS,
+  ROLE_NAMES,
+} from './registry-labels.js';
+import { vendorProblems } from './vendor-edit.js';
+
+const ARCHIVED_FILTERS = [
+  ['', 'In use'],
+  ['only', 'Archived'],
+  ['include', 'All'],
+];
 const DPA_FILTERS = [
   'signed',
   'incomplete',
@@ -79,6 +96,7 @@ export async function renderVendors(root, { params, navigate }) {
     risk_tier: params.get('risk_tier') ?? '',
     dpa_status: params.get('dpa_status') ?? '',
     has_connections: params.get('has_connections') ?? '',
+    archived: params.get('archived') ?? '',
   };
   const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
   if (filters.dpa_status === EXPIRING_SOON) {
@@ -96,6 +114,7 @@ export async function renderVendors(root, { params, navigate }) {
       { href: '/v1/exports/vendors.csv', download: 'vendors.csv', class: 'btn btn-small' },
       'Vendor registry (CSV)',
     ),
+    link('/console/activities', 'Processing activities', { class: 'btn btn-small' }),
   );
   mount(root, pageHeading('Vendors', exports), h('p', { class: 'muted' }, 'Loading…'));
 
@@ -118,11 +137,8 @@ export async function renderVendors(root, { params, navigate }) {
         filters.dpa_status,
       ),
     ),
-    field('Role', select('role', [['', 'Any'], ...ROLES.map((r) => [r, humanize(r)])], filters.role)),
-    field(
-      'Risk',
-      select('risk_tier', [['', 'Any'], ...RISK_TIERS.map((r) => [r, humanize(r)])], filters.risk_tier),
-    ),
+    field('Role', select('role', [['', 'Any'], ...optionsOf(ROLE_NAMES)], filters.role)),
+    field('Risk', select('risk_tier', [['', 'Any'], ...optionsOf(RISK_LABELS)], filters.risk_tier)),
     field(
       'Connections',
       select(
@@ -135,6 +151,7 @@ export async function renderVendors(root, { params, navigate }) {
         filters.has_connections,
       ),
     ),
+    field('Show', select('archived', ARCHIVED_FILTERS, filters.archived)),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn' }, 'Apply filters')),
   );
   filterForm.addEventListener('submit', (e) => {
@@ -151,14 +168,20 @@ export async function renderVendors(root, { params, navigate }) {
       `Vendors (${vendors.length})`,
       ['Vendor', 'DPA', 'Role', 'Country', 'Risk', 'Connections', 'Next review'],
       vendors.map((v) => [
-        link(`/console/vendors/${v.id}`, v.name),
+        h(
+          'span',
+          null,
+          link(`/console/vendors/${v.id}`, v.name),
+          v.archived_at ? [' ', h('span', { class: 'badge badge-neutral' }, 'Archived')] : null,
+          v.missing_facts?.length ? [' ', incompleteBadge(v)] : null,
+        ),
         dpaBadge(v),
-        humanize(v.role),
-        v.country ?? '—',
+        ROLE_NAMES[v.role] ?? '—',
+        v.country ? countryName(v.country) : '—',
         v.risk_tier
           ? badge(
               v.risk_tier === 'high' ? 'dead' : v.risk_tier === 'medium' ? 'retrying' : 'valid',
-              humanize(v.risk_tier),
+              RISK_LABELS[v.risk_tier],
             )
           : '—',
         String(v.connection_count ?? 0),
@@ -190,22 +213,15 @@ function vendorForm(navigate) {
       { class: 'grid-2' },
       field('Name', h('input', { name: 'name', required: true, maxlength: '200' })),
       field('Legal name', h('input', { name: 'legal_name' })),
-      field(
-        'Country',
-        h('input', { name: 'country', maxlength: '2', placeholder: 'IE' }),
-        'ISO code, two letters',
-      ),
+      field('Country of establishment', countrySelect('country', '')),
       field('Website', h('input', { name: 'website', type: 'url', placeholder: 'https://' })),
       field(
         'Privacy contact email',
         h('input', { name: 'privacy_contact_email', type: 'email' }),
         'Receives Art. 19 notices',
       ),
-      field('Role', select('role', [['', 'Choose…'], ...ROLES.map((r) => [r, humanize(r)])], 'processor')),
-      field(
-        'Risk tier',
-        select('risk_tier', [['', 'Choose…'], ...RISK_TIERS.map((r) => [r, humanize(r)])], ''),
-      ),
+      field('Role', select('role', [['', 'Not recorded'], ...optionsOf(ROLE_LABELS)], 'processor')),
+      field('Risk tier', select('risk_tier', [['', 'Not assessed'], ...optionsOf(RISK_LABELS)], '')),
       field('Owner', h('input', { name: 'owner' })),
       field('Next review', h('input', { name: 'next_review_at', type: 'date' })),
       field(
@@ -226,14 +242,10 @@ function vendorForm(navigate) {
     e.preventDefault();
     clearErrors(form);
     const values = formValues(form);
-    for (const key of ['services', 'data_categories', 'purposes']) {
-      if (values[key])
-        values[key] = values[key]
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-    }
-    if (values.country) values.country = values.country.toUpperCase();
+    for (const key of ['services', 'data_categories', 'purposes'])
+      if (values[key]) values[key] = listOf(values[key]);
+    const problems = vendorProblems(values);
+    if (problems.length) return showErrors(form, fieldProblems(problems));
     await busy(submit, async () => {
       try {
         const vendor = await api('/v1/vendors', { method: 'POST', json: values });

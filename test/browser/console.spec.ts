@@ -172,6 +172,7 @@ describe('the console in a browser', () => {
     ).toEqual([
       'Overview',
       'Vendors',
+      'Processing activities',
       'Connections',
       'Deliveries',
       'Requests',
@@ -191,7 +192,7 @@ describe('the console in a browser', () => {
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'Add a vendor' }) });
     await form.getByLabel('Name', { exact: true }).fill('Acme Analytics');
     await form.getByLabel('Legal name').fill('Acme Analytics Ltd');
-    await form.getByLabel('Country').fill('IE');
+    await form.getByLabel('Country of establishment').selectOption('IE');
     await form.getByLabel('Privacy contact email').fill('privacy@acme.example');
     await form.getByLabel('Purposes').fill('marketing analytics');
     await form.getByRole('button', { name: 'Add vendor' }).click();
@@ -441,6 +442,7 @@ describe('the console in a browser', () => {
       expect(await nav.getByRole('link').allTextContents()).toEqual([
         'Overview',
         'Vendors',
+        'Processing activities',
         'Connections',
         'Deliveries',
         'Settings',

@@ -249,7 +249,9 @@ describe('a tour of every console page', () => {
         const all = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM delivery`);
         return all[0].n >= phones.length && open[0].n === 0;
       });
-      ids.delivery = (await db.query<{ id: string }>(`SELECT id FROM delivery ORDER BY created_at LIMIT 1`))[0].id;
+      ids.delivery = (
+        await db.query<{ id: string }>(`SELECT id FROM delivery ORDER BY created_at LIMIT 1`)
+      )[0].id;
       const found = await api(`/v1/consents?phone=${encodeURIComponent(known[0])}`);
       ids.subject = found.subject_id;
       const request = await api('/v1/requests', {

@@ -107,6 +107,8 @@ const REQUIRED_SCOPE: Record<string, Scope> = {
   'GET /v1/vendors/:id': 'registry:read',
   'PATCH /v1/vendors/:id': 'registry:write',
   'POST /v1/vendors/:id/sub-processors': 'registry:write',
+  'GET /v1/vendors/:id/sub-processors/:subId': 'registry:read',
+  'PATCH /v1/vendors/:id/sub-processors/:subId': 'registry:write',
   'DELETE /v1/vendors/:id/sub-processors/:subId': 'registry:write',
   'POST /v1/vendors/:id/dpas': 'registry:write',
   'GET /v1/vendors/:id/dpas': 'registry:read',

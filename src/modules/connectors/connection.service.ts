@@ -194,6 +194,7 @@ export class ConnectionService {
       manager,
       name,
       `${input.type} at ${destination.host || 'unknown host'}`,
+      input.type,
     );
   }
 

@@ -110,6 +110,11 @@ export class AttentionService {
         : [];
     });
 
+    // Vendors receiving data whose role or country is not recorded (often ones a connection created).
+    const incomplete = vendors
+      .filter((v) => v.connection_count > 0 && v.missing_facts.length > 0)
+      .map((v) => ({ vendor_id: v.id, vendor_name: v.name, missing: v.missing_facts }));
+
     return {
       generated_at: new Date().toISOString(),
       day,
@@ -121,6 +126,7 @@ export class AttentionService {
         vendors_without_valid_dpa: withoutValidDpa.length,
         reviews_overdue: reviewsOverdue.length,
         sub_processors_incomplete: subProcessorsIncomplete.length,
+        vendors_missing_role_or_country: incomplete.length,
         held_deliveries: held.reduce((n, h) => n + h.held, 0),
       },
       expiring,
@@ -128,6 +134,7 @@ export class AttentionService {
       vendors_without_valid_dpa: withoutValidDpa,
       reviews_overdue: reviewsOverdue,
       sub_processors_incomplete: subProcessorsIncomplete,
+      vendors_missing_role_or_country: incomplete,
     };
   }
 }

@@ -64,6 +64,17 @@ export class ProcessingActivityRepository {
     return rows[0] ?? null;
   }
 
+  /** raw SQL: a join. The names of the activities in use (not deprecated) that list the vendor as a recipient. */
+  async namesWithRecipient(vendorId: string): Promise<string[]> {
+    const rows: { name: string }[] = await this.repo.query(
+      `SELECT a.name FROM processing_activity a
+         JOIN processing_activity_recipient r ON r.processing_activity_id = a.id
+        WHERE r.vendor_id = $1 AND a.status <> 'deprecated' ORDER BY lower(a.name)`,
+      [vendorId],
+    );
+    return rows.map((r) => r.name);
+  }
+
   async insert(manager: EntityManager, values: ActivityWrite): Promise<string> {
     const result = await manager
       .getRepository(ProcessingActivityEntity)

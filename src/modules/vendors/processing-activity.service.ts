@@ -98,7 +98,13 @@ export class ProcessingActivityService {
       const fields = this.fields(input, current);
       if (Object.keys(fields).length)
         await this.activities.update(manager, id, fields).catch((error: unknown) => this.conflict(error));
-      if (input.recipients !== undefined) await this.setRecipients(manager, id, input.recipients ?? [], true);
+      if (input.recipients !== undefined)
+        await this.setRecipients(
+          manager,
+          id,
+          input.recipients ?? [],
+          current.recipients.map((r) => r.vendor_id),
+        );
     });
     return this.get(id);
   }
@@ -129,21 +135,30 @@ export class ProcessingActivityService {
     throw error;
   }
 
-  /** Sets the recipients (replacing the ones before when `replace`); each must be a registry vendor. */
+  /**
+   * Sets the recipients (replacing `before`, the ones the activity had); each must be a registry vendor,
+   * and one newly named must not be archived (one already listed may stay).
+   */
   private async setRecipients(
     manager: EntityManager,
     id: string,
     vendorIds: readonly string[],
-    replace = false,
+    before: readonly string[] | null = null,
   ) {
     const unique = [...new Set(vendorIds)];
-    if (replace) await this.activities.removeRecipients(manager, id);
+    if (before) await this.activities.removeRecipients(manager, id);
     if (!unique.length) return;
     const known = await this.vendors.existingIds(unique, manager);
     const missing = unique.filter((v) => !known.includes(v));
     if (missing.length)
       throw new RegistryInvalidError(`No vendor ${missing.join(', ')}`, [
         { field: 'recipients', message: `names no vendor: ${missing.join(', ')}` },
+      ]);
+    const added = unique.filter((v) => !before?.includes(v));
+    const archived = await this.vendors.archivedIds(added, manager);
+    if (archived.length)
+      throw new RegistryInvalidError('An archived vendor cannot be named a recipient.', [
+        { field: 'recipients', message: 'names an archived vendor: bring it back first' },
       ]);
     await this.activities.addRecipients(manager, id, unique);
   }

@@ -64,6 +64,8 @@ const VENDOR_CSV_COLUMNS = [
   'dpa_expires_at',
   'dpa_document_sha256',
   'sub_processors',
+  'missing_facts',
+  'archived_at',
 ] as const;
 
 /** The registry as documents: the Art. 30 record, the vendor list, and per-vendor evidence packs. */
@@ -98,7 +100,7 @@ export class RegistryExportService {
   }
 
   async vendorsCsv(): Promise<string> {
-    const { vendors } = await this.vendors.list({});
+    const { vendors } = await this.vendors.list({ archived: 'include' });
     const subs = await this.vendors.subProcessorsOf(vendors.map((v) => v.id));
     return toCsv(
       VENDOR_CSV_COLUMNS,

@@ -17,13 +17,14 @@ import {
   type Transfer,
   type VendorRole,
 } from './registry.types';
+import { missingFacts } from './vendor-completeness';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 /** Columns of a vendor row; calendar days are read as text so no time zone shifts them. */
 export const VENDOR_COLUMNS = `v.id, v.name, v.legal_name, v.country, v.website, v.privacy_contact_email, v.role, v.services,
   v.data_categories, v.data_subject_categories, v.purposes, v.transfers, v.risk_tier, v.owner,
-  v.next_review_at::text AS next_review_at, v.notes, v.created_at, v.updated_at`;
+  v.next_review_at::text AS next_review_at, v.notes, v.created_at, v.updated_at, v.archived_at`;
 
 export interface VendorRow {
   id: string;
@@ -44,6 +45,7 @@ export interface VendorRow {
   notes: string | null;
   created_at: Date;
   updated_at: Date;
+  archived_at: Date | null;
 }
 
 export const DPA_COLUMNS = `d.id, d.vendor_id, d.version, d.status, d.signed_at::text AS signed_at,
@@ -177,6 +179,9 @@ export function vendorView(
     next_review_at: row.next_review_at,
     notes: row.notes,
     connection_count: connectionCount,
+    /** Role or country missing: the vendor is incomplete (vendor-completeness.ts). */
+    missing_facts: missingFacts(row),
+    archived_at: iso(row.archived_at),
     ...dpaPosition(versions, day),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

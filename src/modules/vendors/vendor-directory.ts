@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { KNOWN_PROVIDERS } from './vendor-completeness';
 import { VendorRepository } from './vendor.repository';
 
 /**
@@ -24,11 +25,19 @@ export class VendorDirectory {
   /**
    * A vendor record of its own for a new connection, without a DPA, in the caller's transaction: named
    * `name` when that is free, else `name (qualifier)`, then numbered. Never an existing vendor (DPA gate).
+   * `provider` (the connection type) fills in what is known of a provider (role, country: KNOWN_PROVIDERS);
+   * without it, or for a provider nothing is known of, the vendor is recorded incomplete for the DPO to fill.
    */
-  async createForConnection(manager: EntityManager, name: string, qualifier: string): Promise<string> {
+  async createForConnection(
+    manager: EntityManager,
+    name: string,
+    qualifier: string,
+    provider?: string,
+  ): Promise<string> {
+    const known = provider ? KNOWN_PROVIDERS[provider] : undefined;
     for (let attempt = 0; ; attempt++) {
       const candidate = attempt === 0 ? name : `${name} (${qualifier})${attempt > 1 ? ` ${attempt}` : ''}`;
-      const id = await this.vendorRows.insertNamed(manager, candidate);
+      const id = await this.vendorRows.insertNamed(manager, candidate, known ? { ...known } : {});
       if (id) return id;
     }
   }

@@ -11,6 +11,15 @@ export interface SubProcessorRow {
   country: string | null;
   notified_at: Date | null;
   objection_deadline: string | null;
+  service: string | null;
+  archived_at: Date | null;
+}
+
+/** What a link records besides who: when we were told, the last day to object, what it does. */
+export interface SubProcessorFacts {
+  notified_at?: string | null;
+  objection_deadline?: string | null;
+  service?: string | null;
 }
 
 /** The vendor_sub_processor links: who a processor engages. */
@@ -24,7 +33,7 @@ export class VendorSubProcessorRepository {
   subProcessorsOf(vendorIds: readonly string[]): Promise<SubProcessorRow[]> {
     return this.repo.query(
       `SELECT s.vendor_id, s.sub_processor_id, v.name, v.role, v.country, s.notified_at,
-              s.objection_deadline::text AS objection_deadline
+              s.objection_deadline::text AS objection_deadline, s.service, v.archived_at
          FROM vendor_sub_processor s JOIN vendor v ON v.id = s.sub_processor_id
         WHERE s.vendor_id = ANY($1) ORDER BY lower(v.name)`,
       [vendorIds],
@@ -48,13 +57,27 @@ export class VendorSubProcessorRepository {
     );
   }
 
-  async insert(link: {
-    vendor_id: string;
-    sub_processor_id: string;
-    notified_at: string | null;
-    objection_deadline: string | null;
-  }): Promise<void> {
-    await this.repo.insert({ ...link, notified_at: link.notified_at ? new Date(link.notified_at) : null });
+  async insert(link: { vendor_id: string; sub_processor_id: string } & SubProcessorFacts): Promise<void> {
+    await this.repo.insert({
+      vendor_id: link.vendor_id,
+      sub_processor_id: link.sub_processor_id,
+      notified_at: link.notified_at ? new Date(link.notified_at) : null,
+      objection_deadline: link.objection_deadline ?? null,
+      service: link.service ?? null,
+    });
+  }
+
+  /** Changes the facts given (null clears one); whether there was such a link. */
+  async update(vendorId: string, subProcessorId: string, facts: SubProcessorFacts): Promise<boolean> {
+    const values: Partial<VendorSubProcessorEntity> = {};
+    if (facts.notified_at !== undefined)
+      values.notified_at = facts.notified_at ? new Date(facts.notified_at) : null;
+    if (facts.objection_deadline !== undefined) values.objection_deadline = facts.objection_deadline;
+    if (facts.service !== undefined) values.service = facts.service;
+    if (!Object.keys(values).length)
+      return this.repo.existsBy({ vendor_id: vendorId, sub_processor_id: subProcessorId });
+    const result = await this.repo.update({ vendor_id: vendorId, sub_processor_id: subProcessorId }, values);
+    return (result.affected ?? 0) > 0;
   }
 
   /** Whether a link was there to remove. */

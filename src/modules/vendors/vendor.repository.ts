@@ -1,17 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, type Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Not, type Repository } from 'typeorm';
 import { VendorEntity } from './entities/vendor.entity';
 import { VENDOR_COLUMNS, type VendorRow } from './registry.views';
 
 /** The columns a create or a patch writes, already in their stored form. */
 export type VendorWrite = Partial<Omit<VendorEntity, 'id' | 'created_at' | 'updated_at'>>;
 
+/** Which vendors a list shows: the ones in use (default), only the archived ones, or all. */
+export type ArchivedFilter = 'exclude' | 'only' | 'include';
+
 export interface VendorFilter {
   role: string | null;
   riskTier: string | null;
   /** A substring of the name or legal name, LIKE wildcards already escaped. */
   search: string | null;
+  archived: ArchivedFilter;
 }
 
 /** The vendor table. */
@@ -39,8 +43,9 @@ export class VendorRepository {
       `SELECT ${VENDOR_COLUMNS} FROM vendor v
         WHERE ($1::text IS NULL OR v.role = $1) AND ($2::text IS NULL OR v.risk_tier = $2)
           AND ($3::text IS NULL OR v.name ILIKE '%' || $3 || '%' OR v.legal_name ILIKE '%' || $3 || '%')
+          AND ($4 = 'include' OR (v.archived_at IS NOT NULL) = ($4 = 'only'))
         ORDER BY lower(v.name), v.id`,
-      [filter.role, filter.riskTier, filter.search],
+      [filter.role, filter.riskTier, filter.search, filter.archived],
     );
   }
 
@@ -70,10 +75,13 @@ export class VendorRepository {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
-  /** The vendor's website (null when none is recorded), or undefined when there is no such vendor. */
+  /**
+   * The vendor's website (null when none is recorded), or undefined when there is no such vendor in use (an
+   * archived vendor takes no new connection: it would receive data while the registry hides it).
+   */
   async websiteIn(manager: EntityManager, id: string): Promise<string | null | undefined> {
     const rows: { website: string | null }[] = await manager.query(
-      `SELECT website FROM vendor WHERE id = $1`,
+      `SELECT website FROM vendor WHERE id = $1 AND archived_at IS NULL`,
       [id],
     );
     return rows.length ? rows[0].website : undefined;
@@ -83,12 +91,33 @@ export class VendorRepository {
    * A new vendor of this name, in the caller's transaction; null when the name is taken (never the existing
    * vendor's id: a name proves nothing about who a connection sends data to).
    */
-  async insertNamed(manager: EntityManager, name: string): Promise<string | null> {
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO vendor (name) VALUES ($1) ON CONFLICT ON CONSTRAINT uq_vendor_name DO NOTHING RETURNING id`,
-      [name],
-    );
+  async insertNamed(manager: EntityManager, name: string, facts: VendorWrite = {}): Promise<string | null> {
+    const result = await manager
+      .getRepository(VendorEntity)
+      .createQueryBuilder()
+      .insert()
+      .values({ ...facts, name })
+      .orIgnore() // the name is the only unique fact a new row can collide on
+      .returning(['id'])
+      .execute();
+    const rows = result.raw as { id: string }[];
     return rows.length ? rows[0].id : null;
+  }
+
+  /** Archives (a time) or brings back (null) the vendor. */
+  async setArchived(id: string, at: Date | null): Promise<void> {
+    await this.repo.update(id, { archived_at: at, updated_at: () => 'now()' });
+  }
+
+  /** Which of these ids name an archived vendor. */
+  async archivedIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
+    if (!ids.length) return [];
+    const repo = manager ? manager.getRepository(VendorEntity) : this.repo;
+    const rows = await repo.find({
+      select: { id: true },
+      where: { id: In([...ids]), archived_at: Not(IsNull()) },
+    });
+    return rows.map((r) => r.id);
   }
 
   async insert(values: VendorWrite): Promise<string> {

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { DpaService } from './dpa.service';
 import { utcDay } from './dpa-validity';
 import { checkTransfers, transfersArray } from './dto/registry-common.dto';
-import type { AddSubProcessorDto, CreateVendorDto, UpdateVendorDto, VendorQueryDto } from './dto/vendor.dto';
+import type {
+  AddSubProcessorDto,
+  CreateVendorDto,
+  UpdateSubProcessorDto,
+  UpdateVendorDto,
+  VendorQueryDto,
+} from './dto/vendor.dto';
+import { ProcessingActivityRepository } from './processing-activity.repository';
 import {
   isUniqueViolation,
   RegistryConflictError,
@@ -43,6 +50,7 @@ export class VendorService {
     private readonly subProcessorRows: VendorSubProcessorRepository,
     private readonly usage: VendorUsage,
     private readonly dpas: DpaService,
+    private readonly activityRows: ProcessingActivityRepository,
   ) {}
 
   private async row(id: string): Promise<VendorRow> {
@@ -91,12 +99,40 @@ export class VendorService {
   }
 
   async update(id: string, input: UpdateVendorDto) {
-    await this.row(id);
+    const row = await this.row(id);
     const fields = this.fields(input);
+    if (input.archived === true && !row.archived_at) await this.mayArchive(row);
     if (Object.keys(fields).length) {
       await this.vendorRows.update(id, fields).catch((error: unknown) => this.nameTaken(error));
     }
+    if (input.archived !== undefined && input.archived !== (row.archived_at !== null))
+      await this.vendorRows.setArchived(id, input.archived ? new Date() : null);
     return this.get(id);
+  }
+
+  /**
+   * A vendor is archived only when nothing in use still names it: no live connection (personal data may
+   * still flow to it) and no processing activity in use listing it as a recipient (the Art. 30 record
+   * would name a vendor the registry hides).
+   */
+  private async mayArchive(row: VendorRow) {
+    const live = (await this.usage.connectionCounts([row.id])).get(row.id) ?? 0;
+    if (live > 0)
+      throw new RegistryConflictError(
+        `${row.name} still has ${live === 1 ? 'a live connection' : `${live} live connections`}: disconnect ${live === 1 ? 'it' : 'them'} before archiving the vendor.`,
+        [{ field: 'archived', message: 'is refused while the vendor has live connections' }],
+      );
+    const activities = await this.activityRows.namesWithRecipient(row.id);
+    if (activities.length)
+      throw new RegistryConflictError(
+        `${row.name} receives data in ${activities.map((a) => `“${a}”`).join(', ')}: remove it from ${activities.length === 1 ? 'that processing activity' : 'those processing activities'} (or mark ${activities.length === 1 ? 'it' : 'them'} no longer used) before archiving the vendor.`,
+        [
+          {
+            field: 'archived',
+            message: 'is refused while the vendor is a recipient of a processing activity',
+          },
+        ],
+      );
   }
 
   async list(query: VendorQueryDto) {
@@ -104,6 +140,7 @@ export class VendorService {
       role: query.role ?? null,
       riskTier: query.risk_tier ?? null,
       search: query.q?.replace(/[%_\\]/g, (c) => `\\${c}`) ?? null,
+      archived: query.archived ?? 'exclude',
     });
     const vendors = (await this.views(rows)).filter(
       (v) =>
@@ -147,6 +184,8 @@ export class VendorService {
         country: r.country,
         notified_at: iso(r.notified_at),
         objection_deadline: r.objection_deadline,
+        service: r.service,
+        archived_at: iso(r.archived_at),
         dpa_status: position.dpa_status,
         dpa_valid: position.dpa_valid,
       };
@@ -191,12 +230,17 @@ export class VendorService {
       throw new RegistryInvalidError('No such vendor: record the sub-processor as a vendor first.', [
         { field: 'sub_processor_id', message: 'names no vendor' },
       ]);
+    if ((await this.vendorRows.archivedIds([input.sub_processor_id])).length)
+      throw new RegistryInvalidError('That vendor is archived: bring it back before engaging it again.', [
+        { field: 'sub_processor_id', message: 'names an archived vendor' },
+      ]);
     await this.subProcessorRows
       .insert({
         vendor_id: vendorId,
         sub_processor_id: input.sub_processor_id,
-        notified_at: input.notified_at ?? null,
-        objection_deadline: input.objection_deadline ?? null,
+        notified_at: input.notified_at,
+        objection_deadline: input.objection_deadline,
+        service: input.service,
       })
       .catch((error: unknown) => {
         if (isUniqueViolation(error, 'pk_vendor_sub_processor'))
@@ -206,6 +250,23 @@ export class VendorService {
         throw error;
       });
     return { sub_processors: (await this.subProcessorsOf([vendorId])).get(vendorId) ?? [] };
+  }
+
+  /** One sub-processor link of the vendor, as the vendor page lists it. */
+  async subProcessor(vendorId: string, subId: string) {
+    await this.row(vendorId);
+    const link = ((await this.subProcessorsOf([vendorId])).get(vendorId) ?? []).find(
+      (s) => s.vendor_id === subId,
+    );
+    if (!link) throw new VendorNotFoundError(`Vendor ${subId} is not a sub-processor of ${vendorId}`);
+    return link;
+  }
+
+  async updateSubProcessor(vendorId: string, subId: string, input: UpdateSubProcessorDto) {
+    await this.row(vendorId);
+    if (!(await this.subProcessorRows.update(vendorId, subId, input)))
+      throw new VendorNotFoundError(`Vendor ${subId} is not a sub-processor of ${vendorId}`);
+    return this.subProcessor(vendorId, subId);
   }
 
   async removeSubProcessor(vendorId: string, subId: string) {

@@ -18,6 +18,7 @@ import {
   DpaHistoryResponse,
   EvidencePackResponse,
   SubProcessorListResponse,
+  SubProcessorResponse,
   VendorDetailResponse,
   VendorListResponse,
 } from './dto/registry.responses';
@@ -31,6 +32,7 @@ import {
   AddSubProcessorDto,
   CreateVendorDto,
   EvidencePackQueryDto,
+  UpdateSubProcessorDto,
   UpdateVendorDto,
   VendorQueryDto,
 } from './dto/vendor.dto';
@@ -74,10 +76,13 @@ export class VendorsController {
     return this.vendors.get(id);
   }
 
+  /** Changes the vendor's facts (null clears one), or archives it / brings it back (`archived`). */
   @Patch(':id')
   @RequireScopes('registry:write')
   @ApiOkResponse({ type: VendorDetailResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
   @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ type: ProblemDto })
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateVendorDto) {
     return this.vendors.update(id, body);
   }
@@ -90,6 +95,29 @@ export class VendorsController {
   @ApiConflictResponse({ type: ProblemDto })
   addSubProcessor(@Param('id', uuidParam('id')) id: string, @Body() body: AddSubProcessorDto) {
     return this.vendors.addSubProcessor(id, body);
+  }
+
+  /** One sub-processor of the vendor, with what it does and when we were told. */
+  @Get(':id/sub-processors/:subId')
+  @RequireScopes('registry:read')
+  @ApiOkResponse({ type: SubProcessorResponse })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  subProcessor(@Param('id', uuidParam('id')) id: string, @Param('subId', uuidParam('subId')) subId: string) {
+    return this.vendors.subProcessor(id, subId);
+  }
+
+  /** Changes what a sub-processor link records (when notified, objection deadline, service); null clears. */
+  @Patch(':id/sub-processors/:subId')
+  @RequireScopes('registry:write')
+  @ApiOkResponse({ type: SubProcessorResponse })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  updateSubProcessor(
+    @Param('id', uuidParam('id')) id: string,
+    @Param('subId', uuidParam('subId')) subId: string,
+    @Body() body: UpdateSubProcessorDto,
+  ) {
+    return this.vendors.updateSubProcessor(id, subId, body);
   }
 
   @Delete(':id/sub-processors/:subId')

@@ -14,6 +14,7 @@ import { OAuthStateNonce1767000300000 } from './migrations/1767000300000-oauth-s
 import { AuditKeyedChain1767000500000 } from './migrations/1767000500000-audit-keyed-chain';
 import { RekeyConsentEvidence1767000600000 } from './migrations/1767000600000-rekey-consent-evidence';
 import { LedgerRewrites1767000700000 } from './migrations/1767000700000-ledger-rewrites';
+import { VendorArchive1767001100000 } from './migrations/1767001100000-vendor-archive';
 import { BackfillTotal1767001200000 } from './migrations/1767001200000-backfill-total';
 import { ConsoleReadIndexes1767001300000 } from './migrations/1767001300000-console-read-indexes';
 import { ConsoleAdmin1767001400000 } from './migrations/1767001400000-console-admin';
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   AuditKeyedChain1767000500000,
   RekeyConsentEvidence1767000600000,
   LedgerRewrites1767000700000,
+  VendorArchive1767001100000,
   BackfillTotal1767001200000,
   ConsoleReadIndexes1767001300000,
   ConsoleAdmin1767001400000,

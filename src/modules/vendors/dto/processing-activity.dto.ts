@@ -20,17 +20,17 @@ const LIST = { each: true } as const;
 /** One row of the Art. 30(1) record. */
 export class CreateProcessingActivityDto {
   @ApiProperty({ example: 'WhatsApp marketing' })
-  @IsString()
-  @Length(1, 200)
+  @IsString({ message: 'must be text' })
+  @Length(1, 200, { message: 'must be given, at most 200 characters' })
   name!: string;
 
   @ApiProperty({ example: 'Sending offers on WhatsApp to people who opted in' })
-  @IsString()
-  @Length(1, 2000)
+  @IsString({ message: 'must be text' })
+  @Length(1, 2000, { message: 'must be given, at most 2000 characters' })
   purpose!: string;
 
   @ApiProperty({ enum: LEGAL_BASES, description: 'Art. 6(1)' })
-  @IsIn(LEGAL_BASES)
+  @IsIn(LEGAL_BASES, { message: `must be one of ${LEGAL_BASES.join(', ')}` })
   legal_basis!: LegalBasis;
 
   @ApiPropertyOptional({ description: 'The interest pursued; required with legitimate_interests.' })
@@ -59,7 +59,7 @@ export class CreateProcessingActivityDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
-  @IsUUID('all', LIST)
+  @IsUUID('all', { each: true, message: 'must name vendors (their ids)' })
   recipients?: string[] | null;
 
   @ApiPropertyOptional({ type: [TransferDto] })
@@ -101,7 +101,7 @@ export class CreateProcessingActivityDto {
 
   @ApiPropertyOptional({ enum: ACTIVITY_STATUSES })
   @IsOptional()
-  @IsIn(ACTIVITY_STATUSES)
+  @IsIn(ACTIVITY_STATUSES, { message: `must be one of ${ACTIVITY_STATUSES.join(', ')}` })
   status?: (typeof ACTIVITY_STATUSES)[number] | null;
 }
 

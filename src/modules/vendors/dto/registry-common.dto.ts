@@ -19,7 +19,7 @@ export const IsDay = () => IsCalendarDate({ message: 'must be a date as YYYY-MM-
 /** A transfer to a third country and its Chapter V safeguard. */
 export class TransferDto {
   @ApiProperty({ example: 'US', description: 'ISO 3166-1 alpha-2' })
-  @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
+  @IsISO31661Alpha2({ message: 'must be a two-letter country code, such as DE' })
   country!: string;
 
   @ApiProperty({ enum: TRANSFER_MECHANISMS })

@@ -112,6 +112,14 @@ export class VendorResponse {
   @ApiProperty(day) next_review_at!: string | null;
   @ApiProperty(text) notes!: string | null;
   @ApiProperty({ description: 'Connections not disconnected.' }) connection_count!: number;
+  @ApiProperty({
+    enum: ['role', 'country'],
+    isArray: true,
+    description: 'Essential facts not recorded yet; the vendor is incomplete while any is listed.',
+  })
+  missing_facts!: string[];
+  @ApiProperty({ ...time, description: 'When the vendor was archived; null while it is in use.' })
+  archived_at!: string | null;
   @ApiProperty({ type: DpaResponse, nullable: true, description: 'The governing version.' })
   dpa!: DpaResponse | null;
   @ApiProperty({ enum: EFFECTIVE_STATUSES }) dpa_status!: string;
@@ -133,6 +141,9 @@ export class SubProcessorResponse {
   @ApiProperty(text) country!: string | null;
   @ApiProperty(time) notified_at!: string | null;
   @ApiProperty(day) objection_deadline!: string | null;
+  @ApiProperty({ ...text, description: 'What the sub-processor does for the processor.' })
+  service!: string | null;
+  @ApiProperty(time) archived_at!: string | null;
   @ApiProperty({ enum: EFFECTIVE_STATUSES }) dpa_status!: string;
   @ApiProperty() dpa_valid!: boolean;
 }
@@ -235,6 +246,7 @@ export class AttentionCountsResponse {
   @ApiProperty() vendors_without_valid_dpa!: number;
   @ApiProperty() reviews_overdue!: number;
   @ApiProperty() sub_processors_incomplete!: number;
+  @ApiProperty() vendors_missing_role_or_country!: number;
   @ApiProperty() held_deliveries!: number;
 }
 
@@ -259,6 +271,12 @@ export class AttentionResponse {
   @ApiProperty(items) vendors_without_valid_dpa!: object[];
   @ApiProperty(items) reviews_overdue!: object[];
   @ApiProperty(items) sub_processors_incomplete!: object[];
+  @ApiProperty({
+    ...items,
+    description:
+      'Vendors with live connections whose role or country is not recorded ({ vendor_id, vendor_name, missing }).',
+  })
+  vendors_missing_role_or_country!: object[];
 }
 
 export class EvidencePeriodResponse {

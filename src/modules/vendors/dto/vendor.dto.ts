@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsIn,
   IsISO31661Alpha2,
@@ -16,6 +17,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { DPA_STATUSES, RISK_TIERS, VENDOR_ROLES, type RiskTier, type VendorRole } from '../registry.types';
+import type { ArchivedFilter } from '../vendor.repository';
+
+const ARCHIVED_FILTERS = ['exclude', 'only', 'include'] as const satisfies readonly ArchivedFilter[];
 import { IsDay, TransferDto } from './registry-common.dto';
 
 const LIST = { each: true } as const;
@@ -23,8 +27,8 @@ const LIST = { each: true } as const;
 /** The facts of a vendor; every field but the name may be left out and filled in later. */
 export class CreateVendorDto {
   @ApiProperty({ example: 'Acme Mailing' })
-  @IsString()
-  @Length(1, 200)
+  @IsString({ message: 'must be text' })
+  @Length(1, 200, { message: 'must be given, at most 200 characters' })
   name!: string;
 
   @ApiPropertyOptional({ example: 'Acme Mailing GmbH' })
@@ -35,12 +39,15 @@ export class CreateVendorDto {
 
   @ApiPropertyOptional({ example: 'DE', description: 'ISO 3166-1 alpha-2 country of establishment.' })
   @IsOptional()
-  @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
+  @IsISO31661Alpha2({ message: 'must be a two-letter country code, such as DE' })
   country?: string | null;
 
   @ApiPropertyOptional({ example: 'https://acme.example' })
   @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'must be an http(s) URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true },
+    { message: 'must be a web address starting with https://' },
+  )
   @MaxLength(2048)
   website?: string | null;
 
@@ -52,7 +59,7 @@ export class CreateVendorDto {
 
   @ApiPropertyOptional({ enum: VENDOR_ROLES })
   @IsOptional()
-  @IsIn(VENDOR_ROLES)
+  @IsIn(VENDOR_ROLES, { message: `must be one of ${VENDOR_ROLES.join(', ')}` })
   role?: VendorRole | null;
 
   @ApiPropertyOptional({ type: [String] })
@@ -97,7 +104,7 @@ export class CreateVendorDto {
 
   @ApiPropertyOptional({ enum: RISK_TIERS })
   @IsOptional()
-  @IsIn(RISK_TIERS)
+  @IsIn(RISK_TIERS, { message: `must be one of ${RISK_TIERS.join(', ')}` })
   risk_tier?: RiskTier | null;
 
   @ApiPropertyOptional({ description: 'Who in the business answers for this vendor.' })
@@ -119,7 +126,15 @@ export class CreateVendorDto {
 }
 
 /** Every field optional; null clears a field (the name cannot be cleared). */
-export class UpdateVendorDto extends PartialType(CreateVendorDto) {}
+export class UpdateVendorDto extends PartialType(CreateVendorDto) {
+  @ApiPropertyOptional({
+    description:
+      'true archives the vendor (hidden from the registry by default; refused while it has live connections or is a recipient of a processing activity in use); false brings it back.',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  archived?: boolean;
+}
 
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -165,23 +180,43 @@ export class VendorQueryDto {
   @IsString()
   @MaxLength(200)
   q?: string;
+
+  @ApiPropertyOptional({
+    enum: ARCHIVED_FILTERS,
+    description:
+      'Archived vendors: left out (exclude, the default), the only ones (only), or listed too (include).',
+  })
+  @IsOptional()
+  @IsIn(ARCHIVED_FILTERS, { message: `must be one of ${ARCHIVED_FILTERS.join(', ')}` })
+  archived?: ArchivedFilter;
 }
 
-export class AddSubProcessorDto {
-  @ApiProperty()
-  @IsUUID()
-  sub_processor_id!: string;
-
+/** What a sub-processor link records besides who; null clears a fact. */
+export class SubProcessorFactsDto {
   @ApiPropertyOptional({ description: 'When the processor told us it engages this sub-processor.' })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  notified_at?: string;
+  @IsISO8601({ strict: true }, { message: 'must be a date and time (RFC 3339)' })
+  notified_at?: string | null;
 
   @ApiPropertyOptional({ description: 'Last day to object (general authorisation with notice).' })
   @IsOptional()
   @IsDay()
-  objection_deadline?: string;
+  objection_deadline?: string | null;
+
+  @ApiPropertyOptional({ description: 'What it does for the processor (hosting, support…).' })
+  @IsOptional()
+  @IsString({ message: 'must be text' })
+  @MaxLength(500, { message: 'must be at most 500 characters' })
+  service?: string | null;
 }
+
+export class AddSubProcessorDto extends SubProcessorFactsDto {
+  @ApiProperty({ description: 'The vendor engaged, recorded in the registry first.' })
+  @IsUUID('all', { message: 'must name a vendor (its id)' })
+  sub_processor_id!: string;
+}
+
+export class UpdateSubProcessorDto extends SubProcessorFactsDto {}
 
 export class EvidencePackQueryDto {
   @ApiPropertyOptional({

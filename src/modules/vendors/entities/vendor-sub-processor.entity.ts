@@ -18,6 +18,10 @@ export class VendorSubProcessorEntity {
   @Column({ type: 'date', nullable: true })
   objection_deadline!: string | null;
 
+  /** What the sub-processor does for the processor (hosting, support, email delivery…). */
+  @Column({ type: 'text', nullable: true })
+  service!: string | null;
+
   @Column({ type: 'timestamptz', default: () => 'now()' })
   created_at!: Date;
 

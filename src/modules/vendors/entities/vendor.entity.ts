@@ -64,4 +64,8 @@ export class VendorEntity {
 
   @Column({ type: 'text', nullable: true })
   notes!: string | null;
+
+  /** Set when the vendor is no longer used: hidden from the registry by default, never deleted. */
+  @Column({ type: 'timestamptz', nullable: true })
+  archived_at!: Date | null;
 }
