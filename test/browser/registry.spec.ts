@@ -6,6 +6,7 @@ import { WebhookProcessorSimulator } from '../../sandbox/webhook-processor';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort, json, startTestApp, testConfig, type TestApp } from '../support/app';
 import { chromiumExecutable } from './chromium';
+import { checkPage } from './page-check';
 
 /**
  * The vendor registry and the Art. 30 record in a real headless Chromium (issue 11): a DPO records a
@@ -28,8 +29,8 @@ describe('the registry in the console', () => {
   const pageErrors: string[] = [];
 
   /** Every page and state tested is saved (the accessibility check is wired in with the shared page check). */
-  const shot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `registry-${name}.png`), fullPage: true });
+  // Every state: a screenshot, axe-core (no serious or critical violation) and Tab reachability.
+  const shot = (name: string) => checkPage(page, `registry-${name}`);
 
   const post = async (path: string, body: unknown) => {
     const res = await gw.api(path, { method: 'POST', json: body });

@@ -157,6 +157,7 @@ describe('a tour of every console page', () => {
     await visit('/api-keys', 'empty-api-keys', 'API keys');
     await visit('/users', 'users', 'Users');
     await visit('/settings', 'empty-settings', 'Settings');
+    await visit('/activities', 'empty-activities', 'Processing activities');
     await visit('/no-such-page', 'not-found', 'Page not found');
     expect(failures).toEqual([]);
   }, 300_000);
@@ -286,6 +287,8 @@ describe('a tour of every console page', () => {
       await visit('/api-keys', 'admin-api-keys', 'API keys');
       await visit('/users', 'admin-users', 'Users');
       await visit('/settings', 'admin-settings', 'Settings');
+      await visit('/activities', 'admin-activities', 'Processing activities');
+      await visit('/activities/new', 'admin-activity-new', 'New processing activity');
       expect(failures).toEqual([]);
     }, 400_000);
 
