@@ -61,6 +61,11 @@ const ACTIONS: Record<string, ActionName> = {
     target: 'vendor',
     area: 'vendors',
   },
+  'PATCH /v1/vendors/:id/sub-processors/:subId': {
+    words: 'Changed a sub-processor of',
+    target: 'vendor',
+    area: 'vendors',
+  },
   'DELETE /v1/vendors/:id/sub-processors/:subId': {
     words: 'Removed a sub-processor from',
     target: 'vendor',

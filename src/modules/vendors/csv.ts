@@ -1,3 +1,3 @@
 // CSV for the registry's exports: the one formula-neutralising writer lives in the platform (the audit log
 // exports with it too).
-export { toCsv, type CsvValue } from '../../platform/http/csv';
+export { toCsv } from '../../platform/http/csv';
