@@ -67,6 +67,12 @@ describe(VendorForgetRequests.name, () => {
     await sim.stop();
   });
 
+  // Each test connects the org afresh; the one before is disconnected first, as an admin would (a second live
+  // connection to one org is refused).
+  afterEach(async () => {
+    if (connectionId) await app.get(ConnectionService).disconnect(connectionId);
+  });
+
   beforeEach(async () => {
     sim.reset();
     const oauth = new SalesforceOAuth(
