@@ -36,6 +36,7 @@ export interface ClaimedInboxRow {
   received_at: Date;
   raw_body: Buffer | null;
   key_id: string | null;
+  signature: string | null;
 }
 
 /** The webhook inbox (inbox): stored deliveries, their processing status, retention. */
@@ -156,7 +157,7 @@ export class InboxRepository {
    */
   async claim(manager: EntityManager, id: string): Promise<ClaimedInboxRow | null> {
     const rows: ClaimedInboxRow[] = await manager.query(
-      `SELECT id, provider, delivery_id, received_at, raw_body, key_id FROM inbox
+      `SELECT id, provider, delivery_id, received_at, raw_body, key_id, signature FROM inbox
         WHERE id = $1 AND status <> 'processed' FOR UPDATE SKIP LOCKED`,
       [id],
     );

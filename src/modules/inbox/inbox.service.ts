@@ -23,11 +23,29 @@ export interface InboxHandler {
   handle(manager: EntityManager, delivery: StoredInboxDelivery): Promise<Record<string, number>>;
 }
 
+/** A delivery whose effects are written, with what its handler concluded (its summary). */
+export interface ProcessedInboxDelivery extends StoredInboxDelivery {
+  /** The provider's signature header as received (Meta's X-Hub-Signature-256), null if none was kept. */
+  signature: string | null;
+  summary: Record<string, number>;
+}
+
+/**
+ * Told of deliveries as they are processed, inside the transaction that marks them processed, so what it
+ * writes commits with them (or not at all). Another module (the relay) subscribes without the inbox
+ * knowing it.
+ */
+export type InboxProcessedListener = (
+  manager: EntityManager,
+  processed: readonly ProcessedInboxDelivery[],
+) => Promise<void>;
+
 /** Processing of stored deliveries: exactly once per delivery, retried until it succeeds. */
 @Injectable()
 export class InboxService {
   private readonly logger = new Logger(InboxService.name);
   private readonly handlers = new Map<InboxProvider, InboxHandler>();
+  private readonly processedListeners: InboxProcessedListener[] = [];
 
   constructor(
     private readonly inbox: InboxRepository,
@@ -39,6 +57,11 @@ export class InboxService {
 
   register(provider: InboxProvider, handler: InboxHandler): void {
     this.handlers.set(provider, handler);
+  }
+
+  /** Subscribes to processed deliveries (see InboxProcessedListener). */
+  onProcessed(listener: InboxProcessedListener): void {
+    this.processedListeners.push(listener);
   }
 
   /**
@@ -67,6 +90,9 @@ export class InboxService {
           digest: CryptoService.sha256Hex(rawBody),
         };
         const summary = await handler.handle(manager, delivery);
+        for (const listener of this.processedListeners) {
+          await listener(manager, [{ ...delivery, signature: row.signature, summary }]);
+        }
         await this.inbox.markProcessed(manager, id, summary);
         this.metrics.inboxProcessingLatency.observe(
           { provider: row.provider },

@@ -2,5 +2,10 @@
 export { InboxModule } from './inbox.module';
 export { WebhookAckResponse } from './inbox.responses';
 export { InboxService } from './inbox.service';
-export type { InboxHandler, StoredInboxDelivery } from './inbox.service';
+export type {
+  InboxHandler,
+  InboxProcessedListener,
+  ProcessedInboxDelivery,
+  StoredInboxDelivery,
+} from './inbox.service';
 export { InboxWriter } from './inbox.writer';
