@@ -14,10 +14,10 @@ const path = require('node:path');
 const { Client } = require('pg');
 const cpu = require('./lib/cpu');
 const load = require('./lib/load');
-const { ROOT } = require('./lib/processes');
+const { GATEWAY_DIR } = require('./lib/processes');
 
 // The legacy (unkeyed) hash, identical in every build that has it.
-const { auditHash } = require(path.join(ROOT, 'dist', 'modules', 'audit', 'audit-chain.js'));
+const { auditHash } = require(path.join(GATEWAY_DIR, 'dist', 'modules', 'audit', 'audit-chain.js'));
 
 const SEED_BATCH = 2000;
 

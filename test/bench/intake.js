@@ -132,4 +132,22 @@ async function runIntake({
   }
 }
 
-module.exports = { runIntake };
+/** The bare POST alone (same bodies, warm-up, connections), for groups that need it when intake did not run. */
+async function measureBarePost({ bare, seconds, connections, log }) {
+  const mix = intakeMix({ appSecret: 'baseline', runTag: Date.now().toString(36) });
+  const make = () => {
+    const { body, signature } = mix.next();
+    return {
+      method: 'POST',
+      path: '/bare',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body,
+    };
+  };
+  await load.run({ base: bare.base, seconds: 2, connections: 10, make, title: 'warm-up bare' });
+  const result = await load.run({ base: bare.base, seconds, connections, make, title: 'bare POST /bare' });
+  log(load.describe(result));
+  return result;
+}
+
+module.exports = { runIntake, measureBarePost };

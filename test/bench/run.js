@@ -3,15 +3,23 @@
  * `npm run bench` (after `npm run build`): the gateway as `node dist/main.js` on fresh databases, against a
  * bare Fastify baseline, both in child processes; load from autocannon in this process.
  *
- *   1. intake       signed all-different webhooks, POST /webhooks/whatsapp vs POST /bare
- *   2. check        GET /v1/consents/check over a 100k-person seeded ledger vs GET /bare
- *   3. stop→ledger  STOP acknowledged → its withdrawal visible in the ledger
- *   4. vendors      STOP acknowledged → its deliveries to HubSpot, Salesforce and a webhook all succeeded
- *   5. ratelimit    vendor calls/s against a rate-limited HubSpot, as a fraction of its limit, and 429s
- *   6. backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
- *   7. audit        audited writes (POST /v1/vendors) from 20 clients; GET /v1/audit at 50,000 entries
- *   8. console      every console page's API calls at 100k people, 50 vendors, 1M deliveries vs GET /bare
- *   (4-6 run the vendor simulators of sandbox/, compiled to dist-sandbox/, in this process)
+ *   intake       signed all-different webhooks, POST /webhooks/whatsapp vs POST /bare, API+worker in one
+ *                process and API role alone (GATEWAY_ROLES=api)
+ *   sustained    highest rate the worker keeps pace with for BENCH_SUSTAIN_SECONDS, ack → processed, for
+ *                campaign statuses and for STOPs from new senders (definition in sustained.js), vs bare POST
+ *   check        GET /v1/consents/check over a 100k-person seeded ledger vs GET /bare
+ *   stop         STOP acknowledged → its withdrawal visible in the ledger (same seeded ledger)
+ *   flood        STOP acknowledged → the check answers allowed:false, while statuses stream at 80% of the
+ *                sustained status rate (same seeded ledger)
+ *   backlog      gateway RSS (peak, at start) and drain rate over a 1M-webhook inbox backlog
+ *   vendors      STOP acknowledged → its deliveries to HubSpot, Salesforce and a webhook all succeeded
+ *   ratelimit    vendor calls/s against a rate-limited HubSpot, as a fraction of its limit, and 429s
+ *   backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
+ *   audit        audited writes (POST /v1/vendors) from 20 clients; GET /v1/audit at 50,000 entries
+ *   console      every console page's API calls at 100k people, 50 vendors, 1M deliveries vs GET /bare
+ *   (vendors, ratelimit, backfill run the vendor simulators of sandbox/, compiled to dist-sandbox/, here)
+ * The groups are the table GROUPS below, run in that order; the summary ends with every goal, PASS or MISS,
+ * and the bare baselines of the same run (ratios are in-run, so comparable across runs on a shared machine).
  *
  * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
  *
@@ -23,8 +31,22 @@
  *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
  *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
  *   BENCH_STOP_RATE=50          STOPs per second
- *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill,audit,console  run a subset (stop needs the check's seeded
- *                               ledger; it seeds if alone)
+ *   BENCH_ONLY=intake,sustained,check,stop,flood,backlog,vendors,ratelimit,backfill,audit,console
+ *                               run a subset (stop and flood use the check's seeded ledger; seeded if alone)
+ *   BENCH_GATEWAY_DIR=<this checkout>  checkout whose build (dist/) is measured, e.g. a worktree of main to
+ *                               take "before" figures with this bench code; its dist/ must be built
+ *   BENCH_SUSTAIN_SECONDS=60    length of the confirming run of the sustained group
+ *   BENCH_SUSTAIN_TRIAL_SECONDS=8  length of each trial of the rate search
+ *   BENCH_SUSTAIN_TRIALS=4      trials of the rate search (before the confirming run)
+ *   BENCH_SUSTAIN_KINDS=statuses,stops  which streams the sustained group measures
+ *   BENCH_FLOOD_RATE=…          status webhooks/s during the flood (default: 80% of the sustained status
+ *                               rate of this run, else 300)
+ *   BENCH_FLOOD_STOP_RATE=3     STOPs per second during the flood
+ *   BENCH_FLOOD_SECONDS=30      duration of the flood (longer while STOPs are still awaited, up to +60 s)
+ *   BENCH_BACKLOG=1000000       webhooks put in the inbox (COPY) before the gateway starts on them
+ *   BENCH_BACKLOG_SECONDS=30    how long the gateway's RSS is sampled (every 250 ms) while it drains
+ *   BENCH_BACKLOG_JOBS=0        1: also insert one pg-boss job per 100 backlog rows (for builds whose worker
+ *                               only takes work from jobs; without them such a build sees the rows by sweeps)
  *   BENCH_VENDOR_RATE=100       STOPs per second for the vendors bench (for BENCH_SECONDS)
  *   BENCH_VENDOR_LATENCY_MS=50  simulated latency of each vendor (vendors bench)
  *   BENCH_HUBSPOT_MAX=190 BENCH_HUBSPOT_WINDOW_MS=10000   HubSpot limit in the vendors bench (Pro tier)
@@ -53,7 +75,10 @@ const path = require('node:path');
 const processes = require('./lib/processes');
 const db = require('./lib/db');
 const { seed } = require('./lib/seed');
-const { runIntake } = require('./intake');
+const { runIntake, measureBarePost } = require('./intake');
+const { runSustained } = require('./sustained');
+const { runFlood } = require('./flood');
+const { runBacklog } = require('./backlog');
 const { runCheck } = require('./check');
 const { runStopLatency } = require('./stop-latency');
 const { runPropagationLatency } = require('./propagation-latency');
@@ -79,7 +104,10 @@ const settings = {
   stopCount: int('BENCH_STOP_COUNT', 300),
   stopRate: int('BENCH_STOP_RATE', 50),
   only: new Set(
-    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill,audit,console')
+    (
+      process.env.BENCH_ONLY ||
+      'intake,sustained,check,stop,flood,backlog,vendors,ratelimit,backfill,audit,console'
+    )
       .split(',')
       .map((s) => s.trim()),
   ),
@@ -93,6 +121,16 @@ const settings = {
     return { limit: { max: Number(m[1]), windowMs: Number(m[2]) }, latencyMs: Number(m[3]) };
   }),
   rlBacklog: process.env.BENCH_RL_BACKLOG ? int('BENCH_RL_BACKLOG', 0) : undefined,
+  sustainSeconds: int('BENCH_SUSTAIN_SECONDS', 60),
+  sustainTrialSeconds: int('BENCH_SUSTAIN_TRIAL_SECONDS', 8),
+  sustainTrials: int('BENCH_SUSTAIN_TRIALS', 4),
+  sustainKinds: (process.env.BENCH_SUSTAIN_KINDS || 'statuses,stops').split(',').map((s) => s.trim()),
+  floodRate: process.env.BENCH_FLOOD_RATE ? int('BENCH_FLOOD_RATE', 0) : undefined,
+  floodStopRate: int('BENCH_FLOOD_STOP_RATE', 3),
+  floodSeconds: int('BENCH_FLOOD_SECONDS', 30),
+  backlog: int('BENCH_BACKLOG', 1_000_000),
+  backlogSeconds: int('BENCH_BACKLOG_SECONDS', 30),
+  backlogJobs: process.env.BENCH_BACKLOG_JOBS === '1',
   backfillContacts: int('BENCH_BACKFILL_CONTACTS', 100_000),
   backfillLimit: {
     max: int('BENCH_BACKFILL_MAX', 1000),
@@ -112,6 +150,8 @@ const settings = {
 };
 
 const log = (line) => process.stdout.write(`${line}\n`);
+/** Status rate of the flood when neither the sustained group ran nor BENCH_FLOOD_RATE is set. */
+const FLOOD_FALLBACK_RATE = 300;
 const tmpDirs = [];
 
 function secrets() {
@@ -148,9 +188,11 @@ async function withGateway(label, fn, extraEnv = {}) {
     log(
       `[${label}] gateway pid ${gateway.pid} on ${gateway.base}, database ${database.name} (ready in ${Date.now() - t} ms)`,
     );
-    const restart = async () => {
+    // `whileDown` runs between the stop and the start (e.g. filling tables the gateway must not see filling).
+    const restart = async (whileDown) => {
       await processes.stop(gateway);
       gateway = null;
+      if (whileDown) await whileDown();
       const t2 = Date.now();
       gateway = await processes.startGateway({ databaseUrl: database.url, dataDir, secrets: keys, extraEnv });
       log(
@@ -172,6 +214,56 @@ async function withGateway(label, fn, extraEnv = {}) {
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
+const SUSTAIN_GOALS = { statuses: 0.15, stops: 0.05 };
+
+/** Every goal of the benchmark (issue 12 and earlier ones) with its measured value, PASS or MISS. */
+function goals(results) {
+  const ratio = (name, r, goal) => ({
+    name,
+    value: r === undefined ? undefined : fmt(r, 3),
+    pass: r >= goal,
+    goal: `≥ ${goal}`,
+  });
+  const out = [
+    ratio('intake, API role / bare POST', results.intakeApi?.ratio, 0.5),
+    ratio('intake, API+worker / bare POST', results.intake?.ratio, 0.35),
+    ratio('check at 100k people / bare GET', results.check?.ratio, 0.7),
+  ];
+  for (const kind of ['statuses', 'stops']) {
+    const s = results.sustained?.[kind];
+    const r = s ? s.rate / results.sustained.bare.rps : undefined;
+    out.push({
+      ...ratio(`sustained ${kind}, keeping pace / bare POST`, r, SUSTAIN_GOALS[kind]),
+      pass: s !== undefined && s.keeps && r >= SUSTAIN_GOALS[kind],
+    });
+  }
+  const flood = results.flood?.latency;
+  out.push({
+    name: 'STOP → check allowed:false under flood, p99',
+    value: flood ? `${fmt(flood.p99)} ms` : undefined,
+    pass:
+      flood !== undefined && flood.n > 0 && results.flood.seen === results.flood.acked && flood.p99 < 1000,
+    goal: '< 1000 ms (every STOP seen)',
+  });
+  const v = results.vendors?.ackToAll;
+  out.push({
+    name: 'STOP → all three vendors, p99',
+    value: v ? `${fmt(v.p99)} ms` : undefined,
+    pass: v !== undefined && v.p99 < 1000,
+    goal: '< 1000 ms',
+  });
+  for (const p of results.ratelimit?.phases ?? []) {
+    out.push(
+      ratio(
+        `ratelimit ${p.limit.max}/${p.limit.windowMs / 1000} s @ ${p.latencyMs} ms, share of limit`,
+        p.fraction,
+        0.9,
+      ),
+    );
+  }
+  return out;
+}
+
 function summary(results) {
   const lines = ['', '================ summary ================'];
   if (results.intake) {
@@ -179,14 +271,14 @@ function summary(results) {
     lines.push(
       `intake      : ${fmt(intake.rps)} req/s p50 ${intake.p50}ms p99 ${intake.p99}ms non-2xx ${intake.non2xx} | ` +
         `bare ${fmt(bare.rps)} req/s p50 ${bare.p50}ms p99 ${bare.p99}ms non-2xx ${bare.non2xx} | ` +
-        `ratio ${fmt(ratio, 2)} (goal ≥ 0.5)`,
+        `ratio ${fmt(ratio, 2)} (API+worker in one process; goal ≥ 0.35)`,
     );
   }
   if (results.intakeApi) {
     const { intake, bare, ratio } = results.intakeApi;
     lines.push(
       `intake api  : ${fmt(intake.rps)} req/s p50 ${intake.p50}ms p99 ${intake.p99}ms non-2xx ${intake.non2xx} | ` +
-        `bare ${fmt(bare.rps)} req/s | ratio ${fmt(ratio, 2)} (GATEWAY_ROLES=api; workers elsewhere)`,
+        `bare ${fmt(bare.rps)} req/s | ratio ${fmt(ratio, 2)} (GATEWAY_ROLES=api; workers elsewhere; goal ≥ 0.5)`,
     );
   }
   if (results.check) {
@@ -207,6 +299,35 @@ function summary(results) {
       `stop→ledger : p50 ${fmt(s.ackToLedger.p50, 1)} ms p99 ${fmt(s.ackToLedger.p99, 1)} ms ` +
         `max ${fmt(s.ackToLedger.max, 1)} ms (${s.recorded}/${s.sent} recorded, ${fmt(s.achievedRate, 1)}/s; ` +
         `ack p99 ${fmt(s.ack.p99, 1)} ms)`,
+    );
+  }
+  for (const kind of ['statuses', 'stops']) {
+    const s = results.sustained?.[kind];
+    if (!s) continue;
+    const c = s.confirmed;
+    lines.push(
+      `sustained   : ${kind.padEnd(8)} ${c.keeps ? '' : 'NOT keeping pace at '}${s.rate}/s for ${fmt(c.seconds)} s ` +
+        `= ${fmt(s.rate / results.sustained.bare.rps, 3)} of bare POST ${fmt(results.sustained.bare.rps)} req/s ` +
+        `(goal ≥ ${SUSTAIN_GOALS[kind]}) | ack→processed p50 ${fmt(c.latency.p50)} ms p99 ${fmt(c.latency.p99)} ms ` +
+        `max ${fmt(c.latency.max)} ms (n=${c.latency.n}) | backlog at end ${c.backlog}, processed ` +
+        `${fmt((100 * c.processed) / Math.max(1, c.ok), 1)}% | drain with nothing incoming ${fmt(s.drainRate)}/s`,
+    );
+  }
+  if (results.flood) {
+    const f = results.flood;
+    lines.push(
+      `flood       : STOP 200 → check allowed:false p50 ${fmt(f.latency.p50)} ms p99 ${fmt(f.latency.p99)} ms ` +
+        `max ${fmt(f.latency.max)} ms (n=${f.latency.n} of ${f.acked} STOPs; goal p99 < 1000) while statuses ` +
+        `streamed at ${f.statusRate}/s (${f.rateFrom}; ${f.flood.ok}/${f.flood.sent} acknowledged, behind ${f.flood.behind})`,
+    );
+  }
+  if (results.backlog) {
+    const b = results.backlog;
+    lines.push(
+      `backlog     : ${b.rows} webhooks in the inbox: gateway RSS at start ${fmt(b.startRssMb)} MB, peak ` +
+        `${fmt(b.peakRssMb)} MB (VmHWM ${fmt(b.hwmMb)} MB) over ${fmt(b.seconds)} s draining ${fmt(b.drainRate)}/s ` +
+        `(${b.pendingAtStart} → ${b.pendingAtEnd} pending${b.jobs ? ', pg-boss jobs inserted' : ''}) | meanwhile checks ` +
+        `p99 ${fmt(b.check.p99)} ms, webhooks p99 ${fmt(b.webhook.p99)} ms`,
     );
   }
   if (results.vendors) {
@@ -251,57 +372,111 @@ function summary(results) {
   if (results.console) lines.push(...consolePages.summaryLines(results.console));
   for (const [name, error] of Object.entries(results.failures))
     lines.push(`${name.padEnd(12)}: FAILED — ${error}`);
+  lines.push('', '---------------- goals ----------------');
+  for (const g of goals(results)) {
+    const verdict = g.value === undefined ? 'NOT RUN' : g.pass ? 'PASS' : 'MISS';
+    lines.push(
+      `${verdict.padEnd(8)} ${g.name.padEnd(44)} ${g.value === undefined ? '' : g.value.padEnd(12)} goal ${g.goal}`,
+    );
+  }
+  const baselines = [];
+  if (results.intake)
+    baselines.push(`bare POST ${fmt(results.intake.bare.rps)} req/s p99 ${results.intake.bare.p99} ms`);
+  else if (results.sustained) baselines.push(`bare POST ${fmt(results.sustained.bare.rps)} req/s`);
+  if (results.check)
+    baselines.push(`bare GET ${fmt(results.check.bare.rps)} req/s p99 ${results.check.bare.p99} ms`);
+  if (baselines.length) lines.push(`baselines (this run): ${baselines.join(', ')}`);
   lines.push(
     `(${os.cpus().length} cores, node ${process.version}; load generator, gateway, baseline and PostgreSQL share the machine)`,
   );
   return lines.join('\n');
 }
 
-async function main() {
-  if (!fs.existsSync(path.join(processes.ROOT, 'dist', 'main.js'))) {
-    throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does)');
-  }
-  log(`Consent Gateway benchmark — ${JSON.stringify({ ...settings, only: [...settings.only] })}`);
-  const results = { failures: {} };
-  const bare = await processes.startBare(3 * 1024 * 1024);
-  log(`bare fastify pid ${bare.pid} on ${bare.base}`);
-  try {
-    results.intake = await group(results, 'intake', settings.only.has('intake'), () =>
-      withGateway('intake', ({ gateway, database, secrets: keys }) =>
-        runIntake({
-          gateway,
-          bare,
-          databaseUrl: database.url,
-          secrets: keys,
-          seconds: settings.seconds,
-          connections: settings.connections,
-          log,
-        }),
-      ),
-    );
-    // The same load against an API-only process (GATEWAY_ROLES=api): what the acknowledging tier
-    // sustains when workers run elsewhere, as the design scales them.
-    results.intakeApi = await group(results, 'intakeApi', settings.only.has('intake'), () =>
-      withGateway(
-        'intake_api',
-        ({ gateway, database, secrets: keys }) =>
+/** The bare Fastify POST baseline of this run: the intake group's, or measured now if intake did not run. */
+async function barePost(ctx) {
+  if (ctx.results.intake?.bare) return ctx.results.intake.bare;
+  ctx.barePost ??= await measureBarePost({
+    bare: ctx.bare,
+    seconds: settings.seconds,
+    connections: settings.connections,
+    log,
+  });
+  return ctx.barePost;
+}
+
+/**
+ * The groups, in the order they run. Each has the names BENCH_ONLY selects it by (`names`) and a `run(ctx,
+ * selected)` that stores what it measured in ctx.results (a failure is caught per group and reported in the
+ * summary). A new group is one more entry here, plus its lines in summary().
+ */
+const GROUPS = [
+  {
+    names: ['intake'],
+    async run(ctx) {
+      const { results } = ctx;
+      results.intake = await group(results, 'intake', true, () =>
+        withGateway('intake', ({ gateway, database, secrets: keys }) =>
           runIntake({
             gateway,
-            bare,
+            bare: ctx.bare,
             databaseUrl: database.url,
             secrets: keys,
             seconds: settings.seconds,
             connections: settings.connections,
             log,
-            apiOnly: true,
           }),
-        { GATEWAY_ROLES: 'api' },
-      ),
-    );
-    if (settings.only.has('check') || settings.only.has('stop')) {
-      try {
-        await withGateway('ledger', async ({ gateway: first, database, secrets: keys, restart }) => {
-          let gateway = first;
+        ),
+      );
+      // The same load against an API-only process (GATEWAY_ROLES=api): what the acknowledging tier
+      // sustains when workers run elsewhere, as the design scales them.
+      results.intakeApi = await group(results, 'intakeApi', true, () =>
+        withGateway(
+          'intake_api',
+          ({ gateway, database, secrets: keys }) =>
+            runIntake({
+              gateway,
+              bare: ctx.bare,
+              databaseUrl: database.url,
+              secrets: keys,
+              seconds: settings.seconds,
+              connections: settings.connections,
+              log,
+              apiOnly: true,
+            }),
+          { GATEWAY_ROLES: 'api' },
+        ),
+      );
+    },
+  },
+  {
+    names: ['sustained'],
+    async run(ctx) {
+      const { results } = ctx;
+      results.sustained = await group(results, 'sustained', true, async () => {
+        const bare = await barePost(ctx);
+        const out = await withGateway('sustained', ({ gateway, database, secrets: keys }) =>
+          runSustained({
+            gateway,
+            databaseUrl: database.url,
+            secrets: keys,
+            seconds: settings.sustainSeconds,
+            trialSeconds: settings.sustainTrialSeconds,
+            trials: settings.sustainTrials,
+            kinds: settings.sustainKinds,
+            log,
+          }),
+        );
+        return { ...out, bare };
+      });
+    },
+  },
+  {
+    // One seeded ledger (BENCH_SUBJECTS people) for the check, the STOP → ledger latency and the flood.
+    names: ['check', 'stop', 'flood'],
+    async run(ctx, selected) {
+      const { results } = ctx;
+      await group(results, 'ledger', true, () =>
+        withGateway('ledger', async ({ database, secrets: keys, restart }) => {
           log(`[ledger] seeding ${settings.subjects} people…`);
           const seeded = await seed({
             databaseUrl: database.url,
@@ -312,31 +487,28 @@ async function main() {
           log(`[ledger] seeded ${settings.subjects} people in ${seeded.seconds.toFixed(1)} s`);
           // The gateway is started again on the seeded ledger, as it would be in production (it first ran
           // to create the schema); it loads what it needs at boot, so wait a moment for that.
-          gateway = await restart();
+          const gateway = await restart();
           await processes.sleep(int('BENCH_BOOT_SETTLE_MS', 3000));
           for (const line of gateway.lines.filter((l) => /projection/.test(l)))
             log(`[ledger] gateway: ${line}`);
-          if (settings.only.has('check')) {
-            try {
-              results.check = await runCheck({
+          if (selected.has('check')) {
+            results.check = await group(results, 'check', true, () =>
+              runCheck({
                 gateway,
-                bare,
+                bare: ctx.bare,
                 secrets: keys,
                 subjects: settings.subjects,
                 seconds: settings.seconds,
                 connections: settings.checkConnections,
                 unknownShare: settings.unknownShare,
                 log,
-              });
-            } catch (error) {
-              results.failures.check = error.message.split('\n')[0];
-              log(`check failed: ${error.stack}`);
-            }
+              }),
+            );
           }
-          if (settings.only.has('stop')) {
-            try {
-              await processes.sleep(1000);
-              results.stop = await runStopLatency({
+          if (selected.has('stop')) {
+            await processes.sleep(1000);
+            results.stop = await group(results, 'stop', true, () =>
+              runStopLatency({
                 gateway,
                 databaseUrl: database.url,
                 secrets: keys,
@@ -344,97 +516,182 @@ async function main() {
                 count: settings.stopCount,
                 rate: settings.stopRate,
                 log,
-              });
-            } catch (error) {
-              results.failures.stop = error.message.split('\n')[0];
-              log(`stop→ledger failed: ${error.stack}`);
-            }
+              }),
+            );
           }
-        });
-      } catch (error) {
-        results.failures.ledger = error.message.split('\n')[0];
-        log(`ledger setup failed: ${error.stack}`);
-      }
-    }
-    results.vendors = await group(results, 'vendors', settings.only.has('vendors'), () =>
-      withGateway(
-        'vendors',
-        ({ gateway, database, secrets: keys }) =>
-          runPropagationLatency({
-            gateway,
-            databaseUrl: database.url,
-            secrets: keys,
-            rate: settings.vendorRate,
-            seconds: settings.seconds,
-            latencyMs: settings.vendorLatencyMs,
-            hubspotLimit: settings.hubspotLimit,
-            webhookLimit: settings.webhookLimit,
-            log,
-          }),
-        GATEWAY_ENV,
-      ),
-    );
-    results.ratelimit = await group(results, 'ratelimit', settings.only.has('ratelimit'), () =>
-      withGateway(
-        'ratelimit',
-        ({ gateway, database, secrets: keys }) =>
-          runRateLimit({
-            gateway,
-            databaseUrl: database.url,
-            secrets: keys,
-            phases: settings.rlPhases,
-            backlog: settings.rlBacklog,
-            seconds: settings.seconds,
-            log,
-          }),
-        GATEWAY_ENV,
-      ),
-    );
-    results.backfill = await group(results, 'backfill', settings.only.has('backfill'), () =>
-      withGateway(
-        'backfill',
-        ({ gateway, database, secrets: keys }) =>
-          runBackfill({
-            gateway,
-            databaseUrl: database.url,
-            secrets: keys,
-            contacts: settings.backfillContacts,
-            limit: settings.backfillLimit,
-            latencyMs: settings.backfillLatencyMs,
-            consentShare: settings.backfillConsentShare,
-            log,
-          }),
-        GATEWAY_ENV,
-      ),
-    );
-    results.audit = await group(results, 'audit', settings.only.has('audit'), () =>
-      withGateway('audit', ({ gateway, database, secrets: keys }) =>
-        runAudit({
-          gateway,
-          databaseUrl: database.url,
-          secrets: keys,
-          seconds: settings.seconds,
-          connections: settings.auditConnections,
-          entries: settings.auditEntries,
-          log,
+          if (selected.has('flood')) {
+            await processes.sleep(1000);
+            const sustainedRate = results.sustained?.statuses?.rate;
+            const statusRate =
+              settings.floodRate ?? (sustainedRate ? Math.round(sustainedRate * 0.8) : FLOOD_FALLBACK_RATE);
+            results.flood = await group(results, 'flood', true, async () => ({
+              ...(await runFlood({
+                gateway,
+                secrets: keys,
+                people: seeded.subjects,
+                subjects: settings.subjects,
+                statusRate,
+                stopRate: settings.floodStopRate,
+                seconds: settings.floodSeconds,
+                log,
+              })),
+              rateFrom: settings.floodRate
+                ? 'BENCH_FLOOD_RATE'
+                : sustainedRate
+                  ? '80% of sustained statuses'
+                  : `fallback ${FLOOD_FALLBACK_RATE}/s (sustained not run)`,
+            }));
+          }
         }),
-      ),
-    );
-    results.console = await group(results, 'console', settings.only.has('console'), () =>
-      withGateway(
-        'console',
-        ({ gateway, database, secrets: keys }) =>
-          consolePages.runConsolePages({
-            gateway,
-            bare,
+      );
+    },
+  },
+  {
+    names: ['backlog'],
+    async run(ctx) {
+      const { results } = ctx;
+      results.backlog = await group(results, 'backlog', true, () =>
+        withGateway('backlog', ({ database, secrets: keys, restart }) =>
+          runBacklog({
             databaseUrl: database.url,
             secrets: keys,
-            ...settings.console,
+            restart,
+            count: settings.backlog,
+            seconds: settings.backlogSeconds,
+            jobs: settings.backlogJobs,
             log,
           }),
-        GATEWAY_ENV,
-      ),
+        ),
+      );
+    },
+  },
+  {
+    names: ['vendors'],
+    async run({ results }) {
+      results.vendors = await group(results, 'vendors', true, () =>
+        withGateway(
+          'vendors',
+          ({ gateway, database, secrets: keys }) =>
+            runPropagationLatency({
+              gateway,
+              databaseUrl: database.url,
+              secrets: keys,
+              rate: settings.vendorRate,
+              seconds: settings.seconds,
+              latencyMs: settings.vendorLatencyMs,
+              hubspotLimit: settings.hubspotLimit,
+              webhookLimit: settings.webhookLimit,
+              log,
+            }),
+          GATEWAY_ENV,
+        ),
+      );
+    },
+  },
+  {
+    names: ['ratelimit'],
+    async run({ results }) {
+      results.ratelimit = await group(results, 'ratelimit', true, () =>
+        withGateway(
+          'ratelimit',
+          ({ gateway, database, secrets: keys }) =>
+            runRateLimit({
+              gateway,
+              databaseUrl: database.url,
+              secrets: keys,
+              phases: settings.rlPhases,
+              backlog: settings.rlBacklog,
+              seconds: settings.seconds,
+              log,
+            }),
+          GATEWAY_ENV,
+        ),
+      );
+    },
+  },
+  {
+    names: ['backfill'],
+    async run({ results }) {
+      results.backfill = await group(results, 'backfill', true, () =>
+        withGateway(
+          'backfill',
+          ({ gateway, database, secrets: keys }) =>
+            runBackfill({
+              gateway,
+              databaseUrl: database.url,
+              secrets: keys,
+              contacts: settings.backfillContacts,
+              limit: settings.backfillLimit,
+              latencyMs: settings.backfillLatencyMs,
+              consentShare: settings.backfillConsentShare,
+              log,
+            }),
+          GATEWAY_ENV,
+        ),
+      );
+    },
+  },
+  {
+    names: ['audit'],
+    async run({ results }) {
+      results.audit = await group(results, 'audit', true, () =>
+        withGateway('audit', ({ gateway, database, secrets: keys }) =>
+          runAudit({
+            gateway,
+            databaseUrl: database.url,
+            secrets: keys,
+            seconds: settings.seconds,
+            connections: settings.auditConnections,
+            entries: settings.auditEntries,
+            log,
+          }),
+        ),
+      );
+    },
+  },
+  {
+    names: ['console'],
+    async run({ results, bare }) {
+      results.console = await group(results, 'console', true, () =>
+        withGateway(
+          'console',
+          ({ gateway, database, secrets: keys }) =>
+            consolePages.runConsolePages({
+              gateway,
+              bare,
+              databaseUrl: database.url,
+              secrets: keys,
+              ...settings.console,
+              log,
+            }),
+          GATEWAY_ENV,
+        ),
+      );
+    },
+  },
+];
+
+async function main() {
+  if (!fs.existsSync(path.join(processes.GATEWAY_DIR, 'dist', 'main.js'))) {
+    throw new Error(
+      `${processes.GATEWAY_DIR}/dist/main.js is missing: run \`npm run build\` first (npm run bench does)`,
     );
+  }
+  const known = new Set(GROUPS.flatMap((g) => g.names));
+  const unknown = [...settings.only].filter((name) => !known.has(name));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.join(', ')}`);
+  log(
+    `Consent Gateway benchmark — ${JSON.stringify({ ...settings, only: [...settings.only], gateway: processes.GATEWAY_DIR })}`,
+  );
+  const results = { failures: {} };
+  const bare = await processes.startBare(3 * 1024 * 1024);
+  log(`bare fastify pid ${bare.pid} on ${bare.base}`);
+  const ctx = { results, bare };
+  try {
+    for (const g of GROUPS) {
+      const selected = new Set(g.names.filter((name) => settings.only.has(name)));
+      if (selected.size) await g.run(ctx, selected);
+    }
   } finally {
     await processes.stop(bare);
   }

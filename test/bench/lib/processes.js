@@ -5,6 +5,11 @@ const net = require('node:net');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
+/**
+ * The checkout whose build is measured (its dist/ must be built): BENCH_GATEWAY_DIR, by default this one. The
+ * bench code stays this checkout's, so one bench measures two builds (e.g. main before a change) alike.
+ */
+const GATEWAY_DIR = path.resolve(process.env.BENCH_GATEWAY_DIR || ROOT);
 const children = new Set();
 
 function freePort() {
@@ -106,9 +111,9 @@ async function startGateway({ databaseUrl, dataDir, secrets, extraEnv = {} }) {
   // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway under load.
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS || '').split(/\s+/).filter(Boolean);
   // BENCH_GATEWAY_MAIN: another build's main.js, to compare a candidate change against dist/ (A/B).
-  const main = process.env.BENCH_GATEWAY_MAIN || path.join(ROOT, 'dist', 'main.js');
+  const main = process.env.BENCH_GATEWAY_MAIN || path.join(GATEWAY_DIR, 'dist', 'main.js');
   const child = spawn(process.execPath, [...nodeArgs, main], {
-    cwd: ROOT,
+    cwd: GATEWAY_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -172,4 +177,4 @@ function killAllSync() {
   }
 }
 
-module.exports = { ROOT, freePort, sleep, startGateway, startBare, stop, stopAll, killAllSync };
+module.exports = { ROOT, GATEWAY_DIR, freePort, sleep, startGateway, startBare, stop, stopAll, killAllSync };

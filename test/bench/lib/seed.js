@@ -10,9 +10,9 @@
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const { Client } = require('pg');
-const { ROOT } = require('./processes');
+const { GATEWAY_DIR } = require('./processes');
 
-const dist = (p) => require(path.join(ROOT, 'dist', p));
+const dist = (p) => require(path.join(GATEWAY_DIR, 'dist', p));
 
 /** The i-th seeded person's phone: French mobiles +33 6 10 00 00 00 onwards (valid for libphonenumber). */
 const seededPhone = (i) => `+336${String(10000000 + i).padStart(8, '0')}`;

@@ -6,9 +6,9 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, sleep } = require('./processes');
+const { ROOT, GATEWAY_DIR, sleep } = require('./processes');
 
-const dist = (p) => require(path.join(ROOT, 'dist', p));
+const dist = (p) => require(path.join(GATEWAY_DIR, 'dist', p));
 const sandbox = (p) => require(path.join(ROOT, 'dist-sandbox', p));
 const CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
 

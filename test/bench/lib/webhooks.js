@@ -95,4 +95,58 @@ function intakeMix({ appSecret, runTag, senders = 20_000 }) {
   };
 }
 
-module.exports = { sign, stopMessage, intakeMix, loadFixtureTemplates };
+const readFixture = (file) => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+
+/**
+ * A campaign's status webhooks, as Meta sends them: each message sent to a recipient comes back as `sent`
+ * (shape of fixture 25, business-initiated), then `delivered` (fixture 02), then `read` (the delivered shape
+ * without conversation and pricing, as Meta sends reads). Every message has a fresh wamid, so every body is
+ * new. `recipient(k)` gives the k-th message's recipient wa_id (digits). next() → { body, signature, kind }.
+ */
+function statusStream({ appSecret, runTag, recipient = (k) => String(33640000000 + (k % 100_000)) }) {
+  const sent = readFixture('25-bindambc-status-sent-business-initiated.json');
+  const delivered = readFixture('02-meta-doc-status-delivered.json');
+  const shapes = {
+    sent: { envelope: sent, status: sent.entry[0].changes[0].value.statuses[0] },
+    delivered: { envelope: delivered, status: delivered.entry[0].changes[0].value.statuses[0] },
+  };
+  const kinds = ['sent', 'delivered', 'read'];
+  let n = 0;
+  return {
+    next() {
+      const i = n++;
+      const k = Math.floor(i / 3);
+      const kind = kinds[i % 3];
+      const shape = kind === 'sent' ? shapes.sent : shapes.delivered;
+      const status = { ...shape.status, id: `wamid.BENCH${runTag}s${k.toString(36)}`, status: kind };
+      status.timestamp = String(Math.floor(Date.now() / 1000));
+      status.recipient_id = recipient(k);
+      if (kind === 'read') {
+        delete status.conversation;
+        delete status.pricing;
+      }
+      const envelope = structuredClone(shape.envelope);
+      envelope.entry[0].changes[0].value.statuses = [status];
+      const body = JSON.stringify(envelope);
+      return { body, signature: sign(appSecret, body), kind };
+    },
+  };
+}
+
+/** Typed STOPs, each from a sender never seen before (fresh wa_ids from `firstWaId` on). */
+function newSenderStops({ appSecret, runTag, firstWaId = 33650000000 }) {
+  let n = 0;
+  return {
+    next() {
+      const i = n++;
+      const body = stopMessage({
+        waId: String(firstWaId + i),
+        wamid: `wamid.BENCH${runTag}n${i.toString(36)}`,
+        text: STOP_WORDS[i % STOP_WORDS.length],
+      });
+      return { body, signature: sign(appSecret, body), kind: 'stop' };
+    },
+  };
+}
+
+module.exports = { sign, stopMessage, intakeMix, loadFixtureTemplates, statusStream, newSenderStops };
