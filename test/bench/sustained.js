@@ -8,11 +8,13 @@
  * POST /webhooks/whatsapp (lib/stream.js), starting from an empty backlog, where
  *   - every request is answered 200 and the sender never fell behind its schedule by more than 1% of it,
  *   - the backlog at the end (inbox rows not yet processed) is at most 1 s worth of R, and
- *   - the rows processed by the end are at least 98% of the webhooks acknowledged.
+ *   - the rows processed by the end are at least 98% of the webhooks acknowledged (for the confirming run; a
+ *     short trial is judged by the backlog bound alone, since the last second's webhooks are still in flight
+ *     through the worker, and for a 60 s run the bound already implies 98%).
  * R is found by a short search: a pre-filled backlog is drained with no incoming load to give the worker's
  * drain rate D; trials of BENCH_SUSTAIN_TRIAL_SECONDS start at 0.9·D and move up (×1.2) after a pass and
  * halfway (or ×0.7) after a miss, BENCH_SUSTAIN_TRIALS times; the best passing rate is then confirmed with
- * one full BENCH_SUSTAIN_SECONDS run (at 0.85× of it once more if that misses). The figure reported is the
+ * one full BENCH_SUSTAIN_SECONDS run (at 0.8× of it once more if that misses). The figure reported is the
  * confirmed rate (or, if neither confirmation passed, the last one tried, marked as not keeping pace).
  *
  * Latency ack → processed is inbox.received_at → inbox.processed_at of the rows received during the
@@ -58,7 +60,7 @@ async function drainRate({ gateway, db, source, log }) {
   return rate;
 }
 
-async function trial({ gateway, db, source, rate, seconds, log, label }) {
+async function trial({ gateway, db, source, rate, seconds, log, label, full = false }) {
   const before = await waitDrained(db, 60_000);
   const run = await stream({ base: gateway.base, rate, seconds, next: source.next });
   const backlog = await pendingCount(db);
@@ -67,7 +69,7 @@ async function trial({ gateway, db, source, rate, seconds, log, label }) {
     run.failed === 0 &&
     run.behind <= 0.01 * rate * seconds &&
     backlog - before <= rate &&
-    processed >= 0.98 * run.ok;
+    (!full || processed >= 0.98 * run.ok);
   log(
     `  ${label} ${rate}/s × ${seconds} s: sent ${run.sent} (200 ${run.ok}, failed ${run.failed}, behind ${run.behind}), ` +
       `backlog at end ${backlog - before}, processed ${processed} (${((processed / Math.max(1, run.ok)) * 100).toFixed(1)}%) ` +
@@ -110,7 +112,16 @@ async function sustain({ gateway, db, kind, source, seconds, trialSeconds, trial
     await waitDrained(db, 60_000);
     const from = new Date();
     const stop = cpu.measure({ gateway: gateway.pid });
-    confirmed = await trial({ gateway, db, source, rate: confirmRate, seconds, log, label: 'confirm' });
+    confirmed = await trial({
+      gateway,
+      db,
+      source,
+      rate: confirmRate,
+      seconds,
+      log,
+      label: 'confirm',
+      full: true,
+    });
     confirmed.cpu = stop();
     const to = new Date();
     log(`  ${cpu.format(confirmed.cpu)}`);
@@ -118,7 +129,7 @@ async function sustain({ gateway, db, kind, source, seconds, trialSeconds, trial
     confirmed.latency = await latency(db, from, to);
     confirmed.unprocessedAfterWait = left;
     if (confirmed.keeps) break;
-    confirmRate = Math.max(5, Math.round(confirmRate * 0.85));
+    confirmRate = Math.max(5, Math.round(confirmRate * 0.8));
   }
   const l = confirmed.latency;
   log(

@@ -55,10 +55,11 @@ async function stream({
   let failed = 0;
   let inFlight = 0;
   const pendingSends = new Set();
+  let due = 0;
   for (;;) {
     const now = performance.now();
     if (now >= end || (until && until())) break;
-    const due = Math.floor(((now - started) / 1000) * rate);
+    due = Math.floor(((Math.min(now, end) - started) / 1000) * rate);
     // Never more in flight than sockets: a request that would queue inside the agent is counted as behind.
     while (sent < due && inFlight < maxSockets) {
       const item = next();
@@ -83,7 +84,7 @@ async function stream({
     await sleep(5);
   }
   const stoppedAt = performance.now();
-  const behind = Math.max(0, Math.floor(((stoppedAt - started) / 1000) * rate) - sent);
+  const behind = Math.max(0, due - sent);
   await Promise.all([...pendingSends]);
   agent.destroy();
   const elapsed = (stoppedAt - started) / 1000;
