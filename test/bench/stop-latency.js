@@ -5,7 +5,8 @@
  *
  * Visibility is taken from the ledger's own NOTIFY on 'cg_consent_changed' (sent on commit of the
  * transaction that wrote the consent_event and consent_state rows; its payload is the subject id, which we
- * know for every seeded person). A poll of consent_event by source_event_id ('msg:<wamid>') is the
+ * know for every seeded person). A poll of consent_event by source_event_id (the blind index of 'msg:<wamid>',
+ * as the gateway records it: lib/seed.js messageEventIds) is the
  * fallback for an event whose notification was not seen, and also gives recorded_at (DB now() at the start
  * of the writing transaction) for comparison.
  */
@@ -15,6 +16,7 @@ const { Client } = require('pg');
 const cpu = require('./lib/cpu');
 const { sign, stopMessage } = require('./lib/webhooks');
 const { sleep } = require('./lib/processes');
+const { messageEventIds } = require('./lib/seed');
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -81,7 +83,9 @@ async function runStopLatency({ gateway, databaseUrl, secrets, people, count, ra
     recordedAt: NaN,
   }));
   const bySubject = new Map(items.map((it) => [it.subjectId, it]));
-  const byEventId = new Map(items.map((it) => [`msg:${it.wamid}`, it]));
+  const eventIdOf = messageEventIds(secrets);
+  for (const it of items) it.eventId = eventIdOf(it.wamid);
+  const byEventId = new Map(items.map((it) => [it.eventId, it]));
 
   const listen = new Client({ connectionString: databaseUrl });
   await listen.connect();
@@ -103,7 +107,7 @@ async function runStopLatency({ gateway, databaseUrl, secrets, people, count, ra
         const { rows } = await poller.query(
           `SELECT source_event_id, extract(epoch from recorded_at) * 1000 AS recorded_ms
              FROM consent_event WHERE source = 'whatsapp' AND source_event_id = ANY($1::text[])`,
-          [waiting.map((it) => `msg:${it.wamid}`)],
+          [waiting.map((it) => it.eventId)],
         );
         polls++;
         const at = performance.now();
@@ -179,7 +183,9 @@ async function runStopLatency({ gateway, databaseUrl, secrets, people, count, ra
     cpu: cpuResult,
   };
   const f = (s) =>
-    `p50 ${s.p50.toFixed(1)} ms p90 ${s.p90.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms max ${s.max.toFixed(1)} ms`;
+    s.n === 0
+      ? 'n/a'
+      : `p50 ${s.p50.toFixed(1)} ms p90 ${s.p90.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms max ${s.max.toFixed(1)} ms`;
   log(
     `  sent ${result.sent} in ${sendSeconds.toFixed(1)} s (${result.achievedRate.toFixed(1)}/s); 200s ${result.acked}; ` +
       `in ledger ${result.recorded} (${result.viaNotify} seen by NOTIFY)`,
