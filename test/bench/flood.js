@@ -5,7 +5,8 @@
  * a few per second. For each STOP: the time from its 200 to the first GET /v1/consents/check for that phone
  * that answers `allowed: false` (each pending STOP's phone is asked every ~15 ms; at most 16 checks in flight,
  * so with many STOPs pending at once each is asked less often: the mean interval is reported).
- * Each phone is checked to be allowed before its STOP is sent (so a person withdrawn earlier is skipped).
+ * Each phone is checked to be allowed before its STOP is sent (so a person withdrawn earlier is skipped). The
+ * flood starts once the inbox backlog left by earlier groups is processed.
  */
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
@@ -14,6 +15,8 @@ const { statusStream, stopMessage, sign } = require('./lib/webhooks');
 const { seededPhone } = require('./lib/seed');
 const { stats } = require('./lib/vendors');
 const { sleep } = require('./lib/processes');
+const { Client } = require('pg');
+const { waitDrained } = require('./sustained');
 
 const POLL_MS = 15;
 const MAX_POLLS_IN_FLIGHT = 16;
@@ -39,7 +42,22 @@ function getJson(agent, url, headers) {
   });
 }
 
-async function runFlood({ gateway, secrets, people, subjects, statusRate, stopRate, seconds, log }) {
+async function runFlood({
+  gateway,
+  databaseUrl,
+  secrets,
+  people,
+  subjects,
+  statusRate,
+  stopRate,
+  seconds,
+  log,
+}) {
+  // Start from an empty inbox backlog (what earlier groups left is not this flood's).
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const left = await waitDrained(db, 60_000).finally(() => db.end());
+  if (left > 0) log(`flood: ${left} inbox rows still unprocessed after 60 s; starting anyway`);
   const runTag = Date.now().toString(36);
   const statuses = statusStream({
     appSecret: secrets.appSecret,

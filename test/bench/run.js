@@ -527,6 +527,7 @@ const GROUPS = [
             results.flood = await group(results, 'flood', true, async () => ({
               ...(await runFlood({
                 gateway,
+                databaseUrl: database.url,
                 secrets: keys,
                 people: seeded.subjects,
                 subjects: settings.subjects,
