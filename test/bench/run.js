@@ -539,7 +539,9 @@ const GROUPS = [
               rateFrom: settings.floodRate
                 ? 'BENCH_FLOOD_RATE'
                 : sustainedRate
-                  ? '80% of sustained statuses'
+                  ? results.sustained.statuses.keeps
+                    ? '80% of sustained statuses'
+                    : '80% of the last sustained status rate tried, which did not keep pace'
                   : `fallback ${FLOOD_FALLBACK_RATE}/s (sustained not run)`,
             }));
           }
