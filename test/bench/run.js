@@ -387,6 +387,11 @@ function summary(results) {
     baselines.push(`bare GET ${fmt(results.check.bare.rps)} req/s p99 ${results.check.bare.p99} ms`);
   if (baselines.length) lines.push(`baselines (this run): ${baselines.join(', ')}`);
   lines.push(
+    `durations: ${Object.entries(results.durations)
+      .map(([k, v]) => `${k} ${fmt(v)} s`)
+      .join(', ')}`,
+  );
+  lines.push(
     `(${os.cpus().length} cores, node ${process.version}; load generator, gateway, baseline and PostgreSQL share the machine)`,
   );
   return lines.join('\n');
@@ -686,14 +691,18 @@ async function main() {
   log(
     `Consent Gateway benchmark — ${JSON.stringify({ ...settings, only: [...settings.only], gateway: processes.GATEWAY_DIR })}`,
   );
-  const results = { failures: {} };
+  const results = { failures: {}, durations: {} };
   const bare = await processes.startBare(3 * 1024 * 1024);
   log(`bare fastify pid ${bare.pid} on ${bare.base}`);
   const ctx = { results, bare };
   try {
     for (const g of GROUPS) {
       const selected = new Set(g.names.filter((name) => settings.only.has(name)));
-      if (selected.size) await g.run(ctx, selected);
+      if (!selected.size) continue;
+      const t = Date.now();
+      log(`── ${[...selected].join(', ')} (${new Date(t).toISOString().slice(11, 19)} UTC)`);
+      await g.run(ctx, selected);
+      results.durations[[...selected].join('+')] = (Date.now() - t) / 1000;
     }
   } finally {
     await processes.stop(bare);
