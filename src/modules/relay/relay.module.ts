@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Clock, SystemClock } from '../../platform/clock/clock';
+import { OutboundGuard } from '../../platform/http/outbound-guard';
 import { InboxModule } from '../inbox';
 import { RelayDeliveryEntity } from './entities/relay-delivery.entity';
 import { RelayMessageEntity } from './entities/relay-message.entity';
@@ -18,6 +19,8 @@ import { RelayWorker } from './relay.worker';
   controllers: [RelayController],
   providers: [
     { provide: Clock, useClass: SystemClock },
+    // Its own instance of the SSRF guard (the same rules and OUTBOUND_ALLOWLIST as every outbound call).
+    OutboundGuard,
     // keys:rotate and keys:status reach the relay's encrypted column through it.
     RelaySealedColumns,
     RelayRepository,

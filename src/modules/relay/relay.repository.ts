@@ -239,14 +239,13 @@ export class RelayRepository {
 
   /** A dead row pending again, due now (if its body is still kept). */
   async replay(seq: string, now: Date): Promise<'replayed' | 'not_found' | 'not_dead'> {
-    const rows = await this.data.query<{ seq: string }[]>(
+    const [, replayed] = await this.data.query<[unknown, number]>(
       `UPDATE relay_delivery d SET status = 'pending', next_attempt_at = $2, dead_at = NULL
          FROM relay_message m
-        WHERE d.seq = $1 AND d.status = 'dead' AND m.inbox_id = d.inbox_id AND m.body IS NOT NULL
-        RETURNING d.seq`,
+        WHERE d.seq = $1 AND d.status = 'dead' AND m.inbox_id = d.inbox_id AND m.body IS NOT NULL`,
       [seq, now],
     );
-    if (rows.length) return 'replayed';
+    if (replayed) return 'replayed';
     const exists = await this.data.query<unknown[]>(`SELECT 1 FROM relay_delivery WHERE seq = $1`, [seq]);
     return exists.length ? 'not_dead' : 'not_found';
   }
