@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { ConfigError } from '../../src/config/app-config';
+import { SubjectErasureService } from '../../src/modules/ledger';
 import { RelayDispatcher } from '../../src/modules/relay/relay-dispatcher';
 import { RelayRepository } from '../../src/modules/relay/relay.repository';
 import { RelaySender } from '../../src/modules/relay/relay-sender';
@@ -284,6 +286,37 @@ describe('relay to the business’s own WhatsApp integration', () => {
       expect((await json(bad)).errors).toEqual([expect.objectContaining({ field: 'id' })]);
       const badQuery = await gw.api(`/v1/relay/deliveries?status=lost`);
       expect(badQuery.status).toBe(400);
+    });
+
+    it('forwards nothing of a person erased before their delivery went out, and keeps no copy of it', async () => {
+      await target.set('unavailable');
+      const body = textWebhook({ wamid: 'wamid.ERASED', from: '4915112340099', body: 'STOP' });
+      await post(body);
+      const id = deliveryIdOf(body);
+      await eventually(async () => (await rows(targetKey)).some((r) => r.delivery_id === id));
+      await drain();
+      const [event] = await db.query<{ subject_id: string }>(
+        `SELECT subject_id FROM consent_event WHERE source_event_id = $1`,
+        [messageEventId(gw.config, 'wamid.ERASED')],
+      );
+      const erasure = gw.app.get(SubjectErasureService);
+      await gw.app.get(DataSource).transaction((m) => erasure.forget(m, event.subject_id, null));
+
+      const mine = await db.query<{ status: string; body: Buffer | null }>(
+        `SELECT d.status, m.body FROM relay_delivery d JOIN relay_message m USING (inbox_id) WHERE m.delivery_id = $1`,
+        [id],
+      );
+      expect(mine).toEqual([
+        { status: 'erased', body: null },
+        { status: 'erased', body: null },
+      ]);
+      await target.set('up');
+      const before = target.received.length;
+      clock.advance(DAY);
+      await drain();
+      expect(target.received.slice(before).map((r) => header(r, 'x-consent-gateway-delivery'))).not.toContain(
+        id,
+      );
     });
   });
 });

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Notifications } from '../../platform/database/notifications';
-import { InboxService, type ProcessedInboxDelivery } from '../inbox';
+import { InboxService, type InboxProcessedListener, type ProcessedInboxDelivery } from '../inbox';
 import { RELAY_CHANNEL } from './relay.constants';
 import { relayConsent } from './relay-consent';
 import { relayDestinations } from './relay-destinations';
@@ -34,7 +34,8 @@ export class RelayRecorder implements OnModuleInit {
 
   onModuleInit(): void {
     if (this.destinations.length === 0) return;
-    this.inbox.onProcessed((manager, processed) => this.record(manager, processed));
+    const listener: InboxProcessedListener = (manager, processed) => this.record(manager, processed);
+    this.inbox.onProcessed(listener);
   }
 
   async record(manager: EntityManager, processed: readonly ProcessedInboxDelivery[]): Promise<void> {
