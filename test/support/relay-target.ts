@@ -26,7 +26,11 @@ export class RelayTarget {
   private mode: TargetMode = 'up';
   port = 0;
 
-  constructor(private readonly appSecret: string) {}
+  /** `delayMs`: how long it takes to answer (so that a sender can be killed while a request is in flight). */
+  constructor(
+    private readonly appSecret: string,
+    private readonly delayMs = 0,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/whatsapp`;
@@ -50,7 +54,10 @@ export class RelayTarget {
           signatureValid: this.verify(req.headers, body),
           status,
         });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try later');
+        const answer = () =>
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try later');
+        if (this.delayMs) setTimeout(answer, this.delayMs);
+        else answer();
       });
     });
     server.on('connection', (socket: Socket) => {
