@@ -318,5 +318,18 @@ describe('relay to the business’s own WhatsApp integration', () => {
         id,
       );
     });
+
+    it('drops the log of what is settled once past retention, and keeps everything still owed', async () => {
+      const before = await rows(targetKey);
+      // Every message still has a row pending to the blocked destination (replayed above) but the erased one.
+      const removed = await gw.app.get(RelayRepository).purgeLogBefore(new Date(Date.now() + 60_000));
+      expect(removed).toBe(1);
+      const after = await rows(targetKey);
+      expect(after).toHaveLength(before.length - 1);
+      expect(after.map((r) => r.status)).not.toContain('erased');
+      await db.query(`UPDATE relay_delivery SET status = 'dead' WHERE destination = $1`, [blockedKey]);
+      // Dead rows keep their body for a replay: their messages stay.
+      expect(await gw.app.get(RelayRepository).purgeLogBefore(new Date(Date.now() + 60_000))).toBe(0);
+    });
   });
 });

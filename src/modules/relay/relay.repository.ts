@@ -294,6 +294,21 @@ export class RelayRepository {
     }));
   }
 
+  /**
+   * The relay's log past retention: messages received before `before` with nothing pending and no body left (every
+   * destination delivered or erased) go, with their rows; dead ones keep theirs until replayed or erased.
+   * Returns how many messages were removed.
+   */
+  async purgeLogBefore(before: Date): Promise<number> {
+    const [, removed] = await this.data.query<[unknown, number]>(
+      `DELETE FROM relay_message m
+        WHERE m.created_at < $1 AND m.body IS NULL
+          AND NOT EXISTS (SELECT 1 FROM relay_delivery d WHERE d.inbox_id = m.inbox_id AND d.status = 'pending')`,
+      [before],
+    );
+    return removed;
+  }
+
   /** When the oldest pending delivery to a destination was received (the lag gauge; one index probe). */
   async oldestPendingAt(destination: string): Promise<Date | null> {
     const rows = await this.data.query<{ received_at: Date }[]>(

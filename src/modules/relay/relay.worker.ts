@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../platform/clock/clock';
 import { NotificationListener } from '../../platform/database/notification-listener';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
@@ -14,6 +15,7 @@ import { RelayRepository } from './relay.repository';
 
 /** The longest the loop sleeps: the net under a lost NOTIFY, and how often the lag gauge is refreshed. */
 const POLL_MS = 2_000;
+const PURGE_EVERY_MS = 3_600_000;
 
 /**
  * The relay's loop (worker role only): sends while anything is due, then sleeps until the next row is due, a
@@ -27,6 +29,8 @@ export class RelayWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private kicked = false;
+  private lastPurge = 0;
+  private readonly retentionMs: number;
 
   constructor(
     private readonly dispatcher: RelayDispatcher,
@@ -34,7 +38,11 @@ export class RelayWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly listener: NotificationListener,
     private readonly clock: Clock,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    // The delivery log is kept as long as the inbox keeps raw bodies (INBOX_RETENTION_DAYS).
+    this.retentionMs = config.inboxRetentionDays * 86_400_000;
+  }
 
   onApplicationBootstrap(): void {
     if (!this.roles.worker || this.dispatcher.destinationList.length === 0) return;
@@ -59,6 +67,7 @@ export class RelayWorker implements OnApplicationBootstrap, OnModuleDestroy {
         this.kicked = false;
         while (!this.stopping && (await this.dispatcher.dispatchOnce()) > 0);
         await this.dispatcher.measureLag();
+        await this.purgeHourly();
         if (this.stopping || this.kicked) continue;
         const next = await this.relay.nextDueAt();
         const wait = next ? Math.min(POLL_MS, Math.max(20, next.getTime() - this.clock.now())) : POLL_MS;
@@ -68,6 +77,14 @@ export class RelayWorker implements OnApplicationBootstrap, OnModuleDestroy {
         await this.sleep(POLL_MS);
       }
     }
+  }
+
+  private async purgeHourly(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    const removed = await this.relay.purgeLogBefore(new Date(now - this.retentionMs));
+    if (removed) this.logger.log({ removed }, 'relay log past retention removed');
   }
 
   private sleep(ms: number): Promise<void> {
