@@ -20,6 +20,7 @@ import { renderConnections } from './pages/connections.js';
 import { renderConnection } from './pages/connection.js';
 import { renderDeliveries } from './pages/deliveries.js';
 import { renderDelivery } from './pages/delivery.js';
+import { renderRelay } from './pages/relay.js';
 import { renderPerson } from './pages/person.js';
 import { renderRequests } from './pages/requests.js';
 import { renderRequest } from './pages/request.js';
@@ -79,6 +80,13 @@ const ROUTES = [
     title: 'Delivery',
     scope: 'deliveries:read',
     render: renderDelivery,
+  },
+  {
+    path: /^\/relay\/?$/,
+    title: 'WhatsApp relay',
+    scope: 'deliveries:read',
+    render: renderRelay,
+    nav: '/relay',
   },
   {
     path: /^\/requests\/?$/,

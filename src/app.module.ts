@@ -7,6 +7,7 @@ import { ConnectorsModule } from './modules/connectors';
 import { PropagationModule } from './modules/propagation';
 import { VendorUsageModule } from './modules/propagation';
 import { InboxModule } from './modules/inbox';
+import { RelayModule } from './modules/relay';
 import { LedgerModule } from './modules/ledger';
 import { RequestIntakeModule, RequestsModule } from './modules/requests';
 import { SettingsModule } from './modules/settings';
@@ -27,6 +28,7 @@ export class AppModule {
         SettingsModule,
         LedgerModule,
         InboxModule,
+        RelayModule,
         WhatsAppModule,
         ConnectorsModule,
         PropagationModule,

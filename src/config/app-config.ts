@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseAllowlistEntry } from '../platform/http/outbound-allowlist';
+import { parseForwardUrls } from './forward-urls';
 
 /** Raised at boot when the environment is unusable; the message names the variable. */
 export class ConfigError extends Error {
@@ -117,6 +118,20 @@ export interface AppConfig {
     jsonBodyLimit: number;
   };
   rateLimits: RateLimitConfig;
+  // ---- Relay (issue 12): every WhatsApp delivery forwarded to the business's own integration ----
+  /** WHATSAPP_FORWARD_URLS: https (or allow-listed http) URLs, normalised; empty: no relay. */
+  whatsappForwardUrls: string[];
+  relay: {
+    /** RELAY_CONCURRENCY: requests in flight per destination (different senders only). */
+    concurrency: number;
+    /** RELAY_TIMEOUT_MS: an attempt not answered by then is a failure, retried. */
+    timeoutMs: number;
+    /** RELAY_BASE_DELAY_MS / RELAY_MAX_DELAY_SECONDS: the first backoff, and the cap of every backoff. */
+    baseDelayMs: number;
+    maxDelayMs: number;
+    /** RELAY_HORIZON_HOURS: how long after Meta's delivery the relay keeps trying (Meta's own: 7 days). */
+    horizonMs: number;
+  };
 }
 
 /** Per-process fixed-window rate limits; every count is per window, 0 turns one off. */
@@ -337,6 +352,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxHeaderBytes: parseInteger(env, 'HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
       jsonBodyLimit: parseInteger(env, 'JSON_BODY_LIMIT', 128 * 1024, 1024, 50 * 1024 * 1024),
     },
+    whatsappForwardUrls: forwardUrls(env),
+    relay: {
+      concurrency: parseInteger(env, 'RELAY_CONCURRENCY', 4, 1, 64),
+      timeoutMs: parseInteger(env, 'RELAY_TIMEOUT_MS', 10_000, 100, 600_000),
+      baseDelayMs: parseInteger(env, 'RELAY_BASE_DELAY_MS', 1_000, 10, 600_000),
+      maxDelayMs: parseInteger(env, 'RELAY_MAX_DELAY_SECONDS', 3_600, 1, 86_400) * 1000,
+      horizonMs: parseInteger(env, 'RELAY_HORIZON_HOURS', 168, 1, 720) * 3_600_000,
+    },
     rateLimits: {
       enabled: parseBoolean(env, 'RATE_LIMIT_ENABLED', true),
       windowMs: parseInteger(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600) * 1000,
@@ -363,6 +386,15 @@ function parseOutboundAllowlist(raw: string | undefined): string[] {
     }
   }
   return entries;
+}
+
+/** WHATSAPP_FORWARD_URLS, checked against OUTBOUND_ALLOWLIST (forward-urls.ts); a bad entry stops the start. */
+function forwardUrls(env: Env): string[] {
+  try {
+    return parseForwardUrls(env.WHATSAPP_FORWARD_URLS, parseOutboundAllowlist(env.OUTBOUND_ALLOWLIST));
+  } catch (error) {
+    throw new ConfigError('WHATSAPP_FORWARD_URLS', (error as Error).message);
+  }
 }
 
 function parseBoolean(env: Env, name: string, fallback: boolean): boolean {

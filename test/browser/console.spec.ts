@@ -175,6 +175,7 @@ describe('the console in a browser', () => {
       'Processing activities',
       'Connections',
       'Deliveries',
+      'WhatsApp relay',
       'Requests',
       'Person lookup',
       'Audit log',
@@ -445,6 +446,7 @@ describe('the console in a browser', () => {
         'Processing activities',
         'Connections',
         'Deliveries',
+        'WhatsApp relay',
         'Settings',
       ]);
       // No buttons for what a viewer cannot do.

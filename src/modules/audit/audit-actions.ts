@@ -92,6 +92,16 @@ const ACTIONS: Record<string, ActionName> = {
   'POST /v1/event-subscriptions': { words: 'Subscribed to request events', area: 'connections' },
   'DELETE /v1/event-subscriptions/:id': { words: 'Ended an event subscription', area: 'connections' },
   'POST /v1/deliveries/:id/retry': { words: 'Retried', target: 'delivery', area: 'deliveries' },
+  'POST /v1/relay/deliveries/:id/replay': {
+    words: 'Replayed a relayed WhatsApp delivery',
+    target: '',
+    area: 'deliveries',
+  },
+  'POST /v1/relay/destinations/:key/replay-dead': {
+    words: 'Replayed the dead relay deliveries of a destination',
+    target: '',
+    area: 'deliveries',
+  },
   'POST /v1/users': { words: 'Invited user', target: '', area: 'access' },
   'PATCH /v1/users/:id': { words: 'Changed user', target: '', area: 'access' },
   'POST /v1/users/:id/unlock': { words: 'Unlocked user', target: '', area: 'access' },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InboxModule } from '../inbox';
+import { RelayModule } from '../relay';
 import { ConsentCommandService } from './consent-command.service';
 import { ConsentEventRepository } from './consent-event.repository';
 import { ConsentQueryService } from './consent-query.service';
@@ -37,6 +38,7 @@ import { LedgerRewrites } from './ledger-rewrites.service';
 @Module({
   imports: [
     InboxModule,
+    RelayModule,
     TypeOrmModule.forFeature([
       SubjectEntity,
       SubjectIdentityEntity,

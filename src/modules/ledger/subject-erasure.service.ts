@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { Notifications } from '../../platform/database/notifications';
 import { InboxService } from '../inbox';
+import { RelayService } from '../relay';
 import { EVIDENCE_KEPT_AFTER_ERASURE } from './erasure-evidence';
 import { IdentityService, type PreparedIdentity } from './identity.service';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.channels';
@@ -46,6 +47,7 @@ export class SubjectErasureService {
     private readonly suppressions: SuppressionRepository,
     private readonly keys: SubjectKeyService,
     private readonly inbox: InboxService,
+    private readonly relay: RelayService,
     private readonly notifications: Notifications,
     private readonly crypto: CryptoService,
   ) {}
@@ -81,6 +83,8 @@ export class SubjectErasureService {
       (id) => `bi:${this.crypto.blindIndex('client_event_id', id).toString('base64url')}`,
     );
     const inboxBodiesPurged = await this.inbox.purgeBodies(manager, inboxIds);
+    // The relay's copies of the same deliveries go too, and are never forwarded afterwards.
+    await this.relay.eraseDeliveries(manager, inboxIds);
     await this.erasure.deleteStates(manager, everyone);
     await this.keys.destroy(manager, everyone);
     await this.erasure.markErased(manager, everyone);

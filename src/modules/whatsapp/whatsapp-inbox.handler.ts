@@ -64,6 +64,9 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
     for (const [index, item] of items.entries()) {
       const outcome = await this.apply(manager, delivery, item);
       count(outcome);
+      // The relay's consent header: counted whether or not the ledger already had it (a duplicate).
+      if (item.signal.kind === 'opt_out' || item.signal.kind === 'opt_in')
+        count(item.signal.kind === 'opt_out' ? 'consent_withdrawn' : 'consent_granted');
       this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: outcome });
       if (item.request) {
         await this.receiveRequest(manager, delivery, item, index);

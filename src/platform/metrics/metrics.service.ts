@@ -86,6 +86,35 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  // ---- Relay to the business's own WhatsApp integration (issue 12), per destination key ----
+  readonly relayForwarded = new Counter({
+    name: 'cg_relay_forwarded_total',
+    help: 'WhatsApp deliveries forwarded to a relay destination (answered 2xx).',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayRetries = new Counter({
+    name: 'cg_relay_retries_total',
+    help: 'Relay attempts that failed and will be retried.',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayDead = new Counter({
+    name: 'cg_relay_dead_total',
+    help: 'Relay deliveries given up at the horizon (replayable).',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayLag = new Gauge({
+    name: 'cg_relay_lag_seconds',
+    help: 'Age of the oldest delivery not yet forwarded to a relay destination (0: none).',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cg_' });
   }
