@@ -264,6 +264,9 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
+  /** Whether memory holds the person a cache key names, now (and may be trusted). */
+  private readonly isKnown = (key: string): boolean => this.listener.live && this.byKey.has(key);
+
   /** The blind-index key of a lookup, validating that exactly one identifier was given. */
   private lookupKey(lookup: SubjectLookup): {
     kind: 'phone' | 'email' | 'subject';
@@ -280,7 +283,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     if (lookup.subject_id)
       return { kind: 'subject', hash: null, normalised: null, key: `subject:${lookup.subject_id}` };
     const kind = lookup.phone !== undefined ? 'phone' : 'email';
-    const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string);
+    const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string, this.isKnown);
     if (!found)
       throw new ConsentRequestInvalidError(`Invalid ${kind}.`, [
         { field: kind, message: `is not a valid ${kind}` },
