@@ -89,6 +89,19 @@ describe('the consent check served from the key cache', () => {
       }
     });
 
+    it('shows in /metrics how many checks were answered and how fast, and that the ledger is in memory', async () => {
+      const metric = async (name: string) => {
+        const text = await (await gw.api('/metrics')).text();
+        return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      };
+      const before = await metric('cg_consent_check_duration_seconds_count');
+      const query = `/v1/consents/check?phone=${encodeURIComponent(newPhone())}`;
+      for (let i = 0; i < 3; i++) expect((await gw.api(query)).status).toBe(200);
+      expect(await metric('cg_consent_check_duration_seconds_count')).toBe(before + 3);
+      expect(await metric('cg_consent_projection_ready')).toBe(1);
+      expect(await metric('cg_consent_projection_people')).toBeGreaterThanOrEqual(0);
+    });
+
     it('carries the security headers and is never stored by a cache', async () => {
       await gw.api(`/v1/consents/check?phone=${encodeURIComponent(newPhone())}`);
       const res = await gw.api(`/v1/consents/check?phone=${encodeURIComponent(newPhone())}`);

@@ -9,6 +9,7 @@ import { securityHeadersFor } from '../../platform/http/security-headers';
 import { bearerToken } from '../auth';
 import { ApiKeyService } from '../auth';
 import type { Scope } from '../../platform/http/scopes';
+import { MetricsService } from '../../platform/metrics/metrics.service';
 import { ConsentQueryService, type CheckQuery, type CheckResult } from './consent-query.service';
 import { CHANNELS } from './dto/consent-event.dto';
 import { normalisePhone } from './phone-number';
@@ -97,6 +98,7 @@ export interface DirectCheckOptions {
 interface Services {
   keys: ApiKeyService;
   queries: ConsentQueryService;
+  metrics: MetricsService;
 }
 
 /**
@@ -128,19 +130,24 @@ export function serveConsentCheckDirectly(app: NestFastifyApplication, options: 
     (services ??= {
       keys: app.get(ApiKeyService, { strict: false }),
       queries: app.get(ConsentQueryService, { strict: false }),
+      metrics: app.get(MetricsService, { strict: false }),
     });
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
   fastify.addHook('onRoute', (route: RouteOptions) => {
     if (route.url !== CONSENT_CHECK_PATH || route.method !== 'GET') return;
     const nest = route.handler;
     route.handler = function consentCheck(request: FastifyRequest, reply: FastifyReply) {
-      const { keys, queries } = servicesOf();
+      const started = performance.now();
+      const { keys, queries, metrics } = servicesOf();
       const token = bearerToken(request.headers.authorization);
       const principal = token ? keys.cachedPrincipal(token) : undefined;
       const query = principal?.scopes.includes(REQUIRED) ? plainCheckQuery(request.query) : null;
       if (!query) return nest.call(this, request, reply);
       return queries.check(query).then(
-        (result) => reply.send(result),
+        (result) => {
+          metrics.consentCheckLatency.observe((performance.now() - started) / 1000);
+          return reply.send(result);
+        },
         (error: unknown) => {
           const body = toProblem(error);
           if (body.status >= 500) {
@@ -185,12 +192,13 @@ function serveBelowFastify(
 
   const answered = (request: IncomingMessage, response: ServerResponse): boolean => {
     if (request.method !== 'GET' || closing) return false;
+    const started = performance.now();
     const url = request.url as string;
     if (!url.startsWith(PATH_AND_QUERY)) return false;
     const authorization = request.headers.authorization;
     const token = bearerToken(authorization);
     if (!token) return false;
-    const { keys, queries } = servicesOf();
+    const { keys, queries, metrics } = servicesOf();
     if (!keys.cachedPrincipal(token)?.scopes.includes(REQUIRED)) return false;
     const fields = plainQueryString(url, PATH_AND_QUERY.length);
     // Whether the phone is a valid number is the check's to find out (most are known, and skip the parse):
@@ -198,7 +206,10 @@ function serveBelowFastify(
     const query = fields && plainCheckQuery(fields, false);
     if (!query || !rateLimits.admitApiKey(authorization as string, token)) return false;
     queries.check(query).then(
-      (result) => send(response, headers, result),
+      (result) => {
+        send(response, headers, result);
+        metrics.consentCheckLatency.observe((performance.now() - started) / 1000);
+      },
       // The answer failed (the database, for a person not in memory): Fastify and Nest answer it again, and
       // give and log the same problem as for any request.
       () => {

@@ -150,6 +150,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private clear() {
+    this.metrics.consentProjectionReady.set(0);
     this.invalidations++;
     this.generation++;
     this.indexState = 'empty';
@@ -249,6 +250,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         if (batch.size < LOAD_BATCH || this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
       }
       this.indexState = 'ready';
+      this.metrics.consentProjectionReady.set(1);
+      this.metrics.consentProjectionPeople.set(this.bySubject.size);
       this.logger.log(
         { subjects: this.bySubject.size, keys: this.byKey.size, ms: Date.now() - started },
         'consent projection loaded into memory',
