@@ -167,7 +167,7 @@ export function serveConsentCheckDirectly(app: NestFastifyApplication, options: 
       );
     };
   });
-  serveBelowFastify(fastify, servicesOf, options);
+  serveBelowFastify(fastify, servicesOf, options, logger);
 }
 
 /** The consent check on the HTTP server's request event, ahead of Fastify's own listener (see above). */
@@ -175,6 +175,7 @@ function serveBelowFastify(
   fastify: FastifyInstance,
   servicesOf: () => Services,
   { rateLimits, https }: DirectCheckOptions,
+  logger: Logger,
 ): void {
   const server = fastify.server;
   const [fastifyListener, ...others] = server.listeners('request') as ((
@@ -205,24 +206,38 @@ function serveBelowFastify(
     // it refuses an invalid one, and the request goes to Fastify, whose ValidationPipe names the field.
     const query = fields && plainCheckQuery(fields, false);
     if (!query || !rateLimits.admitApiKey(authorization as string, token)) return false;
-    queries.check(query).then(
-      (result) => {
-        send(response, headers, result);
-        metrics.consentCheckLatency.observe((performance.now() - started) / 1000);
-      },
-      // The answer failed (the database, for a person not in memory): Fastify and Nest answer it again, and
-      // give and log the same problem as for any request.
-      () => {
-        rateLimits.handOver(request);
-        fastifyListener.call(server, request, response);
-      },
-    );
+    queries
+      .check(query)
+      .then(
+        (result) => {
+          send(response, headers, result);
+          metrics.consentCheckLatency.observe((performance.now() - started) / 1000);
+        },
+        // The answer failed (the database, for a person not in memory; an invalid phone): Fastify and Nest
+        // answer it again, and give and log the same problem as for any request (the ValidationPipe's 400).
+        () => {
+          rateLimits.handOver(request);
+          fastifyListener.call(server, request, response);
+        },
+      )
+      // A bug here must not take the process down (an unhandled rejection would): the connection is dropped.
+      .catch((error: unknown) => {
+        logger.error({ err: { message: (error as Error)?.message } }, 'consent check fast path failed');
+        response.destroy();
+      });
     return true;
   };
 
   server.removeListener('request', fastifyListener);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (!answered(request, response)) fastifyListener.call(server, request, response);
+    let served = false;
+    try {
+      served = answered(request, response);
+    } catch (error) {
+      // Nothing was counted or written before anything that can throw: Fastify serves it as any request.
+      logger.error({ err: { message: (error as Error)?.message } }, 'consent check fast path failed');
+    }
+    if (!served) fastifyListener.call(server, request, response);
   });
 }
 
