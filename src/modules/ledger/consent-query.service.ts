@@ -115,6 +115,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private loadDirty: Set<string> | null = null;
   private readonly interned = new Map<string, string>();
   private rebuildTimer: NodeJS.Timeout | null = null;
+  /** cg_consent_checks_total's two series, looked up once (a labelled inc() hashes its labels every time). */
+  private readonly checksCounted: Record<'true' | 'false', { inc(): void }>;
 
   constructor(
     private readonly projection: ConsentStateRepository,
@@ -124,6 +126,10 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     private readonly listener: NotificationListener,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {
+    this.checksCounted = {
+      true: metrics.consentChecks.labels({ allowed: 'true' }),
+      false: metrics.consentChecks.labels({ allowed: 'false' }),
+    };
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
@@ -371,7 +377,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     const scope = query.scope ?? ALL_SCOPES;
     const subject = await this.resolve(query);
     if (subject.flag === 'erased') {
-      this.metrics.consentChecks.inc({ allowed: 'false' });
+      this.checksCounted.false.inc();
       return { allowed: false, status: 'unknown', reason: 'erased', scope, captured_at: null };
     }
     const rows = subject.rows.filter((r) => r.purpose === purpose && r.channel === channel);
@@ -393,7 +399,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
             captured_at: state.capturedAt.toISOString(),
           }
         : { allowed: false, status: 'unknown', reason: 'no_consent', scope, captured_at: null };
-    this.metrics.consentChecks.inc({ allowed: String(result.allowed) });
+    (result.allowed ? this.checksCounted.true : this.checksCounted.false).inc();
     return result;
   }
 
@@ -429,6 +435,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
  */
 function strictestOverAll(rows: readonly StateRow[]): StateRow | null {
   if (rows.length === 0) return null;
+  // One row is its own scope's state, and no other scope's (the usual case: the check's hot path).
+  if (rows.length === 1) return rows[0];
   const scopes = [...new Set(rows.map((r) => r.scope))];
   const effective = scopes.map((s) => effectiveState(rows, s)).filter((r): r is StateRow => r !== null);
   return effective.find((r) => r.status === 'withdrawn') ?? effective[0] ?? null;
