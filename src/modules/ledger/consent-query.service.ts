@@ -372,10 +372,29 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   async check(query: CheckQuery): Promise<CheckResult> {
+    return this.answer(query, await this.resolve(query));
+  }
+
+  /**
+   * check(), without a promise, when memory may answer (the person or "nobody" is held and trusted);
+   * undefined when the answer needs the database or the query is refused (then call check()).
+   */
+  checkFromMemory(query: CheckQuery): CheckResult | undefined {
+    let key: ReturnType<ConsentQueryService['lookupKey']>;
+    try {
+      key = this.lookupKey(query);
+    } catch {
+      return undefined;
+    }
+    const subject = this.cached(key, Date.now());
+    return subject && this.answer(query, subject);
+  }
+
+  /** The one place a check's answer is made, from what is known of the person. */
+  private answer(query: CheckQuery, subject: CachedSubject): CheckResult {
     const purpose = query.purpose ?? 'marketing';
     const channel = query.channel ?? 'whatsapp';
     const scope = query.scope ?? ALL_SCOPES;
-    const subject = await this.resolve(query);
     if (subject.flag === 'erased') {
       this.checksCounted.false.inc();
       return { allowed: false, status: 'unknown', reason: 'erased', scope, captured_at: null };
