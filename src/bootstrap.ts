@@ -65,8 +65,9 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
     route.bodyLimit = bodyLimitFor(route.method, route.url, config);
   });
   // Before any route exists, so that every route (Nest's, plugins', 404s) runs them.
-  installSecurityHeaders(fastify, { https: config.publicBaseUrl.startsWith('https:') });
-  installRateLimits(fastify, config.rateLimits);
+  const https = config.publicBaseUrl.startsWith('https:');
+  installSecurityHeaders(fastify, { https });
+  const rateLimits = installRateLimits(fastify, config.rateLimits);
   installHostileInputCheck(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     rawBody: true,
@@ -75,7 +76,7 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
-  serveConsentCheckDirectly(app);
+  serveConsentCheckDirectly(app, { rateLimits, https });
   if (config.docsEnabled) serveDocs(app);
   await app.init();
   // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs

@@ -1,4 +1,4 @@
-import { plainCheckQuery } from './consent-check.route';
+import { plainCheckQuery, plainQueryString } from './consent-check.route';
 import { BoundedMemo } from './phone-number';
 
 describe(plainCheckQuery.name, () => {
@@ -30,6 +30,35 @@ describe(plainCheckQuery.name, () => {
     ['no query object', null],
   ])('leaves %s to the Nest pipeline (null)', (_name, query) => {
     expect(plainCheckQuery(query)).toBeNull();
+  });
+});
+
+describe(plainQueryString.name, () => {
+  const url = (query: string) => `/v1/consents/check?${query}`;
+  const parse = (query: string) => plainQueryString(url(query), url('').length);
+
+  it("reads the check's fields, percent-decoded, as Fastify's parser does", () => {
+    expect(parse('phone=%2B16505551234&purpose=marketing&channel=whatsapp&scope=%2A')).toEqual({
+      phone: '+16505551234',
+      purpose: 'marketing',
+      channel: 'whatsapp',
+      scope: '*',
+    });
+    expect(parse('email=jane%40example.com&')).toEqual({ email: 'jane@example.com' });
+    expect(parse('phone=')).toEqual({ phone: '' });
+  });
+
+  it.each([
+    ['a field not of the check', 'phone=%2B16505551234&extra=1'],
+    ['a repeated field', 'phone=%2B16505551234&phone=%2B16505551235'],
+    ['a name without a value', 'phone'],
+    ['an empty pair', 'phone=%2B16505551234&&purpose=marketing'],
+    ['a "+" (a space to Fastify)', 'phone=+16505551234'],
+    ['a percent-encoded name', 'ph%6Fne=%2B16505551234'],
+    ['malformed percent-encoding', 'phone=%E0%A4%A'],
+    ['a NUL', 'phone=%2B16505551234%00'],
+  ])('leaves %s to Fastify (null)', (_what, query) => {
+    expect(parse(query)).toBeNull();
   });
 });
 

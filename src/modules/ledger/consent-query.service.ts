@@ -115,6 +115,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private loadDirty: Set<string> | null = null;
   private readonly interned = new Map<string, string>();
   private rebuildTimer: NodeJS.Timeout | null = null;
+  /** cg_consent_checks_total's two series, looked up once (a labelled inc() hashes its labels every time). */
+  private readonly checksCounted: Record<'true' | 'false', { inc(): void }>;
 
   constructor(
     private readonly projection: ConsentStateRepository,
@@ -124,6 +126,10 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     private readonly listener: NotificationListener,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
   ) {
+    this.checksCounted = {
+      true: metrics.consentChecks.labels({ allowed: 'true' }),
+      false: metrics.consentChecks.labels({ allowed: 'false' }),
+    };
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
@@ -150,6 +156,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private clear() {
+    this.metrics.consentProjectionReady.set(0);
     this.invalidations++;
     this.generation++;
     this.indexState = 'empty';
@@ -249,6 +256,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         if (batch.size < LOAD_BATCH || this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
       }
       this.indexState = 'ready';
+      this.metrics.consentProjectionReady.set(1);
+      this.metrics.consentProjectionPeople.set(this.bySubject.size);
       this.logger.log(
         { subjects: this.bySubject.size, keys: this.byKey.size, ms: Date.now() - started },
         'consent projection loaded into memory',
@@ -263,6 +272,9 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       if (this.loadDirty === dirty) this.loadDirty = null;
     }
   }
+
+  /** Whether memory holds the person a cache key names, now (and may be trusted). */
+  private readonly isKnown = (key: string): boolean => this.listener.live && this.byKey.has(key);
 
   /** The blind-index key of a lookup, validating that exactly one identifier was given. */
   private lookupKey(lookup: SubjectLookup): {
@@ -280,7 +292,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     if (lookup.subject_id)
       return { kind: 'subject', hash: null, normalised: null, key: `subject:${lookup.subject_id}` };
     const kind = lookup.phone !== undefined ? 'phone' : 'email';
-    const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string);
+    const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string, this.isKnown);
     if (!found)
       throw new ConsentRequestInvalidError(`Invalid ${kind}.`, [
         { field: kind, message: `is not a valid ${kind}` },
@@ -360,12 +372,31 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   async check(query: CheckQuery): Promise<CheckResult> {
+    return this.answer(query, await this.resolve(query));
+  }
+
+  /**
+   * check(), without a promise, when memory may answer (the person or "nobody" is held and trusted);
+   * undefined when the answer needs the database or the query is refused (then call check()).
+   */
+  checkFromMemory(query: CheckQuery): CheckResult | undefined {
+    let key: ReturnType<ConsentQueryService['lookupKey']>;
+    try {
+      key = this.lookupKey(query);
+    } catch {
+      return undefined;
+    }
+    const subject = this.cached(key, Date.now());
+    return subject && this.answer(query, subject);
+  }
+
+  /** The one place a check's answer is made, from what is known of the person. */
+  private answer(query: CheckQuery, subject: CachedSubject): CheckResult {
     const purpose = query.purpose ?? 'marketing';
     const channel = query.channel ?? 'whatsapp';
     const scope = query.scope ?? ALL_SCOPES;
-    const subject = await this.resolve(query);
     if (subject.flag === 'erased') {
-      this.metrics.consentChecks.inc({ allowed: 'false' });
+      this.checksCounted.false.inc();
       return { allowed: false, status: 'unknown', reason: 'erased', scope, captured_at: null };
     }
     const rows = subject.rows.filter((r) => r.purpose === purpose && r.channel === channel);
@@ -387,7 +418,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
             captured_at: state.capturedAt.toISOString(),
           }
         : { allowed: false, status: 'unknown', reason: 'no_consent', scope, captured_at: null };
-    this.metrics.consentChecks.inc({ allowed: String(result.allowed) });
+    (result.allowed ? this.checksCounted.true : this.checksCounted.false).inc();
     return result;
   }
 
@@ -423,6 +454,8 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
  */
 function strictestOverAll(rows: readonly StateRow[]): StateRow | null {
   if (rows.length === 0) return null;
+  // One row is its own scope's state, and no other scope's (the usual case: the check's hot path).
+  if (rows.length === 1) return rows[0];
   const scopes = [...new Set(rows.map((r) => r.scope))];
   const effective = scopes.map((s) => effectiveState(rows, s)).filter((r): r is StateRow => r !== null);
   return effective.find((r) => r.status === 'withdrawn') ?? effective[0] ?? null;

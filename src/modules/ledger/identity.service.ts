@@ -49,6 +49,8 @@ export interface LookupKey {
 }
 
 const LOOKUP_MEMO_MAX = 50_000;
+/** A phone number as libphonenumber writes E.164: "+", a country code, at most 15 digits in all. */
+const E164 = /^\+[1-9]\d{1,14}$/;
 
 @Injectable()
 export class IdentityService {
@@ -98,15 +100,30 @@ export class IdentityService {
     return this.lookupKey(kind, value)?.hash ?? null;
   }
 
-  /** lookupHash with its cache key, memoised by the raw value (the HMAC and the parse are the costly part). */
-  lookupKey(kind: IdentityKind, value: string): LookupKey | null {
+  /**
+   * lookupHash with its cache key, memoised by the raw value (the HMAC and the parse are the costly part).
+   * `isKnown` (the consent check's in-memory projection) lets a phone already in E.164 skip the parse when
+   * its blind index names someone known: every stored phone is libphonenumber's E.164 output, and that
+   * output normalises to itself, so the raw value is its own normalised form.
+   */
+  lookupKey(kind: IdentityKind, value: string, isKnown?: (key: string) => boolean): LookupKey | null {
     const memoKey = `${kind}\u0000${value}`;
     const memo = this.lookups.get(memoKey);
     if (memo !== undefined) return memo;
+    let rawHash: Buffer | null = null;
+    if (isKnown && kind === 'phone' && E164.test(value)) {
+      rawHash = this.hash(kind, value);
+      const key = IdentityService.cacheKey(kind, rawHash);
+      if (isKnown(key)) {
+        const known: LookupKey = { hash: rawHash, normalised: value, key };
+        this.lookups.set(memoKey, known);
+        return known;
+      }
+    }
     const normalised = normaliseIdentity(kind, value);
     let found: LookupKey | null = null;
     if (normalised) {
-      const hash = this.hash(kind, normalised);
+      const hash = rawHash && normalised === value ? rawHash : this.hash(kind, normalised);
       found = { hash, normalised, key: IdentityService.cacheKey(kind, hash) };
     }
     this.lookups.set(memoKey, found);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { RateLimitConfig } from '../../config/app-config';
 import { AppError, ErrorKind, PlatformErrorCode, sendProblem, toProblem } from './problem';
 import { clientKey, FixedWindowCounter, type WindowState } from './rate-limit';
@@ -17,6 +18,24 @@ export class RateLimitedError extends AppError {
 }
 
 /**
+ * The limits as seen by a route served below Fastify (the consent check's fast path), which runs none of
+ * the hooks below: it counts the request's key here, or leaves the request to Fastify whenever the hooks
+ * would do more than count (a refusal, RateLimit-* headers, an address refused for its failures).
+ */
+export interface RateLimitGate {
+  /**
+   * Counts a /v1 request with this Authorization header (whose Bearer token is `token`) against its key's
+   * limit and says true; says false, counting nothing, when the request must go through Fastify's hooks.
+   */
+  admitApiKey(authorization: string, token: string): boolean;
+  /** An admitted request handed to Fastify after all (its answer failed): the hook does not count it again. */
+  handOver(request: IncomingMessage): void;
+}
+
+/** What the gate is when limits are disabled: everything is admitted, nothing counted. */
+const NO_LIMITS: RateLimitGate = { admitApiKey: () => true, handOver: () => undefined };
+
+/**
  * The rate limits, as Fastify hooks that run before the body is read:
  *
  * - sign-in (POST /console/api/session): every attempt counts, per client IP;
@@ -30,12 +49,13 @@ export class RateLimitedError extends AppError {
  * HubSpot's retries are never refused, while an unsigned flood from one address is. The client IP is
  * request.ip, which follows X-Forwarded-For only from TRUSTED_PROXIES.
  */
-export function installRateLimits(fastify: FastifyInstance, config: RateLimitConfig): void {
-  if (!config.enabled) return;
+export function installRateLimits(fastify: FastifyInstance, config: RateLimitConfig): RateLimitGate {
+  if (!config.enabled) return NO_LIMITS;
   const counter = (limit: number) => (limit > 0 ? new FixedWindowCounter(limit, config.windowMs) : null);
   const signin = counter(config.signinPerIp);
   const perKey = counter(config.perApiKey);
   const failures = counter(config.authFailuresPerIp);
+  const countedBelow = new WeakSet<IncomingMessage>();
 
   fastify.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url;
@@ -51,7 +71,7 @@ export function installRateLimits(fastify: FastifyInstance, config: RateLimitCon
       announce(reply, state);
       if (state.count > state.limit) return refuse(reply, state, 'Too many sign-in attempts; retry later.');
     }
-    if (perKey && route.startsWith('/v1/')) {
+    if (perKey && route.startsWith('/v1/') && !countedBelow.has(request.raw)) {
       const key = bearerKey(request.headers.authorization);
       if (key) {
         const state = perKey.hit(key);
@@ -73,6 +93,21 @@ export function installRateLimits(fastify: FastifyInstance, config: RateLimitCon
       done();
     });
   }
+
+  return {
+    admitApiKey(authorization, token) {
+      // Some address is refused for its failures: only the hook knows the client's address as Fastify sees it.
+      if (failures?.anyAtLimit()) return false;
+      if (!perKey) return true;
+      if (bearerKey(authorization) !== token) return false;
+      const state = perKey.peek(token);
+      // This hit would reach the last tenth of the allowance (headers announced) or go over: the hook's work.
+      if ((state.remaining - 1) * 10 <= state.limit) return false;
+      perKey.hit(token);
+      return true;
+    },
+    handOver: (request) => void countedBelow.add(request),
+  };
 }
 
 function authenticates(route: string): boolean {

@@ -33,6 +33,19 @@ describe(FixedWindowCounter.name, () => {
     expect(limits.hit('a')).toMatchObject({ count: 1, remaining: 0 });
   });
 
+  it('says whether any key reached the limit in this window', () => {
+    const limits = counter(2);
+    limits.hit('a');
+    limits.hit('b');
+    expect(limits.anyAtLimit()).toBe(false);
+    limits.hit('b');
+    expect(limits.anyAtLimit()).toBe(true);
+    limits.hit('b');
+    expect(limits.anyAtLimit()).toBe(true);
+    now += 60_000;
+    expect(limits.anyAtLimit()).toBe(false);
+  });
+
   it('peeks without counting', () => {
     const limits = counter(5);
     limits.hit('a');

@@ -26,6 +26,8 @@ const MAX_KEYS = 100_000;
 export class FixedWindowCounter {
   private counts = new Map<string, number>();
   private windowEnd = 0;
+  /** Keys that reached the limit in this window (so "is anyone at the limit?" costs no lookup). */
+  private atLimit = 0;
 
   constructor(
     readonly limit: number,
@@ -40,7 +42,14 @@ export class FixedWindowCounter {
     if (previous === undefined && this.counts.size >= MAX_KEYS) return this.state(0, now);
     const count = (previous ?? 0) + 1;
     this.counts.set(key, count);
+    if (count === this.limit) this.atLimit++;
     return this.state(count, now);
+  }
+
+  /** Whether any key reached the limit in the current window. */
+  anyAtLimit(): boolean {
+    this.roll();
+    return this.atLimit > 0;
   }
 
   /** Where key stands without counting a hit. */
@@ -53,6 +62,7 @@ export class FixedWindowCounter {
     const now = this.now();
     if (now >= this.windowEnd) {
       this.counts = new Map();
+      this.atLimit = 0;
       this.windowEnd = now - (now % this.windowMs) + this.windowMs;
     }
     return now;

@@ -57,6 +57,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Checks are not access-logged (the log line would cost more than the answer): their latency is here. */
+  readonly consentCheckLatency = new Histogram({
+    name: 'cg_consent_check_duration_seconds',
+    help: 'Time to answer a consent check (200), from its request to its answer being written.',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+
+  readonly consentProjectionPeople = new Gauge({
+    name: 'cg_consent_projection_people',
+    help: 'People the consent check holds in memory (others are read from the database when asked about).',
+    registers: [this.registry],
+  });
+
+  readonly consentProjectionReady = new Gauge({
+    name: 'cg_consent_projection_ready',
+    help: '1 once the consent check has loaded the ledger into memory and trusts it (LISTEN connection live).',
+    registers: [this.registry],
+  });
+
   readonly deliveries = new Counter({
     name: 'cg_deliveries_total',
     help: 'Delivery attempts finished, by connection and outcome (succeeded, skipped, retrying, dead).',
