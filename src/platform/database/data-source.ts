@@ -19,6 +19,7 @@ import { BackfillTotal1767001200000 } from './migrations/1767001200000-backfill-
 import { ConsoleReadIndexes1767001300000 } from './migrations/1767001300000-console-read-indexes';
 import { ConsoleAdmin1767001400000 } from './migrations/1767001400000-console-admin';
 import { DpaMissingIndex1767001500000 } from './migrations/1767001500000-dpa-missing-index';
+import { InboxQueue1767002100000 } from './migrations/1767002100000-inbox-queue';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   ConsoleReadIndexes1767001300000,
   ConsoleAdmin1767001400000,
   DpaMissingIndex1767001500000,
+  InboxQueue1767002100000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
