@@ -2,8 +2,8 @@ import { InboxLane } from '../inbox';
 
 /** Statuses that never change consent (a failed one may: error 131050 is an opt-out). */
 const PLAIN_STATUSES = new Set(['sent', 'delivered', 'read']);
-/** Keys of a change's value that carry no consent signal; anything else (messages, errors…) may. */
-const PLAIN_VALUE_KEYS = new Set(['messaging_product', 'metadata', 'statuses']);
+/** Keys of a change's value that carry no consent signal beside statuses (the parser reads contacts for messages only); anything else (messages, errors…) may. */
+const PLAIN_VALUE_KEYS = new Set(['messaging_product', 'metadata', 'contacts', 'statuses']);
 
 /**
  * The processing lane of an (already parsed) webhook body, decided at intake in one cheap pass: Bulk only
