@@ -106,6 +106,22 @@ export class InboxRepository {
   }
 
   /**
+   * raw SQL: advisory locks have no TypeORM API. The signal lane's batches write to the ledger, which locks
+   * each person as it meets them; two such batches at once, meeting two people in opposite orders, would
+   * deadlock. One transaction-scoped lock, shared by every process, lets one signal batch run at a time
+   * (status-only batches need none). `wait`: queue for it; otherwise false when another batch holds it.
+   */
+  async lockSignalLane(manager: EntityManager, wait: boolean): Promise<boolean> {
+    const rows: { locked: boolean }[] = await manager.query(
+      wait
+        ? `SELECT pg_advisory_xact_lock(hashtextextended('inbox.signal-lane', 7)) IS NULL AS locked`
+        : `SELECT pg_try_advisory_xact_lock(hashtextextended('inbox.signal-lane', 7)) AS locked`,
+    );
+    // pg_advisory_xact_lock returns void (NULL) once it holds the lock.
+    return wait || rows[0]?.locked === true;
+  }
+
+  /**
    * raw SQL: FOR UPDATE SKIP LOCKED claim of one unprocessed delivery for the caller's transaction (two
    * workers never process it twice); null when it is processed or another worker holds it.
    */

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { rawBodyPlace } from './inbox-sealed-places';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import type { InboxLane, InboxProvider } from './inbox.constants';
+import { InboxLane, type InboxProvider } from './inbox.constants';
 import { InboxRepository, type ClaimedInboxRow } from './inbox.repository';
 
 export interface StoredInboxDelivery {
@@ -16,6 +16,9 @@ export interface StoredInboxDelivery {
   /** SHA-256 of the raw body, the digest every ledger event keeps as evidence. */
   digest: string;
 }
+
+/** PostgreSQL's deadlock_detected: nothing is wrong with the deliveries, only with the timing. */
+const DEADLOCK = '40P01';
 
 /** Turns one stored delivery into ledger writes, inside the transaction that marks it processed. */
 export interface InboxHandler {
@@ -65,21 +68,36 @@ export class InboxService {
   /**
    * Processes up to `limit` due deliveries of these lanes (lane by lane, oldest first) in one transaction:
    * their effects, the listeners (once, with the whole batch) and their processed marks commit together.
-   * The rows stay locked until then, so two workers never process one twice. If the batch fails, it is
-   * rolled back and its deliveries are processed one per transaction, so one bad delivery is marked
-   * failed (retried after a backoff) and the others go through. Returns how many were claimed.
+   * The rows stay locked until then, so two workers never process one twice. Signal batches run one at a
+   * time across processes (InboxRepository.lockSignalLane): a loop serving only signals waits its turn, a
+   * loop serving both takes statuses alone meanwhile. If the batch fails, it is rolled back; after a
+   * deadlock it is simply claimed again, otherwise its deliveries are processed one per transaction, so a
+   * bad delivery is marked failed (retried after a backoff) and the others go through. Returns how many
+   * deliveries were claimed.
    */
   async processDue(lanes: readonly InboxLane[], limit: number): Promise<number> {
     let claimed: string[] = [];
     try {
       return await this.inbox.transaction(async (manager) => {
-        const rows = await this.inbox.claimDue(manager, lanes, limit);
+        let due = lanes;
+        if (lanes.includes(InboxLane.Signal)) {
+          const onlySignals = lanes.every((lane) => lane === InboxLane.Signal);
+          if (!(await this.inbox.lockSignalLane(manager, onlySignals))) {
+            due = lanes.filter((lane) => lane !== InboxLane.Signal);
+          }
+        }
+        if (due.length === 0) return 0;
+        const rows = await this.inbox.claimDue(manager, due, limit);
         claimed = rows.map((r) => r.id);
         await this.processRows(manager, rows);
         return rows.length;
       });
     } catch (error) {
       if (claimed.length === 0) throw error;
+      if ((error as { code?: unknown }).code === DEADLOCK) {
+        this.logger.warn({ count: claimed.length }, 'inbox batch deadlocked; it is claimed again');
+        return 0;
+      }
       for (const id of claimed) await this.process(id).catch(() => undefined);
       return claimed.length;
     }
