@@ -16,6 +16,7 @@ import { installSecurityHeaders } from './platform/http/security-headers';
 import type { RuntimeRoles } from './platform/runtime';
 import { ApiKeyService } from './modules/auth';
 import { serveConsentCheckDirectly } from './modules/ledger';
+import { serveWhatsAppIntakeDirectly } from './modules/whatsapp';
 
 export interface Database {
   url: string;
@@ -77,6 +78,7 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   serveConsentCheckDirectly(app, { rateLimits, https });
+  serveWhatsAppIntakeDirectly(app);
   if (config.docsEnabled) serveDocs(app);
   await app.init();
   // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs

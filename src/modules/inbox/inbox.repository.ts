@@ -1,16 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { QueueService } from '../../platform/queue/queue.service';
 import { InboxEntity } from './entities/inbox.entity';
-import {
-  INBOX_CHANNEL,
-  INBOX_PROCESS_QUEUE,
-  type InboxProcessJob,
-  type InboxProvider,
-} from './inbox.constants';
+import { INBOX_CHANNEL, type InboxLane, type InboxProvider } from './inbox.constants';
 import { scrubbedText } from '../../platform/logging/personal-data-scrubber';
 
 /** Deliveries to store, column by column (bodies already sealed). */
@@ -20,6 +14,7 @@ export interface InboxBatch {
   ciphertexts: Buffer[];
   keyIds: string[];
   signatures: (string | null)[];
+  lanes: InboxLane[];
 }
 
 export interface InsertedInboxRow {
@@ -39,16 +34,19 @@ export interface ClaimedInboxRow {
   signature: string | null;
 }
 
-/** The webhook inbox (inbox): stored deliveries, their processing status, retention. */
+const CLAIMED_COLUMNS = 'id, provider, delivery_id, received_at, raw_body, key_id, signature';
+
+/** Seconds a failed delivery waits before its next attempt: 1, 2, 4… at most 10 minutes. */
+const BACKOFF_SQL = `make_interval(secs => least(600, power(2, least(attempts, 20))))`;
+
+/** The webhook inbox (inbox): stored deliveries, the processing queue they form, retention. */
 @Injectable()
 export class InboxRepository {
   private readonly pool: Pool;
-  private single: Promise<{ text: string; values: unknown[] } | null> | null = null;
 
   constructor(
     @InjectRepository(InboxEntity) private readonly inbox: Repository<InboxEntity>,
     @InjectDataSource() dataSource: DataSource,
-    private readonly jobs: QueueService,
   ) {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
   }
@@ -60,95 +58,67 @@ export class InboxRepository {
 
   /**
    * raw SQL, on the pg pool directly: the intake group commit (measured: the webhook's hot path). Stores
-   * the batch, ignoring deliveries already stored, with one pg-boss job listing the ids inserted and a
-   * NOTIFY, all committed together; returns the rows inserted.
+   * the batch, ignoring deliveries already stored, and wakes the workers (NOTIFY), in one statement (one
+   * round trip, an implicit transaction); returns the rows inserted.
    */
   async storeBatch(batch: InboxBatch): Promise<InsertedInboxRow[]> {
-    const rows = [batch.providers, batch.deliveryIds, batch.ciphertexts, batch.keyIds, batch.signatures];
-    const single = await this.singleStatement();
-    const client = await this.pool.connect();
-    let inTransaction = false;
-    try {
-      if (single) {
-        // One statement, so one round trip and an implicit transaction: rows, job and NOTIFY commit together.
-        return (await client.query<InsertedInboxRow>(single.text, [...single.values, ...rows, INBOX_CHANNEL]))
-          .rows;
-      }
-      await client.query('BEGIN');
-      inTransaction = true;
-      const inserted = (
-        await client.query<InsertedInboxRow>(
-          `INSERT INTO inbox (provider, delivery_id, raw_body, key_id, signature)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[])
-           ON CONFLICT ON CONSTRAINT uq_inbox_provider_delivery DO NOTHING
-           RETURNING id, provider, delivery_id`,
-          rows,
-        )
-      ).rows;
-      const ids = inserted.map((r) => r.id);
-      if (ids.length) {
-        await this.enqueue(client, ids);
-        await client.query(`SELECT pg_notify($1, $2)`, [INBOX_CHANNEL, String(ids.length)]);
-      }
-      await client.query('COMMIT');
-      inTransaction = false;
-      return inserted;
-    } catch (error) {
-      if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const result = await this.pool.query<InsertedInboxRow>(
+      `WITH ins AS (
+         INSERT INTO inbox (provider, delivery_id, raw_body, key_id, signature, lane)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::text[], $6::smallint[])
+         ON CONFLICT ON CONSTRAINT uq_inbox_provider_delivery DO NOTHING
+         RETURNING id, provider, delivery_id
+       ),
+       wake AS (SELECT pg_notify($7, count(*)::text) FROM ins HAVING count(*) > 0)
+       SELECT id, provider, delivery_id, (SELECT count(*) FROM wake) AS woken FROM ins`,
+      [
+        batch.providers,
+        batch.deliveryIds,
+        batch.ciphertexts,
+        batch.keyIds,
+        batch.signatures,
+        batch.lanes,
+        INBOX_CHANNEL,
+      ],
+    );
+    return result.rows;
   }
 
   /**
-   * The group commit as one statement: the inbox rows, the pg-boss job listing the ids inserted (pg-boss's
-   * own INSERT, with the job built from those ids inside the statement) and the NOTIFY. pg-boss's SQL is
-   * taken from pg-boss itself (boss.insert with a database that only records what it is asked to run), so
-   * the job row is exactly the one boss.insert would write; if its shape is not the one expected (another
-   * pg-boss version), null, and the writer uses a transaction of separate statements instead.
+   * raw SQL: FOR UPDATE SKIP LOCKED claim of up to `limit` deliveries due for processing, in these lanes,
+   * lane by lane then oldest first, for the caller's transaction (two workers never take the same row; a
+   * crashed worker's rows are unlocked and claimed again). Served by ix_inbox_claim.
    */
-  private singleStatement(): Promise<{ text: string; values: unknown[] } | null> {
-    this.single ??= (async () => {
-      const seen: { text: string; values: unknown[] }[] = [];
-      const recorder = {
-        executeSql: (text: string, values: unknown[]) => {
-          seen.push({ text, values });
-          return Promise.resolve({ rows: [] });
-        },
-      };
-      await this.jobs.boss.insert([{ name: INBOX_PROCESS_QUEUE, data: { ids: [] } }], {
-        db: recorder,
-      });
-      const recorded = seen.length === 1 ? seen[0] : null;
-      const marker = 'json_to_recordset($1)';
-      const text = recorded?.text;
-      if (!recorded || !text || text.split(marker).length !== 2 || /\$(?:[7-9]|\d\d)/.test(text)) return null;
-      if (!/^\s*WITH\s/i.test(text) || !/INSERT INTO \S+\.job\b/.test(text)) return null;
-      const values = recorded.values.slice(1);
-      const n = values.length; // pg-boss's own parameters become $2..$(n+1); $1 is the queue name
-      const p = (i: number) => `$${n + 1 + i}`;
-      const jobs = `(SELECT json_build_array(json_build_object('name', $1::text, 'data', json_build_object('ids', json_agg(id))))
-                       FROM ins HAVING count(*) > 0)`;
-      return {
-        text: `WITH ins AS (
-                 INSERT INTO inbox (provider, delivery_id, raw_body, key_id, signature)
-                 SELECT * FROM unnest(${p(1)}::text[], ${p(2)}::text[], ${p(3)}::bytea[], ${p(4)}::text[], ${p(5)}::text[])
-                 ON CONFLICT ON CONSTRAINT uq_inbox_provider_delivery DO NOTHING
-                 RETURNING id, provider, delivery_id
-               ),
-               job AS (${text.replace(marker, `json_to_recordset(${jobs})`)}),
-               wake AS (SELECT pg_notify(${p(6)}, count(*)::text) FROM ins HAVING count(*) > 0)
-               SELECT id, provider, delivery_id, (SELECT count(*) FROM wake) AS woken FROM ins`,
-        // The caller appends the five arrays, then the NOTIFY channel.
-        values: [INBOX_PROCESS_QUEUE, ...values],
-      };
-    })().catch(() => null);
-    return this.single;
+  async claimDue(
+    manager: EntityManager,
+    lanes: readonly InboxLane[],
+    limit: number,
+  ): Promise<ClaimedInboxRow[]> {
+    return manager.query(
+      `SELECT ${CLAIMED_COLUMNS} FROM inbox
+        WHERE status <> 'processed' AND lane = ANY($1::smallint[])
+          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+        ORDER BY lane, received_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+      [lanes, limit],
+    );
   }
 
-  private async enqueue(client: PoolClient, ids: string[]): Promise<void> {
-    await this.jobs.insert<InboxProcessJob>(INBOX_PROCESS_QUEUE, [{ ids }], client);
+  /**
+   * raw SQL: advisory locks have no TypeORM API. The signal lane's batches write to the ledger, which locks
+   * each person as it meets them; two such batches at once, meeting two people in opposite orders, would
+   * deadlock. One transaction-scoped lock, shared by every process, lets one signal batch run at a time
+   * (status-only batches need none). `wait`: queue for it; otherwise false when another batch holds it.
+   */
+  async lockSignalLane(manager: EntityManager, wait: boolean): Promise<boolean> {
+    const rows: { locked: boolean }[] = await manager.query(
+      wait
+        ? `SELECT pg_advisory_xact_lock(hashtextextended('inbox.signal-lane', 7)) IS NULL AS locked`
+        : `SELECT pg_try_advisory_xact_lock(hashtextextended('inbox.signal-lane', 7)) AS locked`,
+    );
+    // pg_advisory_xact_lock returns void (NULL) once it holds the lock.
+    return wait || rows[0]?.locked === true;
   }
 
   /**
@@ -157,49 +127,41 @@ export class InboxRepository {
    */
   async claim(manager: EntityManager, id: string): Promise<ClaimedInboxRow | null> {
     const rows: ClaimedInboxRow[] = await manager.query(
-      `SELECT id, provider, delivery_id, received_at, raw_body, key_id, signature FROM inbox
+      `SELECT ${CLAIMED_COLUMNS} FROM inbox
         WHERE id = $1 AND status <> 'processed' FOR UPDATE SKIP LOCKED`,
       [id],
     );
     return rows[0] ?? null;
   }
 
-  async markProcessed(manager: EntityManager, id: string, summary: Record<string, number>): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(InboxEntity)
-      .set({
-        status: 'processed',
-        processedAt: () => 'now()',
-        attempts: () => 'attempts + 1',
-        summary,
-        lastError: null,
-      })
-      .where('id = :id', { id })
-      .execute();
+  /** raw SQL: one UPDATE for a whole batch, each row with its own summary. */
+  async markProcessed(
+    manager: EntityManager,
+    rows: readonly { id: string; summary: Record<string, number> }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await manager.query(
+      `UPDATE inbox SET status = 'processed', processed_at = now(), attempts = attempts + 1,
+              summary = u.summary, last_error = NULL, next_attempt_at = NULL
+         FROM unnest($1::uuid[], $2::jsonb[]) AS u(id, summary)
+        WHERE inbox.id = u.id`,
+      [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.summary))],
+    );
   }
 
+  /** Records a failed attempt; the delivery is claimed again after a backoff that grows with its attempts. */
   async markFailed(id: string, message: string): Promise<void> {
     await this.inbox
       .createQueryBuilder()
       .update()
-      .set({ status: 'failed', attempts: () => 'attempts + 1', lastError: scrubbedText(message, 1000) })
+      .set({
+        status: 'failed',
+        attempts: () => 'attempts + 1',
+        nextAttemptAt: () => `now() + ${BACKOFF_SQL}`,
+        lastError: scrubbedText(message, 1000),
+      })
       .where('id = :id', { id })
       .execute();
-  }
-
-  /** Deliveries not processed although received longer ago than this, oldest first, at most 5000. */
-  async unprocessedOlderThan(seconds: number): Promise<string[]> {
-    const rows = await this.inbox
-      .createQueryBuilder('i')
-      .select('i.id', 'id')
-      .where(`i.status <> 'processed'`)
-      .andWhere('i.raw_body IS NOT NULL')
-      .andWhere('i.received_at < now() - make_interval(secs => :seconds)', { seconds })
-      .orderBy('i.received_at')
-      .limit(5000)
-      .getRawMany<{ id: string }>();
-    return rows.map((r) => r.id);
   }
 
   /** Drops raw bodies (and signatures) of processed deliveries received more than `days` ago; returns how many. */
@@ -231,20 +193,20 @@ export class InboxRepository {
     return result.affected ?? 0;
   }
 
-  /** Ids of deliveries whose body is still stored, optionally only these ids and/or one provider. */
-  async replayable(filter: { ids?: string[]; provider?: InboxProvider }): Promise<string[]> {
-    const query = this.inbox.createQueryBuilder('i').select('i.id', 'id').where('i.raw_body IS NOT NULL');
-    if (filter.ids) query.andWhere('i.id = ANY(:ids)', { ids: filter.ids });
-    if (filter.provider) query.andWhere('i.provider = :provider', { provider: filter.provider });
-    return (await query.getRawMany<{ id: string }>()).map((r) => r.id);
-  }
-
-  async markPending(ids: readonly string[]): Promise<void> {
-    await this.inbox
+  /**
+   * Marks deliveries whose body is still stored (optionally only these ids and/or one provider) pending
+   * again, due now, and wakes the workers; returns how many. One statement: nothing is loaded.
+   */
+  async markReplayable(filter: { ids?: string[]; provider?: InboxProvider }): Promise<number> {
+    const query = this.inbox
       .createQueryBuilder()
       .update()
-      .set({ status: 'pending' })
-      .where('id = ANY(:ids)', { ids })
-      .execute();
+      .set({ status: 'pending', nextAttemptAt: null })
+      .where('raw_body IS NOT NULL');
+    if (filter.ids) query.andWhere('id = ANY(:ids)', { ids: filter.ids });
+    if (filter.provider) query.andWhere('provider = :provider', { provider: filter.provider });
+    const affected = (await query.execute()).affected ?? 0;
+    if (affected) await this.inbox.query(`SELECT pg_notify($1, $2)`, [INBOX_CHANNEL, String(affected)]);
+    return affected;
   }
 }

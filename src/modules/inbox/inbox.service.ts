@@ -4,9 +4,8 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { rawBodyPlace } from './inbox-sealed-places';
 import { MetricsService } from '../../platform/metrics/metrics.service';
-import { QueueService } from '../../platform/queue/queue.service';
-import { INBOX_PROCESS_QUEUE, type InboxProcessJob, type InboxProvider } from './inbox.constants';
-import { InboxRepository } from './inbox.repository';
+import { InboxLane, type InboxProvider } from './inbox.constants';
+import { InboxRepository, type ClaimedInboxRow } from './inbox.repository';
 
 export interface StoredInboxDelivery {
   id: string;
@@ -17,6 +16,9 @@ export interface StoredInboxDelivery {
   /** SHA-256 of the raw body, the digest every ledger event keeps as evidence. */
   digest: string;
 }
+
+/** PostgreSQL's deadlock_detected: nothing is wrong with the deliveries, only with the timing. */
+const DEADLOCK = '40P01';
 
 /** Turns one stored delivery into ledger writes, inside the transaction that marks it processed. */
 export interface InboxHandler {
@@ -51,7 +53,6 @@ export class InboxService {
     private readonly inbox: InboxRepository,
     private readonly crypto: CryptoService,
     private readonly metrics: MetricsService,
-    private readonly jobs: QueueService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -65,39 +66,54 @@ export class InboxService {
   }
 
   /**
-   * Processes one delivery. The row is locked for the whole transaction, so two workers never process it
-   * twice; a delivery already processed is skipped. On failure nothing of it is kept but the error, and
-   * the error is rethrown so the job is retried.
+   * Processes up to `limit` due deliveries of these lanes (lane by lane, oldest first) in one transaction:
+   * their effects, the listeners (once, with the whole batch) and their processed marks commit together.
+   * The rows stay locked until then, so two workers never process one twice. Signal batches run one at a
+   * time across processes (InboxRepository.lockSignalLane): a loop serving only signals waits its turn, a
+   * loop serving both takes statuses alone meanwhile. If the batch fails, it is rolled back; after a
+   * deadlock it is simply claimed again, otherwise its deliveries are processed one per transaction, so a
+   * bad delivery is marked failed (retried after a backoff) and the others go through. Returns how many
+   * deliveries were claimed.
+   */
+  async processDue(lanes: readonly InboxLane[], limit: number): Promise<number> {
+    let claimed: string[] = [];
+    try {
+      return await this.inbox.transaction(async (manager) => {
+        let due = lanes;
+        if (lanes.includes(InboxLane.Signal)) {
+          const onlySignals = lanes.every((lane) => lane === InboxLane.Signal);
+          if (!(await this.inbox.lockSignalLane(manager, onlySignals))) {
+            due = lanes.filter((lane) => lane !== InboxLane.Signal);
+          }
+        }
+        if (due.length === 0) return 0;
+        const rows = await this.inbox.claimDue(manager, due, limit);
+        claimed = rows.map((r) => r.id);
+        await this.processRows(manager, rows);
+        return rows.length;
+      });
+    } catch (error) {
+      if (claimed.length === 0) throw error;
+      if ((error as { code?: unknown }).code === DEADLOCK) {
+        this.logger.warn({ count: claimed.length }, 'inbox batch deadlocked; it is claimed again');
+        return 0;
+      }
+      for (const id of claimed) await this.process(id).catch(() => undefined);
+      return claimed.length;
+    }
+  }
+
+  /**
+   * Processes one delivery in its own transaction; a delivery already processed, or held by another
+   * worker, is skipped. On failure nothing of it is kept but the error and its next attempt's time, and
+   * the error is rethrown.
    */
   async process(id: string): Promise<'processed' | 'skipped'> {
     try {
       return await this.inbox.transaction(async (manager) => {
         const row = await this.inbox.claim(manager, id);
         if (!row) return 'skipped';
-        const handler = this.handlers.get(row.provider);
-        if (!handler) throw new Error(`No inbox handler for provider ${row.provider}`);
-        if (!row.raw_body || !row.key_id) throw new Error('raw body was purged before processing');
-        const rawBody = this.crypto.open(
-          { ciphertext: row.raw_body, keyId: row.key_id },
-          rawBodyPlace(row.provider, row.delivery_id),
-        );
-        const delivery: StoredInboxDelivery = {
-          id: row.id,
-          provider: row.provider,
-          deliveryId: row.delivery_id,
-          receivedAt: new Date(row.received_at),
-          rawBody,
-          digest: CryptoService.sha256Hex(rawBody),
-        };
-        const summary = await handler.handle(manager, delivery);
-        for (const listener of this.processedListeners) {
-          await listener(manager, [{ ...delivery, signature: row.signature, summary }]);
-        }
-        await this.inbox.markProcessed(manager, id, summary);
-        this.metrics.inboxProcessingLatency.observe(
-          { provider: row.provider },
-          (Date.now() - delivery.receivedAt.getTime()) / 1000,
-        );
+        await this.processRows(manager, [row]);
         return 'processed';
       });
     } catch (error) {
@@ -109,27 +125,38 @@ export class InboxService {
     }
   }
 
-  async processJob(job: InboxProcessJob): Promise<void> {
-    const failures: unknown[] = [];
-    for (const id of job.ids) {
-      try {
-        await this.process(id);
-      } catch (error) {
-        failures.push(error);
-      }
+  /** The effects of claimed rows, the listeners once for all of them, and their processed marks. */
+  private async processRows(manager: EntityManager, rows: readonly ClaimedInboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const processed: ProcessedInboxDelivery[] = [];
+    for (const row of rows) {
+      const handler = this.handlers.get(row.provider);
+      if (!handler) throw new Error(`No inbox handler for provider ${row.provider}`);
+      if (!row.raw_body || !row.key_id) throw new Error('raw body was purged before processing');
+      const rawBody = this.crypto.open(
+        { ciphertext: row.raw_body, keyId: row.key_id },
+        rawBodyPlace(row.provider, row.delivery_id),
+      );
+      const delivery: StoredInboxDelivery = {
+        id: row.id,
+        provider: row.provider,
+        deliveryId: row.delivery_id,
+        receivedAt: new Date(row.received_at),
+        rawBody,
+        digest: CryptoService.sha256Hex(rawBody),
+      };
+      const summary = await handler.handle(manager, delivery);
+      processed.push({ ...delivery, signature: row.signature, summary });
     }
-    if (failures.length) throw new Error(`${failures.length} of ${job.ids.length} inbox deliveries failed`);
-  }
-
-  /**
-   * Re-queues deliveries not processed within `olderThanSeconds` (a job lost with a crashed process, a
-   * failure past its retries). Returns how many were re-queued.
-   */
-  async sweep(olderThanSeconds = 60): Promise<number> {
-    const ids = await this.inbox.unprocessedOlderThan(olderThanSeconds);
-    await this.enqueue(ids);
-    if (ids.length) this.logger.warn({ count: ids.length }, 're-queued unprocessed inbox deliveries');
-    return ids.length;
+    for (const listener of this.processedListeners) await listener(manager, processed);
+    await this.inbox.markProcessed(manager, processed);
+    const now = Date.now();
+    for (const delivery of processed) {
+      this.metrics.inboxProcessingLatency.observe(
+        { provider: delivery.provider },
+        (now - delivery.receivedAt.getTime()) / 1000,
+      );
+    }
   }
 
   /** Drops raw bodies of processed deliveries past the retention period; the digest stays on the events. */
@@ -145,19 +172,8 @@ export class InboxService {
     return this.inbox.purgeBodiesOf(manager, inboxIds);
   }
 
-  /** Marks every delivery of a provider (or one) for processing again (a parser fix, a new rule). */
-  async replay(filter: { ids?: string[]; provider?: InboxProvider }): Promise<number> {
-    const ids = await this.inbox.replayable(filter);
-    if (ids.length === 0) return 0;
-    await this.inbox.markPending(ids);
-    await this.enqueue(ids);
-    return ids.length;
-  }
-
-  /** Queues processing jobs of at most 100 deliveries each. */
-  private async enqueue(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 100) {
-      await this.jobs.insert<InboxProcessJob>(INBOX_PROCESS_QUEUE, [{ ids: ids.slice(i, i + 100) }]);
-    }
+  /** Marks every delivery of a provider (or these) for processing again (a parser fix, a new rule). */
+  replay(filter: { ids?: string[]; provider?: InboxProvider }): Promise<number> {
+    return this.inbox.markReplayable(filter);
   }
 }

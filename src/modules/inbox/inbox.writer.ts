@@ -1,7 +1,8 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { rawBodyPlace } from './inbox-sealed-places';
-import type { InboxProvider } from './inbox.constants';
+import { InboxLane, type InboxProvider } from './inbox.constants';
+import { InboxUnavailableError } from './inbox.errors';
 import { InboxRepository } from './inbox.repository';
 
 export interface InboundDelivery {
@@ -10,6 +11,8 @@ export interface InboundDelivery {
   deliveryId: string;
   rawBody: Buffer;
   signature: string | null;
+  /** Which processing lane it joins; Signal (served first) when the caller cannot tell. */
+  lane?: InboxLane;
 }
 
 export interface StoredDelivery {
@@ -26,15 +29,23 @@ interface Pending {
 /** Commits in flight at once; further requests wait and then share the next commit. */
 const MAX_IN_FLIGHT = 4;
 const MAX_BATCH = 256;
+/**
+ * Deliveries that may wait for a commit. Beyond it the writer is not keeping up (a slow or failing
+ * database): new ones are refused at once with 503 + Retry-After, instead of holding ever more bodies and
+ * sockets in memory.
+ */
+const MAX_WAITING = 8192;
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Stores inbound deliveries before they are acknowledged. Concurrent requests share a commit (group
  * commit): while a transaction is in flight, new deliveries queue up and go in the next one, so under load
  * one fsync acknowledges many webhooks, and at low load a delivery is written at once. A promise resolves
- * only after its row, its processing job and the wake-up notification have committed together.
+ * only after its row and the wake-up notification have committed together.
  */
 @Injectable()
 export class InboxWriter implements OnModuleDestroy {
+  private readonly logger = new Logger(InboxWriter.name);
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private closing = false;
@@ -45,7 +56,14 @@ export class InboxWriter implements OnModuleDestroy {
   ) {}
 
   append(delivery: InboundDelivery): Promise<StoredDelivery> {
-    if (this.closing) return Promise.reject(new Error('inbox writer is shutting down'));
+    if (this.closing) {
+      return Promise.reject(new InboxUnavailableError('The gateway is shutting down.', RETRY_AFTER_SECONDS));
+    }
+    if (this.queue.length >= MAX_WAITING) {
+      return Promise.reject(
+        new InboxUnavailableError('Too many deliveries are waiting to be stored.', RETRY_AFTER_SECONDS),
+      );
+    }
     return new Promise<StoredDelivery>((resolve, reject) => {
       this.queue.push({ delivery, resolve, reject });
       this.drain();
@@ -74,6 +92,7 @@ export class InboxWriter implements OnModuleDestroy {
         ciphertexts: sealed.map((s) => s.ciphertext),
         keyIds: sealed.map((s) => s.keyId),
         signatures: batch.map((p) => p.delivery.signature),
+        lanes: batch.map((p) => p.delivery.lane ?? InboxLane.Signal),
       });
       const byKey = new Map(inserted.map((r) => [`${r.provider}\u0000${r.delivery_id}`, r.id]));
       for (const p of batch) {
@@ -84,7 +103,13 @@ export class InboxWriter implements OnModuleDestroy {
         p.resolve({ inboxId: id ?? null, duplicate: id === undefined });
       }
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      // Nothing was stored: the senders retry. The database's own message stays in the log, not the answer.
+      this.logger.error({ err: { message: (error as Error).message } }, 'inbox store failed');
+      const refusal = new InboxUnavailableError(
+        'The delivery could not be stored; retry.',
+        RETRY_AFTER_SECONDS,
+      );
+      for (const p of batch) p.reject(refusal);
     }
   }
 

@@ -1,5 +1,6 @@
 // The inbox module's public API: what other modules may use. Everything else is internal.
 export { InboxModule } from './inbox.module';
+export { InboxLane } from './inbox.constants';
 export { WebhookAckResponse } from './inbox.responses';
 export { InboxService } from './inbox.service';
 export type {

@@ -20,6 +20,7 @@ import { ConsoleReadIndexes1767001300000 } from './migrations/1767001300000-cons
 import { ConsoleAdmin1767001400000 } from './migrations/1767001400000-console-admin';
 import { DpaMissingIndex1767001500000 } from './migrations/1767001500000-dpa-missing-index';
 import { Relay1767002000000 } from './migrations/1767002000000-relay';
+import { InboxQueue1767002100000 } from './migrations/1767002100000-inbox-queue';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   ConsoleAdmin1767001400000,
   DpaMissingIndex1767001500000,
   Relay1767002000000,
+  InboxQueue1767002100000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {

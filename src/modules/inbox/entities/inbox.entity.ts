@@ -6,9 +6,10 @@ export type InboxStatus = 'pending' | 'processed' | 'failed';
 /** A webhook delivery stored (encrypted) before it is acknowledged, then processed from here. */
 @Entity({ name: 'inbox' })
 @Unique('uq_inbox_provider_delivery', ['provider', 'deliveryId'])
-@Index('ix_inbox_pending', ['receivedAt'], { where: `status <> 'processed'` })
-@Index('ix_inbox_purge', ['receivedAt'], { where: `raw_body IS NOT NULL` })
+@Index('ix_inbox_claim', ['lane', 'receivedAt'], { where: `status <> 'processed'` })
+@Index('ix_inbox_purge', ['receivedAt'], { where: `raw_body IS NOT NULL AND status = 'processed'` })
 @Check('ck_inbox_status', `status IN ('pending','processed','failed')`)
+@Check('ck_inbox_lane', `lane IN (0, 1)`)
 export class InboxEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -36,6 +37,14 @@ export class InboxEntity {
 
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
+
+  /** 0: may change consent (served first); 1: only sent/delivered/read statuses (InboxLane). */
+  @Column({ type: 'smallint', default: 0 })
+  lane!: number;
+
+  /** A failed delivery is claimed again from then on (backoff); null: as soon as a worker is free. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
 
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
   processedAt!: Date | null;
