@@ -22,7 +22,10 @@ describe('the process guard', () => {
   });
 
   it('logs an uncaught exception and counts it', () => {
-    process.emit('uncaughtException', new TypeError('boom'), 'uncaughtException');
+    (process.emit as (event: string, ...args: unknown[]) => boolean)(
+      'uncaughtException',
+      new TypeError('boom'),
+    );
     expect(processGuardHits()).toBe(1);
     expect(logged[0]).toMatchObject({ kind: 'uncaughtException', databaseUnavailable: false });
   });
