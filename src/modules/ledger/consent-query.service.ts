@@ -5,9 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { NotificationListener } from '../../platform/database/notification-listener';
+import { StaleProjection } from './check-freshness';
 import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
 import { effectiveState, type StateRow } from './conflict-rules';
 import { IdentityService } from './identity.service';
@@ -36,6 +38,8 @@ export interface CheckResult {
   reason: CheckReason;
   scope: string;
   captured_at: string | null;
+  /** Answered from memory while the database is away (CHECK_WHEN_DATABASE_DOWN=serve_stale). */
+  stale?: true;
 }
 
 interface FullStateRow extends StateRow {
@@ -115,6 +119,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private loadDirty: Set<string> | null = null;
   private readonly interned = new Map<string, string>();
   private rebuildTimer: NodeJS.Timeout | null = null;
+  private readonly stale: StaleProjection<CachedSubject>;
 
   constructor(
     private readonly projection: ConsentStateRepository,
@@ -123,7 +128,9 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     private readonly metrics: MetricsService,
     private readonly listener: NotificationListener,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    this.stale = new StaleProjection(config.checkWhenDatabaseDown);
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
@@ -150,6 +157,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private clear() {
+    this.stale.keep(this.byKey, this.bySubject, this.indexState === 'ready');
     this.invalidations++;
     this.generation++;
     this.indexState = 'empty';
@@ -249,6 +257,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         if (batch.size < LOAD_BATCH || this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
       }
       this.indexState = 'ready';
+      this.stale.drop();
       this.logger.log(
         { subjects: this.bySubject.size, keys: this.byKey.size, ms: Date.now() - started },
         'consent projection loaded into memory',
@@ -360,10 +369,24 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   async check(query: CheckQuery): Promise<CheckResult> {
+    let stale = false;
+    const subject = await this.resolve(query).catch((error: unknown) => {
+      const key = this.lookupKey(query);
+      const lookup =
+        key.kind === 'subject' ? { subjectId: key.key.slice(8).toLowerCase() } : { key: key.key };
+      const kept = this.stale.answer(error, lookup, NOBODY);
+      if (!kept) throw error;
+      stale = true;
+      return kept;
+    });
+    const result = this.decide(query, subject);
+    return stale ? { ...result, stale: true } : result;
+  }
+
+  private decide(query: CheckQuery, subject: CachedSubject): CheckResult {
     const purpose = query.purpose ?? 'marketing';
     const channel = query.channel ?? 'whatsapp';
     const scope = query.scope ?? ALL_SCOPES;
-    const subject = await this.resolve(query);
     if (subject.flag === 'erased') {
       this.metrics.consentChecks.inc({ allowed: 'false' });
       return { allowed: false, status: 'unknown', reason: 'erased', scope, captured_at: null };
