@@ -11,6 +11,7 @@
  *   6. backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
  *   7. audit        audited writes (POST /v1/vendors) from 20 clients; GET /v1/audit at 50,000 entries
  *   8. console      every console page's API calls at 100k people, 50 vendors, 1M deliveries vs GET /bare
+ *   9. dbrestart    database restarted under the gateway → first webhook answered 200 again (own PostgreSQL)
  *   (4-6 run the vendor simulators of sandbox/, compiled to dist-sandbox/, in this process)
  *
  * Figures only: nothing is asserted and the exit code is 0 unless the benchmark itself could not run.
@@ -23,7 +24,7 @@
  *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
  *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
  *   BENCH_STOP_RATE=50          STOPs per second
- *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill,audit,console  run a subset (stop needs the check's seeded
+ *   BENCH_ONLY=intake,check,stop,vendors,ratelimit,backfill,audit,console,dbrestart  run a subset (stop needs the check's seeded
  *                               ledger; it seeds if alone)
  *   BENCH_VENDOR_RATE=100       STOPs per second for the vendors bench (for BENCH_SECONDS)
  *   BENCH_VENDOR_LATENCY_MS=50  simulated latency of each vendor (vendors bench)
@@ -61,6 +62,7 @@ const { runRateLimit } = require('./rate-limit');
 const { runBackfill } = require('./backfill');
 const { runAudit } = require('./audit');
 const consolePages = require('./console-pages');
+const { runDbRestart } = require('./db-restart');
 const { GATEWAY_ENV } = require('./lib/vendors');
 
 const int = (name, fallback) => {
@@ -79,7 +81,7 @@ const settings = {
   stopCount: int('BENCH_STOP_COUNT', 300),
   stopRate: int('BENCH_STOP_RATE', 50),
   only: new Set(
-    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill,audit,console')
+    (process.env.BENCH_ONLY || 'intake,check,stop,vendors,ratelimit,backfill,audit,console,dbrestart')
       .split(',')
       .map((s) => s.trim()),
   ),
@@ -249,6 +251,13 @@ function summary(results) {
     );
   }
   if (results.console) lines.push(...consolePages.summaryLines(results.console));
+  if (results.dbrestart) {
+    const { rounds, median, max, downMs } = results.dbrestart;
+    lines.push(
+      `dbrestart   : first 200 after the database is back: median ${fmt(median)} ms, max ${fmt(max)} ms ` +
+        `(${rounds.map((ms) => fmt(ms)).join(', ')}; down ${downMs} ms each)`,
+    );
+  }
   for (const [name, error] of Object.entries(results.failures))
     lines.push(`${name.padEnd(12)}: FAILED — ${error}`);
   lines.push(
@@ -434,6 +443,9 @@ async function main() {
           }),
         GATEWAY_ENV,
       ),
+    );
+    results.dbrestart = await group(results, 'dbrestart', settings.only.has('dbrestart'), () =>
+      runDbRestart({ secrets: secrets(), log }),
     );
   } finally {
     await processes.stop(bare);
