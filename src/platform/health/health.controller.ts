@@ -11,6 +11,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from '../database/database-unavailable';
 import { NotificationListener } from '../database/notification-listener';
 import { processGuardHits } from '../process/process-guard';
 import { Public } from '../http/auth.decorators';
+import { LivenessResponse, ReadinessResponse } from './health.responses';
 
 /**
  * Liveness (`/health/live`: the process runs and serves HTTP; restart it only when this fails) and
@@ -30,15 +31,21 @@ export class HealthController {
 
   @Public()
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up (it may be waiting for its database).' })
-  live() {
+  @ApiOkResponse({ type: LivenessResponse, description: 'The process is up (it may wait for its database).' })
+  live(): LivenessResponse {
     return { status: 'ok', ready: true, process_guard_hits: processGuardHits() };
   }
 
   @Public()
   @Get('ready')
-  @ApiOkResponse({ description: 'Ready: the database answers, migrations ran, notifications are live.' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; Retry-After says when to ask again.' })
+  @ApiOkResponse({
+    type: ReadinessResponse,
+    description: 'Ready: the database answers, migrations ran, notifications are live.',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessResponse,
+    description: 'Not ready; Retry-After says when to ask again.',
+  })
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.readiness(reply);
   }
@@ -46,8 +53,11 @@ export class HealthController {
   /** Readiness, as docker-compose, the Dockerfile's HEALTHCHECK and older probes ask it. */
   @Public()
   @Get()
-  @ApiOkResponse({ description: 'Ready (the same as /health/ready).' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready; Retry-After says when to ask again.' })
+  @ApiOkResponse({ type: ReadinessResponse, description: 'Ready (the same as /health/ready).' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessResponse,
+    description: 'Not ready; Retry-After says when to ask again.',
+  })
   check(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.readiness(reply);
   }
