@@ -102,7 +102,7 @@ describe('the database restarting under load', () => {
       RATE_LIMIT_ENABLED: 'false',
       LOG_LEVEL: 'warn',
     };
-  }, 180_000);
+  }, 600_000);
 
   afterAll(async () => {
     processes.killAll();

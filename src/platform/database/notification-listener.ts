@@ -7,7 +7,7 @@ type Handler = (payload: string) => void;
 
 /** Reconnection waits: doubled after every failed attempt, from the first to the longest. */
 const RECONNECT_FIRST_MS = 250;
-const RECONNECT_LONGEST_MS = 5_000;
+const RECONNECT_LONGEST_MS = 2_000;
 
 /**
  * One LISTEN connection per process, shared by every channel (the ledger's consent changes, the inbox's and
