@@ -73,11 +73,11 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         .forEach((id) => this.kick(id)),
     );
     // Wake-ups notified while the LISTEN connection was down were missed: look for due work again.
-    this.listener.onRestored(() =>
+    this.listener.onRestored(() => {
       this.kickAll().catch((error: Error) =>
         this.logger.warn({ err: { message: error.message } }, 'could not look for due work'),
-      ),
-    );
+      );
+    });
     await this.jobs.work<DrainJob>(
       PROPAGATION_DRAIN_QUEUE,
       { batchSize: 20, pollingIntervalSeconds: 1 },
