@@ -153,8 +153,7 @@ describe('the database restarting under load', () => {
         ...init,
         headers: {
           authorization: `Bearer ${TEST_API_KEY}`,
-          'content-type': 'application/json',
-          ...init.headers,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
         },
       });
     const created = await api('/v1/connections', {
@@ -171,17 +170,21 @@ describe('the database restarting under load', () => {
     // People whose withdrawal is known before the first restart: their checks must keep answering.
     for (let i = 0; i < WARM_UP; i++) await sendStop(i);
     const warmUpPhones = Array.from({ length: 5 }, (_, i) => `+${phoneOf(i)}`);
+    let lastAnswers: unknown[] = [];
     await eventually(async () => {
-      const answers = await Promise.all(
-        warmUpPhones.map(
-          async (phone) =>
-            (await (await api(`/v1/consents/check?phone=${encodeURIComponent(phone)}`)).json()) as {
-              reason: string;
-            },
-        ),
+      lastAnswers = await Promise.all(
+        warmUpPhones.map(async (phone) => {
+          const res = await api(`/v1/consents/check?phone=${encodeURIComponent(phone)}`);
+          return { status: res.status, ...((await res.json()) as { reason: string }) };
+        }),
       );
-      return answers.every((a) => a.reason === 'consent_withdrawn');
-    }, 60_000);
+      return lastAnswers.every((a) => (a as { reason: string }).reason === 'consent_withdrawn');
+    }, 120_000).catch(async (error: Error) => {
+      const events = await query(`SELECT source, count(*) AS n FROM consent_event GROUP BY 1`);
+      throw new Error(
+        `${error.message}; checks ${JSON.stringify(lastAnswers)}; events ${JSON.stringify(events)}\n${processes.report()}`,
+      );
+    });
     await eventually(async () => (await fetch(`${base}/health/ready`)).status === 200, 30_000);
 
     const checks: { status: number; stale: boolean; reason?: string }[] = [];
