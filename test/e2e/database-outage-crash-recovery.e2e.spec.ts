@@ -18,7 +18,7 @@ const SENDERS = 16;
 const RESTARTS_AT = [1_200, 2_600, 4_000];
 const APP_SECRET = 'test-app-secret';
 
-const phoneOf = (i: number) => `4477009${String(i).padStart(5, '0')}`;
+const phoneOf = (i: number) => `1650253${String(i).padStart(4, '0')}`;
 
 /**
  * The gateway as production runs it (dist/main.js, API and worker in one process) on a PostgreSQL of its
