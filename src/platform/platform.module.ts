@@ -10,6 +10,7 @@ import { MIGRATIONS } from './database/data-source';
 import { DATABASE_URL } from './database/database.tokens';
 import { NotificationListener } from './database/notification-listener';
 import { Notifications } from './database/notifications';
+import { PoolGuard } from './database/pool-guard';
 import { HealthController } from './health/health.controller';
 import { loggerParams } from './logging/logging';
 import { MetricsController } from './metrics/metrics.controller';
@@ -75,6 +76,7 @@ export class PlatformModule {
         QueueService,
         Notifications,
         NotificationListener,
+        PoolGuard,
       ],
       exports: [
         APP_CONFIG,
