@@ -222,10 +222,16 @@ describe('the database restarting under load', () => {
 
     // Every STOP answered 200 is in the ledger (each was sent until its first 200, and then never again).
     expect(acknowledged).toBe(STOPS);
-    const recorded = await query<{ n: string }>(
-      `SELECT count(DISTINCT source_event_id) AS n FROM consent_event WHERE source = 'whatsapp'`,
-    );
-    expect(Number(recorded[0].n)).toBe(STOPS);
+    // (The ledger is written from the inbox after the acknowledgement, so this is waited for.)
+    let recorded = 0;
+    await eventually(async () => {
+      const rows = await query<{ n: string }>(
+        `SELECT count(DISTINCT source_event_id) AS n FROM consent_event WHERE source = 'whatsapp'`,
+      );
+      recorded = Number(rows[0].n);
+      return recorded >= STOPS;
+    }, 300_000).catch(() => undefined);
+    expect(recorded).toBe(STOPS);
 
     // Every refusal said to come back later; the database did go away under the stream.
     expect(refusals.length).toBeGreaterThan(0);
