@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const processes = require('./lib/processes');
+const { Client } = require('pg');
 const { sign, stopMessage } = require('./lib/webhooks');
 
 const { EmbeddedDatabase } = require(
@@ -34,6 +35,22 @@ async function untilAcknowledged(base, appSecret, tag, every = 20) {
   }
 }
 
+/** When the database first accepts a connection again (polled every 10 ms from this process). */
+async function whenAccepting(url) {
+  for (;;) {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      const at = process.hrtime.bigint();
+      await client.end();
+      return at;
+    } catch {
+      await client.end().catch(() => undefined);
+      await processes.sleep(10);
+    }
+  }
+}
+
 async function runDbRestart({ secrets, rounds = 3, downMs = 3000, log }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-bench-dbrestart-'));
   const port = await processes.freePort();
@@ -50,8 +67,9 @@ async function runDbRestart({ secrets, rounds = 3, downMs = 3000, log }) {
       await processes.sleep(downMs);
       database = new EmbeddedDatabase({ dataDir: path.join(dataDir, 'pg'), port });
       const sending = untilAcknowledged(gateway.base, secrets.appSecret, `r${round}`);
+      const accepting = whenAccepting(url);
       await database.start();
-      const back = process.hrtime.bigint();
+      const back = await accepting;
       const acknowledged = await sending;
       const ms = Number(acknowledged > back ? acknowledged - back : 0n) / 1e6;
       figures.push(ms);
