@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { runMigrations } from './platform/database/data-source';
+import { isDatabaseUnavailable } from './platform/database/database-unavailable';
 import { EmbeddedDatabase, EmbeddedDatabaseError } from './platform/database/embedded-database';
 import { ConfigError } from './config/app-config';
 import { bodyLimitFor } from './platform/http/body-limits';
@@ -75,17 +76,54 @@ export async function createHttpApp(options: BuildOptions): Promise<NestFastifyA
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
-  app.useGlobalPipes(createValidationPipe());
-  serveConsentCheckDirectly(app, { rateLimits, https });
-  serveWhatsAppIntakeDirectly(app);
-  if (config.docsEnabled) serveDocs(app);
-  await app.init();
-  // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs
-  // (Nest registers a form-urlencoded parser of its own, which would otherwise feed forms to the DTOs).
-  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
-  await app.get(ApiKeyService).ensureBootstrapKey();
-  return app;
+  try {
+    app.useLogger(app.get(Logger));
+    app.useGlobalPipes(createValidationPipe());
+    serveConsentCheckDirectly(app, { rateLimits, https });
+    serveWhatsAppIntakeDirectly(app);
+    if (config.docsEnabled) serveDocs(app);
+    await app.init();
+    // Every body this service accepts is JSON; anything else is refused with 415 before a handler runs
+    // (Nest registers a form-urlencoded parser of its own, which would otherwise feed forms to the DTOs).
+    fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+    await app.get(ApiKeyService).ensureBootstrapKey();
+    return app;
+  } catch (error) {
+    // The database went away while starting: close what was opened (pools, queue, listener) before retrying.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+const WAIT_FIRST_MS = 500;
+const WAIT_LONGEST_MS = 5_000;
+
+/**
+ * Runs `attempt` until it does not fail for want of a database, waiting longer between tries (up to 5 s):
+ * a gateway started before its database (a host boot, a compose stack, a failover) waits instead of exiting.
+ * `waiting` is told of each failure; any other error ends the wait and is thrown.
+ */
+export async function untilDatabaseReachable<T>(
+  attempt: () => Promise<T>,
+  waiting: (error: unknown, attempt: number) => Promise<void> | void,
+): Promise<T> {
+  let delay = WAIT_FIRST_MS;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      await waiting(error, tries);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(WAIT_LONGEST_MS, delay * 2);
+    }
+  }
+}
+
+/** One line on stderr while the database cannot be reached at start (the first time, then every 10th try). */
+export function reportWaitingForDatabase(error: unknown, attempt: number): void {
+  if (attempt !== 1 && attempt % 10 !== 0) return;
+  process.stderr.write(`Waiting for the database: ${describeStartFailure(error)}\n`);
 }
 
 /** Swagger UI at /docs and the OpenAPI document at /docs/openapi.json (DOCS_ENABLED). */
@@ -107,10 +145,18 @@ function serveDocs(app: NestFastifyApplication): void {
 /** A worker without HTTP. */
 export async function createWorkerContext(options: BuildOptions): Promise<INestApplicationContext> {
   await runMigrations(options.databaseUrl);
-  const app = await NestFactory.createApplicationContext(AppModule.register(options), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  await app.init();
-  return app;
+  const app = await NestFactory.createApplicationContext(AppModule.register(options), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  try {
+    app.useLogger(app.get(Logger));
+    await app.init();
+    return app;
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

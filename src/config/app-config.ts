@@ -132,6 +132,11 @@ export interface AppConfig {
     /** RELAY_HORIZON_HOURS: how long after Meta's delivery the relay keeps trying (Meta's own: 7 days). */
     horizonMs: number;
   };
+  /**
+   * Consent checks while the database is away (CHECK_WHEN_DATABASE_DOWN): serve_stale (default) answers from
+   * the in-memory projection as it was when notifications stopped, marked `stale: true`; refuse answers 503.
+   */
+  checkWhenDatabaseDown: 'serve_stale' | 'refuse';
 }
 
 /** Per-process fixed-window rate limits; every count is per window, 0 turns one off. */
@@ -332,6 +337,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     crmPollIntervalMs: parseInteger(env, 'CRM_POLL_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
     // A week by default; at most about a month, the request's own deadline (Art. 12(3)).
     processorConfirmationMs: parseInteger(env, 'PROCESSOR_CONFIRMATION_HOURS', 168, 1, 744) * 3_600_000,
+    checkWhenDatabaseDown: parseCheckWhenDatabaseDown(env.CHECK_WHEN_DATABASE_DOWN),
     // ---- OAuth state (issue 10, connections) ----
     oauthStateKey: oauthStateKey(env, encryptionKey),
     // Audit chain (issue 10).
@@ -467,3 +473,11 @@ function parsePublicBaseUrl(env: Env): string {
 
 /** Injection token for AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+function parseCheckWhenDatabaseDown(raw: string | undefined): 'serve_stale' | 'refuse' {
+  const value = raw || 'serve_stale';
+  if (value !== 'serve_stale' && value !== 'refuse') {
+    throw new ConfigError('CHECK_WHEN_DATABASE_DOWN', 'must be serve_stale or refuse');
+  }
+  return value;
+}

@@ -17,6 +17,7 @@
  *   backfill     importing 100k HubSpot contacts, as a fraction of the rate-limit ceiling; peak RSS
  *   audit        audited writes (POST /v1/vendors) from 20 clients; GET /v1/audit at 50,000 entries
  *   console      every console page's API calls at 100k people, 50 vendors, 1M deliveries vs GET /bare
+ *   dbrestart    database restarted under the gateway → first webhook answered 200 again (own PostgreSQL)
  *   (vendors, ratelimit, backfill run the vendor simulators of sandbox/, compiled to dist-sandbox/, here)
  * The groups are the table GROUPS below, run in that order; the summary ends with every goal, PASS or MISS,
  * and the bare baselines of the same run (ratios are in-run, so comparable across runs on a shared machine).
@@ -31,7 +32,7 @@
  *   BENCH_UNKNOWN_SHARE=0.05    share of check lookups for phones nobody is known by
  *   BENCH_STOP_COUNT=300        STOPs sent for the latency bench
  *   BENCH_STOP_RATE=50          STOPs per second
- *   BENCH_ONLY=intake,sustained,check,stop,flood,backlog,vendors,ratelimit,backfill,audit,console
+ *   BENCH_ONLY=intake,sustained,check,stop,flood,backlog,vendors,ratelimit,backfill,audit,console,dbrestart
  *                               run a subset (stop and flood use the check's seeded ledger; seeded if alone)
  *   BENCH_GATEWAY_DIR=<this checkout>  checkout whose build (dist/) is measured, e.g. a worktree of main to
  *                               take "before" figures with this bench code; its dist/ must be built
@@ -87,6 +88,7 @@ const { runRateLimit } = require('./rate-limit');
 const { runBackfill } = require('./backfill');
 const { runAudit } = require('./audit');
 const consolePages = require('./console-pages');
+const { runDbRestart } = require('./db-restart');
 const { GATEWAY_ENV } = require('./lib/vendors');
 
 const int = (name, fallback) => {
@@ -107,7 +109,7 @@ const settings = {
   only: new Set(
     (
       process.env.BENCH_ONLY ||
-      'intake,sustained,check,stop,flood,backlog,vendors,ratelimit,backfill,audit,console'
+      'intake,sustained,check,stop,flood,backlog,vendors,ratelimit,backfill,audit,console,dbrestart'
     )
       .split(',')
       .map((s) => s.trim()),
@@ -391,6 +393,13 @@ function summary(results) {
     );
   }
   if (results.console) lines.push(...consolePages.summaryLines(results.console));
+  if (results.dbrestart) {
+    const { rounds, median, max, downMs } = results.dbrestart;
+    lines.push(
+      `dbrestart   : first 200 after the database is back: median ${fmt(median)} ms, max ${fmt(max)} ms ` +
+        `(${rounds.map((ms) => fmt(ms)).join(', ')}; down ${downMs} ms each)`,
+    );
+  }
   for (const [name, error] of Object.entries(results.failures))
     lines.push(`${name.padEnd(12)}: FAILED — ${error}`);
   lines.push('', '---------------- goals ----------------');
@@ -695,6 +704,14 @@ const GROUPS = [
             }),
           GATEWAY_ENV,
         ),
+      );
+    },
+  },
+  {
+    names: ['dbrestart'],
+    async run({ results }) {
+      results.dbrestart = await group(results, 'dbrestart', true, () =>
+        runDbRestart({ secrets: secrets(), log }),
       );
     },
   },

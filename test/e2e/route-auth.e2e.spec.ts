@@ -46,7 +46,7 @@ const PUBLIC_ROUTES: { route: RegExp; why: string }[] = [
     route: /^(GET|HEAD) \/v1\/connections\/oauth\/:type\/callback$/,
     why: 'OAuth redirect back from the vendor (signed state)',
   },
-  { route: /^(GET|HEAD) \/health$/, why: 'liveness and readiness probes' },
+  { route: /^(GET|HEAD) \/health(\/live|\/ready)?$/, why: 'liveness and readiness probes' },
   {
     route: /^(GET|HEAD) \/console(\/(?!api\/).*)?$/,
     why: 'the console: static pages and assets only; every datum they show comes from the API',

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CryptoService } from '../../platform/crypto/crypto.service';
+import { isDatabaseUnavailable } from '../../platform/database/database-unavailable';
 import { NotFoundError, RequestValidationError } from '../../platform/http/problem';
 import { SCOPES, type Scope } from '../../platform/http/scopes';
 import type { ApiPrincipal } from '../../platform/http/auth.decorators';
@@ -31,6 +32,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 interface CachedPrincipal {
   principal: ApiPrincipal | null;
   until: number;
+  /** The key's own expiry (ms; Infinity when none): the outer limit even while the database is away. */
+  expiry?: number;
 }
 
 function view(row: ApiKeyRecord): ApiKeyView {
@@ -154,13 +157,24 @@ export class ApiKeyService {
 
   private async lookup(presented: string): Promise<ApiPrincipal | null> {
     const generation = this.generation;
-    const row = await this.apiKeys.findActiveByHash(CryptoService.sha256(presented));
+    let row: Awaited<ReturnType<ApiKeyRepository['findActiveByHash']>>;
+    try {
+      row = await this.apiKeys.findActiveByHash(CryptoService.sha256(presented));
+    } catch (error) {
+      // The database is away: a key this process verified before stays in force until it answers again,
+      // so consent checks keep being served (CHECK_WHEN_DATABASE_DOWN); nothing else can run without it.
+      const known = this.cache.get(presented);
+      if (known?.principal && isDatabaseUnavailable(error) && (known.expiry ?? 0) > Date.now()) {
+        return known.principal;
+      }
+      throw error;
+    }
     const principal = row ? { keyId: row.id, name: row.name, scopes: row.scopes as Scope[] } : null;
     if (generation === this.generation) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       // Never trusted past its expiry, however recently it was verified.
       const expiry = row?.expires_at ? new Date(row.expires_at).getTime() : Infinity;
-      this.cache.set(presented, { principal, until: Math.min(Date.now() + CACHE_TTL_MS, expiry) });
+      this.cache.set(presented, { principal, until: Math.min(Date.now() + CACHE_TTL_MS, expiry), expiry });
     }
     if (principal) this.touch(principal.keyId);
     return principal;

@@ -122,7 +122,12 @@ export class BackfillService {
       }
     } catch (error) {
       const message = (error as Error).message;
-      await this.runs.recordError(runId, message);
+      // With the database away this cannot be recorded either; the job's own error is the one that counts.
+      await this.runs
+        .recordError(runId, message)
+        .catch((recording: Error) =>
+          this.logger.warn({ runId, err: { message: recording.message } }, 'backfill: error not recorded'),
+        );
       // The job is retried from the saved cursor; a run that keeps failing ends failed (see onFailed).
       throw error;
     }

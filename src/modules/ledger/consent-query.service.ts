@@ -5,9 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { NotificationListener } from '../../platform/database/notification-listener';
+import { StaleProjection } from './check-freshness';
 import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
 import { effectiveState, type StateRow } from './conflict-rules';
 import { IdentityService } from './identity.service';
@@ -36,6 +38,8 @@ export interface CheckResult {
   reason: CheckReason;
   scope: string;
   captured_at: string | null;
+  /** Answered from memory while the database is away (CHECK_WHEN_DATABASE_DOWN=serve_stale). */
+  stale?: true;
 }
 
 interface FullStateRow extends StateRow {
@@ -117,6 +121,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   private rebuildTimer: NodeJS.Timeout | null = null;
   /** cg_consent_checks_total's two series, looked up once (a labelled inc() hashes its labels every time). */
   private readonly checksCounted: Record<'true' | 'false', { inc(): void }>;
+  private readonly stale: StaleProjection<CachedSubject>;
 
   constructor(
     private readonly projection: ConsentStateRepository,
@@ -125,11 +130,13 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     private readonly metrics: MetricsService,
     private readonly listener: NotificationListener,
     @Inject(RUNTIME_ROLES) private readonly roles: RuntimeRoles,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.checksCounted = {
       true: metrics.consentChecks.labels({ allowed: 'true' }),
       false: metrics.consentChecks.labels({ allowed: 'false' }),
     };
+    this.stale = new StaleProjection(config.checkWhenDatabaseDown);
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
@@ -156,6 +163,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   private clear() {
+    this.stale.keep(this.byKey, this.bySubject, this.indexState === 'ready');
     this.metrics.consentProjectionReady.set(0);
     this.invalidations++;
     this.generation++;
@@ -258,6 +266,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       this.indexState = 'ready';
       this.metrics.consentProjectionReady.set(1);
       this.metrics.consentProjectionPeople.set(this.bySubject.size);
+      this.stale.drop();
       this.logger.log(
         { subjects: this.bySubject.size, keys: this.byKey.size, ms: Date.now() - started },
         'consent projection loaded into memory',
@@ -372,7 +381,18 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   }
 
   async check(query: CheckQuery): Promise<CheckResult> {
-    return this.answer(query, await this.resolve(query));
+    let stale = false;
+    const subject = await this.resolve(query).catch((error: unknown) => {
+      const key = this.lookupKey(query);
+      const lookup =
+        key.kind === 'subject' ? { subjectId: key.key.slice(8).toLowerCase() } : { key: key.key };
+      const kept = this.stale.answer(error, lookup, NOBODY);
+      if (!kept) throw error;
+      stale = true;
+      return kept;
+    });
+    const result = this.answer(query, subject);
+    return stale ? { ...result, stale: true } : result;
   }
 
   /**

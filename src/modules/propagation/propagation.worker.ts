@@ -15,6 +15,7 @@ import { RUNTIME_ROLES, type RuntimeRoles } from '../../platform/runtime';
 import { ConnectionAdminService } from '../connectors';
 import { ConnectionLeases } from '../connectors';
 import { NotificationListener } from '../../platform/database/notification-listener';
+import { isDatabaseUnavailable } from '../../platform/database/database-unavailable';
 import { ConnectionDrain } from './connection-drain';
 import { DeliveryRepository } from './delivery.repository';
 import { ProcessorConfirmations } from './processor-confirmations.service';
@@ -71,6 +72,12 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
         .filter(Boolean)
         .forEach((id) => this.kick(id)),
     );
+    // Wake-ups notified while the LISTEN connection was down were missed: look for due work again.
+    this.listener.onRestored(() => {
+      this.kickAll().catch((error: Error) =>
+        this.logger.warn({ err: { message: error.message } }, 'could not look for due work'),
+      );
+    });
     await this.jobs.work<DrainJob>(
       PROPAGATION_DRAIN_QUEUE,
       { batchSize: 20, pollingIntervalSeconds: 1 },
@@ -104,9 +111,16 @@ export class PropagationWorker implements OnModuleInit, OnApplicationBootstrap, 
       return;
     }
     const run = this.run(connectionId)
-      .catch((error: Error) =>
-        this.logger.error({ connectionId, err: { message: error.message } }, 'drain failed'),
-      )
+      .catch((error: Error) => {
+        if (!isDatabaseUnavailable(error)) {
+          this.logger.error({ connectionId, err: { message: error.message } }, 'drain failed');
+          return;
+        }
+        // The database went away mid-drain: try again soon; the lease is ours to take back, and what was
+        // in progress under it is taken back with it (ConnectionDrain.drain).
+        this.logger.warn({ connectionId, err: { message: error.message } }, 'drain interrupted; retrying');
+        setTimeout(() => this.kick(connectionId), 2_000).unref();
+      })
       .finally(() => this.running.delete(connectionId));
     this.running.set(connectionId, run);
   }

@@ -40,10 +40,10 @@ export class EmbeddedDatabase {
     return `postgres://postgres:${PASSWORD}@127.0.0.1:${this.options.port}/consent_gateway`;
   }
 
-  private client(database: string): Client {
+  private client(database: string, timeoutMs = 1000): Client {
     return new Client({
       connectionString: `postgres://postgres:${PASSWORD}@127.0.0.1:${this.options.port}/${database}`,
-      connectionTimeoutMillis: 1000,
+      connectionTimeoutMillis: timeoutMs,
     });
   }
 
@@ -68,7 +68,8 @@ export class EmbeddedDatabase {
     const layout = embeddedLayout(this.options.dataDir);
     if (!existsSync(join(layout.clusterDir, 'PG_VERSION'))) await this.initialise(layout);
     await this.launch(layout);
-    const client = this.client('postgres');
+    // The server answered a probe: on a loaded machine the next connection may still take more than a second.
+    const client = this.client('postgres', 15_000);
     await client.connect();
     try {
       const exists = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'consent_gateway'`);

@@ -10,6 +10,7 @@ import {
   BadRequestException,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable';
 
 export interface FieldProblem {
   field: string;
@@ -95,6 +96,9 @@ export class NotFoundError extends AppError {
   readonly code = PlatformErrorCode.NotFound;
   readonly kind = ErrorKind.NotFound;
 }
+
+/** The problem code of a request refused because the database is away (503 with Retry-After). */
+export const DATABASE_UNAVAILABLE = 'database_unavailable';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -199,10 +203,19 @@ export function toProblem(exception: unknown): Problem {
   }
   const fastify = typeof exception === 'object' && exception !== null ? fromFastifyError(exception) : null;
   if (fastify) return fastify;
+  // The database restarting, failing over or down: nothing was committed, and the caller may try again.
+  if (isDatabaseUnavailable(exception)) {
+    return problem(
+      503,
+      DATABASE_UNAVAILABLE,
+      'The database is unavailable for a moment; nothing was stored. Try again after Retry-After seconds.',
+    );
+  }
   return problem(500, 'internal_error', 'Something went wrong on our side; the error was logged.');
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): void {
+  if (body.code === DATABASE_UNAVAILABLE) reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
   void reply.status(body.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
 }
 
@@ -216,7 +229,8 @@ export class ProblemFilter implements ExceptionFilter {
     // An error that knows when to come back (a store refusing for now) says so, as 503s should.
     const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-    if (body.status >= 500) {
+    // The database being away is logged where it is seen (pools, listener), not once per refused request.
+    if (body.status >= 500 && body.code !== DATABASE_UNAVAILABLE) {
       this.logger.error(
         {
           err:

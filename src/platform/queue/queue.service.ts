@@ -3,6 +3,8 @@ import PgBoss from 'pg-boss';
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { DATABASE_URL } from '../database/database.tokens';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { observePgBossCompletions } from './pg-boss-completion';
 
 export type JobHandler<T> = (jobs: PgBoss.Job<T>[]) => Promise<void>;
 
@@ -27,15 +29,22 @@ export class QueueService implements OnModuleDestroy {
   private readonly workerIds = new Map<string, string[]>();
 
   constructor(@Inject(DATABASE_URL) url: string) {
+    observePgBossCompletions();
     this.boss = new PgBoss({
       connectionString: url,
       schema: 'pgboss',
       max: 4,
       application_name: 'consent-gateway-queue',
     });
-    this.boss.on('error', (error: Error) =>
-      this.logger.error({ err: { message: error.message } }, 'queue error'),
-    );
+    // Every error of pg-boss (its pool, its workers' fetches, maintenance, completions) arrives here; none
+    // stops it: its workers keep polling and resume by themselves when the database is back.
+    this.boss.on('error', (error: Error) => {
+      if (isDatabaseUnavailable(error)) {
+        this.logger.warn({ err: { message: error.message } }, 'queue: the database is unavailable');
+      } else {
+        this.logger.error({ err: { message: error.message } }, 'queue error');
+      }
+    });
   }
 
   /** Starts pg-boss (creating its schema on first use) and the given queues. Idempotent. */

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IDENTITY_KINDS } from '../ledger.types';
 
 const STATUSES = ['granted', 'withdrawn'];
@@ -51,6 +51,12 @@ export class ConsentCheckResponse {
   @ApiProperty({ example: '*', description: "The business number asked about ('*': every number)." })
   scope!: string;
   @ApiProperty(time) captured_at!: string | null;
+  @ApiPropertyOptional({
+    enum: [true],
+    description:
+      'Present (true) when the database was unavailable and the answer came from the in-memory copy as it was when notifications stopped (CHECK_WHEN_DATABASE_DOWN=serve_stale; with refuse, such a check is answered 503 with Retry-After).',
+  })
+  stale?: true;
 }
 
 export class ConsentStateResponse {
