@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     `  Console: ${base}/console`,
     `  API:     ${base}/v1`,
     `  Docs:    ${base}/docs`,
-    `  Health:  ${base}/health`,
+    `  Health:  ${base}/health/ready (ready) and ${base}/health/live (alive)`,
     `  Metrics: ${base}/metrics`,
     `  WhatsApp webhook: ${base}/webhooks/whatsapp`,
   ];

@@ -9,6 +9,8 @@ import { prettyDestination } from './pretty-logs';
  * Paths pino removes from every log line: credentials, signatures, and anything that may carry a phone
  * number, wa_id, email or message body.
  */
+const UNLOGGED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -88,7 +90,8 @@ export function loggerParams(options: { level: LogLevel; format: LogFormat }): P
     level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     hooks: { logMethod: startupChatterAtDebug },
-    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
+    // Probes and scrapes every few seconds would drown the access log.
+    autoLogging: { ignore: (req: IncomingMessage) => UNLOGGED_PATHS.has(req.url ?? '') },
     serializers: {
       err: scrubbedError,
       req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
