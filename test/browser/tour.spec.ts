@@ -151,6 +151,7 @@ describe('a tour of every console page', () => {
     await visit('/vendors', 'empty-vendors', 'Vendors');
     await visit('/connections', 'empty-connections', 'Connections');
     await visit('/deliveries', 'empty-deliveries', 'Deliveries');
+    await visit('/relay', 'empty-relay', 'WhatsApp relay');
     await visit('/requests', 'empty-requests', 'Requests');
     await visit('/people', 'empty-person-lookup', 'Person lookup');
     await visit('/audit', 'empty-audit', 'Audit log');
@@ -274,6 +275,7 @@ describe('a tour of every console page', () => {
       await visit('/connections', 'admin-connections', 'Connections');
       await visit(`/connections/${ids.connection}`, 'admin-connection', 'HubSpot marketing');
       await visit('/deliveries', 'admin-deliveries', 'Deliveries');
+      await visit('/relay', 'admin-relay', 'WhatsApp relay');
       await visit(`/deliveries/${ids.delivery}`, 'admin-delivery', 'Delivery');
       await visit(
         `/deliveries?connection_id=${ids.connection}&status=`,
