@@ -213,8 +213,9 @@ describe('connections in the console', () => {
     });
     const id = await apiConnection('Import portal', urls.import);
     await eventually(async () => (await latestRun(id))?.status === 'completed', 60_000);
-    // Slow the portal down, so that the run is seen going.
-    importPortal.state.latencyMs = 150;
+    // Slow the portal down, so that the run is seen going, and is still going while the page is checked (a
+    // run ending during the check's Tab walk changes which buttons can take focus under it).
+    importPortal.state.latencyMs = 1500;
     await page.goto(`${gw.baseUrl}/console/connections/${id}`);
     await page.getByRole('heading', { level: 1, name: 'Import portal' }).waitFor();
     const section = page.locator('section', {
