@@ -51,6 +51,27 @@ describe(supersedes.name, () => {
     expect(supersedes(event(NUMBER_A, 'granted', 0), withdrawn(NUMBER_A, 0))).toBe(false);
   });
 
+  // WhatsApp stamps to the second: a STOP read as 12:00:00 may have been typed at 12:00:00.999.
+  it('lets a withdrawal stamped to the second win over a grant observed later within that second', () => {
+    const grantAt: StateRow = { scope: NUMBER_A, status: 'granted', capturedAt: new Date(BASE + 500) };
+    expect(supersedes(event(NUMBER_A, 'withdrawn', 0), grantAt)).toBe(true);
+  });
+
+  it('does not let a grant stamped within the same second as a withdrawal undo it', () => {
+    const grantAt: IncomingEvent = { scope: NUMBER_A, status: 'granted', capturedAt: new Date(BASE + 999) };
+    expect(supersedes(grantAt, withdrawn(NUMBER_A, 0))).toBe(false);
+  });
+
+  it('lets a grant a full second after a withdrawal win', () => {
+    const grantAt: IncomingEvent = { scope: NUMBER_A, status: 'granted', capturedAt: new Date(BASE + 1_000) };
+    expect(supersedes(grantAt, withdrawn(NUMBER_A, 0))).toBe(true);
+  });
+
+  it('does not let a withdrawal a full second before a grant win', () => {
+    const grantAt: StateRow = { scope: NUMBER_A, status: 'granted', capturedAt: new Date(BASE + 1_000) };
+    expect(supersedes(event(NUMBER_A, 'withdrawn', 0), grantAt)).toBe(false);
+  });
+
   it.each<ConsentStatus>(['granted', 'withdrawn'])(
     'does not let a %s win over the same status captured at the same instant',
     (status) => {

@@ -26,15 +26,25 @@ export interface Decision {
 }
 
 /**
- * Whether an event supersedes a state row: the event captured last wins, and on equal capture times a
- * withdrawal wins over a grant. An event that does not supersede is "stale": recorded, changing nothing.
+ * Capture times within this window of each other are "the same moment" when a withdrawal meets a grant.
+ * WhatsApp stamps a message to the whole second, so a STOP typed at 12:00:00.9 reads 12:00:00 while a CRM
+ * grant observed at 12:00:00.5 carries milliseconds: which came first cannot be known, and the stricter
+ * reading is that the withdrawal stands.
+ */
+const SAME_MOMENT_MS = 1_000;
+
+/**
+ * Whether an event supersedes a state row: the event captured last wins; when a withdrawal and a grant
+ * were captured within the same second, the withdrawal wins whichever is stamped first. An event that
+ * does not supersede is "stale": recorded, changing nothing.
  * This also gives the CRM rule: a grant synced from a CRM cannot undo a withdrawal the person made
  * later than that grant, however late the sync arrives, because it is ordered by when it was captured.
  */
 export function supersedes(event: IncomingEvent, row: StateRow): boolean {
   const diff = event.capturedAt.getTime() - row.capturedAt.getTime();
+  if (event.status !== row.status && Math.abs(diff) < SAME_MOMENT_MS) return event.status === 'withdrawn';
   if (diff !== 0) return diff > 0;
-  return event.status === 'withdrawn' && row.status === 'granted';
+  return false;
 }
 
 /**
