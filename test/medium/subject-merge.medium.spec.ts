@@ -95,8 +95,8 @@ describe('merging the people a CRM record joins', () => {
     ledger.onSubjectsMerged(async (_manager, merge) => {
       mergeCalls.push(merge);
     });
-    ledger.onStateChanged(async (_manager, change) => {
-      stateChanges.push(change);
+    ledger.onStateChanged(async (_manager, changes) => {
+      stateChanges.push(...changes);
     });
   });
 

@@ -3,7 +3,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../src/config/app-config';
 import { InboxService } from '../../src/modules/inbox';
-import { LedgerService, SubjectRequestIntake, type IncomingSubjectRequest } from '../../src/modules/ledger';
+import {
+  ConsentBatchRecorder,
+  LedgerService,
+  SubjectRequestIntake,
+  type IncomingSubjectRequest,
+} from '../../src/modules/ledger';
 import { WhatsAppInboxHandler } from '../../src/modules/whatsapp/whatsapp-inbox.handler';
 import { CryptoService } from '../../src/platform/crypto/crypto.service';
 import { MetricsService } from '../../src/platform/metrics/metrics.service';
@@ -38,6 +43,7 @@ describe(WhatsAppInboxHandler.name, () => {
     handler = new WhatsAppInboxHandler(
       ctx.get(InboxService),
       ledger,
+      ctx.get(ConsentBatchRecorder),
       ctx.get(MetricsService),
       ctx.get(CryptoService),
       config,

@@ -23,6 +23,14 @@ const DEADLOCK = '40P01';
 /** Turns one stored delivery into ledger writes, inside the transaction that marks it processed. */
 export interface InboxHandler {
   handle(manager: EntityManager, delivery: StoredInboxDelivery): Promise<Record<string, number>>;
+  /**
+   * handle() for consecutive deliveries of a batch, with the same effects as handling each in order, written
+   * together where that saves statements; one summary per delivery, in order. Optional.
+   */
+  handleBatch?(
+    manager: EntityManager,
+    deliveries: readonly StoredInboxDelivery[],
+  ): Promise<Record<string, number>[]>;
 }
 
 /** A delivery whose effects are written, with what its handler concluded (its summary). */
@@ -128,25 +136,23 @@ export class InboxService {
   /** The effects of claimed rows, the listeners once for all of them, and their processed marks. */
   private async processRows(manager: EntityManager, rows: readonly ClaimedInboxRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const deliveries = rows.map((row) => this.open(row));
     const processed: ProcessedInboxDelivery[] = [];
-    for (const row of rows) {
-      const handler = this.handlers.get(row.provider);
-      if (!handler) throw new Error(`No inbox handler for provider ${row.provider}`);
-      if (!row.raw_body || !row.key_id) throw new Error('raw body was purged before processing');
-      const rawBody = this.crypto.open(
-        { ciphertext: row.raw_body, keyId: row.key_id },
-        rawBodyPlace(row.provider, row.delivery_id),
+    // Runs of one provider, in claim order: a handler that writes batches gets the whole run at once.
+    for (let start = 0; start < deliveries.length;) {
+      const provider = deliveries[start].provider;
+      let end = start + 1;
+      while (end < deliveries.length && deliveries[end].provider === provider) end++;
+      const run = deliveries.slice(start, end);
+      const handler = this.handlers.get(provider);
+      if (!handler) throw new Error(`No inbox handler for provider ${provider}`);
+      const summaries = handler.handleBatch
+        ? await handler.handleBatch(manager, run)
+        : await this.eachInOrder(run, (d) => handler.handle(manager, d));
+      run.forEach((d, i) =>
+        processed.push({ ...d, signature: rows[start + i].signature, summary: summaries[i] }),
       );
-      const delivery: StoredInboxDelivery = {
-        id: row.id,
-        provider: row.provider,
-        deliveryId: row.delivery_id,
-        receivedAt: new Date(row.received_at),
-        rawBody,
-        digest: CryptoService.sha256Hex(rawBody),
-      };
-      const summary = await handler.handle(manager, delivery);
-      processed.push({ ...delivery, signature: row.signature, summary });
+      start = end;
     }
     for (const listener of this.processedListeners) await listener(manager, processed);
     await this.inbox.markProcessed(manager, processed);
@@ -157,6 +163,29 @@ export class InboxService {
         (now - delivery.receivedAt.getTime()) / 1000,
       );
     }
+  }
+
+  private async eachInOrder<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = [];
+    for (const item of items) out.push(await fn(item));
+    return out;
+  }
+
+  /** A claimed row as its handler reads it: the raw body opened. */
+  private open(row: ClaimedInboxRow): StoredInboxDelivery {
+    if (!row.raw_body || !row.key_id) throw new Error('raw body was purged before processing');
+    const rawBody = this.crypto.open(
+      { ciphertext: row.raw_body, keyId: row.key_id },
+      rawBodyPlace(row.provider, row.delivery_id),
+    );
+    return {
+      id: row.id,
+      provider: row.provider,
+      deliveryId: row.delivery_id,
+      receivedAt: new Date(row.received_at),
+      rawBody,
+      digest: CryptoService.sha256Hex(rawBody),
+    };
   }
 
   /** Drops raw bodies of processed deliveries past the retention period; the digest stays on the events. */

@@ -48,6 +48,92 @@ export class ConsentEventRepository {
   }
 
   /**
+   * findBySource for many source events at once, keyed `${source}\u0000${sourceEventId}`.
+   * raw SQL: a join on unnest of (source, id) pairs, one round trip for a batch.
+   */
+  async findBySources(
+    manager: EntityManager,
+    keys: readonly { source: string; sourceEventId: string }[],
+  ): Promise<Map<string, RecordedEventRef>> {
+    if (keys.length === 0) return new Map();
+    const rows: {
+      source: string;
+      source_event_id: string;
+      id: string;
+      subject_id: string;
+      effect: EventEffect;
+    }[] = await manager.query(
+      `SELECT e.source, e.source_event_id, e.id, e.subject_id, e.effect FROM consent_event e
+           JOIN unnest($1::text[], $2::text[]) AS x(source, source_event_id)
+             ON e.source = x.source AND e.source_event_id = x.source_event_id`,
+      [keys.map((k) => k.source), keys.map((k) => k.sourceEventId)],
+    );
+    return new Map(
+      rows.map((r) => [
+        ConsentEventRepository.sourceKey(r.source, r.source_event_id),
+        { id: r.id, subjectId: r.subject_id, effect: r.effect },
+      ]),
+    );
+  }
+
+  static sourceKey(source: string, sourceEventId: string): string {
+    return `${source}\u0000${sourceEventId}`;
+  }
+
+  /**
+   * insertIfNew for a batch, in one statement; returns the ids of the rows written, keyed by sourceKey (an event
+   * a concurrent transaction recorded first is absent).
+   * raw SQL: INSERT … SELECT FROM unnest(arrays) with the same ON CONFLICT as insertIfNew.
+   */
+  async insertManyIfNew(
+    manager: EntityManager,
+    events: readonly NewConsentEvent[],
+  ): Promise<Map<string, string>> {
+    if (events.length === 0) return new Map();
+    const col = <T>(pick: (e: NewConsentEvent) => T) => events.map(pick);
+    const rows: { id: string; source: string; source_event_id: string }[] = await manager.query(
+      `INSERT INTO consent_event (subject_id, purpose, channel, scope, status, effect, source, source_event_id, method,
+          actor, captured_at, received_at, legal_basis, notice_version, policy_url, language, payload_digest, inbox_id,
+          evidence, sealed_evidence, key_id)
+       SELECT x.subject_id, x.purpose, x.channel, x.scope, x.status, x.effect, x.source, x.source_event_id, x.method,
+              x.actor, x.captured_at, x.received_at, x.legal_basis, x.notice_version, x.policy_url, x.language,
+              x.payload_digest, x.inbox_id, x.evidence::jsonb, x.sealed_evidence, x.key_id
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[],
+                     $15::text[], $16::text[], $17::text[], $18::uuid[], $19::text[], $20::bytea[], $21::text[])
+           AS x(subject_id, purpose, channel, scope, status, effect, source, source_event_id, method, actor, captured_at,
+                received_at, legal_basis, notice_version, policy_url, language, payload_digest, inbox_id, evidence,
+                sealed_evidence, key_id)
+       ON CONFLICT ON CONSTRAINT uq_consent_event_source DO NOTHING
+       RETURNING id, source, source_event_id`,
+      [
+        col((e) => e.subjectId),
+        col((e) => e.purpose),
+        col((e) => e.channel),
+        col((e) => e.scope),
+        col((e) => e.status),
+        col((e) => e.effect),
+        col((e) => e.source),
+        col((e) => e.sourceEventId),
+        col((e) => e.method),
+        col((e) => e.actor),
+        col((e) => e.capturedAt),
+        col((e) => e.receivedAt),
+        col((e) => e.legalBasis),
+        col((e) => e.noticeVersion),
+        col((e) => e.policyUrl),
+        col((e) => e.language),
+        col((e) => e.payloadDigest),
+        col((e) => e.inboxId),
+        col((e) => JSON.stringify(e.evidence)),
+        col((e) => e.sealedEvidence),
+        col((e) => e.keyId),
+      ],
+    );
+    return new Map(rows.map((r) => [ConsentEventRepository.sourceKey(r.source, r.source_event_id), r.id]));
+  }
+
+  /**
    * raw SQL: INSERT … ON CONFLICT ON CONSTRAINT uq_consent_event_source DO NOTHING RETURNING id, the
    * idempotent append (TypeORM's orIgnore cannot name the constraint nor say whether a row was written).
    * Null when a concurrent transaction recorded the same source event first.

@@ -153,6 +153,38 @@ export class ConsentStateRepository {
   }
 
   /**
+   * writeScopes for a batch of state rows (distinct subject × purpose × channel × scope), in one statement.
+   * raw SQL: INSERT … SELECT FROM unnest(arrays) with writeScopes' upsert.
+   */
+  async writeMany(
+    manager: EntityManager,
+    rows: readonly Pick<
+      ConsentStateEntity,
+      'subjectId' | 'purpose' | 'channel' | 'scope' | 'status' | 'capturedAt' | 'source' | 'eventId'
+    >[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO consent_state (subject_id, purpose, channel, scope, status, captured_at, source, event_id)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+                            $7::text[], $8::uuid[])
+       ON CONFLICT ON CONSTRAINT pk_consent_state DO UPDATE
+         SET status = EXCLUDED.status, captured_at = EXCLUDED.captured_at, source = EXCLUDED.source,
+             event_id = EXCLUDED.event_id, version = consent_state.version + 1, updated_at = now()`,
+      [
+        rows.map((r) => r.subjectId),
+        rows.map((r) => r.purpose),
+        rows.map((r) => r.channel),
+        rows.map((r) => r.scope),
+        rows.map((r) => r.status),
+        rows.map((r) => r.capturedAt),
+        rows.map((r) => r.source),
+        rows.map((r) => r.eventId),
+      ],
+    );
+  }
+
+  /**
    * raw SQL, on the pg pool directly: the in-memory projection's bulk load (a CTE batch of people, their
    * states UNION ALL their lookup keys); measured at boot, where TypeORM's result mapping costs seconds.
    */

@@ -8,9 +8,10 @@ export type { ConsentStateInForce } from './ledger.reader';
 /** @public */
 export type { PersonExport, SubjectFound } from './ledger.reader';
 export { LedgerService } from './ledger.service';
+export { ConsentBatchRecorder } from './consent-batch.recorder';
 export { LedgerRewrites } from './ledger-rewrites.service';
 export type { EventRewrite, RewriteReport } from './ledger-rewrites.service';
-export type { EvidenceValue } from './ledger.service';
+export type { EvidenceValue, RecordConsentInput, RecordConsentResult, StateChange } from './ledger.service';
 export type { ConsentMethod, ConsentStatus, IdentityInput, IdentityKind } from './ledger.types';
 export { normalisePhone, toCountry } from './phone-number';
 // Data-subject rights (issue 9). Tagged @public for knip until the requests module (a higher module, built in

@@ -52,11 +52,19 @@ export interface RecordConsentResult {
   duplicate: boolean;
 }
 
-/** Runs inside the ledger transaction when a person's consent state changed (propagation plans here). */
-export type StateChangedHook = (
-  manager: EntityManager,
-  change: { subjectId: string; eventId: string; source: ConsentSource; originConnectionId: string | null },
-) => Promise<void>;
+/** One person's consent state changed by one event. */
+export interface StateChange {
+  subjectId: string;
+  eventId: string;
+  source: ConsentSource;
+  originConnectionId: string | null;
+}
+
+/**
+ * Runs inside the ledger transaction when consent states changed (propagation plans here): one call per event
+ * recorded alone, one call for a batch recorded together (ConsentBatchRecorder), in the order they happened.
+ */
+export type StateChangedHook = (manager: EntityManager, changes: readonly StateChange[]) => Promise<void>;
 
 /**
  * Runs inside the ledger transaction when people were merged (modules holding rows per person repoint

@@ -14,6 +14,7 @@ import { SubjectMergeEntity } from './entities/subject-merge.entity';
 import { SubjectEntity } from './entities/subject.entity';
 import { IdentityService } from './identity.service';
 import { LedgerReader } from './ledger.reader';
+import { ConsentBatchRecorder } from './consent-batch.recorder';
 import { LedgerService } from './ledger.service';
 import { SubjectRepository } from './subject.repository';
 import { SubjectMergeRepository } from './subject-merge.repository';
@@ -59,6 +60,7 @@ import { LedgerRewrites } from './ledger-rewrites.service';
     ConsentStateRepository,
     IdentityService,
     LedgerService,
+    ConsentBatchRecorder,
     LedgerReader,
     ConsentCommandService,
     ConsentQueryService,
@@ -78,6 +80,7 @@ import { LedgerRewrites } from './ledger-rewrites.service';
   ],
   exports: [
     LedgerService,
+    ConsentBatchRecorder,
     LedgerReader,
     IdentityService,
     ConsentQueryService,

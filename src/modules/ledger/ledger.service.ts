@@ -14,6 +14,7 @@ import type {
   MergeEvidence,
   RecordConsentInput,
   RecordConsentResult,
+  StateChange,
   StateChangedHook,
   SubjectsMergedHook,
 } from './ledger-write.types';
@@ -34,6 +35,7 @@ export type {
   MergeEvidence,
   RecordConsentInput,
   RecordConsentResult,
+  StateChange,
   StateChangedHook,
   SubjectsMergedHook,
 } from './ledger-write.types';
@@ -84,6 +86,12 @@ export class LedgerService {
   /** Registers work that must commit with every change of state (deliveries and their jobs). */
   onStateChanged(hook: StateChangedHook): void {
     this.stateChangedHooks.push(hook);
+  }
+
+  /** Runs the state-changed hooks for changes written in this transaction (ConsentBatchRecorder's batches too). */
+  async announceStateChanges(manager: EntityManager, changes: readonly StateChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    for (const hook of this.stateChangedHooks) await hook(manager, changes);
   }
 
   /** Registers work that must commit with every merge of people (repointing rows held per person). */
@@ -216,15 +224,16 @@ export class LedgerService {
     });
     // cross-module: connectors and propagation repoint their rows per person before deliveries are planned.
     for (const hook of this.subjectsMergedHooks) await hook(manager, { survivorId, mergedIds });
-    for (const change of changed)
-      for (const hook of this.stateChangedHooks)
-        await hook(manager, {
-          subjectId: survivorId,
-          eventId: change.eventId,
-          source: change.source as ConsentSource,
-          // The change comes from another person's history: every connection may be behind on it.
-          originConnectionId: null,
-        });
+    await this.announceStateChanges(
+      manager,
+      changed.map((change) => ({
+        subjectId: survivorId,
+        eventId: change.eventId,
+        source: change.source as ConsentSource,
+        // The change comes from another person's history: every connection may be behind on it.
+        originConnectionId: null,
+      })),
+    );
     return survivorId;
   }
 
@@ -371,13 +380,9 @@ export class LedgerService {
     }
     if (decision.effect === 'changed') {
       // cross-module: the hooks (registered by propagation) write delivery rows and their jobs in this transaction.
-      for (const hook of this.stateChangedHooks)
-        await hook(manager, {
-          subjectId,
-          eventId,
-          source: input.source,
-          originConnectionId: input.originConnectionId ?? null,
-        });
+      await this.announceStateChanges(manager, [
+        { subjectId, eventId, source: input.source, originConnectionId: input.originConnectionId ?? null },
+      ]);
     }
     this.metrics.consentEvents.inc({ source: input.source, status: input.status, effect: decision.effect });
     return { eventId, subjectId, effect: decision.effect, duplicate: false };

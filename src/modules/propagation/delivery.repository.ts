@@ -69,20 +69,22 @@ const ROW_COLUMNS = `d.id, d.connection_id, d.subject_id, d.operation, d.trigger
 export class DeliveryRepository {
   constructor(@InjectRepository(DeliveryEntity) private readonly repo: Repository<DeliveryEntity>) {}
 
-  // raw SQL: a coalescing upsert (ON CONFLICT on the partial unique index), one statement per change.
-  async plan(
+  // raw SQL: a coalescing upsert (ON CONFLICT on the partial unique index), one statement for every person and
+  // connection of a batch (the people are distinct: a conflict may not touch one row twice).
+  async planMany(
     manager: EntityManager,
     connectionIds: readonly string[],
-    subjectId: string,
+    subjectIds: readonly string[],
+    triggerEventIds: readonly string[],
     operation: DeliveryOperation,
-    triggerEventId: string | null,
   ): Promise<void> {
     await manager.query(
       `INSERT INTO delivery (connection_id, subject_id, operation, trigger_event_id)
-       SELECT c, $2, $3, $4 FROM unnest($1::uuid[]) AS c
+       SELECT c, p.subject_id, $4, p.event_id
+         FROM unnest($1::uuid[]) AS c CROSS JOIN unnest($2::uuid[], $3::uuid[]) AS p(subject_id, event_id)
        ON CONFLICT (connection_id, subject_id, operation) WHERE status IN ('pending','retrying') AND request_id IS NULL
        DO UPDATE SET trigger_event_id = EXCLUDED.trigger_event_id, coalesced = delivery.coalesced + 1, updated_at = now()`,
-      [connectionIds, subjectId, operation, triggerEventId],
+      [connectionIds, subjectIds, triggerEventIds, operation],
     );
   }
 

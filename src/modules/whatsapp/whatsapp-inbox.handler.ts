@@ -5,7 +5,13 @@ import { CryptoService } from '../../platform/crypto/crypto.service';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { InboxService, type InboxHandler, type StoredInboxDelivery } from '../inbox';
 import { loadRequestsConfig } from '../../config/requests-config';
-import { LedgerService, SubjectRequestIntake } from '../ledger';
+import {
+  ConsentBatchRecorder,
+  LedgerService,
+  SubjectRequestIntake,
+  type RecordConsentInput,
+  type RecordConsentResult,
+} from '../ledger';
 import { loadConsentRules, type ConsentRules } from './consent-rules';
 import { buildRequestKeywords, type RequestKeywords } from './request-keywords';
 import { ledgerEventId } from './wamid-pseudonym';
@@ -29,6 +35,7 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
   constructor(
     private readonly inbox: InboxService,
     private readonly ledger: LedgerService,
+    private readonly recorder: ConsentBatchRecorder,
     private readonly metrics: MetricsService,
     private readonly crypto: CryptoService,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -47,6 +54,71 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
   }
 
   async handle(manager: EntityManager, delivery: StoredInboxDelivery): Promise<Record<string, number>> {
+    return (await this.handleBatch(manager, [delivery]))[0];
+  }
+
+  /**
+   * The deliveries' items in order. Consent signals are collected and recorded together (ConsentBatchRecorder:
+   * the same outcome as one by one, in far fewer statements); anything else that resolves a person (a changed
+   * number, a request keyword) first records what was collected before it, so every person's order holds.
+   */
+  async handleBatch(
+    manager: EntityManager,
+    deliveries: readonly StoredInboxDelivery[],
+  ): Promise<Record<string, number>[]> {
+    const pending: { input: RecordConsentInput; settle: (result: RecordConsentResult) => void }[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const batch = pending.splice(0);
+      const results = await this.recorder.recordMany(
+        manager,
+        batch.map((p) => p.input),
+      );
+      batch.forEach((p, i) => p.settle(results[i]));
+    };
+    const summaries: Record<string, number>[] = [];
+    for (const delivery of deliveries) {
+      const summary: Record<string, number> = {};
+      summaries.push(summary);
+      const count = (key: string) => {
+        summary[key] = (summary[key] ?? 0) + 1;
+        if (key !== 'items' && !key.startsWith('consent_'))
+          this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: key });
+      };
+      const items = this.itemsOf(delivery);
+      if (!items) {
+        summary.items = 0;
+        summary.unparseable = 1;
+        continue;
+      }
+      summary.items = items.length;
+      for (const [index, item] of items.entries()) {
+        const signal = item.signal;
+        if (signal.kind === 'opt_out' || signal.kind === 'opt_in') {
+          const input = this.consentInput(delivery, item);
+          if (!input) count('no_identity');
+          else pending.push({ input, settle: (r) => count(r.duplicate ? 'duplicate' : signal.kind) });
+          // The relay's consent header: counted whether or not the ledger already had it (a duplicate).
+          count(signal.kind === 'opt_out' ? 'consent_withdrawn' : 'consent_granted');
+        } else if (signal.kind === 'number_changed') {
+          await flush();
+          count(await this.changeNumber(manager, item, signal.newWaId));
+        } else {
+          count('no_consent_change');
+        }
+        if (item.request) {
+          await flush();
+          await this.receiveRequest(manager, delivery, item, index);
+          count('subject_request');
+        }
+      }
+    }
+    await flush();
+    return summaries;
+  }
+
+  /** The delivery's items, or null for a body that is not JSON. */
+  private itemsOf(delivery: StoredInboxDelivery): WhatsAppItem[] | null {
     let body: unknown;
     try {
       body = JSON.parse(delivery.rawBody.toString('utf8'));
@@ -56,25 +128,9 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
         { inboxId: delivery.id },
         'stored WhatsApp delivery is not JSON; recorded with no effect',
       );
-      return { items: 0, unparseable: 1 };
+      return null;
     }
-    const items = parseWhatsAppEnvelope(body, this.rules, this.requestKeywords);
-    const summary: Record<string, number> = { items: items.length };
-    const count = (key: string) => (summary[key] = (summary[key] ?? 0) + 1);
-    for (const [index, item] of items.entries()) {
-      const outcome = await this.apply(manager, delivery, item);
-      count(outcome);
-      // The relay's consent header: counted whether or not the ledger already had it (a duplicate).
-      if (item.signal.kind === 'opt_out' || item.signal.kind === 'opt_in')
-        count(item.signal.kind === 'opt_out' ? 'consent_withdrawn' : 'consent_granted');
-      this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: outcome });
-      if (item.request) {
-        await this.receiveRequest(manager, delivery, item, index);
-        count('subject_request');
-        this.metrics.inboxItems.inc({ provider: 'whatsapp', signal: 'subject_request' });
-      }
-    }
-    return summary;
+    return parseWhatsAppEnvelope(body, this.rules, this.requestKeywords);
   }
 
   /**
@@ -112,51 +168,40 @@ export class WhatsAppInboxHandler implements InboxHandler, OnModuleInit {
     });
   }
 
-  private async apply(
-    manager: EntityManager,
-    delivery: StoredInboxDelivery,
-    item: WhatsAppItem,
-  ): Promise<string> {
+  private async changeNumber(manager: EntityManager, item: WhatsAppItem, newWaId: string): Promise<string> {
+    if (item.identities.length === 0) return 'no_identity';
+    await this.ledger.linkIdentities(manager, item.identities, [{ kind: 'wa_id', value: newWaId }]);
+    return 'number_changed';
+  }
+
+  /** The ledger event an opt-out or opt-in item asks for; null when it names nobody. */
+  private consentInput(delivery: StoredInboxDelivery, item: WhatsAppItem): RecordConsentInput | null {
     const signal = item.signal;
-    switch (signal.kind) {
-      case 'none':
-        return 'no_consent_change';
-      case 'number_changed': {
-        if (item.identities.length === 0) return 'no_identity';
-        await this.ledger.linkIdentities(manager, item.identities, [
-          { kind: 'wa_id', value: signal.newWaId },
-        ]);
-        return 'number_changed';
-      }
-      case 'opt_out':
-      case 'opt_in': {
-        if (item.identities.length === 0 || !item.sourceEventId) return 'no_identity';
-        const result = await this.ledger.recordConsent(manager, {
-          source: 'whatsapp',
-          // Never the wamid or wa_id in clear: the ledger is append-only (wamid-pseudonym.ts).
-          sourceEventId: ledgerEventId(this.crypto, item.sourceEventId),
-          identities: item.identities,
-          purpose: PURPOSE,
-          channel: CHANNEL,
-          scope: signal.scope,
-          status: signal.kind === 'opt_out' ? 'withdrawn' : 'granted',
-          method: signal.method,
-          actor: 'subject',
-          // Meta's timestamp is when the person acted; without one, the time we received it is the best bound.
-          capturedAt: item.capturedAt ?? delivery.receivedAt,
-          receivedAt: delivery.receivedAt,
-          legalBasis: 'consent',
-          payloadDigest: delivery.digest,
-          inboxId: delivery.id,
-          evidence: {
-            ...item.evidence,
-            item_type: item.itemType,
-            captured_at_source: item.capturedAt ? 'payload' : 'received_at',
-          },
-          sealedEvidence: item.sealedEvidence,
-        });
-        return result.duplicate ? 'duplicate' : signal.kind;
-      }
-    }
+    if (signal.kind !== 'opt_out' && signal.kind !== 'opt_in') return null;
+    if (item.identities.length === 0 || !item.sourceEventId) return null;
+    return {
+      source: 'whatsapp',
+      // Never the wamid or wa_id in clear: the ledger is append-only (wamid-pseudonym.ts).
+      sourceEventId: ledgerEventId(this.crypto, item.sourceEventId),
+      identities: item.identities,
+      purpose: PURPOSE,
+      channel: CHANNEL,
+      scope: signal.scope,
+      status: signal.kind === 'opt_out' ? 'withdrawn' : 'granted',
+      method: signal.method,
+      actor: 'subject',
+      // Meta's timestamp is when the person acted; without one, the time we received it is the best bound.
+      capturedAt: item.capturedAt ?? delivery.receivedAt,
+      receivedAt: delivery.receivedAt,
+      legalBasis: 'consent',
+      payloadDigest: delivery.digest,
+      inboxId: delivery.id,
+      evidence: {
+        ...item.evidence,
+        item_type: item.itemType,
+        captured_at_source: item.capturedAt ? 'payload' : 'received_at',
+      },
+      sealedEvidence: item.sealedEvidence,
+    };
   }
 }
