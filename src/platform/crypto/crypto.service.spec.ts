@@ -70,6 +70,22 @@ describe(CryptoService.name, () => {
       expect(crypto.seal('same').ciphertext.equals(crypto.seal('same').ciphertext)).toBe(false);
     });
 
+    it('never uses an IV twice, across many refills of the IV pool', () => {
+      const crypto = cryptoWith();
+      const ivs = new Set<string>();
+      for (let i = 0; i < 5_000; i++) ivs.add(crypto.seal('x').ciphertext.subarray(0, 12).toString('hex'));
+      expect(ivs.size).toBe(5_000);
+    });
+
+    it('keeps an IV already used unchanged when the pool is refilled', () => {
+      const crypto = cryptoWith();
+      const first = crypto.seal('kept');
+      const copy = Buffer.from(first.ciphertext);
+      for (let i = 0; i < 1_000; i++) crypto.seal('more');
+      expect(first.ciphertext.equals(copy)).toBe(true);
+      expect(crypto.openText(first)).toBe('kept');
+    });
+
     it('labels each ciphertext with the id of the current key', () => {
       const key = newKey();
       const sealed = cryptoWith({ encryptionKey: key }).seal('x');
