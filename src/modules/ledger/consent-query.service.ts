@@ -341,8 +341,13 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     identity: LookupKey | null;
     key: string;
   } {
-    const given = (['phone', 'email', 'subject_id'] as const).filter((k) => lookup[k] !== undefined);
-    if (given.length !== 1) {
+    // Counted without building arrays: this runs for every check.
+    const named =
+      Number(lookup.phone !== undefined) +
+      Number(lookup.email !== undefined) +
+      Number(lookup.subject_id !== undefined);
+    if (named !== 1) {
+      const given = (['phone', 'email', 'subject_id'] as const).filter((k) => lookup[k] !== undefined);
       throw new ConsentRequestInvalidError('Give exactly one of phone, email or subject_id.', [
         { field: given[1] ?? 'phone', message: 'exactly one of phone, email or subject_id is required' },
       ]);
