@@ -65,7 +65,7 @@ class MemoisedLookup implements LookupKey {
 
 /**
  * Lookups memoised: at least the phones of one campaign's checks (a memo smaller than the numbers being
- * checked in turn misses on every one: the oldest are dropped first). About 200 bytes an entry.
+ * checked in turn misses on every one: the oldest are dropped first). About 250 bytes an entry (50 MB full).
  */
 const LOOKUP_MEMO_MAX = 200_000;
 /** A phone number as libphonenumber writes E.164: "+", a country code, at most 15 digits in all. */
