@@ -335,7 +335,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   /** Whether memory holds the person a cache key names, now (and may be trusted). */
   private readonly isKnown = (key: string): boolean => this.listener.live && this.byKey.has(key);
 
-  /** The blind-index key of a lookup (identity: null for a subject id), validating that exactly one identifier was given. */
+  /** The blind-index key of a lookup (identity: null for a subject id); exactly one identifier must be named. */
   private lookupKey(lookup: SubjectLookup): {
     kind: 'phone' | 'email' | 'subject';
     identity: LookupKey | null;

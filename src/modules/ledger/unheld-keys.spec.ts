@@ -42,6 +42,16 @@ describe(UnheldKeys.name, () => {
     expect(keys.answer([PHONE])).toBe('suppressed');
   });
 
+  it('keeps a key changed while the list was being read unsure, whatever a read said meanwhile', () => {
+    const keys = new UnheldKeys({ kinds: ['phone'], unsure: 3, suppressed: 2 });
+    keys.begin();
+    keys.changed([PHONE]);
+    keys.read([PHONE], 'nobody');
+    keys.loadSuppressions([PHONE]);
+    keys.finish(true);
+    expect(keys.answer([PHONE])).toBeUndefined();
+  });
+
   it('tracks keys changed while the load runs (its snapshot may predate them)', () => {
     const keys = new UnheldKeys({ kinds: ['phone'], unsure: 3, suppressed: 2 });
     keys.changed([PHONE]);

@@ -85,7 +85,8 @@ export class UnheldKeys {
    * `person` when someone is known by it (and memory now holds them), else whether it is suppressed.
    */
   read(keys: readonly string[], found: 'person' | 'suppressed' | 'nobody'): void {
-    if (!this.tracking) return;
+    // Not before the list is in: a read between the list's snapshot and now would be undone by it.
+    if (!this.suppressionsHeld) return;
     if (found === 'suppressed') {
       if (!this.suppressed.has(keys[0]) && this.suppressed.size >= this.limits.suppressed)
         return this.giveUp('suppression list too long');
