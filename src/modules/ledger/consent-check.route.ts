@@ -248,18 +248,23 @@ function serveBelowFastify(
   });
 }
 
-/** The Fastify route's headers for a JSON answer: the security headers, then the content type. */
+/**
+ * The Fastify route's headers for a JSON answer: the security headers, the content type, then the content
+ * length, whose value send() sets for each answer (writeHead reads the array at once and keeps nothing of it,
+ * so one array serves every answer instead of a copy per answer).
+ */
 function responseHeaders(https: boolean): string[] {
   const flat: string[] = [];
   for (const [name, value] of securityHeadersFor(CONSENT_CHECK_PATH, { https })) flat.push(name, value);
-  flat.push('content-type', 'application/json; charset=utf-8');
+  flat.push('content-type', 'application/json; charset=utf-8', 'content-length', '');
   return flat;
 }
 
 /** The one place a fast-path answer is written (its body is the service's CheckResult, as the route's). */
-function send(response: ServerResponse, headers: readonly string[], result: CheckResult): void {
+function send(response: ServerResponse, headers: string[], result: CheckResult): void {
   if (response.destroyed) return;
   const body = JSON.stringify(result);
-  response.writeHead(200, [...headers, 'content-length', String(Buffer.byteLength(body))]);
+  headers[headers.length - 1] = String(Buffer.byteLength(body));
+  response.writeHead(200, headers);
   response.end(body);
 }

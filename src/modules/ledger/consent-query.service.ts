@@ -12,11 +12,13 @@ import { NotificationListener } from '../../platform/database/notification-liste
 import { StaleProjection } from './check-freshness';
 import { ConsentStateRepository, type SubjectStateRow } from './consent-state.repository';
 import { effectiveState, type StateRow } from './conflict-rules';
-import { IdentityService } from './identity.service';
+import { IdentityService, type LookupKey } from './identity.service';
 import { ConsentRequestInvalidError, PersonNotFoundError } from './ledger.errors';
+import { SUPPRESSION_CHANGED_CHANNEL } from './ledger.channels';
 import { CONSENT_CHANGED_CHANNEL, IDENTITY_ADDED_CHANNEL } from './ledger.service';
 import { ALL_SCOPES, type ConsentStatus, type IdentityKind } from './ledger.types';
 import { SuppressionRepository } from './suppression.repository';
+import { UnheldKeys } from './unheld-keys';
 
 export interface SubjectLookup {
   phone?: string;
@@ -78,8 +80,6 @@ const flagOf = (r: { erased: boolean | null; restricted: boolean | null }): Righ
 /** "Nobody is known by this": remembered this long (a new identity's NOTIFY forgets it sooner). */
 const NOBODY_TTL_MS = 60_000;
 const NOBODY_MAX = 200_000;
-/** People held in memory at most; beyond this, the others are read from the database on every check. */
-const INDEX_MAX_SUBJECTS = 2_000_000;
 /** Subjects per statement while the projection is loaded at boot (and after the LISTEN connection returns). */
 const LOAD_BATCH = 5_000;
 const REBUILD_POLL_MS = 1_000;
@@ -101,9 +101,19 @@ const LOOKUP_KINDS = ['phone', 'email'];
  * A merge of people notifies a state change of every person involved and a new identity for every
  * identifier moved, so nothing cached of either side survives it. People merged into another are not
  * loaded; a lookup by their subject id reads the database and answers for the person they became.
+ *
+ * A phone or email memory does not hold is answered "nobody" (or erased, when suppressed) from memory too,
+ * once the load was complete: see UnheldKeys for what that needs. Every write to the suppression list
+ * notifies its key (a trigger, SUPPRESSION_CHANGED_CHANNEL), as every new, moved or removed identity does.
  */
 @Injectable()
 export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDestroy {
+  /**
+   * Memory bounds (tests lower them). subjects: people held at most (beyond, the others are read from the
+   * database on every check, and no unheld key is answered from memory); unsureKeys and suppressedKeys:
+   * see UnheldKeys (about 100 bytes a key).
+   */
+  static readonly limits = { subjects: 2_000_000, unsureKeys: 200_000, suppressedKeys: 500_000 };
   private readonly logger = new Logger(ConsentQueryService.name);
   private readonly byKey = new Map<string, Entry>();
   private readonly bySubject = new Map<string, Entry>();
@@ -122,6 +132,15 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   /** cg_consent_checks_total's two series, looked up once (a labelled inc() hashes its labels every time). */
   private readonly checksCounted: Record<'true' | 'false', { inc(): void }>;
   private readonly stale: StaleProjection<CachedSubject>;
+  private readonly unheld = new UnheldKeys(
+    {
+      kinds: LOOKUP_KINDS,
+      unsure: ConsentQueryService.limits.unsureKeys,
+      suppressed: ConsentQueryService.limits.suppressedKeys,
+    },
+    (reason) =>
+      this.logger.warn({ reason }, 'unknown identifiers are read from the database until the next load'),
+  );
 
   constructor(
     private readonly projection: ConsentStateRepository,
@@ -139,6 +158,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     this.stale = new StaleProjection(config.checkWhenDatabaseDown);
     listener.on(CONSENT_CHANGED_CHANNEL, (subjectId) => this.forgetSubject(subjectId));
     listener.on(IDENTITY_ADDED_CHANNEL, (key) => this.forgetKey(key));
+    listener.on(SUPPRESSION_CHANGED_CHANNEL, (key) => this.forgetKey(key));
     listener.onLost(() => this.clear());
   }
 
@@ -173,11 +193,13 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     this.bySubject.clear();
     this.nobody.clear();
     this.suppressed.clear();
+    this.unheld.reset();
   }
 
   private evict(entry: Entry) {
     for (const key of entry.keys) if (this.byKey.get(key) === entry) this.byKey.delete(key);
     if (this.bySubject.get(entry.subjectId) === entry) this.bySubject.delete(entry.subjectId);
+    this.unheld.changed(entry.keys);
   }
 
   private forgetSubject(subjectId: string) {
@@ -193,6 +215,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     this.loadDirty?.add(key);
     this.nobody.delete(key);
     this.suppressed.delete(key);
+    this.unheld.changed([key]);
     const entry = this.byKey.get(key);
     if (entry) this.evict(entry);
   }
@@ -204,11 +227,11 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     return value;
   }
 
-  /** Keeps a person read from the database (one key, or by subject id when key is null). */
-  private install(subjectId: string, rows: FullStateRow[], flag: RightsFlag, key: string | null): void {
+  /** Keeps a person read from the database (one key, or by subject id when key is null); false: memory is full. */
+  private install(subjectId: string, rows: FullStateRow[], flag: RightsFlag, key: string | null): boolean {
     let entry = this.bySubject.get(subjectId);
     if (!entry) {
-      if (this.bySubject.size >= INDEX_MAX_SUBJECTS) return;
+      if (this.bySubject.size >= ConsentQueryService.limits.subjects) return false;
       entry = { subjectId, rows, flag, keys: [] };
       this.bySubject.set(subjectId, entry);
     }
@@ -216,6 +239,7 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       entry.keys.push(key);
       this.byKey.set(key, entry);
     }
+    return true;
   }
 
   /** Loads the whole projection into memory, batch by batch; a no-op unless it is empty and LISTEN is live. */
@@ -225,8 +249,18 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     const dirty = new Set<string>();
     this.indexState = 'loading';
     this.loadDirty = dirty;
+    this.unheld.begin();
+    const max = ConsentQueryService.limits.subjects;
     const started = Date.now();
     try {
+      const held = ConsentQueryService.limits.suppressedKeys;
+      const suppressed = await this.suppressions.activeKeys(LOOKUP_KINDS, held + 1);
+      if (generation !== this.generation || !this.listener.live) return;
+      this.unheld.loadSuppressions(
+        suppressed.length > held
+          ? null
+          : suppressed.map((r) => IdentityService.cacheKey(r.kind, r.value_hash)),
+      );
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
         const rows = await this.projection.loadBatch(after, LOAD_BATCH, LOOKUP_KINDS);
@@ -253,22 +287,35 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         }
         for (const [subjectId, subject] of batch) {
           if (subjectId > after) after = subjectId;
-          // A change notified since the load began may be missing from its snapshot: read it when asked.
-          if (dirty.has(subjectId) || subject.keys.some((k) => dirty.has(k))) continue;
-          if (this.bySubject.has(subjectId)) continue;
-          if (this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
+          // A change notified since the load began may be missing from its snapshot: read it when asked. So
+          // is a person read from the database meanwhile (held by one key): their other keys are read too.
+          if (
+            dirty.has(subjectId) ||
+            subject.keys.some((k) => dirty.has(k)) ||
+            this.bySubject.has(subjectId)
+          ) {
+            this.unheld.changed(subject.keys.filter((k) => !this.byKey.has(k)));
+            continue;
+          }
+          if (this.bySubject.size >= max) break;
           const entry: Entry = { subjectId, rows: subject.rows, flag: subject.flag, keys: subject.keys };
           this.bySubject.set(subjectId, entry);
           for (const key of subject.keys) this.byKey.set(key, entry);
         }
-        if (batch.size < LOAD_BATCH || this.bySubject.size >= INDEX_MAX_SUBJECTS) break;
+        if (batch.size < LOAD_BATCH || this.bySubject.size >= max) break;
       }
+      this.unheld.finish(this.bySubject.size < max);
       this.indexState = 'ready';
       this.metrics.consentProjectionReady.set(1);
       this.metrics.consentProjectionPeople.set(this.bySubject.size);
       this.stale.drop();
       this.logger.log(
-        { subjects: this.bySubject.size, keys: this.byKey.size, ms: Date.now() - started },
+        {
+          subjects: this.bySubject.size,
+          keys: this.byKey.size,
+          unknownFromMemory: this.unheld.status.complete,
+          ms: Date.now() - started,
+        },
         'consent projection loaded into memory',
       );
     } catch (error) {
@@ -276,7 +323,10 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
         { err: { message: (error as Error).message } },
         'could not load the consent projection',
       );
-      if (generation === this.generation) this.indexState = 'empty';
+      if (generation === this.generation) {
+        this.indexState = 'empty';
+        this.unheld.reset();
+      }
     } finally {
       if (this.loadDirty === dirty) this.loadDirty = null;
     }
@@ -285,39 +335,43 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
   /** Whether memory holds the person a cache key names, now (and may be trusted). */
   private readonly isKnown = (key: string): boolean => this.listener.live && this.byKey.has(key);
 
-  /** The blind-index key of a lookup, validating that exactly one identifier was given. */
+  /** The blind-index key of a lookup (identity: null for a subject id); exactly one identifier must be named. */
   private lookupKey(lookup: SubjectLookup): {
     kind: 'phone' | 'email' | 'subject';
-    hash: Buffer | null;
-    normalised: string | null;
+    identity: LookupKey | null;
     key: string;
   } {
-    const given = (['phone', 'email', 'subject_id'] as const).filter((k) => lookup[k] !== undefined);
-    if (given.length !== 1) {
+    // Counted without building arrays: this runs for every check.
+    const named =
+      Number(lookup.phone !== undefined) +
+      Number(lookup.email !== undefined) +
+      Number(lookup.subject_id !== undefined);
+    if (named !== 1) {
+      const given = (['phone', 'email', 'subject_id'] as const).filter((k) => lookup[k] !== undefined);
       throw new ConsentRequestInvalidError('Give exactly one of phone, email or subject_id.', [
         { field: given[1] ?? 'phone', message: 'exactly one of phone, email or subject_id is required' },
       ]);
     }
-    if (lookup.subject_id)
-      return { kind: 'subject', hash: null, normalised: null, key: `subject:${lookup.subject_id}` };
+    if (lookup.subject_id) return { kind: 'subject', identity: null, key: `subject:${lookup.subject_id}` };
     const kind = lookup.phone !== undefined ? 'phone' : 'email';
     const found = this.identities.lookupKey(kind, (lookup.phone ?? lookup.email) as string, this.isKnown);
     if (!found)
       throw new ConsentRequestInvalidError(`Invalid ${kind}.`, [
         { field: kind, message: `is not a valid ${kind}` },
       ]);
-    return { kind, hash: found.hash, normalised: found.normalised, key: found.key };
+    return { kind, identity: found, key: found.key };
   }
 
   private async load(lookup: ReturnType<ConsentQueryService['lookupKey']>): Promise<CachedSubject> {
     const rows: SubjectStateRow[] =
       lookup.kind === 'subject'
         ? await this.projection.statesOfSubject(lookup.key.slice('subject:'.length))
-        : await this.projection.statesOfIdentity(lookup.kind, lookup.hash as Buffer);
+        : await this.projection.statesOfIdentity(lookup.kind, lookup.identity!.hash);
     if (rows.length === 0 && lookup.kind !== 'subject') {
       // Nobody is known by it: an erased person's identifier still answers erased (rare: memoised below).
       // Only here (rare, memoised) do previous blind-index keys cost anything: suppression entries keep theirs.
-      const key = this.identities.suppressionKey(lookup.kind, lookup.normalised!, lookup.hash!);
+      const { normalised, hash } = lookup.identity!;
+      const key = this.identities.suppressionKey(lookup.kind, normalised, hash);
       const [suppressed] = await this.suppressions.activeAmong([key]);
       if (suppressed) return SUPPRESSED;
     }
@@ -351,7 +405,15 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
     if (until !== undefined && until > now) return NOBODY;
     const suppressedUntil = this.suppressed.get(nobodyKey);
     if (suppressedUntil !== undefined && suppressedUntil > now) return SUPPRESSED;
-    return undefined;
+    if (key.kind === 'subject') return undefined;
+    const unheld = this.unheld.answer(this.keysOf(key));
+    return unheld === 'nobody' ? NOBODY : unheld === 'suppressed' ? SUPPRESSED : undefined;
+  }
+
+  /** A phone's or email's cache key, then its keys under previous blind-index keys (suppressions keep those). */
+  private keysOf(key: ReturnType<ConsentQueryService['lookupKey']>): string[] {
+    const previous = this.identities.previousKeys(key.kind as IdentityKind, key.identity!.normalised);
+    return previous.length ? [key.key, ...previous] : [key.key];
   }
 
   private async resolve(lookup: SubjectLookup): Promise<CachedSubject> {
@@ -370,11 +432,19 @@ export class ConsentQueryService implements OnApplicationBootstrap, OnModuleDest
       generation === this.generation
     ) {
       if (loaded.subjectId) {
-        this.install(loaded.subjectId, loaded.rows, loaded.flag, key.kind === 'subject' ? null : key.key);
+        const held = this.install(
+          loaded.subjectId,
+          loaded.rows,
+          loaded.flag,
+          key.kind === 'subject' ? null : key.key,
+        );
+        if (held && key.kind !== 'subject') this.unheld.read(this.keysOf(key), 'person');
       } else {
         const memo = loaded === SUPPRESSED ? this.suppressed : this.nobody;
         if (memo.size >= NOBODY_MAX) memo.clear();
         memo.set(key.kind === 'subject' ? key.key.toLowerCase() : key.key, now + NOBODY_TTL_MS);
+        if (key.kind !== 'subject')
+          this.unheld.read(this.keysOf(key), loaded === SUPPRESSED ? 'suppressed' : 'nobody');
       }
     }
     return loaded;

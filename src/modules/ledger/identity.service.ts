@@ -41,14 +41,33 @@ export interface SuppressionKey {
 }
 
 export interface LookupKey {
-  hash: Buffer;
+  readonly hash: Buffer;
   /** The normalised value (kept in memory only): suppression lookups index it under previous keys too. */
-  normalised: string;
+  readonly normalised: string;
   /** IdentityService.cacheKey(kind, hash). */
-  key: string;
+  readonly key: string;
 }
 
-const LOOKUP_MEMO_MAX = 50_000;
+/**
+ * A memoised lookup: two strings, the blind index decoded from the key only when asked (a database read).
+ * Memoising the Buffer digest() made costs about twice the memory per entry (its own backing store).
+ */
+class MemoisedLookup implements LookupKey {
+  constructor(
+    readonly normalised: string,
+    readonly key: string,
+  ) {}
+
+  get hash(): Buffer {
+    return Buffer.from(this.key.slice(this.key.indexOf(':') + 1), 'base64');
+  }
+}
+
+/**
+ * Lookups memoised: at least the phones of one campaign's checks (a memo smaller than the numbers being
+ * checked in turn misses on every one: the oldest are dropped first). About 250 bytes an entry (50 MB full).
+ */
+const LOOKUP_MEMO_MAX = 200_000;
 /** A phone number as libphonenumber writes E.164: "+", a country code, at most 15 digits in all. */
 const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -95,6 +114,11 @@ export class IdentityService {
     return { kind, hash, previous: this.crypto.previousBlindIndexes(kind, normalised) };
   }
 
+  /** The cache keys of a normalised identifier under the previous blind-index keys (none: an empty array). */
+  previousKeys(kind: IdentityKind, normalised: string): string[] {
+    return this.crypto.previousBlindIndexes(kind, normalised).map((h) => IdentityService.cacheKey(kind, h));
+  }
+
   /** The blind index of a raw lookup value, or null when it cannot be normalised. */
   lookupHash(kind: IdentityKind, value: string): Buffer | null {
     return this.lookupKey(kind, value)?.hash ?? null;
@@ -115,7 +139,7 @@ export class IdentityService {
       rawHash = this.hash(kind, value);
       const key = IdentityService.cacheKey(kind, rawHash);
       if (isKnown(key)) {
-        const known: LookupKey = { hash: rawHash, normalised: value, key };
+        const known = new MemoisedLookup(value, key);
         this.lookups.set(memoKey, known);
         return known;
       }
@@ -124,7 +148,7 @@ export class IdentityService {
     let found: LookupKey | null = null;
     if (normalised) {
       const hash = rawHash && normalised === value ? rawHash : this.hash(kind, normalised);
-      found = { hash, normalised, key: IdentityService.cacheKey(kind, hash) };
+      found = new MemoisedLookup(normalised, IdentityService.cacheKey(kind, hash));
     }
     this.lookups.set(memoKey, found);
     return found;

@@ -37,6 +37,18 @@ export class SuppressionRepository {
   }
 
   /**
+   * The identifiers of these kinds on the suppression list in force, at most `limit` (for the consent check's
+   * in-memory copy: a caller asking one more than it holds learns whether there are more).
+   * raw SQL: a plain read of two columns through the partial unique index, without entity hydration.
+   */
+  activeKeys(kinds: readonly string[], limit: number): Promise<{ kind: IdentityKind; value_hash: Buffer }[]> {
+    return this.rows.manager.query(
+      `SELECT kind, value_hash FROM suppression WHERE lifted_at IS NULL AND kind = ANY($1::text[]) LIMIT $2`,
+      [kinds, limit],
+    );
+  }
+
+  /**
    * Suppresses every identifier these people are known by (before their identities are deleted); an identifier
    * already suppressed stays as it is. Returns how many were added.
    * raw SQL: INSERT … SELECT with ON CONFLICT on the partial unique index (TypeORM cannot name its predicate).

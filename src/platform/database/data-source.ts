@@ -21,6 +21,7 @@ import { ConsoleAdmin1767001400000 } from './migrations/1767001400000-console-ad
 import { DpaMissingIndex1767001500000 } from './migrations/1767001500000-dpa-missing-index';
 import { Relay1767002000000 } from './migrations/1767002000000-relay';
 import { InboxQueue1767002100000 } from './migrations/1767002100000-inbox-queue';
+import { SuppressionNotify1767003000000 } from './migrations/1767003000000-suppression-notify';
 
 /** Every migration, in order. Schema changes only happen through these (synchronize is off). */
 export const MIGRATIONS = [
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   DpaMissingIndex1767001500000,
   Relay1767002000000,
   InboxQueue1767002100000,
+  SuppressionNotify1767003000000,
 ];
 
 export function createDataSource(url: string, poolSize = 20): DataSource {
