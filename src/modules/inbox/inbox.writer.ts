@@ -43,7 +43,7 @@ const RETRY_AFTER_SECONDS = 5;
  * Stores inbound deliveries before they are acknowledged. Concurrent requests share a commit (group
  * commit): while a transaction is in flight, new deliveries queue up and go in the next one, so under load
  * one fsync acknowledges many webhooks, and at low load a delivery is written at once. A promise resolves
- * only after its row and the wake-up notification have committed together.
+ * only after its row has committed; the workers' wake-up follows the commit (see wake).
  */
 @Injectable()
 export class InboxWriter implements OnModuleDestroy {
@@ -51,6 +51,9 @@ export class InboxWriter implements OnModuleDestroy {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private closing = false;
+  /** A wake-up is being sent; `wakeAgain`: deliveries committed meanwhile, send one more after it. */
+  private waking = false;
+  private wakeAgain = 0;
 
   constructor(
     private readonly inbox: InboxRepository,
@@ -111,6 +114,7 @@ export class InboxWriter implements OnModuleDestroy {
         byKey.delete(key);
         p.resolve({ inboxId: id ?? null, duplicate: id === undefined });
       }
+      if (inserted.length > 0) this.wake(inserted.length);
     } catch (error) {
       // Nothing was stored: the senders retry. The database's own message stays in the log, not the answer.
       this.logger.error({ err: { message: (error as Error).message } }, 'inbox store failed');
@@ -122,8 +126,35 @@ export class InboxWriter implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Tells the workers that deliveries committed, after the commit and outside it (see
+   * InboxRepository.notifyStored). One wake-up at a time: commits that finish while one is being sent share
+   * the next, so under load wake-ups do not grow with commits. Nothing waits for it: the deliveries are
+   * already acknowledged, and a lost wake-up only delays them until the workers' next poll.
+   */
+  private wake(count: number): void {
+    if (this.waking) {
+      this.wakeAgain += count;
+      return;
+    }
+    this.waking = true;
+    this.inbox
+      .notifyStored(count)
+      .catch((error: unknown) => {
+        this.logger.warn({ err: { message: (error as Error).message } }, 'inbox wake-up failed');
+      })
+      .finally(() => {
+        this.waking = false;
+        const again = this.wakeAgain;
+        this.wakeAgain = 0;
+        if (again > 0) this.wake(again);
+      });
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
-    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+    while (this.inFlight > 0 || this.queue.length > 0 || this.waking) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 }
