@@ -70,6 +70,14 @@ describe(CryptoService.name, () => {
       expect(crypto.seal('same').ciphertext.equals(crypto.seal('same').ciphertext)).toBe(false);
     });
 
+    it('never uses an IV twice, across the batches IVs are drawn in', () => {
+      const crypto = cryptoWith();
+      const ivs = Array.from({ length: 2000 }, () =>
+        crypto.seal('same').ciphertext.subarray(0, 12).toString('hex'),
+      );
+      expect(new Set(ivs).size).toBe(ivs.length);
+    });
+
     it('labels each ciphertext with the id of the current key', () => {
       const key = newKey();
       const sealed = cryptoWith({ encryptionKey: key }).seal('x');
