@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { rawBodyPlace } from './inbox-sealed-places';
 import { InboxLane, type InboxProvider } from './inbox.constants';
@@ -98,7 +99,9 @@ export class InboxWriter implements OnModuleDestroy {
       const sealed = batch.map((p) =>
         this.crypto.seal(p.delivery.rawBody, rawBodyPlace(p.delivery.provider, p.delivery.deliveryId)),
       );
+      const ids = batch.map(() => randomUUID());
       const inserted = await this.inbox.storeBatch({
+        ids,
         providers: batch.map((p) => p.delivery.provider),
         deliveryIds: batch.map((p) => p.delivery.deliveryId),
         ciphertexts: sealed.map((s) => s.ciphertext),
@@ -106,14 +109,13 @@ export class InboxWriter implements OnModuleDestroy {
         signatures: batch.map((p) => p.delivery.signature),
         lanes: batch.map((p) => p.delivery.lane ?? InboxLane.Signal),
       });
-      const byKey = new Map(inserted.map((r) => [`${r.provider}\u0000${r.delivery_id}`, r.id]));
-      for (const p of batch) {
-        const key = `${p.delivery.provider}\u0000${p.delivery.deliveryId}`;
-        const id = byKey.get(key);
-        // The first of several identical deliveries in one batch takes the row; the rest are duplicates.
-        byKey.delete(key);
-        p.resolve({ inboxId: id ?? null, duplicate: id === undefined });
-      }
+      // A delivery whose row was not inserted is a duplicate: stored before, or earlier in this batch (the first
+      // of several identical deliveries takes the row).
+      const stored = new Set(inserted.map((r) => r.id));
+      batch.forEach((p, i) => {
+        const id = ids[i];
+        p.resolve(stored.has(id) ? { inboxId: id, duplicate: false } : { inboxId: null, duplicate: true });
+      });
       if (inserted.length > 0) this.wake(inserted.length);
     } catch (error) {
       // Nothing was stored: the senders retry. The database's own message stays in the log, not the answer.
