@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { CryptoService } from '../../platform/crypto/crypto.service';
 import { rawBodyPlace } from './inbox-sealed-places';
 import { InboxLane, type InboxProvider } from './inbox.constants';
@@ -43,7 +44,7 @@ const RETRY_AFTER_SECONDS = 5;
  * Stores inbound deliveries before they are acknowledged. Concurrent requests share a commit (group
  * commit): while a transaction is in flight, new deliveries queue up and go in the next one, so under load
  * one fsync acknowledges many webhooks, and at low load a delivery is written at once. A promise resolves
- * only after its row and the wake-up notification have committed together.
+ * only after its row has committed; the workers' wake-up follows the commit (see wake).
  */
 @Injectable()
 export class InboxWriter implements OnModuleDestroy {
@@ -51,6 +52,9 @@ export class InboxWriter implements OnModuleDestroy {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private closing = false;
+  /** A wake-up is being sent; `wakeAgain`: deliveries committed meanwhile, send one more after it. */
+  private waking = false;
+  private wakeAgain = 0;
 
   constructor(
     private readonly inbox: InboxRepository,
@@ -95,7 +99,9 @@ export class InboxWriter implements OnModuleDestroy {
       const sealed = batch.map((p) =>
         this.crypto.seal(p.delivery.rawBody, rawBodyPlace(p.delivery.provider, p.delivery.deliveryId)),
       );
+      const ids = batch.map(() => randomUUID());
       const inserted = await this.inbox.storeBatch({
+        ids,
         providers: batch.map((p) => p.delivery.provider),
         deliveryIds: batch.map((p) => p.delivery.deliveryId),
         ciphertexts: sealed.map((s) => s.ciphertext),
@@ -103,14 +109,14 @@ export class InboxWriter implements OnModuleDestroy {
         signatures: batch.map((p) => p.delivery.signature),
         lanes: batch.map((p) => p.delivery.lane ?? InboxLane.Signal),
       });
-      const byKey = new Map(inserted.map((r) => [`${r.provider}\u0000${r.delivery_id}`, r.id]));
-      for (const p of batch) {
-        const key = `${p.delivery.provider}\u0000${p.delivery.deliveryId}`;
-        const id = byKey.get(key);
-        // The first of several identical deliveries in one batch takes the row; the rest are duplicates.
-        byKey.delete(key);
-        p.resolve({ inboxId: id ?? null, duplicate: id === undefined });
-      }
+      // A delivery whose row was not inserted is a duplicate: stored before, or earlier in this batch (the first
+      // of several identical deliveries takes the row).
+      const stored = new Set(inserted.map((r) => r.id));
+      batch.forEach((p, i) => {
+        const id = ids[i];
+        p.resolve(stored.has(id) ? { inboxId: id, duplicate: false } : { inboxId: null, duplicate: true });
+      });
+      if (inserted.length > 0) this.wake(inserted.length);
     } catch (error) {
       // Nothing was stored: the senders retry. The database's own message stays in the log, not the answer.
       this.logger.error({ err: { message: (error as Error).message } }, 'inbox store failed');
@@ -122,8 +128,35 @@ export class InboxWriter implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Tells the workers that deliveries committed, after the commit and outside it (see
+   * InboxRepository.notifyStored). One wake-up at a time: commits that finish while one is being sent share
+   * the next, so under load wake-ups do not grow with commits. Nothing waits for it: the deliveries are
+   * already acknowledged, and a lost wake-up only delays them until the workers' next poll.
+   */
+  private wake(count: number): void {
+    if (this.waking) {
+      this.wakeAgain += count;
+      return;
+    }
+    this.waking = true;
+    this.inbox
+      .notifyStored(count)
+      .catch((error: unknown) => {
+        this.logger.warn({ err: { message: (error as Error).message } }, 'inbox wake-up failed');
+      })
+      .finally(() => {
+        this.waking = false;
+        const again = this.wakeAgain;
+        this.wakeAgain = 0;
+        if (again > 0) this.wake(again);
+      });
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
-    while (this.inFlight > 0 || this.queue.length > 0) await new Promise((r) => setTimeout(r, 10));
+    while (this.inFlight > 0 || this.queue.length > 0 || this.waking) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 }
