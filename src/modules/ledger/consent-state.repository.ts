@@ -110,53 +110,6 @@ export class ConsentStateRepository {
     };
   }
 
-  /**
-   * scopesOf for many people and one purpose and channel, in one round trip (people absent: not found).
-   * raw SQL: scopesOf's UNION ALL of state rows and person flags, over an array of people.
-   */
-  async scopesOfPeople(
-    manager: EntityManager,
-    subjectIds: readonly string[],
-    purpose: string,
-    channel: string,
-  ): Promise<Map<string, Awaited<ReturnType<ConsentStateRepository['scopesOf']>>>> {
-    const found = new Map<string, Awaited<ReturnType<ConsentStateRepository['scopesOf']>>>();
-    if (subjectIds.length === 0) return found;
-    const rows: {
-      subject_id: string;
-      scope: string;
-      status: ConsentStatus;
-      captured_at: Date;
-      person: boolean | null;
-      merged_into: string | null;
-      erased: boolean | null;
-      erasure_requested: boolean | null;
-      objected: boolean | null;
-    }[] = await manager.query(
-      `SELECT subject_id, scope, status, captured_at, NULL::boolean AS person, NULL::uuid AS merged_into,
-              NULL::boolean AS erased, NULL::boolean AS erasure_requested, NULL::boolean AS objected
-         FROM consent_state
-        WHERE subject_id = ANY($1::uuid[]) AND purpose = $2 AND channel = $3
-       UNION ALL
-       SELECT id, NULL, NULL, NULL, true, merged_into, erased_at IS NOT NULL, erasure_requested_at IS NOT NULL,
-              objected_at IS NOT NULL
-         FROM subject WHERE id = ANY($1::uuid[])`,
-      [subjectIds, purpose, channel],
-    );
-    for (const r of rows.filter((row) => row.person)) {
-      found.set(r.subject_id, {
-        mergedInto: r.merged_into,
-        flags: { erased: !!r.erased, erasureRequested: !!r.erasure_requested, objected: !!r.objected },
-        rows: [],
-      });
-    }
-    for (const r of rows) {
-      if (r.person) continue;
-      found.get(r.subject_id)?.rows.push({ scope: r.scope, status: r.status, capturedAt: r.captured_at });
-    }
-    return found;
-  }
-
   /** Every scope's state of these people for one purpose and channel, read in the caller's transaction. */
   async scopesOfMany(
     manager: EntityManager,

@@ -87,15 +87,6 @@ export class SubjectKeyService {
   }
 
   /**
-   * Reads the keys of these people that memory does not hold, in one query, so that keyFor finds them there (a
-   * batch's people); a person with no key row is left to keyFor, which makes one.
-   */
-  async preload(manager: EntityManager, subjectIds: readonly string[]): Promise<void> {
-    const missing = subjectIds.filter((id) => !this.memo.get(id));
-    for (const row of await this.keys.find(missing, manager)) this.unwrap(row);
-  }
-
-  /**
    * Seals a value under a person's key, labelled so that it can be opened (and shredded) as theirs, and bound to
    * its place (see sealed-places.ts).
    */

@@ -61,23 +61,6 @@ export class SubjectRepository {
     return rows[0].found;
   }
 
-  /**
-   * lockWriter for many people in one round trip, in the order given (callers sort, so that two batches never
-   * wait for each other in a cycle); returns those that exist.
-   * raw SQL: advisory locks have no TypeORM API; the locks are taken in a materialised CTE, in unnest order.
-   */
-  async lockWriters(manager: EntityManager, subjectIds: readonly string[]): Promise<Set<string>> {
-    if (subjectIds.length === 0) return new Set();
-    const rows: { id: string }[] = await manager.query(
-      `WITH locked AS MATERIALIZED (
-         SELECT x.id, pg_advisory_xact_lock(hashtextextended(x.id::text, 7)) IS NULL AS locked
-           FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n) ORDER BY x.n)
-       SELECT s.id FROM locked JOIN subject s ON s.id = locked.id`,
-      [subjectIds],
-    );
-    return new Set(rows.map((r) => r.id));
-  }
-
   /** raw SQL: join on unnest of (kind, hash) pairs, one round trip for any number of identifiers. */
   async findByIdentities(
     manager: EntityManager,
